@@ -1,0 +1,71 @@
+"""The library API the CLI is a thin layer over. Tests call it directly."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from .apply import ApplyResult, Progress, locked_apply
+from .errors import DatabaseError
+from .introspect import introspect
+from .load import LoadedSchema, load_file
+from .model import Catalog
+from .plan import Plan, make_plan
+from .scratch import materialize
+from .server import connect, local_database_url, server_version
+
+
+@dataclass(frozen=True)
+class Planned:
+    loaded: LoadedSchema
+    plan: Plan
+    warnings: tuple[str, ...] = ()
+
+
+def resolve_url(database_url: str | None) -> str:
+    return database_url or local_database_url()
+
+
+def desired_catalog(loaded: LoadedSchema, dev_url: str | None) -> tuple[Catalog, int]:
+    m = materialize(loaded, dev_url)
+    return m.catalog, m.server_version
+
+
+def plan(schema: str | Path | LoadedSchema, database_url: str | None = None,
+         dev_url: str | None = None) -> Planned:
+    loaded = schema if isinstance(schema, LoadedSchema) else load_file(schema)
+    desired, scratch_version = desired_catalog(loaded, dev_url)
+    url = resolve_url(database_url)
+    with connect(url) as conn:
+        current = introspect(conn, loaded.scope)
+        target_version = server_version(conn)
+    warnings = _version_warnings(scratch_version, target_version)
+    p = make_plan(current, desired, loaded.renames, loaded.unpinned_extensions, loaded.text_hash)
+    return Planned(loaded, p, warnings)
+
+
+def apply(schema: str | Path | LoadedSchema, database_url: str | None = None,
+          dev_url: str | None = None, *, allow_destructive: bool = False,
+          expected_fingerprint: str | None = None, lock_timeout: str = "5s",
+          statement_timeout: str = "0", progress: Progress | None = None) -> ApplyResult:
+    loaded = schema if isinstance(schema, LoadedSchema) else load_file(schema)
+    desired, _ = desired_catalog(loaded, dev_url)
+    url = resolve_url(database_url)
+    with connect(url, autocommit=True) as conn:
+        return locked_apply(
+            conn, loaded.scope,
+            lambda current: make_plan(current, desired, loaded.renames,
+                                      loaded.unpinned_extensions, loaded.text_hash),
+            allow_destructive=allow_destructive, expected_fingerprint=expected_fingerprint,
+            lock_timeout=lock_timeout, statement_timeout=statement_timeout, progress=progress,
+        )
+
+
+def _version_warnings(scratch: int, target: int) -> tuple[str, ...]:
+    if scratch // 10000 != target // 10000:
+        return (f"the scratch server is PostgreSQL {scratch // 10000} and the target is "
+                f"PostgreSQL {target // 10000}: text PostgreSQL prints may differ between them; "
+                "pass --dev-url to a server of the target's version",)
+    return ()
+
+
+__all__ = ["plan", "apply", "Planned", "DatabaseError"]

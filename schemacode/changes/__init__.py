@@ -1,0 +1,26 @@
+"""Typed schema changes, one module per object kind. Each renders its own SQL."""
+from .base import Change, Hazard, HazardKind, Phase, Statement
+from .comments import SetComment
+from .constraints import AddConstraint, DropConstraint
+from .functions import CreateFunction, DropFunction
+from .indexes import CreateIndex, DropIndex
+from .schemas import AlterExtension, CreateExtension, CreateSchema, DropExtension, DropSchema
+from .tables import (
+    AddColumn, AlterColumn, CreateTable, DropColumn, DropTable, RenameColumn, RenameTable,
+)
+from .triggers import CreateTrigger, DropTrigger, EnableTrigger
+from .types import (
+    AddEnumValue, AlterSequence, CreateEnum, CreateSequence, DropEnum, DropSequence, EnumUsage,
+    RebuildEnum, RenameEnumValue,
+)
+from .views import CreateView, DropView
+
+__all__ = [
+    "Change", "Hazard", "HazardKind", "Phase", "Statement", "SetComment", "AddConstraint",
+    "DropConstraint", "CreateFunction", "DropFunction", "CreateIndex", "DropIndex",
+    "AlterExtension", "CreateExtension", "CreateSchema", "DropExtension", "DropSchema",
+    "AddColumn", "AlterColumn", "CreateTable", "DropColumn", "DropTable", "RenameColumn",
+    "RenameTable", "CreateTrigger", "DropTrigger", "EnableTrigger", "AddEnumValue",
+    "AlterSequence", "CreateEnum", "CreateSequence", "DropEnum", "DropSequence", "EnumUsage",
+    "RebuildEnum", "RenameEnumValue", "CreateView", "DropView",
+]

@@ -1,0 +1,88 @@
+"""What every change is made of: statements with hazards, a phase that orders it, a summary."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import ClassVar, Literal
+
+from ..model import Source
+
+HazardKind = Literal["data-loss", "rewrite", "lock", "irreversible"]
+
+
+@dataclass(frozen=True)
+class Hazard:
+    kind: HazardKind
+    message: str
+
+
+@dataclass(frozen=True)
+class Statement:
+    sql: str
+    hazards: tuple[Hazard, ...] = ()
+    transactional: bool = True
+
+
+class Phase:
+    """Order of execution. Drops run dependents-first, creates dependencies-first."""
+
+    RENAME = 5
+    DROP_TRIGGER = 10
+    DROP_VIEW = 15
+    DROP_FOREIGN_KEY = 20
+    DROP_CONSTRAINT = 25
+    DROP_TABLE = 30
+    DROP_COLUMN = 35
+    DROP_FUNCTION_EARLY = 40  # a function created again with another return type
+    CREATE_SCHEMA = 100
+    EXTENSION = 105
+    TYPE = 110
+    SEQUENCE = 115
+    FUNCTION = 120
+    CREATE_TABLE = 130
+    ADD_COLUMN = 135
+    ALTER_COLUMN = 140
+    ADD_KEY = 150
+    ADD_CHECK = 155
+    CREATE_INDEX = 160
+    ADD_FOREIGN_KEY = 170
+    CREATE_VIEW = 180
+    CREATE_VIEW_INDEX = 185
+    TRIGGER = 190
+    COMMENT = 200
+    # What columns, defaults and triggers may still use goes once they no longer do.
+    DROP_FUNCTION = 250
+    DROP_SEQUENCE = 255
+    DROP_TYPE = 260
+    DROP_EXTENSION = 265
+    DROP_SCHEMA = 300
+
+
+@dataclass(frozen=True)
+class Change:
+    """One small typed operation. Subclasses say what they change and render their SQL."""
+
+    symbol: ClassVar[str] = "~"  # + add, - drop, ~ change, → rename
+    phase: ClassVar[int] = 0
+
+    def sort_key(self) -> tuple[int, int, str]:
+        """Where this change runs: by phase, then (views) by dependency depth."""
+        return (self.phase, 0, "")
+
+    @property
+    def source(self) -> Source | None:
+        return None
+
+    def describe(self) -> str:
+        raise NotImplementedError
+
+    def statements(self) -> list[Statement]:
+        raise NotImplementedError
+
+    def summary(self) -> str:
+        return f"{self.symbol} {self.describe()}"
+
+
+def comment_sql(target: str, comment: str | None) -> str:
+    from ..sqltext import literal
+
+    return f"COMMENT ON {target} IS {literal(comment) if comment is not None else 'NULL'}"

@@ -1,0 +1,55 @@
+"""Indexes: CREATE INDEX beside DROP INDEX. A changed index is dropped and created again."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..model import Index, Source
+from ..sqltext import ident
+from .base import Change, Hazard, Phase, Statement, comment_sql
+
+
+def index_comment_sql(schema: str, index: Index) -> str:
+    return comment_sql(f"INDEX {ident(schema)}.{ident(index.name)}", index.comment)
+
+
+@dataclass(frozen=True)
+class CreateIndex(Change):
+    table: str
+    index: Index
+    new_table: bool = False
+    on_view: bool = False
+    symbol = "+"
+
+    def sort_key(self) -> tuple[int, int, str]:
+        return (Phase.CREATE_VIEW_INDEX if self.on_view else Phase.CREATE_INDEX, 0, "")
+
+    @property
+    def source(self) -> Source | None:
+        return self.index.source
+
+    def describe(self) -> str:
+        return f"index {self.table.partition('.')[0]}.{self.index.name} on {self.table}"
+
+    def statements(self) -> list[Statement]:
+        hazards: tuple[Hazard, ...] = ()
+        if not self.new_table:
+            hazards = (Hazard("lock", f"builds the index under a SHARE lock: writes to {self.table} wait"),)
+        out = [Statement(self.index.definition, hazards)]
+        if self.index.comment is not None:
+            out.append(Statement(index_comment_sql(self.table.partition(".")[0], self.index)))
+        return out
+
+
+@dataclass(frozen=True)
+class DropIndex(Change):
+    table: str
+    index: Index
+    symbol = "-"
+    phase = Phase.DROP_CONSTRAINT
+
+    def describe(self) -> str:
+        return f"index {self.table.partition('.')[0]}.{self.index.name} on {self.table}"
+
+    def statements(self) -> list[Statement]:
+        schema = self.table.partition(".")[0]
+        return [Statement(f"DROP INDEX {ident(schema)}.{ident(self.index.name)}")]

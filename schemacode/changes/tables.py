@@ -1,0 +1,315 @@
+"""Tables and columns: CREATE/DROP TABLE, ADD/DROP/ALTER COLUMN, each beside its reverse."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from ..model import Column, Constraint, Source, Table
+from ..sqltext import ident, literal, qident, qname_ident
+from .base import Change, Hazard, Phase, Statement, comment_sql
+
+_SERIAL_BASE = {"serial": "integer", "bigserial": "bigint", "smallserial": "smallint",
+                "serial4": "integer", "serial8": "bigint", "serial2": "smallint"}
+
+
+def column_sql(col: Column) -> str:
+    parts = [ident(col.name), col.type]
+    if col.collation:
+        parts.append(f"COLLATE {col.collation}")
+    if col.generated is not None:
+        parts.append(f"GENERATED ALWAYS AS ({col.generated}) STORED")
+    if col.identity:
+        parts.append(f"GENERATED {col.identity.upper()} AS IDENTITY")
+    if col.default is not None:
+        parts.append(f"DEFAULT {col.default}")
+    if col.not_null and not col.identity:
+        parts.append("NOT NULL")
+    return " ".join(parts)
+
+
+def constraint_sql(con: Constraint) -> str:
+    if con.name:
+        return f"CONSTRAINT {ident(con.name)} {con.definition}"
+    return con.definition
+
+
+def column_comment_sql(table: str, col: Column) -> str:
+    return comment_sql(f"COLUMN {qname_ident(table)}.{ident(col.name)}", col.comment)
+
+
+@dataclass(frozen=True)
+class CreateTable(Change):
+    """CREATE TABLE with its columns and its own keys and checks (foreign keys come later)."""
+
+    table: Table
+    symbol = "+"
+    phase = Phase.CREATE_TABLE
+
+    @property
+    def source(self) -> Source | None:
+        return self.table.source
+
+    def describe(self) -> str:
+        return f"table {self.table.qname}"
+
+    def statements(self) -> list[Statement]:
+        t = self.table
+        items = [column_sql(c) for c in t.columns.values()]
+        inline = [c for c in t.constraints.values() if c.kind != "foreign_key"]
+        items += [constraint_sql(c) for c in inline]
+        body = ",\n    ".join(items)
+        out = [Statement(f"CREATE TABLE {qident(t.schema, t.name)} (\n    {body}\n)")]
+        if t.comment is not None:
+            out.append(Statement(comment_sql(f"TABLE {qident(t.schema, t.name)}", t.comment)))
+        for c in t.columns.values():
+            if c.comment is not None:
+                out.append(Statement(column_comment_sql(t.qname, c)))
+        for con in inline:
+            if con.comment is not None and con.name:
+                out.append(Statement(constraint_comment_sql(t.qname, con)))
+        return out
+
+
+@dataclass(frozen=True)
+class DropTable(Change):
+    table: Table
+    symbol = "-"
+    phase = Phase.DROP_TABLE
+
+    def describe(self) -> str:
+        return f"table {self.table.qname}"
+
+    def statements(self) -> list[Statement]:
+        return [Statement(
+            f"DROP TABLE {qident(self.table.schema, self.table.name)}",
+            (Hazard("data-loss", f"drops table {self.table.qname} and all its rows"),),
+        )]
+
+
+@dataclass(frozen=True)
+class AddColumn(Change):
+    table: str
+    column: Column
+    symbol = "+"
+    phase = Phase.ADD_COLUMN
+
+    @property
+    def source(self) -> Source | None:
+        return self.column.source
+
+    def describe(self) -> str:
+        return f"column {self.table}.{self.column.name} {self.column.type}"
+
+    def statements(self) -> list[Statement]:
+        hazards: tuple[Hazard, ...] = ()
+        c = self.column
+        if c.generated is not None or (c.default is not None and _volatile(c.default)):
+            hazards = (Hazard("rewrite", f"filling {c.name} rewrites {self.table}"),)
+        elif c.not_null and c.default is None and not c.identity and c.type not in _SERIAL_BASE:
+            hazards = (Hazard("lock", f"NOT NULL without a default fails if {self.table} has rows"),)
+        out = [Statement(f"ALTER TABLE {qname_ident(self.table)} ADD COLUMN {column_sql(c)}", hazards)]
+        if c.comment is not None:
+            out.append(Statement(column_comment_sql(self.table, c)))
+        return out
+
+
+@dataclass(frozen=True)
+class DropColumn(Change):
+    table: str
+    column: Column
+    symbol = "-"
+    phase = Phase.DROP_COLUMN
+
+    def describe(self) -> str:
+        return f"column {self.table}.{self.column.name}"
+
+    def statements(self) -> list[Statement]:
+        return [Statement(
+            f"ALTER TABLE {qname_ident(self.table)} DROP COLUMN {ident(self.column.name)}",
+            (Hazard("data-loss", f"drops column {self.table}.{self.column.name} and its data"),),
+        )]
+
+
+@dataclass(frozen=True)
+class RenameTable(Change):
+    old: str
+    new: str
+    symbol = "→"
+    phase = Phase.RENAME
+
+    def describe(self) -> str:
+        return f"table {self.old} → {self.new}"
+
+    def statements(self) -> list[Statement]:
+        old_schema = self.old.partition(".")[0]
+        new_schema, _, new_name = self.new.partition(".")
+        out = []
+        current = self.old
+        if old_schema != new_schema:
+            out.append(Statement(f"ALTER TABLE {qname_ident(current)} SET SCHEMA {ident(new_schema)}"))
+            current = f"{new_schema}.{self.old.partition('.')[2]}"
+        if current != self.new:
+            out.append(Statement(f"ALTER TABLE {qname_ident(current)} RENAME TO {ident(new_name)}"))
+        return out
+
+
+@dataclass(frozen=True)
+class RenameColumn(Change):
+    table: str
+    old: str
+    new: str
+    symbol = "→"
+    phase = Phase.RENAME
+
+    def sort_key(self) -> tuple[int, int, str]:
+        return (self.phase, 1, self.table)  # after the table itself is renamed
+
+    def describe(self) -> str:
+        return f"column {self.table}.{self.old} → {self.new}"
+
+    def statements(self) -> list[Statement]:
+        return [Statement(
+            f"ALTER TABLE {qname_ident(self.table)} RENAME COLUMN {ident(self.old)} TO {ident(self.new)}"
+        )]
+
+
+@dataclass(frozen=True)
+class AlterColumn(Change):
+    """Type, default, NOT NULL and identity of one column, as one change."""
+
+    table: str
+    before: Column
+    after: Column
+    phase = Phase.ALTER_COLUMN
+
+    @property
+    def source(self) -> Source | None:
+        return self.after.source
+
+    @property
+    def type_changed(self) -> bool:
+        return (_base(self.before.type) != _base(self.after.type)
+                or self.before.collation != self.after.collation)
+
+    def describe(self) -> str:
+        b, a = self.before, self.after
+        what = []
+        if self.type_changed:
+            what.append(f"type {b.type} → {a.type}")
+        if b.default != a.default:
+            what.append(f"default {b.default or 'none'} → {a.default or 'none'}")
+        if b.not_null != a.not_null:
+            what.append("NOT NULL" if a.not_null else "nullable")
+        if b.identity != a.identity:
+            what.append(f"identity {b.identity or 'none'} → {a.identity or 'none'}")
+        return f"column {self.table}.{a.name} " + ", ".join(what)
+
+    def statements(self) -> list[Statement]:
+        b, a = self.before, self.after
+        alter = f"ALTER TABLE {qname_ident(self.table)} ALTER COLUMN {ident(a.name)}"
+        out: list[Statement] = []
+        default_changed = b.default != a.default
+        if self.type_changed:
+            # A default may not cast to the new type: take it off first, put it back after.
+            if b.default is not None:
+                out.append(Statement(f"{alter} DROP DEFAULT"))
+            new_type = _SERIAL_BASE.get(a.type, a.type)
+            collate = f" COLLATE {a.collation}" if a.collation else ""
+            using = a.using or f"{ident(a.name)}::{new_type}"
+            out.append(Statement(
+                f"{alter} TYPE {new_type}{collate} USING {using}",
+                type_change_hazards(self.table, a.name, b.type, a.type),
+            ))
+            if a.type in _SERIAL_BASE and b.type in _SERIAL_BASE:
+                out.append(Statement(
+                    "DO $$BEGIN EXECUTE format('ALTER SEQUENCE %s AS " + new_type + "', "
+                    f"pg_get_serial_sequence({literal(qname_ident(self.table))}, {literal(a.name)})); END$$"
+                ))
+            if a.default is not None:
+                out.append(Statement(f"{alter} SET DEFAULT {a.default}"))
+        elif default_changed:
+            out.append(Statement(f"{alter} SET DEFAULT {a.default}" if a.default is not None
+                                 else f"{alter} DROP DEFAULT"))
+        if b.identity != a.identity:
+            if b.identity and a.identity:
+                out.append(Statement(f"{alter} SET GENERATED {a.identity.upper()}"))
+            elif b.identity:
+                out.append(Statement(f"{alter} DROP IDENTITY"))
+                if not a.not_null:
+                    out.append(Statement(f"{alter} DROP NOT NULL"))
+            else:
+                if not b.not_null:
+                    out.append(Statement(f"{alter} SET NOT NULL",
+                                         (Hazard("lock", f"scans {self.table} to check for NULLs"),)))
+                out.append(Statement(f"{alter} ADD GENERATED {a.identity.upper()} AS IDENTITY"))  # type: ignore[union-attr]
+        elif b.not_null != a.not_null:
+            if a.not_null:
+                out.append(Statement(f"{alter} SET NOT NULL",
+                                     (Hazard("lock", f"scans {self.table} under an ACCESS EXCLUSIVE lock to check for NULLs"),)))
+            else:
+                out.append(Statement(f"{alter} DROP NOT NULL"))
+        return out
+
+
+def _volatile(expr: str) -> bool:
+    low = expr.lower()
+    return any(f in low for f in ("random(", "gen_random_uuid(", "clock_timestamp(", "nextval(", "uuid_generate"))
+
+
+def _base(type_: str) -> str:
+    return _SERIAL_BASE.get(type_, type_)
+
+
+_TYPE_RE = re.compile(r"^(?P<name>[^(\[]+?)\s*(\((?P<args>[^)]*)\))?(?P<rest>.*)$")
+_INT_RANK = {"smallint": 1, "integer": 2, "bigint": 3}
+_TEXTUAL = {"text", "character varying", "character"}
+
+
+def _parse_type(t: str) -> tuple[str, list[int], str]:
+    m = _TYPE_RE.match(_base(t).strip())
+    if not m:
+        return t, [], ""
+    args = [int(a) for a in (m.group("args") or "").split(",") if a.strip().isdigit()]
+    return m.group("name").strip(), args, m.group("rest").strip()
+
+
+def type_change_hazards(table: str, column: str, before: str, after: str) -> tuple[Hazard, ...]:
+    """Classify a column type change: free, rewriting, or narrowing (data-loss)."""
+    bn, ba, brest = _parse_type(before)
+    an, aa, arest = _parse_type(after)
+    where = f"{table}.{column}"
+    if brest != arest:  # to or from an array
+        return (Hazard("rewrite", f"changing {where} to {after} rewrites the table"),
+                Hazard("data-loss", f"{where}: {before} → {after} may not convert every value"))
+    if bn in _TEXTUAL and an in _TEXTUAL:
+        if an == "text" or (an == "character varying" and not aa):
+            return () if bn != "character" else (Hazard("rewrite", f"{where} is rewritten"),)
+        if bn == an and ba and aa and aa[0] >= ba[0]:
+            return ()
+        return (Hazard("data-loss", f"{where}: {before} → {after} truncates or rejects longer values"),)
+    if bn in _INT_RANK and an in _INT_RANK:
+        if _INT_RANK[an] < _INT_RANK[bn]:
+            return (Hazard("data-loss", f"{where}: {before} → {after} rejects values out of range"),
+                    Hazard("rewrite", f"{where} is rewritten"))
+        return (Hazard("rewrite", f"changing {where} to {after} rewrites the table"),)
+    if bn == an == "numeric":
+        if not aa:
+            return ()
+        if ba and aa and aa[0] >= ba[0] and (aa[1:] or [0]) == (ba[1:] or [0]):
+            return ()
+        return (Hazard("data-loss", f"{where}: {before} → {after} rounds or rejects values"),
+                Hazard("rewrite", f"{where} is rewritten"))
+    if (bn, an) in {("double precision", "real"), ("timestamp with time zone", "date"),
+                    ("timestamp without time zone", "date"), ("numeric", "integer"),
+                    ("numeric", "bigint"), ("numeric", "smallint"), ("double precision", "integer"),
+                    ("double precision", "bigint"), ("real", "integer")}:
+        return (Hazard("data-loss", f"{where}: {before} → {after} loses precision"),
+                Hazard("rewrite", f"{where} is rewritten"))
+    if bn in _TEXTUAL or an in _TEXTUAL or bn != an:
+        return (Hazard("rewrite", f"changing {where} to {after} rewrites the table"),
+                Hazard("data-loss", f"{where}: {before} → {after} fails or loses data on values that do not convert"))
+    return (Hazard("rewrite", f"changing {where} to {after} rewrites the table"),)
+
+
+def constraint_comment_sql(table: str, con: Constraint) -> str:
+    return comment_sql(f"CONSTRAINT {ident(con.name or '')} ON {qname_ident(table)}", con.comment)

@@ -1,0 +1,204 @@
+"""Enum types and sequences: create beside drop, add value beside rebuild."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..model import EnumType, Sequence, Source
+from ..sqltext import ident, literal, qident, qname_ident
+from .base import Change, Hazard, Phase, Statement, comment_sql
+
+
+def enum_target(e: EnumType) -> str:
+    return f"TYPE {qident(e.schema, e.name)}"
+
+
+@dataclass(frozen=True)
+class CreateEnum(Change):
+    enum: EnumType
+    symbol = "+"
+    phase = Phase.TYPE
+
+    @property
+    def source(self) -> Source | None:
+        return self.enum.source
+
+    def describe(self) -> str:
+        return f"enum {self.enum.qname} ({', '.join(self.enum.values)})"
+
+    def statements(self) -> list[Statement]:
+        e = self.enum
+        values = ", ".join(literal(v) for v in e.values)
+        out = [Statement(f"CREATE TYPE {qident(e.schema, e.name)} AS ENUM ({values})")]
+        if e.comment is not None:
+            out.append(Statement(comment_sql(enum_target(e), e.comment)))
+        return out
+
+
+@dataclass(frozen=True)
+class DropEnum(Change):
+    enum: EnumType
+    symbol = "-"
+    phase = Phase.DROP_TYPE
+
+    def describe(self) -> str:
+        return f"enum {self.enum.qname}"
+
+    def statements(self) -> list[Statement]:
+        return [Statement(f"DROP TYPE {qident(self.enum.schema, self.enum.name)}")]
+
+
+@dataclass(frozen=True)
+class AddEnumValue(Change):
+    enum: EnumType
+    value: str
+    before: str | None = None  # the existing label it goes before, or
+    after: str | None = None  # the one it goes after (None, None: at the end)
+    symbol = "+"
+    phase = Phase.TYPE
+
+    def describe(self) -> str:
+        return f"enum value {self.enum.qname}.{self.value}"
+
+    def statements(self) -> list[Statement]:
+        where = ""
+        if self.before is not None:
+            where = f" BEFORE {literal(self.before)}"
+        elif self.after is not None:
+            where = f" AFTER {literal(self.after)}"
+        return [Statement(
+            f"ALTER TYPE {qident(self.enum.schema, self.enum.name)} ADD VALUE {literal(self.value)}{where}"
+        )]
+
+
+@dataclass(frozen=True)
+class RenameEnumValue(Change):
+    enum: EnumType
+    old: str
+    new: str
+    symbol = "→"
+    phase = Phase.TYPE
+
+    def describe(self) -> str:
+        return f"enum value {self.enum.qname}.{self.old} → {self.new}"
+
+    def statements(self) -> list[Statement]:
+        return [Statement(
+            f"ALTER TYPE {qident(self.enum.schema, self.enum.name)} "
+            f"RENAME VALUE {literal(self.old)} TO {literal(self.new)}"
+        )]
+
+
+@dataclass(frozen=True)
+class EnumUsage:
+    table: str
+    column: str
+    array: bool
+    default: str | None  # the column's default after the rebuild
+
+
+@dataclass(frozen=True)
+class RebuildEnum(Change):
+    """Values removed or reordered: PostgreSQL cannot, so build a new type and convert columns."""
+
+    before: EnumType
+    after: EnumType
+    usages: tuple[EnumUsage, ...]
+    phase = Phase.ALTER_COLUMN
+
+    def sort_key(self) -> tuple[int, int, str]:
+        return (Phase.ALTER_COLUMN, -1, self.after.qname)
+
+    @property
+    def source(self) -> Source | None:
+        return self.after.source
+
+    def describe(self) -> str:
+        removed = [v for v in self.before.values if v not in self.after.values]
+        what = f"values removed: {', '.join(removed)}" if removed else "values reordered"
+        return f"enum {self.after.qname} rebuilt ({what})"
+
+    def statements(self) -> list[Statement]:
+        e = self.after
+        name = qident(e.schema, e.name)
+        old_name = e.name + "__schemacode_old"
+        removed = [v for v in self.before.values if v not in e.values]
+        hazards: tuple[Hazard, ...] = ()
+        if removed:
+            hazards = (Hazard("data-loss", f"rows holding {', '.join(removed)} in {e.qname} make this fail"),)
+        values = ", ".join(literal(v) for v in e.values)
+        out = [
+            Statement(f"ALTER TYPE {name} RENAME TO {ident(old_name)}"),
+            Statement(f"CREATE TYPE {name} AS ENUM ({values})"),
+        ]
+        for u in self.usages:
+            alter = f"ALTER TABLE {qname_ident(u.table)} ALTER COLUMN {ident(u.column)}"
+            suffix = "[]" if u.array else ""
+            out.append(Statement(f"{alter} DROP DEFAULT"))
+            out.append(Statement(
+                f"{alter} TYPE {name}{suffix} USING {ident(u.column)}::text{suffix}::{name}{suffix}",
+                hazards + (Hazard("rewrite", f"{u.table} is rewritten"),),
+            ))
+            if u.default is not None:
+                out.append(Statement(f"{alter} SET DEFAULT {u.default}"))
+        out.append(Statement(f"DROP TYPE {qident(e.schema, old_name)}"))
+        if e.comment is not None:
+            out.append(Statement(comment_sql(enum_target(e), e.comment)))
+        return out
+
+
+def sequence_options(s: Sequence) -> str:
+    parts = [f"AS {s.type}", f"INCREMENT BY {s.increment}"]
+    parts.append(f"MINVALUE {s.min_value}" if s.min_value is not None else "NO MINVALUE")
+    parts.append(f"MAXVALUE {s.max_value}" if s.max_value is not None else "NO MAXVALUE")
+    parts += [f"START WITH {s.start}", f"CACHE {s.cache}", "CYCLE" if s.cycle else "NO CYCLE"]
+    return " ".join(parts)
+
+
+@dataclass(frozen=True)
+class CreateSequence(Change):
+    sequence: Sequence
+    symbol = "+"
+    phase = Phase.SEQUENCE
+
+    @property
+    def source(self) -> Source | None:
+        return self.sequence.source
+
+    def describe(self) -> str:
+        return f"sequence {self.sequence.qname}"
+
+    def statements(self) -> list[Statement]:
+        s = self.sequence
+        out = [Statement(f"CREATE SEQUENCE {qident(s.schema, s.name)} {sequence_options(s)}")]
+        if s.comment is not None:
+            out.append(Statement(comment_sql(f"SEQUENCE {qident(s.schema, s.name)}", s.comment)))
+        return out
+
+
+@dataclass(frozen=True)
+class AlterSequence(Change):
+    before: Sequence
+    after: Sequence
+    phase = Phase.SEQUENCE
+
+    def describe(self) -> str:
+        return f"sequence {self.after.qname} options"
+
+    def statements(self) -> list[Statement]:
+        s = self.after
+        return [Statement(f"ALTER SEQUENCE {qident(s.schema, s.name)} {sequence_options(s)}")]
+
+
+@dataclass(frozen=True)
+class DropSequence(Change):
+    sequence: Sequence
+    symbol = "-"
+    phase = Phase.DROP_SEQUENCE
+
+    def describe(self) -> str:
+        return f"sequence {self.sequence.qname}"
+
+    def statements(self) -> list[Statement]:
+        s = self.sequence
+        return [Statement(f"DROP SEQUENCE {qident(s.schema, s.name)}",
+                          (Hazard("data-loss", f"drops sequence {s.qname} and its current value"),))]

@@ -1,0 +1,59 @@
+"""Views and materialized views: CREATE beside DROP. A changed view is dropped and created again."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..model import Source, View
+from ..sqltext import qident
+from .base import Change, Hazard, Phase, Statement, comment_sql
+
+
+def _kind(v: View) -> str:
+    return "MATERIALIZED VIEW" if v.materialized else "VIEW"
+
+
+@dataclass(frozen=True)
+class CreateView(Change):
+    view: View
+    depth: int = 0  # views it reads are created first
+    symbol = "+"
+    phase = Phase.CREATE_VIEW
+
+    def sort_key(self) -> tuple[int, int, str]:
+        return (Phase.CREATE_VIEW, self.depth, self.view.qname)
+
+    @property
+    def source(self) -> Source | None:
+        return self.view.source
+
+    def describe(self) -> str:
+        return f"{_kind(self.view).lower()} {self.view.qname}"
+
+    def statements(self) -> list[Statement]:
+        v = self.view
+        query = v.query.rstrip().rstrip(";")
+        out = [Statement(f"CREATE {_kind(v)} {qident(v.schema, v.name)} AS\n{query}")]
+        if v.comment is not None:
+            out.append(Statement(comment_sql(f"{_kind(v)} {qident(v.schema, v.name)}", v.comment)))
+        return out
+
+
+@dataclass(frozen=True)
+class DropView(Change):
+    view: View
+    depth: int = 0
+    symbol = "-"
+    phase = Phase.DROP_VIEW
+
+    def sort_key(self) -> tuple[int, int, str]:
+        return (Phase.DROP_VIEW, -self.depth, self.view.qname)
+
+    def describe(self) -> str:
+        return f"{_kind(self.view).lower()} {self.view.qname}"
+
+    def statements(self) -> list[Statement]:
+        v = self.view
+        hazards: tuple[Hazard, ...] = ()
+        if v.materialized:
+            hazards = (Hazard("data-loss", f"drops the stored rows of {v.qname} (rebuilt by a refresh)"),)
+        return [Statement(f"DROP {_kind(v)} {qident(v.schema, v.name)}", hazards)]

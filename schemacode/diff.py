@@ -1,0 +1,394 @@
+"""diff(current, desired) -> [Change]: a pure function of two catalogs.
+
+Both catalogs come from PostgreSQL (the live database and the scratch database holding the
+desired schema), so text is compared as PostgreSQL prints it. The backward plan is the same
+function called the other way round. Changes are returned in no particular order: plan.py orders
+them by phase.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from typing import Mapping, TypeVar
+
+from . import changes as ch
+from .model import Catalog, Column, Constraint, EnumType, Table, View
+from .sqltext import ident, qident, qname_ident
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Renames:
+    """Rename hints from schema.yaml (``renamed_from``), keyed by the new name."""
+
+    tables: Mapping[str, str] = field(default_factory=dict)  # new qname -> old qname
+    columns: Mapping[tuple[str, str], str] = field(default_factory=dict)  # (table, new) -> old
+    enum_values: Mapping[tuple[str, str], str] = field(default_factory=dict)  # (enum, new) -> old
+
+    def inverted(self) -> Renames:
+        """The hints for the backward plan: every rename undone."""
+        tables = {old: new for new, old in self.tables.items()}
+        columns = {(self.tables.get(t, t), old): new for (t, new), old in self.columns.items()}
+        values = {(e, old): new for (e, new), old in self.enum_values.items()}
+        return Renames(tables, columns, values)
+
+
+def diff(current: Catalog, desired: Catalog, renames: Renames | None = None) -> list[ch.Change]:
+    return _Differ(current, desired, renames or Renames()).run()
+
+
+def _added(cur: Mapping[str, T], des: Mapping[str, T]) -> list[str]:
+    return [k for k in des if k not in cur]
+
+
+def _dropped(cur: Mapping[str, T], des: Mapping[str, T]) -> list[str]:
+    return [k for k in cur if k not in des]
+
+
+def _common(cur: Mapping[str, T], des: Mapping[str, T]) -> list[str]:
+    return [k for k in des if k in cur]
+
+
+class _Differ:
+    def __init__(self, current: Catalog, desired: Catalog, renames: Renames) -> None:
+        self.cur = current
+        self.des = desired
+        self.renames = renames
+        self.out: list[ch.Change] = []
+        # Filled while diffing; what dependents must be dropped and created again around.
+        self.affected_columns: set[tuple[str, str]] = set()  # (table, column) retyped or dropped
+        self.dropped_keys: set[tuple[str, tuple[str, ...]]] = set()  # (table, key columns)
+        self.recreated_functions: set[str] = set()  # qualified names
+        self.enum_columns: set[tuple[str, str]] = set()  # columns a RebuildEnum converts
+
+    def run(self) -> list[ch.Change]:
+        self.schemas()
+        self.extensions()
+        self.enums()
+        self.sequences()
+        self.functions()
+        tables = self.rename_tables()
+        self.tables(tables)
+        self.views(tables)
+        return self.out
+
+    def emit(self, *changes: ch.Change) -> None:
+        self.out.extend(changes)
+
+    def comment(self, target: str, label: str, before: str | None, after: str | None) -> None:
+        if before != after:
+            self.emit(ch.SetComment(target, label, after))
+
+    # -- schemas, extensions, types, sequences, functions -------------------------------------
+    def schemas(self) -> None:
+        cur, des = self.cur.schemas, self.des.schemas
+        for k in _added(cur, des):
+            self.emit(ch.CreateSchema(des[k]))
+        for k in _dropped(cur, des):
+            self.emit(ch.DropSchema(cur[k]))
+        for k in _common(cur, des):
+            self.comment(f"SCHEMA {ident(k)}", f"schema {k}", cur[k].comment, des[k].comment)
+
+    def extensions(self) -> None:
+        cur, des = self.cur.extensions, self.des.extensions
+        for k in _added(cur, des):
+            self.emit(ch.CreateExtension(des[k]))
+        for k in _dropped(cur, des):
+            self.emit(ch.DropExtension(cur[k]))
+        for k in _common(cur, des):
+            if cur[k] != des[k]:
+                self.emit(ch.AlterExtension(cur[k], des[k]))
+
+    def enums(self) -> None:
+        cur, des = self.cur.enums, self.des.enums
+        for k in _added(cur, des):
+            self.emit(ch.CreateEnum(des[k]))
+        for k in _dropped(cur, des):
+            self.emit(ch.DropEnum(cur[k]))
+        for k in _common(cur, des):
+            self.enum_values(cur[k], des[k])
+            self.comment(f"TYPE {qname_ident(k)}", f"enum {k}", cur[k].comment, des[k].comment)
+
+    def enum_values(self, before: EnumType, after: EnumType) -> None:
+        values = list(before.values)
+        for new in after.values:
+            old = self.renames.enum_values.get((after.qname, new))
+            if old is not None and old in values and new not in values:
+                self.emit(ch.RenameEnumValue(after, old, new))
+                values[values.index(old)] = new
+        kept = [v for v in values if v in after.values]
+        if kept != values or kept != [v for v in after.values if v in values]:
+            self.emit(ch.RebuildEnum(replace(before, values=tuple(values)), after,
+                                     self.enum_usages(after)))
+            return
+        for i, v in enumerate(after.values):
+            if v in values:
+                continue
+            prev = after.values[i - 1] if i > 0 else None
+            if prev is not None:
+                self.emit(ch.AddEnumValue(after, v, after=prev))
+            else:
+                self.emit(ch.AddEnumValue(after, v, before=values[0] if values else None))
+            values.insert(i, v)
+
+    def enum_usages(self, enum: EnumType) -> tuple[ch.EnumUsage, ...]:
+        name = qident(enum.schema, enum.name)
+        usages = []
+        for t in self.cur.tables.values():
+            for c in t.columns.values():
+                if c.type in (name, name + "[]"):
+                    self.affected_columns.add((t.qname, c.name))
+                    self.enum_columns.add((t.qname, c.name))
+                    des_table = self.des.tables.get(t.qname)
+                    des_col = des_table.columns.get(c.name) if des_table else None
+                    usages.append(ch.EnumUsage(t.qname, c.name, c.type.endswith("[]"),
+                                               des_col.default if des_col else None))
+        return tuple(usages)
+
+    def sequences(self) -> None:
+        cur, des = self.cur.sequences, self.des.sequences
+        for k in _added(cur, des):
+            self.emit(ch.CreateSequence(des[k]))
+        for k in _dropped(cur, des):
+            self.emit(ch.DropSequence(cur[k]))
+        for k in _common(cur, des):
+            a, b = cur[k], des[k]
+            if replace(a, comment=None) != replace(b, comment=None):
+                self.emit(ch.AlterSequence(a, b))
+            self.comment(f"SEQUENCE {qname_ident(k)}", f"sequence {k}", a.comment, b.comment)
+
+    def functions(self) -> None:
+        cur, des = self.cur.functions, self.des.functions
+        for k in _added(cur, des):
+            self.emit(ch.CreateFunction(des[k]))
+        for k in _dropped(cur, des):
+            self.emit(ch.DropFunction(cur[k]))
+            self.recreated_functions.add(cur[k].qname)
+        for k in _common(cur, des):
+            a, b = cur[k], des[k]
+            if a.returns != b.returns:
+                self.emit(ch.DropFunction(a, early=True), ch.CreateFunction(b))
+                self.recreated_functions.add(a.qname)
+            else:
+                if a.definition != b.definition:
+                    self.emit(ch.CreateFunction(b, replace=True))
+                self.comment(ch.functions.function_target(b), f"function {b.qname}({b.arguments})",
+                             a.comment, b.comment)
+
+    # -- tables --------------------------------------------------------------------------------
+    def rename_tables(self) -> dict[str, Table]:
+        """The current tables, with renamed ones under their new names."""
+        tables = dict(self.cur.tables)
+        for new, old in self.renames.tables.items():
+            if old in tables and new not in tables and new in self.des.tables:
+                self.emit(ch.RenameTable(old, new))
+                schema, _, name = new.partition(".")
+                tables[new] = replace(tables.pop(old), schema=schema, name=name)
+        return tables
+
+    def tables(self, cur: dict[str, Table]) -> None:
+        des = self.des.tables
+        pairs = [(cur[k], des[k]) for k in _common(cur, des)]
+        for k in _common(cur, des):  # first, what changes under dependents
+            cur[k] = self.rename_columns(cur[k], des[k])
+        pairs = [(cur[k], des[k]) for k in _common(cur, des)]
+        for a, b in pairs:
+            self.mark_affected(a, b)
+        for k in _added(cur, des):
+            self.create_table(des[k])
+        dropped = set(_dropped(cur, des))
+        for k in dropped:
+            t = cur[k]
+            self.emit(ch.DropTable(t))
+            for con in t.constraints.values():  # so that dropped tables can go in any order
+                if con.kind == "foreign_key" and con.ref_table in dropped and con.ref_table != k:
+                    self.emit(ch.DropConstraint(k, con))
+        for a, b in pairs:
+            self.table(a, b, dropped)
+
+    def rename_columns(self, a: Table, b: Table) -> Table:
+        cols = dict(a.columns)
+        for (table, new), old in self.renames.columns.items():
+            if table == b.qname and old in cols and new not in cols and new in b.columns:
+                self.emit(ch.RenameColumn(b.qname, old, new))
+                cols = {(new if n == old else n): (replace(c, name=new) if n == old else c)
+                        for n, c in cols.items()}
+                self.affected_columns.add((b.qname, new))  # dependents' text names the column
+        return replace(a, columns=cols)
+
+    def mark_affected(self, a: Table, b: Table) -> None:
+        for name, col in a.columns.items():
+            new = b.columns.get(name)
+            if new is None or _retyped(col, new) or _regenerated(col, new):
+                self.affected_columns.add((a.qname, name))
+        for con in a.constraints.values():
+            if con.kind in ("primary_key", "unique") and (
+                con.name not in b.constraints or b.constraints[con.name].definition != con.definition
+                or self.touches(a.qname, con.columns)
+            ):
+                self.dropped_keys.add((a.qname, tuple(sorted(con.columns))))
+
+    def touches(self, table: str, columns: tuple[str, ...]) -> bool:
+        return any((table, c) in self.affected_columns for c in columns)
+
+    def create_table(self, t: Table) -> None:
+        self.emit(ch.CreateTable(t))
+        for con in t.constraints.values():
+            if con.kind == "foreign_key":
+                self.emit(ch.AddConstraint(t.qname, con, new_table=True))
+        for idx in t.indexes.values():
+            self.emit(ch.CreateIndex(t.qname, idx, new_table=True))
+        for trg in t.triggers.values():
+            self.emit(ch.CreateTrigger(t.qname, trg))
+
+    def table(self, a: Table, b: Table, dropped_tables: set[str]) -> None:
+        q = b.qname
+        self.comment(f"TABLE {qname_ident(q)}", f"table {q}", a.comment, b.comment)
+        for name in _added(a.columns, b.columns):
+            self.emit(ch.AddColumn(q, b.columns[name]))
+        for name in _dropped(a.columns, b.columns):
+            self.emit(ch.DropColumn(q, a.columns[name]))
+        for name in _common(a.columns, b.columns):
+            self.column(q, a.columns[name], b.columns[name])
+
+        def recreate_constraint(c: Constraint) -> bool:
+            if self.touches(q, c.columns):
+                return True
+            if c.kind == "foreign_key" and c.ref_table is not None:
+                ref = (c.ref_table, tuple(sorted(c.ref_columns)))
+                return ref in self.dropped_keys or self.touches(c.ref_table, c.ref_columns)
+            return False
+
+        for name in _dropped(a.constraints, b.constraints):
+            con = a.constraints[name]
+            if not (con.kind == "foreign_key" and con.ref_table in dropped_tables
+                    and a.qname in dropped_tables):
+                self.emit(ch.DropConstraint(q, con))
+        for name in _added(a.constraints, b.constraints):
+            self.emit(ch.AddConstraint(q, b.constraints[name]))
+        for name in _common(a.constraints, b.constraints):
+            x, y = a.constraints[name], b.constraints[name]
+            if x.definition != y.definition or recreate_constraint(x):
+                self.emit(ch.DropConstraint(q, x), ch.AddConstraint(q, y))
+            else:
+                self.comment(f"CONSTRAINT {ident(name)} ON {qname_ident(q)}",
+                             f"constraint {name} on {q}", x.comment, y.comment)
+
+        schema = b.schema
+        for name in _dropped(a.indexes, b.indexes):
+            self.emit(ch.DropIndex(q, a.indexes[name]))
+        for name in _added(a.indexes, b.indexes):
+            self.emit(ch.CreateIndex(q, b.indexes[name]))
+        for name in _common(a.indexes, b.indexes):
+            x, y = a.indexes[name], b.indexes[name]
+            if x.definition != y.definition or self.touches(q, x.columns):
+                self.emit(ch.DropIndex(q, x), ch.CreateIndex(q, y))
+            else:
+                self.comment(f"INDEX {ident(schema)}.{ident(name)}", f"index {schema}.{name}",
+                             x.comment, y.comment)
+
+        for name in _dropped(a.triggers, b.triggers):
+            self.emit(ch.DropTrigger(q, a.triggers[name]))
+        for name in _added(a.triggers, b.triggers):
+            self.emit(ch.CreateTrigger(q, b.triggers[name]))
+        for name in _common(a.triggers, b.triggers):
+            x, y = a.triggers[name], b.triggers[name]
+            if (x.definition != y.definition or self.touches(q, x.columns)
+                    or x.function in self.recreated_functions):
+                self.emit(ch.DropTrigger(q, x), ch.CreateTrigger(q, y))
+                continue
+            if x.enabled != y.enabled:
+                self.emit(ch.EnableTrigger(q, name, y.enabled))
+            self.comment(f"TRIGGER {ident(name)} ON {qname_ident(q)}", f"trigger {name} on {q}",
+                         x.comment, y.comment)
+
+    def column(self, table: str, a: Column, b: Column) -> None:
+        if _regenerated(a, b):
+            self.emit(ch.DropColumn(table, a), ch.AddColumn(table, b))
+            return
+        if (table, a.name) in self.enum_columns:
+            a = replace(a, default=b.default)  # RebuildEnum converts it and sets its default
+        if (_retyped(a, b) or a.default != b.default or a.not_null != b.not_null
+                or a.identity != b.identity):
+            self.emit(ch.AlterColumn(table, a, b))
+        self.comment(f"COLUMN {qname_ident(table)}.{ident(b.name)}", f"column {table}.{b.name}",
+                     a.comment, b.comment)
+
+    # -- views ---------------------------------------------------------------------------------
+    def views(self, cur_tables: dict[str, Table]) -> None:
+        cur, des = self.cur.views, self.des.views
+        changed_tables = {t for t, _ in self.affected_columns}
+        changed_tables |= {k for k in self.cur.tables if k not in self.des.tables}
+        recreate: set[str] = set()
+        for k in _common(cur, des):
+            a, b = cur[k], des[k]
+            if (a.query != b.query or a.materialized != b.materialized
+                    or a.columns != b.columns or a.column_types != b.column_types
+                    or any(d in changed_tables for d in a.depends_on)):
+                recreate.add(k)
+        # Views reading a view that is dropped or created again go with it.
+        grew = True
+        while grew:
+            grew = False
+            for k in _common(cur, des):
+                if k not in recreate and any(d in recreate or (d in cur and d not in des)
+                                             for d in cur[k].depends_on):
+                    recreate.add(k)
+                    grew = True
+        cur_depth = _depths(cur)
+        des_depth = _depths(des)
+        for k in _dropped(cur, des):
+            self.emit(ch.DropView(cur[k], cur_depth[k]))
+        for k in _added(cur, des):
+            self.create_view(des[k], des_depth[k])
+        for k in _common(cur, des):
+            a, b = cur[k], des[k]
+            if k in recreate:
+                self.emit(ch.DropView(a, cur_depth[k]))
+                self.create_view(b, des_depth[k])
+                continue
+            self.comment(f"{'MATERIALIZED VIEW' if b.materialized else 'VIEW'} {qname_ident(k)}",
+                         f"view {k}", a.comment, b.comment)
+            for name in _dropped(a.indexes, b.indexes):
+                self.emit(ch.DropIndex(k, a.indexes[name]))
+            for name in _added(a.indexes, b.indexes):
+                self.emit(ch.CreateIndex(k, b.indexes[name], on_view=True))
+            for name in _common(a.indexes, b.indexes):
+                if a.indexes[name].definition != b.indexes[name].definition:
+                    self.emit(ch.DropIndex(k, a.indexes[name]),
+                              ch.CreateIndex(k, b.indexes[name], on_view=True))
+                else:
+                    self.comment(f"INDEX {ident(b.schema)}.{ident(name)}",
+                                 f"index {b.schema}.{name}", a.indexes[name].comment,
+                                 b.indexes[name].comment)
+
+    def create_view(self, v: View, depth: int) -> None:
+        self.emit(ch.CreateView(v, depth))
+        for idx in v.indexes.values():
+            self.emit(ch.CreateIndex(v.qname, idx, new_table=True, on_view=True))
+
+
+def _retyped(a: Column, b: Column) -> bool:
+    return a.type != b.type or a.collation != b.collation
+
+
+def _regenerated(a: Column, b: Column) -> bool:
+    return a.generated != b.generated
+
+
+def _depths(views: Mapping[str, View]) -> dict[str, int]:
+    depth: dict[str, int] = {}
+
+    def of(k: str, seen: frozenset[str]) -> int:
+        if k in depth:
+            return depth[k]
+        if k in seen:
+            return 0
+        deps = [d for d in views[k].depends_on if d in views]
+        depth[k] = 1 + max((of(d, seen | {k}) for d in deps), default=-1)
+        return depth[k]
+
+    for k in views:
+        of(k, frozenset())
+    return depth
+

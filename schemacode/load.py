@@ -1,0 +1,943 @@
+"""schema.yaml -> Catalog (the desired schema, as written), with every error located.
+
+Everything is checked here, before any database is touched: keys (with "did you mean"), types,
+references between objects, and every SQL fragment, parsed with sqlglot's postgres dialect.
+The text of the returned catalog is what the user wrote (quoted where it names something);
+PostgreSQL normalizes it later, in the scratch database.
+"""
+from __future__ import annotations
+
+import difflib
+import hashlib
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterator
+
+import sqlglot
+from sqlglot import exp
+
+from .diff import Renames
+from .errors import SchemaError
+from .model import (
+    Catalog, Column, Constraint, EnumType, Extension, Function, Index, Namespace, Sequence,
+    Source, Table, Trigger, View, qualify,
+)
+from .sqltext import ident, literal, qident
+from .types import EXTENSION_TYPES, INTEGER_TYPES, SERIAL_TYPES, TEXT_TYPES, check_type, type_base
+from .yamlsource import YList, YMap, load_yaml
+
+RESERVED_SCHEMAS = {"schemacode", "pg_catalog", "information_schema", "pg_toast"}
+FK_ACTIONS = {"cascade": "CASCADE", "restrict": "RESTRICT", "no action": "NO ACTION",
+              "set null": "SET NULL", "set default": "SET DEFAULT"}
+INDEX_METHODS = {"btree", "hash", "gin", "gist", "spgist", "brin", "hnsw", "ivfflat", "bloom"}
+VOLATILITY = {"volatile": "VOLATILE", "stable": "STABLE", "immutable": "IMMUTABLE"}
+
+
+@dataclass(frozen=True)
+class LoadedSchema:
+    """What schema.yaml declares: the catalog as written, plus what is not part of a catalog."""
+
+    catalog: Catalog
+    renames: Renames
+    file: str
+    text_hash: str
+    # Extensions declared without a version: their version is not compared.
+    unpinned_extensions: frozenset[str] = field(default_factory=frozenset)
+
+    @property
+    def scope(self) -> list[str]:
+        """The schemas schemacode manages in a database: those declared, and public."""
+        return sorted(set(self.catalog.schemas) | {"public"})
+
+
+class _Ctx:
+    """A position in the YAML document: file, line and dotted path."""
+
+    def __init__(self, file: str, path: str, line: int) -> None:
+        self.file, self.path, self.line = file, path, line
+
+    def child(self, node: Any, key: str | int) -> _Ctx:
+        line = self.line
+        if isinstance(node, YMap) and isinstance(key, str):
+            line = node.lines.get(key, node.line)
+        elif isinstance(node, YList) and isinstance(key, int) and key < len(node.lines):
+            line = node.lines[key]
+        path = f"{self.path}.{key}" if self.path else str(key)
+        if isinstance(key, int):
+            path = f"{self.path}[{key}]"
+        return _Ctx(self.file, path, line)
+
+    def error(self, message: str, hint: str | None = None) -> SchemaError:
+        return SchemaError(message, file=self.file, line=self.line, path=self.path, hint=hint)
+
+    def source(self) -> Source:
+        return Source(self.file, self.line, self.path)
+
+
+def load_file(path: str | Path) -> LoadedSchema:
+    p = Path(path)
+    try:
+        text = p.read_text()
+    except FileNotFoundError:
+        raise SchemaError(f"{p} not found", hint="pass --schema PATH, or run `schemacode init`") from None
+    except OSError as e:
+        raise SchemaError(f"cannot read {p}: {e.strerror}") from None
+    return load_text(text, str(p))
+
+
+def load_text(text: str, filename: str = "schema.yaml") -> LoadedSchema:
+    data = load_yaml(text, filename)
+    if data is None:
+        data = YMap()
+        data.lines = {}
+    ctx = _Ctx(filename, "", 1)
+    if not isinstance(data, dict):
+        raise ctx.error("schema.yaml must be a mapping with keys like tables:, enums:, functions:")
+    return _Loader(filename, data).load(hashlib.sha256(text.encode()).hexdigest())
+
+
+def _keys(ctx: _Ctx, node: Any, allowed: set[str], what: str) -> None:
+    if not isinstance(node, dict):
+        raise ctx.error(f"{what} must be a mapping")
+    for key in node:
+        if key not in allowed:
+            close = difflib.get_close_matches(key, sorted(allowed), n=1, cutoff=0.5)
+            hint = f"did you mean {close[0]!r}?" if close else "allowed: " + ", ".join(sorted(allowed))
+            raise ctx.child(node, key).error(f"unknown key {key!r} in {what}", hint)
+
+
+def _items(ctx: _Ctx, node: Any, what: str) -> Iterator[tuple[str, Any, _Ctx]]:
+    """Entries of a mapping (name: spec) or of a list of names / one-key mappings."""
+    if node is None:
+        return
+    if isinstance(node, dict):
+        for k, v in node.items():
+            yield k, v, ctx.child(node, k)
+    elif isinstance(node, list):
+        for i, item in enumerate(node):
+            c = ctx.child(node, i)
+            if isinstance(item, str):
+                yield item, None, c
+            elif isinstance(item, dict) and "name" in item:
+                yield str(item["name"]), item, c
+            else:
+                raise c.error(f"each item of {what} is a name or a mapping with a name")
+    else:
+        raise ctx.error(f"{what} must be a mapping of names to definitions")
+
+
+def _str(ctx: _Ctx, value: Any, what: str) -> str:
+    if isinstance(value, bool) or value is None or isinstance(value, (dict, list)):
+        raise ctx.error(f"{what} must be text")
+    return str(value)
+
+
+def _bool(ctx: _Ctx, value: Any, what: str) -> bool:
+    if not isinstance(value, bool):
+        raise ctx.error(f"{what} must be true or false")
+    return value
+
+
+def _names(ctx: _Ctx, value: Any, what: str) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, list) and value and all(isinstance(v, str) for v in value):
+        return list(value)
+    raise ctx.error(f"{what} must be a name or a list of names")
+
+
+def parse_sql(ctx: _Ctx, sql: str, what: str) -> exp.Expression:
+    """Parse one SQL expression; a located error if it does not parse."""
+    if not sql.strip():
+        raise ctx.error(f"{what} is empty")
+    if ";" in _strip_strings(sql):
+        raise ctx.error(f"{what} must be one expression, without ';'")
+    try:
+        tree = sqlglot.parse_one(sql, read="postgres")
+    except sqlglot.errors.ParseError as e:
+        detail = e.errors[0]["description"] if e.errors else str(e)
+        raise ctx.error(f"{what} does not parse as SQL: {detail}: {sql!r}") from None
+    except sqlglot.errors.SqlglotError as e:
+        raise ctx.error(f"{what} does not parse as SQL: {e}: {sql!r}") from None
+    if isinstance(tree, exp.Alias) or tree is None:
+        raise ctx.error(f"{what} does not parse as one SQL expression: {sql!r}",
+                        "quote string literals: 'like this'")
+    return tree
+
+
+def _strip_strings(sql: str) -> str:
+    return re.sub(r"'(?:[^']|'')*'", "''", sql)
+
+
+def referenced_columns(tree: exp.Expression) -> list[str]:
+    return sorted({c.name for c in tree.find_all(exp.Column) if not c.table})
+
+
+class _Loader:
+    def __init__(self, file: str, data: YMap) -> None:
+        self.file = file
+        self.data = data
+        self.root = _Ctx(file, "", 1)
+        self.schemas: dict[str, Namespace] = {}
+        self.extensions: dict[str, Extension] = {}
+        self.unpinned: set[str] = set()
+        self.enums: dict[str, EnumType] = {}
+        self.functions: dict[str, Function] = {}
+        self.sequences: dict[str, Sequence] = {}
+        self.tables: dict[str, Table] = {}
+        self.views: dict[str, View] = {}
+        self.table_renames: dict[str, str] = {}
+        self.column_renames: dict[tuple[str, str], str] = {}
+        self.value_renames: dict[tuple[str, str], str] = {}
+        self.extra_types: set[str] = set()
+        self.names: dict[str, str] = {}  # relation/type qname -> yaml path, for duplicates
+
+    def load(self, text_hash: str) -> LoadedSchema:
+        _keys(self.root, self.data, {"schemas", "extensions", "enums", "functions", "sequences",
+                                     "tables", "views"}, "schema.yaml")
+        d = self.data
+        self.load_schemas(self.root.child(d, "schemas"), d.get("schemas"))
+        self.load_extensions(self.root.child(d, "extensions"), d.get("extensions"))
+        self.load_enums(self.root.child(d, "enums"), d.get("enums"))
+        self.load_functions(self.root.child(d, "functions"), d.get("functions"))
+        self.load_sequences(self.root.child(d, "sequences"), d.get("sequences"))
+        tables_ctx = self.root.child(d, "tables")
+        raw_tables = list(_items(tables_ctx, d.get("tables"), "tables"))
+        for name, spec, ctx in raw_tables:  # names first: foreign keys may point forward
+            self.claim(ctx, self.qname(ctx, name), "table")
+        for name, spec, ctx in raw_tables:
+            t = self.load_table(ctx, name, spec)
+            self.tables[t.qname] = t
+        for name, spec, ctx in raw_tables:
+            self.load_foreign_keys(ctx, self.qname(ctx, name), spec)
+        self.load_views(self.root.child(d, "views"), d.get("views"))
+        catalog = Catalog(self.schemas, self.extensions, self.enums, self.functions,
+                          self.sequences, self.tables, self.views)
+        renames = Renames(self.table_renames, self.column_renames, self.value_renames)
+        return LoadedSchema(catalog, renames, self.file, text_hash, frozenset(self.unpinned))
+
+    # -- names -----------------------------------------------------------------------------
+    def qname(self, ctx: _Ctx, name: str) -> str:
+        """'schema.name' for a declared name; the schema defaults to public and must be declared."""
+        if not isinstance(name, str) or not name:
+            raise ctx.error("a name must be text")
+        schema, dot, rel = name.partition(".")
+        if not dot:
+            schema, rel = "public", name
+        if "." in rel or not rel or not schema:
+            raise ctx.error(f"{name!r} is not a name: use name or schema.name")
+        if schema in RESERVED_SCHEMAS:
+            raise ctx.error(f"schema {schema!r} is reserved")
+        if schema not in self.schemas:
+            if schema != "public":
+                self.schemas[schema] = Namespace(schema, source=ctx.source())
+        return qualify(schema, rel)
+
+    def claim(self, ctx: _Ctx, qname: str, kind: str) -> None:
+        if qname in self.names:
+            raise ctx.error(f"{kind} {qname} is declared twice (also at {self.names[qname]})")
+        self.names[qname] = f"line {ctx.line}"
+
+    # -- schemas, extensions, enums, functions, sequences ----------------------------------
+    def load_schemas(self, ctx: _Ctx, node: Any) -> None:
+        for name, spec, c in _items(ctx, node, "schemas"):
+            if name in RESERVED_SCHEMAS:
+                raise c.error(f"schema {name!r} is reserved")
+            comment = None
+            if spec is not None:
+                _keys(c, spec, {"comment", "name"}, f"schema {name}")
+                comment = self.comment(c, spec)
+            self.schemas[name] = Namespace(name, comment, c.source())
+
+    def load_extensions(self, ctx: _Ctx, node: Any) -> None:
+        for name, spec, c in _items(ctx, node, "extensions"):
+            schema = version = None
+            if spec is not None:
+                _keys(c, spec, {"name", "schema", "version"}, f"extension {name}")
+                if "schema" in spec:
+                    schema = _str(c.child(spec, "schema"), spec["schema"], "schema")
+                    self.qname(c.child(spec, "schema"), f"{schema}.x")
+                if "version" in spec:
+                    version = _str(c.child(spec, "version"), spec["version"], "version")
+            if version is None:
+                self.unpinned.add(name)
+            self.extensions[name] = Extension(name, schema or "public", version, c.source())
+            self.extra_types |= EXTENSION_TYPES.get(name, set())
+
+    def load_enums(self, ctx: _Ctx, node: Any) -> None:
+        for name, spec, c in _items(ctx, node, "enums"):
+            q = self.qname(c, name)
+            self.claim(c, q, "enum")
+            comment = None
+            values_node = spec
+            vctx = c
+            if isinstance(spec, dict):
+                _keys(c, spec, {"values", "comment", "name"}, f"enum {name}")
+                comment = self.comment(c, spec)
+                values_node = spec.get("values")
+                vctx = c.child(spec, "values")
+            if not isinstance(values_node, list) or not values_node:
+                raise vctx.error(f"enum {name} needs a list of values")
+            values: list[str] = []
+            for i, v in enumerate(values_node):
+                ic = vctx.child(values_node, i)
+                if isinstance(v, dict):
+                    if len(v) != 1:
+                        raise ic.error("an enum value is text, or `new: {renamed_from: old}`")
+                    (label, opts), = v.items()
+                    _keys(ic, opts, {"renamed_from"}, f"enum value {label}")
+                    self.value_renames[(q, label)] = _str(ic, opts["renamed_from"], "renamed_from")
+                    v = label
+                if isinstance(v, bool) or v is None or isinstance(v, list):
+                    raise ic.error("an enum value must be text")
+                if str(v) in values:
+                    raise ic.error(f"enum value {v!r} is listed twice")
+                values.append(str(v))
+            schema, _, short = q.partition(".")
+            self.enums[q] = EnumType(schema, short, tuple(values), comment, c.source())
+            self.extra_types.add(short)
+
+    def load_functions(self, ctx: _Ctx, node: Any) -> None:
+        for name, spec, c in _items(ctx, node, "functions"):
+            q = self.qname(c, name)
+            _keys(c, spec, {"name", "arguments", "returns", "language", "body", "volatility",
+                            "strict", "security", "search_path", "comment"}, f"function {name}")
+            for required in ("returns", "body"):
+                if required not in spec:
+                    raise c.error(f"function {name} needs {required}:")
+            args = _str(c.child(spec, "arguments"), spec.get("arguments", ""), "arguments")
+            returns = _str(c.child(spec, "returns"), spec["returns"], "returns")
+            language = _str(c.child(spec, "language"), spec.get("language", "plpgsql"), "language")
+            body = _str(c.child(spec, "body"), spec["body"], "body")
+            parts = [f"CREATE OR REPLACE FUNCTION {qident(*q.split('.', 1))}({args})",
+                     f" RETURNS {returns}", f" LANGUAGE {ident(language.lower())}"]
+            vol = str(spec.get("volatility", "volatile")).lower()
+            if vol not in VOLATILITY:
+                raise c.child(spec, "volatility").error(
+                    f"volatility is one of {', '.join(VOLATILITY)}, not {vol!r}")
+            parts.append(f" {VOLATILITY[vol]}")
+            if spec.get("strict"):
+                parts.append(" STRICT")
+            security = str(spec.get("security", "invoker")).lower()
+            if security not in ("invoker", "definer"):
+                raise c.child(spec, "security").error("security is invoker or definer")
+            if security == "definer":
+                parts.append(" SECURITY DEFINER")
+            if "search_path" in spec:
+                paths = _names(c.child(spec, "search_path"), spec["search_path"], "search_path")
+                parts.append(" SET search_path TO " + ", ".join(ident(p) for p in paths))
+            tag = "$schemacode$"
+            while tag in body:
+                tag = tag[:-1] + "_$"
+            parts.append(f"\nAS {tag}\n{body.rstrip()}\n{tag}")
+            schema, _, short = q.partition(".")
+            f = Function(schema, short, args, returns, "".join(parts), self.comment(c, spec),
+                         c.source())
+            if f.key in self.functions:
+                raise c.error(f"function {q}({args}) is declared twice")
+            self.functions[f.key] = f
+
+    def load_sequences(self, ctx: _Ctx, node: Any) -> None:
+        for name, spec, c in _items(ctx, node, "sequences"):
+            q = self.qname(c, name)
+            self.claim(c, q, "sequence")
+            spec = spec or {}
+            _keys(c, spec, {"name", "type", "start", "increment", "min", "max", "cache", "cycle",
+                            "comment"}, f"sequence {name}")
+            ints = {}
+            for key in ("start", "increment", "min", "max", "cache"):
+                if key in spec:
+                    if not isinstance(spec[key], int) or isinstance(spec[key], bool):
+                        raise c.child(spec, key).error(f"{key} must be a whole number")
+                    ints[key] = spec[key]
+            type_ = str(spec.get("type", "bigint"))
+            if type_base(type_)[0] not in INTEGER_TYPES:
+                raise c.child(spec, "type").error("a sequence type is smallint, integer or bigint")
+            inc = ints.get("increment", 1)
+            limits = {"smallint": 32767, "int2": 32767, "integer": 2147483647, "int": 2147483647,
+                      "int4": 2147483647}
+            maxv = ints.get("max", limits.get(type_base(type_)[0], 9223372036854775807) if inc > 0 else -1)
+            minv = ints.get("min", 1 if inc > 0 else -limits.get(type_base(type_)[0], 9223372036854775808))
+            start = ints.get("start", minv if inc > 0 else maxv)
+            schema, _, short = q.partition(".")
+            self.sequences[q] = Sequence(
+                schema, short, type_, start, inc, minv, maxv, ints.get("cache", 1),
+                _bool(c.child(spec, "cycle"), spec.get("cycle", False), "cycle"),
+                self.comment(c, spec), c.source(),
+            )
+
+    def comment(self, ctx: _Ctx, spec: Any) -> str | None:
+        if isinstance(spec, dict) and spec.get("comment") is not None:
+            return _str(ctx.child(spec, "comment"), spec["comment"], "comment")
+        return None
+
+    # -- tables ----------------------------------------------------------------------------
+    TABLE_KEYS = {"name", "columns", "primary_key", "unique", "foreign_keys", "checks", "indexes",
+                  "triggers", "comment", "renamed_from"}
+    COLUMN_KEYS = {"type", "null", "default", "primary_key", "unique", "references", "on_delete",
+                   "on_update", "deferrable", "initially_deferred", "check", "comment",
+                   "identity", "generated", "collation", "using", "renamed_from"}
+
+    def load_table(self, ctx: _Ctx, name: str, spec: Any) -> Table:
+        q = self.qname(ctx, name)
+        schema, _, short = q.partition(".")
+        if spec is None:
+            raise ctx.error(f"table {name} needs columns:")
+        _keys(ctx, spec, self.TABLE_KEYS, f"table {name}")
+        if "renamed_from" in spec:
+            old = _str(ctx.child(spec, "renamed_from"), spec["renamed_from"], "renamed_from")
+            self.table_renames[q] = self.qname(ctx.child(spec, "renamed_from"), old)
+        cols_ctx = ctx.child(spec, "columns")
+        cols_node = spec.get("columns")
+        if not isinstance(cols_node, dict) or not cols_node:
+            raise cols_ctx.error(f"table {name} needs columns: (a mapping of column names)")
+        columns: dict[str, Column] = {}
+        constraints: dict[str, Constraint] = {}
+        pk_cols: list[str] = []
+
+        def add(con: Constraint, c: _Ctx) -> None:
+            key = con.name or f"~{con.kind}:{con.definition}"
+            if key in constraints:
+                raise c.error(f"constraint {con.name or con.definition} is declared twice on {q}")
+            constraints[key] = con
+
+        for col_name, col_spec in cols_node.items():
+            cc = cols_ctx.child(cols_node, col_name)
+            col, flags = self.load_column(cc, q, col_name, col_spec)
+            columns[col_name] = col
+            if flags.get("primary_key"):
+                pk_cols.append(col_name)
+            if flags.get("unique"):
+                uname = flags["unique"] if isinstance(flags["unique"], str) else None
+                add(Constraint(uname, "unique", f"UNIQUE ({ident(col_name)})", (col_name,),
+                               source=cc.source()), cc)
+            if flags.get("check"):
+                expr = flags["check"]
+                tree = parse_sql(cc, expr, "check")
+                add(Constraint(None, "check", f"CHECK ({expr})", tuple(referenced_columns(tree)),
+                               source=cc.source()), cc)
+
+        if "primary_key" in spec:
+            pc = ctx.child(spec, "primary_key")
+            if pk_cols:
+                raise pc.error("primary key declared both on columns and on the table")
+            pk = spec["primary_key"]
+            pk_name = None
+            if isinstance(pk, dict):
+                _keys(pc, pk, {"columns", "name", "comment"}, "primary_key")
+                pk_name = pk.get("name")
+                pk = pk.get("columns")
+            pk_cols = _names(pc, pk, "primary_key")
+            self.check_columns(pc, columns, pk_cols, q)
+            add(Constraint(pk_name, "primary_key", _key_sql("PRIMARY KEY", pk_cols), tuple(pk_cols),
+                           comment=self.comment(pc, spec["primary_key"]), source=pc.source()), pc)
+        elif pk_cols:
+            add(Constraint(None, "primary_key", _key_sql("PRIMARY KEY", pk_cols), tuple(pk_cols),
+                           source=cols_ctx.source()), cols_ctx)
+
+        uctx = ctx.child(spec, "unique")
+        for uname, ucols, uc, extra in self.named_lists(uctx, spec.get("unique"), "unique"):
+            self.check_columns(uc, columns, ucols, q)
+            nnd = extra.get("nulls_not_distinct", False)
+            head = "UNIQUE NULLS NOT DISTINCT" if nnd else "UNIQUE"
+            add(Constraint(uname, "unique", _key_sql(head, ucols), tuple(ucols),
+                           comment=extra.get("comment"), source=uc.source()), uc)
+
+        chctx = ctx.child(spec, "checks")
+        checks = spec.get("checks")
+        for cname, cspec, cc in _items(chctx, checks, "checks") if isinstance(checks, dict) else []:
+            comment = None
+            expr = cspec
+            if isinstance(cspec, dict):
+                _keys(cc, cspec, {"expr", "comment"}, f"check {cname}")
+                expr, comment = cspec.get("expr"), self.comment(cc, cspec)
+            expr = _str(cc, expr, "a check")
+            tree = parse_sql(cc, expr, "check")
+            refs = referenced_columns(tree)
+            self.check_columns(cc, columns, refs, q)
+            add(Constraint(cname, "check", f"CHECK ({expr})", tuple(refs), comment=comment,
+                           source=cc.source()), cc)
+        if isinstance(checks, list):
+            for i, expr in enumerate(checks):
+                cc = chctx.child(checks, i)
+                expr = _str(cc, expr, "a check")
+                refs = referenced_columns(parse_sql(cc, expr, "check"))
+                self.check_columns(cc, columns, refs, q)
+                add(Constraint(None, "check", f"CHECK ({expr})", tuple(refs), source=cc.source()), cc)
+        elif checks is not None and not isinstance(checks, dict):
+            raise chctx.error("checks is a mapping of names to expressions, or a list of expressions")
+
+        indexes = self.load_indexes(ctx.child(spec, "indexes"), spec.get("indexes"), q, columns)
+        triggers = self.load_triggers(ctx.child(spec, "triggers"), spec.get("triggers"), q, columns)
+        return Table(schema, short, columns, constraints, indexes, triggers,
+                     self.comment(ctx, spec), ctx.source())
+
+    def named_lists(self, ctx: _Ctx, node: Any, what: str
+                    ) -> Iterator[tuple[str | None, list[str], _Ctx, dict[str, Any]]]:
+        """unique: {name: [cols]} | {name: {columns: [...], ...}} | [[cols], ...]"""
+        if node is None:
+            return
+        if isinstance(node, dict):
+            for name, v in node.items():
+                c = ctx.child(node, name)
+                extra: dict[str, Any] = {}
+                if isinstance(v, dict):
+                    _keys(c, v, {"columns", "comment", "nulls_not_distinct"}, f"{what} {name}")
+                    extra = {"comment": self.comment(c, v),
+                             "nulls_not_distinct": v.get("nulls_not_distinct", False)}
+                    v = v.get("columns")
+                yield name, _names(c, v, what), c, extra
+        elif isinstance(node, list):
+            for i, v in enumerate(node):
+                c = ctx.child(node, i)
+                yield None, _names(c, v, what), c, {}
+        else:
+            raise ctx.error(f"{what} is a mapping of names to column lists, or a list of column lists")
+
+    def check_columns(self, ctx: _Ctx, columns: dict[str, Any], names: list[str], table: str) -> None:
+        for n in names:
+            if n not in columns:
+                close = difflib.get_close_matches(n, list(columns), n=1)
+                raise ctx.error(f"column {n!r} does not exist in table {table}",
+                                f"did you mean {close[0]!r}?" if close else None)
+
+    def load_column(self, ctx: _Ctx, table: str, name: str, spec: Any
+                    ) -> tuple[Column, dict[str, Any]]:
+        flags: dict[str, Any] = {}
+        if isinstance(spec, str):
+            spec = self.short_column(ctx, spec)
+        if not isinstance(spec, dict):
+            raise ctx.error(f"column {name} needs a type: `{name}: text` or `{name}: {{type: text}}`")
+        _keys(ctx, spec, self.COLUMN_KEYS, f"column {name}")
+        if "type" not in spec:
+            raise ctx.error(f"column {name} needs a type")
+        tctx = ctx.child(spec, "type")
+        type_ = _str(tctx, spec["type"], "type").strip()
+        problem = check_type(type_, self.extra_types)
+        if problem:
+            raise tctx.error(problem)
+        base, is_array = type_base(type_)
+        if base in SERIAL_TYPES and is_array:
+            raise tctx.error("serial types cannot be arrays")
+        not_null = False
+        if "null" in spec:
+            not_null = not _bool(ctx.child(spec, "null"), spec["null"], "null")
+        for key in ("primary_key", "unique"):
+            if key in spec:
+                v = spec[key]
+                if not isinstance(v, (bool, str)):
+                    raise ctx.child(spec, key).error(f"{key} is true, false or a constraint name")
+                flags[key] = v
+        if flags.get("primary_key"):
+            not_null = True
+        if "check" in spec:
+            flags["check"] = _str(ctx.child(spec, "check"), spec["check"], "check")
+        default = None
+        if "default" in spec and spec["default"] is not None:
+            default = self.default(ctx.child(spec, "default"), spec["default"], base)
+        identity = None
+        if "identity" in spec:
+            ic = ctx.child(spec, "identity")
+            identity = str(spec["identity"]).lower()
+            if identity not in ("always", "by default"):
+                raise ic.error("identity is `always` or `by default`")
+            if base not in INTEGER_TYPES:
+                raise ic.error("an identity column is smallint, integer or bigint")
+            if default is not None:
+                raise ic.error("an identity column cannot also have a default")
+            not_null = True
+        generated = None
+        if "generated" in spec:
+            gc = ctx.child(spec, "generated")
+            generated = _str(gc, spec["generated"], "generated")
+            parse_sql(gc, generated, "generated")
+            if default is not None:
+                raise gc.error("a generated column cannot also have a default")
+        collation = None
+        if "collation" in spec:
+            collation = ident(_str(ctx.child(spec, "collation"), spec["collation"], "collation"))
+        using = None
+        if "using" in spec:
+            using = _str(ctx.child(spec, "using"), spec["using"], "using")
+            parse_sql(ctx.child(spec, "using"), using, "using")
+        if "renamed_from" in spec:
+            self.column_renames[(table, name)] = _str(ctx.child(spec, "renamed_from"),
+                                                      spec["renamed_from"], "renamed_from")
+        if "references" in spec:
+            flags["references"] = (spec["references"], ctx.child(spec, "references"), spec)
+        else:
+            for key in ("on_delete", "on_update", "deferrable", "initially_deferred"):
+                if key in spec:
+                    raise ctx.child(spec, key).error(f"{key} goes with references:")
+        col = Column(name, type_, not_null, default,
+                     identity,  # type: ignore[arg-type]
+                     generated, collation, self.comment(ctx, spec), using, ctx.source())
+        return col, flags
+
+    def short_column(self, ctx: _Ctx, text: str) -> dict[str, Any]:
+        """`serial primary key`, `text not null`, `uuid references users.id unique` …"""
+        spec: dict[str, Any] = {}
+        rest = text.strip()
+        patterns = [
+            (r"\s+primary\s+key$", lambda m: spec.__setitem__("primary_key", True)),
+            (r"\s+not\s+null$", lambda m: spec.__setitem__("null", False)),
+            (r"\s+null$", lambda m: spec.__setitem__("null", True)),
+            (r"\s+unique$", lambda m: spec.__setitem__("unique", True)),
+            (r"\s+references\s+(\S+)$", lambda m: spec.__setitem__("references", m.group(1))),
+        ]
+        changed = True
+        while changed:
+            changed = False
+            for pat, act in patterns:
+                m = re.search(pat, rest, re.IGNORECASE)
+                if m:
+                    act(m)
+                    rest = rest[: m.start()].rstrip()
+                    changed = True
+        if re.search(r"\s(default|check)\s", f" {rest.lower()} "):
+            raise ctx.error(f"{text!r}: defaults and checks need the full form",
+                            "write {type: ..., default: ...}")
+        spec["type"] = rest
+        return spec
+
+    def default(self, ctx: _Ctx, value: Any, base: str) -> str:
+        if isinstance(value, dict):
+            _keys(ctx, value, {"sql"}, "default")
+            sql = _str(ctx, value.get("sql"), "default sql")
+            parse_sql(ctx, sql, "default")
+            return sql
+        if isinstance(value, bool):
+            return "true" if value else "false"
+        if isinstance(value, (int, float)):
+            return str(value)
+        if isinstance(value, list):
+            raise ctx.error("a list default needs SQL: {sql: \"'{a,b}'::text[]\"} or {sql: \"ARRAY['a']\"}")
+        text = str(value)
+        if re.fullmatch(r"[A-Za-z_][\w.]*\(.*\)", text.strip()) and base not in TEXT_TYPES:
+            raise ctx.error(f"default {text!r} is taken as the literal text {text!r}",
+                            f"for the SQL expression write default: {{sql: {text}}}")
+        return literal(text)
+
+    def load_foreign_keys(self, ctx: _Ctx, q: str, spec: YMap) -> None:
+        table = self.tables[q]
+        constraints = dict(table.constraints)
+        cols_node = spec["columns"]
+        cols_ctx = ctx.child(spec, "columns")
+        found: list[Constraint] = []
+        for col_name in cols_node:
+            cspec = cols_node[col_name]
+            if isinstance(cspec, str):
+                cspec = self.short_column(cols_ctx.child(cols_node, col_name), cspec)
+            if not isinstance(cspec, dict) or "references" not in cspec:
+                continue
+            rc = cols_ctx.child(cols_node, col_name)
+            ref = cspec["references"]
+            name = None
+            opts: dict[str, Any] = dict(cspec)
+            refc = rc.child(cspec, "references") if isinstance(cspec, YMap) else rc
+            if isinstance(ref, dict):
+                _keys(refc, ref, {"to", "name", "on_delete", "on_update", "deferrable",
+                                  "initially_deferred"}, "references")
+                name = ref.get("name")
+                opts = {**opts, **ref}
+                ref = ref.get("to")
+            target = _str(refc, ref, "references")
+            found.append(self.foreign_key(refc, q, name, [col_name], target, None, opts))
+        fctx = ctx.child(spec, "foreign_keys")
+        fks = spec.get("foreign_keys")
+        if fks is not None and not isinstance(fks, dict):
+            raise fctx.error("foreign_keys is a mapping of constraint names to definitions")
+        for fname, fspec, fc in _items(fctx, fks, "foreign_keys") if fks else []:
+            _keys(fc, fspec, {"columns", "references", "on_delete", "on_update", "deferrable",
+                              "initially_deferred", "comment"}, f"foreign key {fname}")
+            fcols = _names(fc.child(fspec, "columns"), fspec.get("columns"), "columns")
+            self.check_columns(fc.child(fspec, "columns"), table.columns, fcols, q)
+            ref = fspec.get("references")
+            rc = fc.child(fspec, "references")
+            ref_cols = None
+            if isinstance(ref, dict):
+                _keys(rc, ref, {"table", "columns"}, "references")
+                ref_cols = _names(rc, ref.get("columns"), "references.columns") if "columns" in ref else None
+                ref = ref.get("table")
+            target = _str(rc, ref, "references")
+            found.append(self.foreign_key(fc, q, fname, fcols, target, ref_cols, fspec))
+        for con in found:
+            key = con.name or f"~foreign_key:{con.definition}"
+            if key in constraints:
+                raise ctx.error(f"foreign key {con.name or con.definition} is declared twice on {q}")
+            constraints[key] = con
+        self.tables[q] = Table(table.schema, table.name, table.columns, constraints, table.indexes,
+                               table.triggers, table.comment, table.source)
+
+    def foreign_key(self, ctx: _Ctx, table: str, name: str | None, cols: list[str], target: str,
+                    ref_cols: list[str] | None, opts: Any) -> Constraint:
+        """`references: table`, `table.column` or `schema.table.column`."""
+        parts = target.split(".")
+        ref_table: str | None = None
+        if ref_cols is None:
+            if len(parts) == 1:
+                ref_table = self.qname(ctx, parts[0])
+            elif len(parts) == 2:
+                # table.column, or schema.table when that table exists
+                as_table = qualify(parts[0], parts[1])
+                if as_table in self.tables and qualify("public", parts[0]) not in self.tables:
+                    ref_table = as_table
+                else:
+                    ref_table, ref_cols = self.qname(ctx, parts[0]), [parts[1]]
+            elif len(parts) == 3:
+                ref_table, ref_cols = qualify(parts[0], parts[1]), [parts[2]]
+            else:
+                raise ctx.error(f"references {target!r}: write table, table.column or schema.table.column")
+        else:
+            ref_table = self.qname(ctx, target)
+        if ref_table not in self.tables:
+            close = difflib.get_close_matches(ref_table, list(self.tables), n=1)
+            raise ctx.error(f"references table {ref_table}, which is not declared",
+                            f"did you mean {close[0]}?" if close else None)
+        ref = self.tables[ref_table]
+        if ref_cols is None:
+            pk = ref.primary_key()
+            if pk is None:
+                raise ctx.error(f"{ref_table} has no primary key; name the referenced column: {ref_table}.column")
+            ref_cols = list(pk.columns)
+        self.check_columns(ctx, ref.columns, ref_cols, ref_table)
+        if len(ref_cols) != len(cols):
+            raise ctx.error(f"{len(cols)} column(s) reference {len(ref_cols)} column(s) of {ref_table}")
+        sql = (f"FOREIGN KEY ({', '.join(ident(c) for c in cols)}) REFERENCES "
+               f"{qident(*ref_table.split('.', 1))} ({', '.join(ident(c) for c in ref_cols)})")
+        for key, clause in (("on_update", "ON UPDATE"), ("on_delete", "ON DELETE")):
+            if opts.get(key) is not None:
+                action = str(opts[key]).lower().replace("_", " ")
+                if action not in FK_ACTIONS:
+                    raise ctx.error(f"{key} is one of {', '.join(FK_ACTIONS)}, not {opts[key]!r}")
+                sql += f" {clause} {FK_ACTIONS[action]}"
+        if opts.get("deferrable"):
+            sql += " DEFERRABLE"
+            if opts.get("initially_deferred"):
+                sql += " INITIALLY DEFERRED"
+        elif opts.get("initially_deferred"):
+            raise ctx.error("initially_deferred needs deferrable: true")
+        return Constraint(name, "foreign_key", sql, tuple(cols), ref_table, tuple(ref_cols),
+                          comment=opts.get("comment") if isinstance(opts.get("comment"), str) else None,
+                          source=ctx.source())
+
+    # -- indexes and triggers --------------------------------------------------------------
+    def load_indexes(self, ctx: _Ctx, node: Any, q: str, columns: dict[str, Column]
+                     ) -> dict[str, Index]:
+        out: dict[str, Index] = {}
+        if node is not None and not isinstance(node, dict):
+            raise ctx.error("indexes is a mapping of index names to definitions")
+        for name, spec, c in _items(ctx, node, "indexes"):
+            iq = qualify(q.partition(".")[0], name)
+            self.claim(c, iq, "index")
+            if isinstance(spec, (str, list)):
+                spec = {"columns": spec}
+            _keys(c, spec, {"columns", "using", "unique", "where", "include", "opclass", "comment",
+                            "nulls_not_distinct", "with"}, f"index {name}")
+            method = str(spec.get("using", "btree")).lower()
+            if method not in INDEX_METHODS:
+                close = difflib.get_close_matches(method, sorted(INDEX_METHODS), n=1)
+                raise c.child(spec, "using").error(
+                    f"unknown index method {method!r}", f"did you mean {close[0]}?" if close else
+                    "one of " + ", ".join(sorted(INDEX_METHODS)))
+            cols_node = spec.get("columns")
+            cc = c.child(spec, "columns")
+            if isinstance(cols_node, str):
+                cols_node = [cols_node]
+            if not isinstance(cols_node, list) or not cols_node:
+                raise cc.error(f"index {name} needs columns: a list of columns or expressions")
+            default_opclass = spec.get("opclass")
+            keys: list[str] = []
+            refs: set[str] = set()
+            for i, item in enumerate(cols_node):
+                key_sql, key_refs = self.index_key(cc.child(cols_node, i), item, default_opclass, columns, q)
+                keys.append(key_sql)
+                refs |= set(key_refs)
+            unique = _bool(c.child(spec, "unique"), spec.get("unique", False), "unique")
+            sql = f"CREATE {'UNIQUE ' if unique else ''}INDEX {ident(name)} ON {qident(*q.split('.', 1))}"
+            sql += f" USING {method} ({', '.join(keys)})"
+            if "include" in spec:
+                inc = _names(c.child(spec, "include"), spec["include"], "include")
+                self.check_columns(c.child(spec, "include"), columns, inc, q)
+                sql += f" INCLUDE ({', '.join(ident(x) for x in inc)})"
+                refs |= set(inc)
+            if spec.get("nulls_not_distinct"):
+                sql += " NULLS NOT DISTINCT"
+            if "with" in spec:
+                wc = c.child(spec, "with")
+                if not isinstance(spec["with"], dict):
+                    raise wc.error("with is a mapping of storage parameters, like {fillfactor: 70}")
+                params = ", ".join(f"{ident(str(k))} = {v}" for k, v in spec["with"].items())
+                sql += f" WITH ({params})"
+            if "where" in spec:
+                wc = c.child(spec, "where")
+                where = _str(wc, spec["where"], "where")
+                wrefs = referenced_columns(parse_sql(wc, where, "where"))
+                self.check_columns(wc, columns, wrefs, q)
+                refs |= set(wrefs)
+                sql += f" WHERE ({where})"
+            out[name] = Index(name, sql, tuple(sorted(refs)), self.comment(c, spec), c.source())
+        return out
+
+    _KEY_RE = re.compile(r"^(?P<expr>.+?)(?:\s+(?P<order>asc|desc))?(?:\s+nulls\s+(?P<nulls>first|last))?$",
+                         re.IGNORECASE | re.DOTALL)
+
+    def index_key(self, ctx: _Ctx, item: Any, default_opclass: Any, columns: dict[str, Column],
+                  q: str) -> tuple[str, list[str]]:
+        opclass = default_opclass
+        order = nulls = None
+        if isinstance(item, dict):
+            _keys(ctx, item, {"column", "expr", "order", "nulls", "opclass", "collation"}, "index column")
+            if ("column" in item) == ("expr" in item):
+                raise ctx.error("an index column has either column: or expr:")
+            opclass = item.get("opclass", opclass)
+            order = item.get("order")
+            nulls = item.get("nulls")
+            if order is not None and str(order).lower() not in ("asc", "desc"):
+                raise ctx.error("order is asc or desc")
+            if nulls is not None and str(nulls).lower() not in ("first", "last"):
+                raise ctx.error("nulls is first or last")
+            target = item.get("column") or item.get("expr")
+            is_expr = "expr" in item
+            text = _str(ctx, target, "index column")
+        else:
+            text = _str(ctx, item, "index column")
+            m = self._KEY_RE.match(text.strip())
+            assert m is not None
+            text, order, nulls = m.group("expr").strip(), m.group("order"), m.group("nulls")
+            is_expr = text not in columns
+        if is_expr:
+            tree = parse_sql(ctx, text, "index expression")
+            refs = referenced_columns(tree)
+            if isinstance(tree, exp.Column) and not tree.table:
+                is_expr = False
+                text = tree.name
+            else:
+                self.check_columns(ctx, columns, refs, q)
+        if not is_expr:
+            self.check_columns(ctx, columns, [text], q)
+            refs = [text]
+            key = ident(text)
+        else:
+            key = f"({text})"
+        if isinstance(item, dict) and item.get("collation"):
+            key += f" COLLATE {ident(str(item['collation']))}"
+        if opclass:
+            oc = str(opclass)
+            if not re.fullmatch(r"[A-Za-z_][\w.]*", oc):
+                raise ctx.error(f"{oc!r} is not an operator class name")
+            key += f" {oc}"
+        if order:
+            key += f" {str(order).upper()}"
+        if nulls:
+            key += f" NULLS {str(nulls).upper()}"
+        return key, refs
+
+    EVENTS = {"insert", "update", "delete", "truncate"}
+
+    def load_triggers(self, ctx: _Ctx, node: Any, q: str, columns: dict[str, Column]
+                      ) -> dict[str, Trigger]:
+        out: dict[str, Trigger] = {}
+        if node is not None and not isinstance(node, dict):
+            raise ctx.error("triggers is a mapping of trigger names to definitions")
+        for name, spec, c in _items(ctx, node, "triggers"):
+            _keys(c, spec, {"before", "after", "instead_of", "for_each", "execute", "arguments",
+                            "when", "enabled", "comment"}, f"trigger {name}")
+            timing = [k for k in ("before", "after", "instead_of") if k in spec]
+            if len(timing) != 1:
+                raise c.error(f"trigger {name} needs exactly one of before:, after:, instead_of:")
+            tkey = timing[0]
+            tc = c.child(spec, tkey)
+            events_node = spec[tkey]
+            if isinstance(events_node, str):
+                events_node = re.split(r"\s+or\s+|\s*,\s*(?=insert|update|delete|truncate)",
+                                       events_node.strip(), flags=re.IGNORECASE)
+            if not isinstance(events_node, list) or not events_node:
+                raise tc.error("events: insert, update, delete, truncate (a list, or joined by `or`)")
+            events = []
+            refs: set[str] = set()
+            for ev in events_node:
+                ev_text = _str(tc, ev, "event").strip()
+                m = re.fullmatch(r"update\s+of\s+(.+)", ev_text, re.IGNORECASE)
+                if m:
+                    cols = [x.strip() for x in m.group(1).split(",")]
+                    self.check_columns(tc, columns, cols, q)
+                    refs |= set(cols)
+                    events.append("UPDATE OF " + ", ".join(ident(x) for x in cols))
+                    continue
+                if ev_text.lower() not in self.EVENTS:
+                    close = difflib.get_close_matches(ev_text.lower(), sorted(self.EVENTS), n=1)
+                    raise tc.error(f"unknown trigger event {ev_text!r}",
+                                   f"did you mean {close[0]}?" if close else None)
+                events.append(ev_text.upper())
+            for_each = str(spec.get("for_each", "row")).lower()
+            if for_each not in ("row", "statement"):
+                raise c.child(spec, "for_each").error("for_each is row or statement")
+            if "execute" not in spec:
+                raise c.error(f"trigger {name} needs execute: the trigger function's name")
+            ec = c.child(spec, "execute")
+            fname = _str(ec, spec["execute"], "execute").removesuffix("()")
+            fq = fname if "." in fname else f"public.{fname}"
+            candidates = [f for f in self.functions.values() if f.qname == fq]
+            if not candidates:
+                close = difflib.get_close_matches(fq, sorted({f.qname for f in self.functions.values()}), n=1)
+                raise ec.error(f"trigger function {fname} is not declared under functions:",
+                               f"did you mean {close[0]}?" if close else "declare it with returns: trigger")
+            if not any(f.returns.strip().lower() == "trigger" and not f.arguments.strip()
+                       for f in candidates):
+                raise ec.error(f"function {fname} must take no arguments and return trigger")
+            args = spec.get("arguments", [])
+            if not isinstance(args, list):
+                args = [args]
+            arg_sql = ", ".join(literal(str(a)) for a in args)
+            sql = (f"CREATE TRIGGER {ident(name)} {tkey.replace('_', ' ').upper()} "
+                   f"{' OR '.join(events)} ON {qident(*q.split('.', 1))} FOR EACH {for_each.upper()}")
+            if "when" in spec:
+                wc = c.child(spec, "when")
+                when = _str(wc, spec["when"], "when")
+                tree = parse_sql(wc, when, "when")
+                for col in tree.find_all(exp.Column):
+                    if col.table.lower() not in ("new", "old"):
+                        raise wc.error(f"in when:, write NEW.{col.name} or OLD.{col.name}")
+                    self.check_columns(wc, columns, [col.name], q)
+                    refs.add(col.name)
+                sql += f" WHEN ({when})"
+            sql += f" EXECUTE FUNCTION {qident(*fq.split('.', 1))}({arg_sql})"
+            enabled = _bool(c.child(spec, "enabled"), spec.get("enabled", True), "enabled")
+            out[name] = Trigger(name, sql, fq, enabled, tuple(sorted(refs)), self.comment(c, spec),
+                                c.source())
+        return out
+
+    # -- views -----------------------------------------------------------------------------
+    def load_views(self, ctx: _Ctx, node: Any) -> None:
+        for name, spec, c in _items(ctx, node, "views"):
+            q = self.qname(c, name)
+            self.claim(c, q, "view")
+            if isinstance(spec, str):
+                spec = {"query": spec}
+            _keys(c, spec, {"query", "materialized", "comment", "indexes"}, f"view {name}")
+            qc = c.child(spec, "query")
+            query = _str(qc, spec.get("query"), "query").strip().rstrip(";")
+            try:
+                trees = sqlglot.parse(query, read="postgres")
+            except sqlglot.errors.SqlglotError as e:
+                raise qc.error(f"the query of view {name} does not parse: {str(e).splitlines()[0]}") from None
+            if len(trees) != 1 or not isinstance(trees[0], (exp.Query,)):
+                raise qc.error(f"the query of view {name} must be one SELECT")
+            materialized = _bool(c.child(spec, "materialized"), spec.get("materialized", False),
+                                 "materialized")
+            indexes: dict[str, Index] = {}
+            if spec.get("indexes"):
+                if not materialized:
+                    raise c.child(spec, "indexes").error("only a materialized view has indexes")
+                cols = {col.alias_or_name: Column(col.alias_or_name, "text")
+                        for col in trees[0].selects if col.alias_or_name}  # type: ignore[attr-defined]
+                indexes = self.load_indexes(c.child(spec, "indexes"), spec["indexes"], q, cols)
+            schema, _, short = q.partition(".")
+            self.views[q] = View(schema, short, query, materialized, indexes=indexes,
+                                 comment=self.comment(c, spec), source=c.source())
+
+
+def _key_sql(head: str, cols: list[str]) -> str:
+    return f"{head} ({', '.join(ident(c) for c in cols)})"

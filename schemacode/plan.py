@@ -1,0 +1,106 @@
+"""A plan is data: ordered forward and backward statements with their hazards.
+
+Ordering lives here and only here: every change says its phase (see changes/base.py) and
+plan() sorts by it. The backward plan is diff(desired, current): the same machinery the other way.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+from .changes import Change, Hazard, HazardKind, Statement
+from .diff import Renames, diff
+from .introspect import fingerprint
+from .model import Catalog, Namespace, Source
+
+
+@dataclass(frozen=True)
+class PlannedStatement:
+    sql: str
+    hazards: tuple[Hazard, ...]
+    transactional: bool
+    change: str  # the summary line of the change it belongs to
+    source: Source | None = None
+
+    def hazard_kinds(self) -> set[HazardKind]:
+        return {h.kind for h in self.hazards}
+
+
+@dataclass(frozen=True)
+class Plan:
+    changes: tuple[Change, ...]
+    forward: tuple[PlannedStatement, ...]
+    backward_changes: tuple[Change, ...]
+    backward: tuple[PlannedStatement, ...]
+    current_fingerprint: str  # apply re-checks the database is still in this state
+    desired_fingerprint: str
+    schema_hash: str | None = None
+
+    @property
+    def is_empty(self) -> bool:
+        return not self.forward
+
+    def hazards(self, kind: HazardKind | None = None) -> list[tuple[PlannedStatement, Hazard]]:
+        return [(s, h) for s in self.forward for h in s.hazards if kind is None or h.kind == kind]
+
+    def counts(self) -> dict[str, int]:
+        out = {"add": 0, "change": 0, "destroy": 0}
+        for c in self.changes:
+            key = {"+": "add", "-": "destroy"}.get(c.symbol, "change")
+            out[key] += 1
+        return out
+
+
+def order(changes: list[Change]) -> list[Change]:
+    return sorted(changes, key=lambda c: c.sort_key())  # stable: diff's name order within a phase
+
+
+def statements(changes: list[Change]) -> list[PlannedStatement]:
+    out = []
+    for c in changes:
+        for s in c.statements():
+            out.append(PlannedStatement(s.sql, s.hazards, s.transactional, c.summary(), c.source))
+    return out
+
+
+def make_plan(current: Catalog, desired: Catalog, renames: Renames | None = None,
+              unpinned_extensions: frozenset[str] = frozenset(), schema_hash: str | None = None) -> Plan:
+    current = _unpin(current, unpinned_extensions)
+    desired = _unpin(desired, unpinned_extensions)
+    renames = renames or Renames()
+    forward = order(diff(current, desired, renames))
+    backward = order(diff(desired, current, renames.inverted()))
+    back_statements = [_irreversible(s) for s in statements(backward)]
+    return Plan(tuple(forward), tuple(statements(forward)), tuple(backward), tuple(back_statements),
+                fingerprint(current), fingerprint(desired), schema_hash)
+
+
+def _irreversible(s: PlannedStatement) -> PlannedStatement:
+    """Undoing a drop brings the object back, not its data."""
+    if s.change.startswith("+ table") or s.change.startswith("+ column"):
+        note = Hazard("irreversible", "comes back empty: the data dropped going forward is not restored")
+        return replace(s, hazards=s.hazards + (note,))
+    return s
+
+
+def _unpin(catalog: Catalog, unpinned: frozenset[str]) -> Catalog:
+    """Versions of extensions declared without one are whatever the server installs."""
+    if not any(name in catalog.extensions for name in unpinned):
+        return catalog
+    exts = {k: replace(e, version=None) if k in unpinned else e for k, e in catalog.extensions.items()}
+    return replace(catalog, extensions=exts)
+
+
+def creation_statements(catalog: Catalog) -> list[PlannedStatement]:
+    """The DDL that builds ``catalog`` in an empty database (public exists there already)."""
+    empty = Catalog(schemas={"public": Namespace("public")})
+    target = catalog
+    if "public" not in catalog.schemas:
+        target = replace(catalog, schemas={"public": Namespace("public"), **catalog.schemas})
+    return statements(order(diff(empty, target)))
+
+
+def script(stmts: list[PlannedStatement] | tuple[PlannedStatement, ...]) -> str:
+    return "".join(s.sql.rstrip().rstrip(";") + ";\n" for s in stmts)
+
+
+__all__ = ["Plan", "PlannedStatement", "Statement", "make_plan", "creation_statements", "script"]

@@ -1,0 +1,17 @@
+-- Tables, views, materialized views and free-standing sequences in scope.
+-- Extension members and partitions (managed through their parent) are skipped.
+SELECT c.oid, n.nspname AS schema, c.relname AS name, c.relkind AS kind,
+       obj_description(c.oid, 'pg_class') AS comment,
+       CASE WHEN c.relkind IN ('v', 'm') THEN pg_get_viewdef(c.oid) END AS view_query
+FROM pg_class c
+JOIN pg_namespace n ON n.oid = c.relnamespace
+WHERE n.nspname = ANY(%(schemas)s)
+  AND c.relkind IN ('r', 'p', 'v', 'm', 'S')
+  AND NOT c.relispartition
+  AND NOT EXISTS (SELECT 1 FROM pg_depend d
+                  WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid
+                    AND (d.deptype = 'e'
+                         -- sequences owned by a serial or identity column come with the column
+                         OR (c.relkind = 'S' AND d.deptype IN ('a', 'i')
+                             AND d.refclassid = 'pg_class'::regclass AND d.refobjsubid > 0)))
+ORDER BY 2, 3

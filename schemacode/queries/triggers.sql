@@ -1,0 +1,19 @@
+-- User triggers (not the internal ones behind foreign keys).
+SELECT t.tgrelid AS relid, t.tgname AS name,
+       pg_get_triggerdef(t.oid) AS definition,
+       pn.nspname || '.' || p.proname AS function,
+       t.tgenabled <> 'D' AS enabled,
+       obj_description(t.oid, 'pg_trigger') AS comment,
+       ARRAY(SELECT DISTINCT a.attname FROM pg_depend d
+             JOIN pg_attribute a ON a.attrelid = d.refobjid AND a.attnum = d.refobjsubid
+             WHERE d.classid = 'pg_trigger'::regclass AND d.objid = t.oid
+               AND d.refclassid = 'pg_class'::regclass AND d.refobjsubid > 0) AS columns
+FROM pg_trigger t
+JOIN pg_class c ON c.oid = t.tgrelid
+JOIN pg_namespace n ON n.oid = c.relnamespace
+JOIN pg_proc p ON p.oid = t.tgfoid
+JOIN pg_namespace pn ON pn.oid = p.pronamespace
+WHERE n.nspname = ANY(%(schemas)s)
+  AND NOT t.tgisinternal
+  AND t.tgparentid = 0
+ORDER BY t.tgrelid, t.tgname

@@ -1,0 +1,115 @@
+"""Materialize the desired schema: run its DDL in an empty scratch database and read it back.
+
+PostgreSQL normalizes what people write (types, expressions, index and trigger definitions);
+diffing its catalog against the live one's is exact where comparing text by hand is not. The
+result is cached by the hash of the DDL and the server version, so an unchanged schema.yaml is
+materialized once.
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+import pickle
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import psycopg
+
+from . import __version__
+from .errors import DatabaseError, SchemaError
+from .introspect import introspect
+from .load import LoadedSchema
+from .model import Catalog
+from .plan import PlannedStatement, creation_statements, script
+from .server import connect, describe, embedded_admin_url, home, server_version, with_database
+
+_MISSING_HINTS = (
+    ("is not available", "the scratch server lacks this extension"),
+    ("collation", "the scratch server lacks this collation (the embedded one has no ICU)"),
+)
+
+
+@dataclass(frozen=True)
+class Materialized:
+    catalog: Catalog
+    server_version: int
+    cached: bool
+
+
+def materialize(loaded: LoadedSchema, dev_url: str | None = None, use_cache: bool = True) -> Materialized:
+    stmts = creation_statements(loaded.catalog)
+    admin_url = dev_url or embedded_admin_url()
+    with connect(admin_url, autocommit=True) as admin:
+        version = server_version(admin)
+        key = hashlib.sha256(
+            "\0".join([__version__, str(version), ",".join(loaded.scope), script(stmts)]).encode()
+        ).hexdigest()[:32]
+        cache_file = home() / "cache" / f"{key}.pickle"
+        if use_cache and cache_file.exists():
+            try:
+                catalog = pickle.loads(cache_file.read_bytes())
+                if isinstance(catalog, Catalog):
+                    return Materialized(catalog, version, True)
+            except Exception:
+                pass  # a damaged cache entry is rebuilt
+        dbname = f"schemacode_scratch_{os.getpid()}_{secrets.token_hex(4)}"
+        try:
+            admin.execute(f'CREATE DATABASE "{dbname}"')
+        except psycopg.Error as e:
+            raise DatabaseError(f"cannot create a scratch database on {describe(admin_url)}: "
+                                f"{str(e).strip()}",
+                                hint="the --dev-url user needs CREATEDB") from None
+        try:
+            with connect(with_database(admin_url, dbname), autocommit=True) as conn:
+                _build(conn, stmts, loaded, admin_url)
+                catalog = introspect(conn, loaded.scope)
+        finally:
+            try:
+                admin.execute(f'DROP DATABASE IF EXISTS "{dbname}" WITH (FORCE)')
+            except psycopg.Error:
+                pass
+    if use_cache:
+        _store(cache_file, catalog)
+    return Materialized(catalog, version, False)
+
+
+def _store(path: Path, catalog: Catalog) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(f".{os.getpid()}.tmp")
+    tmp.write_bytes(pickle.dumps(catalog))
+    os.replace(tmp, path)
+
+
+def _build(conn: psycopg.Connection[Any], stmts: list[PlannedStatement], loaded: LoadedSchema,
+           admin_url: str) -> None:
+    """All of the DDL in one round trip; statement by statement only to locate a failure."""
+    conn.execute("SET check_function_bodies = off")
+    try:
+        with conn.transaction():
+            conn.execute(script(stmts).encode())
+        return
+    except psycopg.Error:
+        pass
+    for s in stmts:
+        try:
+            conn.execute(s.sql.encode())
+        except psycopg.Error as e:
+            raise _located(e, s, loaded, admin_url) from None
+    raise DatabaseError("the scratch database rejected the schema, but no single statement failed")
+
+
+def _located(e: psycopg.Error, s: PlannedStatement, loaded: LoadedSchema, admin_url: str) -> SchemaError:
+    reason = (e.diag.message_primary or str(e)).strip()
+    hint = None
+    for needle, why in _MISSING_HINTS:
+        if needle in reason.lower():
+            hint = (f"{why}; point --dev-url at a PostgreSQL server that has it "
+                    f"(the scratch server is {describe(admin_url)})")
+    if hint is None and e.diag.message_hint:
+        hint = e.diag.message_hint
+    src = s.source
+    msg = f"PostgreSQL rejected {s.change[2:]}: {reason}\n  statement: {s.sql.splitlines()[0]}"
+    return SchemaError(msg, file=src.file if src else loaded.file, line=src.line if src else None,
+                       path=src.path if src else None, hint=hint)

