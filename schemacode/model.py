@@ -12,8 +12,10 @@ rendered, materialized in a scratch database and read back first (see scratch.py
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Literal
+from dataclasses import dataclass, field, replace
+from typing import Any, Literal, TypeVar
+
+_T = TypeVar("_T", bound=Any)
 
 ConstraintKind = Literal["primary_key", "unique", "foreign_key", "check", "exclude"]
 
@@ -212,3 +214,39 @@ class Catalog:
             or self.tables or self.views
             or any(n != "public" for n in self.schemas)
         )
+
+
+def attach_sources(catalog: Catalog, written: Catalog) -> Catalog:
+    """Give the objects of a catalog read from PostgreSQL the schema.yaml locations of ``written``."""
+
+    def table(t: Table) -> Table:
+        w = written.tables.get(t.qname)
+        if w is None:
+            return t
+        named = {c.name: c for c in w.constraints.values() if c.name}
+        return replace(
+            t, source=w.source,
+            columns={n: replace(c, source=w.columns[n].source, using=w.columns[n].using)
+                     if n in w.columns else c for n, c in t.columns.items()},
+            constraints={n: replace(c, source=named[n].source) if n in named else c
+                         for n, c in t.constraints.items()},
+            indexes={n: replace(i, source=w.indexes[n].source) if n in w.indexes else i
+                     for n, i in t.indexes.items()},
+            triggers={n: replace(g, source=w.triggers[n].source) if n in w.triggers else g
+                      for n, g in t.triggers.items()},
+        )
+
+    def src(objs: dict[str, _T], wobjs: dict[str, _T]) -> dict[str, _T]:
+        return {k: replace(o, source=wobjs[k].source) if k in wobjs else o  # type: ignore[type-var]
+                for k, o in objs.items()}
+
+    return replace(
+        catalog,
+        schemas=src(catalog.schemas, written.schemas),
+        extensions=src(catalog.extensions, written.extensions),
+        enums=src(catalog.enums, written.enums),
+        functions=src(catalog.functions, written.functions),
+        sequences=src(catalog.sequences, written.sequences),
+        tables={k: table(t) for k, t in catalog.tables.items()},
+        views=src(catalog.views, written.views),
+    )

@@ -21,7 +21,7 @@ from . import __version__
 from .errors import DatabaseError, SchemaError
 from .introspect import introspect
 from .load import LoadedSchema
-from .model import Catalog
+from .model import Catalog, attach_sources
 from .plan import PlannedStatement, creation_statements, script
 from .server import connect, describe, embedded_admin_url, home, server_version, with_database
 
@@ -54,25 +54,35 @@ def materialize(loaded: LoadedSchema, dev_url: str | None = None, use_cache: boo
                     return Materialized(catalog, version, True)
             except Exception:
                 pass  # a damaged cache entry is rebuilt
-        dbname = f"schemacode_scratch_{os.getpid()}_{secrets.token_hex(4)}"
-        try:
-            admin.execute(f'CREATE DATABASE "{dbname}"')
-        except psycopg.Error as e:
-            raise DatabaseError(f"cannot create a scratch database on {describe(admin_url)}: "
-                                f"{str(e).strip()}",
-                                hint="the --dev-url user needs CREATEDB") from None
-        try:
-            with connect(with_database(admin_url, dbname), autocommit=True) as conn:
-                _build(conn, stmts, loaded, admin_url)
-                catalog = introspect(conn, loaded.scope)
-        finally:
-            try:
-                admin.execute(f'DROP DATABASE IF EXISTS "{dbname}" WITH (FORCE)')
-            except psycopg.Error:
-                pass
+        # Round 1 runs what the user wrote, so errors point at schema.yaml. PostgreSQL's printed
+        # text is not always a fixed point (a varchar IN-list check prints differently once
+        # re-run), so round 2 runs the printed text again: what apply will run, and what the
+        # database will then print, exactly.
+        written = _build_and_read(admin, admin_url, stmts, loaded.scope, loaded)
+        catalog = _build_and_read(admin, admin_url, creation_statements(written), loaded.scope, None)
+        catalog = attach_sources(catalog, loaded.catalog)
     if use_cache:
         _store(cache_file, catalog)
     return Materialized(catalog, version, False)
+
+
+def _build_and_read(admin: psycopg.Connection[Any], admin_url: str, stmts: list[PlannedStatement],
+                    scope: list[str], loaded: LoadedSchema | None) -> Catalog:
+    dbname = f"schemacode_scratch_{os.getpid()}_{secrets.token_hex(4)}"
+    try:
+        admin.execute(f'CREATE DATABASE "{dbname}"')
+    except psycopg.Error as e:
+        raise DatabaseError(f"cannot create a scratch database on {describe(admin_url)}: "
+                            f"{str(e).strip()}", hint="the --dev-url user needs CREATEDB") from None
+    try:
+        with connect(with_database(admin_url, dbname), autocommit=True) as conn:
+            _build(conn, stmts, loaded, admin_url)
+            return introspect(conn, scope)
+    finally:
+        try:
+            admin.execute(f'DROP DATABASE IF EXISTS "{dbname}" WITH (FORCE)')
+        except psycopg.Error:
+            pass
 
 
 def _store(path: Path, catalog: Catalog) -> None:
@@ -82,8 +92,8 @@ def _store(path: Path, catalog: Catalog) -> None:
     os.replace(tmp, path)
 
 
-def _build(conn: psycopg.Connection[Any], stmts: list[PlannedStatement], loaded: LoadedSchema,
-           admin_url: str) -> None:
+def _build(conn: psycopg.Connection[Any], stmts: list[PlannedStatement],
+           loaded: LoadedSchema | None, admin_url: str) -> None:
     """All of the DDL in one round trip; statement by statement only to locate a failure."""
     conn.execute("SET check_function_bodies = off")
     try:
@@ -96,6 +106,9 @@ def _build(conn: psycopg.Connection[Any], stmts: list[PlannedStatement], loaded:
         try:
             conn.execute(s.sql.encode())
         except psycopg.Error as e:
+            if loaded is None:
+                raise DatabaseError(f"schemacode could not rebuild the schema it read back "
+                                    f"(a bug; please report it): {e}\n  statement: {s.sql}") from None
             raise _located(e, s, loaded, admin_url) from None
     raise DatabaseError("the scratch database rejected the schema, but no single statement failed")
 
