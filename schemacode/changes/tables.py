@@ -260,7 +260,7 @@ def _base(type_: str) -> str:
     return _SERIAL_BASE.get(type_, type_)
 
 
-_TYPE_RE = re.compile(r"^(?P<name>[^(\[]+?)\s*(\((?P<args>[^)]*)\))?(?P<rest>.*)$")
+_TYPE_RE = re.compile(r"^(?P<name>[^(\[]+)\s*(\((?P<args>[^)]*)\))?(?P<rest>.*)$")
 _INT_RANK = {"smallint": 1, "integer": 2, "bigint": 3}
 _TEXTUAL = {"text", "character varying", "character"}
 
