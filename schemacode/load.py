@@ -505,18 +505,19 @@ class _Loader:
     def load_column(self, ctx: _Ctx, table: str, name: str, spec: Any
                     ) -> tuple[Column, dict[str, Any]]:
         flags: dict[str, Any] = {}
-        if isinstance(spec, str):
+        short = isinstance(spec, str)
+        if short:
             spec = self.short_column(ctx, spec)
         if not isinstance(spec, dict):
             raise ctx.error(f"column {name} needs a type: `{name}: text` or `{name}: {{type: text}}`")
         _keys(ctx, spec, self.COLUMN_KEYS, f"column {name}")
         if "type" not in spec:
             raise ctx.error(f"column {name} needs a type")
-        tctx = ctx.child(spec, "type")
+        tctx = ctx if short else ctx.child(spec, "type")
         type_ = _str(tctx, spec["type"], "type").strip()
         problem = check_type(type_, self.extra_types)
         if problem:
-            raise tctx.error(problem)
+            raise tctx.error(*problem)
         base, is_array = type_base(type_)
         if base in SERIAL_TYPES and is_array:
             raise tctx.error("serial types cannot be arrays")

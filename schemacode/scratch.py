@@ -29,6 +29,7 @@ from .server import connect, describe, embedded_admin_url, home, server_version,
 
 _MISSING_HINTS = (
     ("is not available", "the scratch server lacks this extension"),
+    ("could not open extension control file", "the scratch server lacks this extension"),
     ("collation", "the scratch server lacks this collation (the embedded one has no ICU)"),
 )
 

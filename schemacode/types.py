@@ -7,7 +7,7 @@ import re
 BUILTIN_TYPES = frozenset("""
 smallint int2 integer int int4 bigint int8 serial serial4 bigserial serial8 smallserial serial2
 numeric decimal real float4 float8 float double_precision money boolean bool
-text varchar character_varying character char bpchar name citext
+text varchar character_varying character char bpchar name
 uuid json jsonb xml date time timetz time_without_time_zone time_with_time_zone
 timestamp timestamptz timestamp_without_time_zone timestamp_with_time_zone interval
 bytea inet cidr macaddr macaddr8 bit varbit bit_varying tsvector tsquery
@@ -45,23 +45,22 @@ def type_base(type_: str) -> tuple[str, bool]:
     return "_".join(t.lower().split()), is_array
 
 
-def check_type(type_: str, extra: set[str]) -> str | None:
-    """None if the type is known; otherwise an error message with a suggestion."""
+def check_type(type_: str, extra: set[str]) -> tuple[str, str | None] | None:
+    """None if the type is known; otherwise (message, hint)."""
     if not type_ or not type_.strip():
-        return "a column needs a type"
+        return "a column needs a type", None
     if re.search(r"[;]|--", type_):
-        return f"{type_!r} is not a type"
+        return f"{type_!r} is not a type", None
     base, _ = type_base(type_)
     if "(" in base or ")" in base:
-        return f"{type_!r}: type arguments must be whole numbers, like varchar(50) or numeric(10,2)"
+        return f"{type_!r}: type arguments must be whole numbers", "like varchar(50) or numeric(10,2)"
     if base in BUILTIN_TYPES or base in extra:
         return None
     if "." in base or base.startswith('"'):
         return None  # a qualified or quoted user type: the scratch database will tell
-    known = sorted(BUILTIN_TYPES | extra)
-    close = difflib.get_close_matches(base, known, n=1)
     for ext, types in EXTENSION_TYPES.items():
         if base in types:
-            return f"unknown type {type_!r}: it comes with the extension {ext}; declare it under extensions"
-    hint = f" (did you mean {close[0].replace('_', ' ')}?)" if close else ""
-    return f"unknown type {type_!r}{hint}"
+            return (f"unknown type {type_!r}: it comes with the extension {ext}",
+                    f"declare it: extensions: [{ext}]")
+    close = difflib.get_close_matches(base, sorted(BUILTIN_TYPES | extra), n=1)
+    return f"unknown type {type_!r}", f"did you mean {close[0].replace('_', ' ')}?" if close else None
