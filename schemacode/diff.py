@@ -200,8 +200,11 @@ class _Differ:
         for k in dropped:
             t = cur[k]
             self.emit(ch.DropTable(t))
-            for con in t.constraints.values():  # so that dropped tables can go in any order
-                if con.kind == "foreign_key" and con.ref_table in dropped and con.ref_table != k:
+            for con in t.constraints.values():
+                # Its foreign keys go first where what they reference goes or changes before
+                # the table itself is dropped (dropped tables reference each other in any order).
+                if con.kind == "foreign_key" and con.ref_table != k and (
+                        con.ref_table in dropped or self.fk_disturbed(con)):
                     self.emit(ch.DropConstraint(k, con))
         for a, b in pairs:
             self.table(a, b, dropped)
@@ -231,6 +234,13 @@ class _Differ:
     def touches(self, table: str, columns: tuple[str, ...]) -> bool:
         return any((table, c) in self.affected_columns for c in columns)
 
+    def fk_disturbed(self, c: Constraint) -> bool:
+        """A foreign key whose referenced key is dropped or retyped."""
+        if c.kind != "foreign_key" or c.ref_table is None:
+            return False
+        ref = (c.ref_table, tuple(sorted(c.ref_columns)))
+        return ref in self.dropped_keys or self.touches(c.ref_table, c.ref_columns)
+
     def create_table(self, t: Table) -> None:
         self.emit(ch.CreateTable(t))
         for con in t.constraints.values():
@@ -252,12 +262,7 @@ class _Differ:
             self.column(q, a.columns[name], b.columns[name])
 
         def recreate_constraint(c: Constraint) -> bool:
-            if self.touches(q, c.columns):
-                return True
-            if c.kind == "foreign_key" and c.ref_table is not None:
-                ref = (c.ref_table, tuple(sorted(c.ref_columns)))
-                return ref in self.dropped_keys or self.touches(c.ref_table, c.ref_columns)
-            return False
+            return self.touches(q, c.columns) or self.fk_disturbed(c)
 
         for name in _dropped(a.constraints, b.constraints):
             con = a.constraints[name]
@@ -369,7 +374,7 @@ class _Differ:
 
 
 def _retyped(a: Column, b: Column) -> bool:
-    return a.type != b.type or a.collation != b.collation
+    return a.type != b.type or a.collation != b.collation  # serial ↔ integer counts
 
 
 def _regenerated(a: Column, b: Column) -> bool:

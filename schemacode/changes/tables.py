@@ -191,10 +191,14 @@ class AlterColumn(Change):
         return (_base(self.before.type) != _base(self.after.type)
                 or self.before.collation != self.after.collation)
 
+    @property
+    def serial_changed(self) -> bool:
+        return (self.before.type in _SERIAL_BASE) != (self.after.type in _SERIAL_BASE)
+
     def describe(self) -> str:
         b, a = self.before, self.after
         what = []
-        if self.type_changed:
+        if self.type_changed or self.serial_changed:
             what.append(f"type {b.type} → {a.type}")
         if b.default != a.default:
             what.append(f"default {b.default or 'none'} → {a.default or 'none'}")
@@ -206,25 +210,39 @@ class AlterColumn(Change):
 
     def statements(self) -> list[Statement]:
         b, a = self.before, self.after
-        alter = f"ALTER TABLE {qname_ident(self.table)} ALTER COLUMN {ident(a.name)}"
+        table = qname_ident(self.table)
+        alter = f"ALTER TABLE {table} ALTER COLUMN {ident(a.name)}"
+        serial_seq = f"pg_get_serial_sequence({literal(table)}, {literal(a.name)})"
         out: list[Statement] = []
         default_changed = b.default != a.default
-        if self.type_changed:
+        retype = self.type_changed or self.serial_changed
+        if retype:
             # A default may not cast to the new type: take it off first, put it back after.
-            if b.default is not None:
+            if b.default is not None or b.type in _SERIAL_BASE:
                 out.append(Statement(f"{alter} DROP DEFAULT"))
-            new_type = _SERIAL_BASE.get(a.type, a.type)
-            collate = f" COLLATE {a.collation}" if a.collation else ""
-            using = a.using or f"{ident(a.name)}::{new_type}"
-            out.append(Statement(
-                f"{alter} TYPE {new_type}{collate} USING {using}",
-                type_change_hazards(self.table, a.name, b.type, a.type),
-            ))
+            if b.type in _SERIAL_BASE and a.type not in _SERIAL_BASE:
+                out.append(Statement(
+                    f"DO $$BEGIN EXECUTE format('DROP SEQUENCE %s', {serial_seq}); END$$"))
+            new_type = _base(a.type)
+            if self.type_changed:
+                collate = f" COLLATE {a.collation}" if a.collation else ""
+                using = a.using or f"{ident(a.name)}::{new_type}"
+                out.append(Statement(
+                    f"{alter} TYPE {new_type}{collate} USING {using}",
+                    type_change_hazards(self.table, a.name, b.type, a.type),
+                ))
             if a.type in _SERIAL_BASE and b.type in _SERIAL_BASE:
                 out.append(Statement(
-                    "DO $$BEGIN EXECUTE format('ALTER SEQUENCE %s AS " + new_type + "', "
-                    f"pg_get_serial_sequence({literal(qname_ident(self.table))}, {literal(a.name)})); END$$"
-                ))
+                    f"DO $$BEGIN EXECUTE format('ALTER SEQUENCE %s AS {new_type}', {serial_seq}); END$$"))
+            if a.type in _SERIAL_BASE and b.type not in _SERIAL_BASE:
+                schema, _, name = self.table.partition(".")
+                seq = qident(schema, f"{name}_{a.name}_seq"[:63])
+                out += [
+                    Statement(f"CREATE SEQUENCE {seq} AS {new_type} OWNED BY {table}.{ident(a.name)}"),
+                    Statement(f"SELECT setval({literal(seq)}, coalesce(max({ident(a.name)}), 0) + 1, false) "
+                              f"FROM {table}"),
+                    Statement(f"{alter} SET DEFAULT nextval({literal(seq)}::regclass)"),
+                ]
             if a.default is not None:
                 out.append(Statement(f"{alter} SET DEFAULT {a.default}"))
         elif default_changed:
