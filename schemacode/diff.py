@@ -65,6 +65,7 @@ class _Differ:
         self.schemas()
         self.extensions()
         self.enums()
+        self.domains()
         self.sequences()
         self.functions()
         tables = self.rename_tables()
@@ -144,6 +145,21 @@ class _Differ:
                     usages.append(ch.EnumUsage(t.qname, c.name, c.type.endswith("[]"),
                                                des_col.default if des_col else None))
         return tuple(usages)
+
+    def domains(self) -> None:
+        cur, des = self.cur.domains, self.des.domains
+        for k in _added(cur, des):
+            self.emit(ch.CreateDomain(des[k]))
+        for k in _dropped(cur, des):
+            self.emit(ch.DropDomain(cur[k]))
+        for k in _common(cur, des):
+            a, b = cur[k], des[k]
+            if a.type != b.type:
+                self.emit(ch.DropDomain(a), ch.CreateDomain(b))  # fails while columns use it
+                continue
+            if replace(a, comment=None) != replace(b, comment=None):
+                self.emit(ch.AlterDomain(a, b))
+            self.comment(f"DOMAIN {qname_ident(k)}", f"domain {k}", a.comment, b.comment)
 
     def sequences(self) -> None:
         cur, des = self.cur.sequences, self.des.sequences
@@ -234,6 +250,10 @@ class _Differ:
     def touches(self, table: str, columns: tuple[str, ...]) -> bool:
         return any((table, c) in self.affected_columns for c in columns)
 
+    def calls_recreated_function(self, sql: str) -> bool:
+        """Does this text call a function that is dropped and created again?"""
+        return any(f"{name.partition('.')[2]}(" in sql for name in self.recreated_functions)
+
     def fk_disturbed(self, c: Constraint) -> bool:
         """A foreign key whose referenced key is dropped or retyped."""
         if c.kind != "foreign_key" or c.ref_table is None:
@@ -262,7 +282,8 @@ class _Differ:
             self.column(q, a.columns[name], b.columns[name])
 
         def recreate_constraint(c: Constraint) -> bool:
-            return self.touches(q, c.columns) or self.fk_disturbed(c)
+            return (self.touches(q, c.columns) or self.fk_disturbed(c)
+                    or self.calls_recreated_function(c.definition))
 
         for name in _dropped(a.constraints, b.constraints):
             con = a.constraints[name]
@@ -286,7 +307,8 @@ class _Differ:
             self.emit(ch.CreateIndex(q, b.indexes[name]))
         for name in _common(a.indexes, b.indexes):
             x, y = a.indexes[name], b.indexes[name]
-            if x.definition != y.definition or self.touches(q, x.columns):
+            if (x.definition != y.definition or self.touches(q, x.columns)
+                    or self.calls_recreated_function(x.definition)):
                 self.emit(ch.DropIndex(q, x), ch.CreateIndex(q, y))
             else:
                 self.comment(f"INDEX {ident(schema)}.{ident(name)}", f"index {schema}.{name}",
@@ -329,7 +351,8 @@ class _Differ:
             a, b = cur[k], des[k]
             if (a.query != b.query or a.materialized != b.materialized
                     or a.columns != b.columns or a.column_types != b.column_types
-                    or any(d in changed_tables for d in a.depends_on)):
+                    or any(d in changed_tables for d in a.depends_on)
+                    or self.calls_recreated_function(a.query)):
                 recreate.add(k)
         # Views reading a view that is dropped or created again go with it.
         grew = True

@@ -16,12 +16,12 @@ import psycopg
 from psycopg.rows import dict_row
 
 from .model import (
-    Catalog, Column, Constraint, ConstraintKind, EnumType, Extension, Function, Index, Namespace,
+    Catalog, Column, Constraint, ConstraintKind, Domain, EnumType, Extension, Function, Index, Namespace,
     Sequence, Table, Trigger, View,
 )
 
 QUERY_NAMES = (
-    "schemas", "extensions", "enums", "functions", "relations", "columns", "constraints",
+    "schemas", "extensions", "enums", "domains", "functions", "relations", "columns", "constraints",
     "indexes", "triggers", "view_dependencies", "sequences",
 )
 HISTORY_SCHEMA = "schemacode"
@@ -65,6 +65,11 @@ def build_catalog(rows: dict[str, list[dict[str, Any]]]) -> Catalog:
     for r in rows["enums"]:
         e = EnumType(r["schema"], r["name"], tuple(r["labels"]), r["comment"])
         enums[e.qname] = e
+    domains = {}
+    for r in rows["domains"]:
+        d = Domain(r["schema"], r["name"], r["type"], r["default"], r["not_null"],
+                   dict(sorted(r["checks"].items())), r["comment"])
+        domains[d.qname] = d
     functions = {}
     for r in rows["functions"]:
         f = Function(r["schema"], r["name"], r["arguments"], r["returns"],
@@ -120,7 +125,7 @@ def build_catalog(rows: dict[str, list[dict[str, Any]]]) -> Catalog:
             s = Sequence(r["schema"], r["name"], o["type"], o["start"], o["increment"],
                          o["min_value"], o["max_value"], o["cache"], o["cycle"], r["comment"])
             sequences[s.qname] = s
-    return Catalog(schemas, extensions, enums, functions, sequences, tables, views)
+    return Catalog(schemas, extensions, enums, domains, functions, sequences, tables, views)
 
 
 def _column(r: dict[str, Any]) -> Column:

@@ -20,7 +20,7 @@ from sqlglot import exp
 from .diff import Renames
 from .errors import SchemaError
 from .model import (
-    Catalog, Column, Constraint, EnumType, Extension, Function, Index, Namespace, Sequence,
+    Catalog, Column, Constraint, Domain, EnumType, Extension, Function, Index, Namespace, Sequence,
     Source, Table, Trigger, View, qualify,
 )
 from .sqltext import ident, literal, qident
@@ -104,6 +104,9 @@ def _keys(ctx: _Ctx, node: Any, allowed: set[str], what: str) -> None:
         if key not in allowed:
             close = difflib.get_close_matches(key, sorted(allowed), n=1, cutoff=0.5)
             hint = f"did you mean {close[0]!r}?" if close else "allowed: " + ", ".join(sorted(allowed))
+            if re.fullmatch(r"\s*-?\d+\s*\)?.*", key) or key.endswith(")"):
+                hint = ("inside { }, a comma separates entries: quote a value that holds one, "
+                        'like type: "numeric(10,2)"')
             raise ctx.child(node, key).error(f"unknown key {key!r} in {what}", hint)
 
 
@@ -183,6 +186,7 @@ class _Loader:
         self.extensions: dict[str, Extension] = {}
         self.unpinned: set[str] = set()
         self.enums: dict[str, EnumType] = {}
+        self.domains: dict[str, Domain] = {}
         self.functions: dict[str, Function] = {}
         self.sequences: dict[str, Sequence] = {}
         self.tables: dict[str, Table] = {}
@@ -194,12 +198,13 @@ class _Loader:
         self.names: dict[str, str] = {}  # relation/type qname -> yaml path, for duplicates
 
     def load(self, text_hash: str) -> LoadedSchema:
-        _keys(self.root, self.data, {"schemas", "extensions", "enums", "functions", "sequences",
-                                     "tables", "views"}, "schema.yaml")
+        _keys(self.root, self.data, {"schemas", "extensions", "enums", "domains", "functions",
+                                     "sequences", "tables", "views"}, "schema.yaml")
         d = self.data
         self.load_schemas(self.root.child(d, "schemas"), d.get("schemas"))
         self.load_extensions(self.root.child(d, "extensions"), d.get("extensions"))
         self.load_enums(self.root.child(d, "enums"), d.get("enums"))
+        self.load_domains(self.root.child(d, "domains"), d.get("domains"))
         self.load_functions(self.root.child(d, "functions"), d.get("functions"))
         self.load_sequences(self.root.child(d, "sequences"), d.get("sequences"))
         tables_ctx = self.root.child(d, "tables")
@@ -212,7 +217,7 @@ class _Loader:
         for name, spec, ctx in raw_tables:
             self.load_foreign_keys(ctx, self.qname(ctx, name), spec)
         self.load_views(self.root.child(d, "views"), d.get("views"))
-        catalog = Catalog(self.schemas, self.extensions, self.enums, self.functions,
+        catalog = Catalog(self.schemas, self.extensions, self.enums, self.domains, self.functions,
                           self.sequences, self.tables, self.views)
         renames = Renames(self.table_renames, self.column_renames, self.value_renames)
         return LoadedSchema(catalog, renames, self.file, text_hash, frozenset(self.unpinned))
@@ -296,6 +301,45 @@ class _Loader:
                 values.append(str(v))
             schema, _, short = q.partition(".")
             self.enums[q] = EnumType(schema, short, tuple(values), comment, c.source())
+            self.extra_types.add(short)
+
+    def load_domains(self, ctx: _Ctx, node: Any) -> None:
+        for name, spec, c in _items(ctx, node, "domains"):
+            q = self.qname(c, name)
+            self.claim(c, q, "domain")
+            if isinstance(spec, str):
+                spec = {"type": spec}
+            _keys(c, spec, {"name", "type", "null", "default", "check", "checks", "comment"},
+                  f"domain {name}")
+            if "type" not in spec:
+                raise c.error(f"domain {name} needs a type")
+            tc = c.child(spec, "type")
+            type_ = _str(tc, spec["type"], "type")
+            problem = check_type(type_, self.extra_types)
+            if problem:
+                raise tc.error(*problem)
+            default = None
+            if spec.get("default") is not None:
+                default = self.default(c.child(spec, "default"), spec["default"], type_base(type_)[0])
+            checks: dict[str, str] = {}
+            if "check" in spec:
+                cc = c.child(spec, "check")
+                expr = _str(cc, spec["check"], "check")
+                parse_sql(cc, expr, "check")
+                checks["~0"] = f"CHECK ({expr})"
+            if "checks" in spec:
+                chc = c.child(spec, "checks")
+                if not isinstance(spec["checks"], dict):
+                    raise chc.error("checks is a mapping of names to expressions")
+                for cname, expr in spec["checks"].items():
+                    ec = chc.child(spec["checks"], cname)
+                    expr = _str(ec, expr, "check")
+                    parse_sql(ec, expr, "check")
+                    checks[cname] = f"CHECK ({expr})"
+            not_null = "null" in spec and not _bool(c.child(spec, "null"), spec["null"], "null")
+            schema, _, short = q.partition(".")
+            self.domains[q] = Domain(schema, short, type_, default, not_null, checks,
+                                     self.comment(c, spec), c.source())
             self.extra_types.add(short)
 
     def load_functions(self, ctx: _Ctx, node: Any) -> None:
@@ -935,9 +979,11 @@ class _Loader:
                 cols = {col.alias_or_name: Column(col.alias_or_name, "text")
                         for col in trees[0].selects if col.alias_or_name}  # type: ignore[attr-defined]
                 indexes = self.load_indexes(c.child(spec, "indexes"), spec["indexes"], q, cols)
+            reads = sorted({qualify(t.db or "public", t.name) for t in trees[0].find_all(exp.Table)
+                            if t.name})
             schema, _, short = q.partition(".")
-            self.views[q] = View(schema, short, query, materialized, indexes=indexes,
-                                 comment=self.comment(c, spec), source=c.source())
+            self.views[q] = View(schema, short, query, materialized, depends_on=tuple(reads),
+                                 indexes=indexes, comment=self.comment(c, spec), source=c.source())
 
 
 def _key_sql(head: str, cols: list[str]) -> str:

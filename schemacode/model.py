@@ -70,6 +70,22 @@ class EnumType:
 
 
 @dataclass(frozen=True)
+class Domain:
+    schema: str
+    name: str
+    type: str
+    default: str | None = None
+    not_null: bool = False
+    checks: dict[str, str] = field(default_factory=dict)  # name -> CHECK (...) ; None-named: key "~n"
+    comment: str | None = None
+    source: Source | None = field(default=None, compare=False)
+
+    @property
+    def qname(self) -> str:
+        return qualify(self.schema, self.name)
+
+
+@dataclass(frozen=True)
 class Function:
     schema: str
     name: str
@@ -203,6 +219,7 @@ class Catalog:
     schemas: dict[str, Namespace] = field(default_factory=dict)
     extensions: dict[str, Extension] = field(default_factory=dict)
     enums: dict[str, EnumType] = field(default_factory=dict)
+    domains: dict[str, Domain] = field(default_factory=dict)
     functions: dict[str, Function] = field(default_factory=dict)
     sequences: dict[str, Sequence] = field(default_factory=dict)
     tables: dict[str, Table] = field(default_factory=dict)
@@ -210,7 +227,7 @@ class Catalog:
 
     def is_empty(self) -> bool:
         return not (
-            self.extensions or self.enums or self.functions or self.sequences
+            self.extensions or self.enums or self.domains or self.functions or self.sequences
             or self.tables or self.views
             or any(n != "public" for n in self.schemas)
         )
@@ -245,6 +262,7 @@ def attach_sources(catalog: Catalog, written: Catalog) -> Catalog:
         schemas=src(catalog.schemas, written.schemas),
         extensions=src(catalog.extensions, written.extensions),
         enums=src(catalog.enums, written.enums),
+        domains=src(catalog.domains, written.domains),
         functions=src(catalog.functions, written.functions),
         sequences=src(catalog.sequences, written.sequences),
         tables={k: table(t) for k, t in catalog.tables.items()},

@@ -65,6 +65,8 @@ BAD = [
     ("reserved schema", "tables:\n  schemacode.t:\n    columns: {a: int}\n", 2, "tables.schemacode.t",
      "reserved", None),
     ("no columns", "tables:\n  t: {comment: x}\n", 2, "tables.t.columns", "needs columns", None),
+    ("comma inside a flow mapping", "tables:\n  t:\n    columns:\n      a: {type: numeric(5,2)}\n", 4,
+     None, "unknown key '2)'", "quote"),
     ("sql injection in type", "tables:\n  t:\n    columns:\n      a: 'int; drop table x'\n", 4, None,
      "not a type", None),
 ]

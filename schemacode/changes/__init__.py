@@ -10,7 +10,7 @@ from .tables import (
 )
 from .triggers import CreateTrigger, DropTrigger, EnableTrigger
 from .types import (
-    AddEnumValue, AlterSequence, CreateEnum, CreateSequence, DropEnum, DropSequence, EnumUsage,
+    AlterDomain, CreateDomain, DropDomain, AddEnumValue, AlterSequence, CreateEnum, CreateSequence, DropEnum, DropSequence, EnumUsage,
     RebuildEnum, RenameEnumValue,
 )
 from .views import CreateView, DropView
@@ -22,5 +22,6 @@ __all__ = [
     "AddColumn", "AlterColumn", "CreateTable", "DropColumn", "DropTable", "RenameColumn",
     "RenameTable", "CreateTrigger", "DropTrigger", "EnableTrigger", "AddEnumValue",
     "AlterSequence", "CreateEnum", "CreateSequence", "DropEnum", "DropSequence", "EnumUsage",
-    "RebuildEnum", "RenameEnumValue", "CreateView", "DropView",
+    "RebuildEnum", "RenameEnumValue", "CreateView", "DropView", "AlterDomain", "CreateDomain",
+    "DropDomain",
 ]

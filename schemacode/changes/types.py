@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..model import EnumType, Sequence, Source
+from ..model import Domain, EnumType, Sequence, Source
 from ..sqltext import ident, literal, qident, qname_ident
 from .base import Change, Hazard, Phase, Statement, comment_sql
 
@@ -202,3 +202,83 @@ class DropSequence(Change):
         s = self.sequence
         return [Statement(f"DROP SEQUENCE {qident(s.schema, s.name)}",
                           (Hazard("data-loss", f"drops sequence {s.qname} and its current value"),))]
+
+
+def domain_target(d: Domain) -> str:
+    return f"DOMAIN {qident(d.schema, d.name)}"
+
+
+@dataclass(frozen=True)
+class CreateDomain(Change):
+    domain: Domain
+    symbol = "+"
+    phase = Phase.TYPE
+
+    def sort_key(self) -> tuple[int, int, str]:
+        return (Phase.TYPE, 1, self.domain.qname)  # after enums, which a domain may be over
+
+    @property
+    def source(self) -> Source | None:
+        return self.domain.source
+
+    def describe(self) -> str:
+        return f"domain {self.domain.qname} {self.domain.type}"
+
+    def statements(self) -> list[Statement]:
+        d = self.domain
+        sql = f"CREATE DOMAIN {qident(d.schema, d.name)} AS {d.type}"
+        if d.default is not None:
+            sql += f" DEFAULT {d.default}"
+        if d.not_null:
+            sql += " NOT NULL"
+        for name, check in d.checks.items():
+            sql += f" {check}" if name.startswith("~") else f" CONSTRAINT {ident(name)} {check}"
+        out = [Statement(sql)]
+        if d.comment is not None:
+            out.append(Statement(comment_sql(domain_target(d), d.comment)))
+        return out
+
+
+@dataclass(frozen=True)
+class AlterDomain(Change):
+    before: Domain
+    after: Domain
+    phase = Phase.TYPE
+
+    def sort_key(self) -> tuple[int, int, str]:
+        return (Phase.TYPE, 1, self.after.qname)
+
+    def describe(self) -> str:
+        return f"domain {self.after.qname}"
+
+    def statements(self) -> list[Statement]:
+        b, a = self.before, self.after
+        alter = f"ALTER DOMAIN {qident(a.schema, a.name)}"
+        out = []
+        if b.default != a.default:
+            out.append(Statement(f"{alter} SET DEFAULT {a.default}" if a.default is not None
+                                 else f"{alter} DROP DEFAULT"))
+        if b.not_null != a.not_null:
+            out.append(Statement(f"{alter} {'SET' if a.not_null else 'DROP'} NOT NULL",
+                                 (Hazard("lock", f"checks every column of type {a.qname}"),) if a.not_null else ()))
+        for name, check in b.checks.items():
+            if a.checks.get(name) != check:
+                out.append(Statement(f"{alter} DROP CONSTRAINT {ident(name)}"))
+        for name, check in a.checks.items():
+            if b.checks.get(name) != check:
+                out.append(Statement(f"{alter} ADD CONSTRAINT {ident(name)} {check}",
+                                     (Hazard("lock", f"checks every value of type {a.qname}"),)))
+        return out
+
+
+@dataclass(frozen=True)
+class DropDomain(Change):
+    domain: Domain
+    symbol = "-"
+    phase = Phase.DROP_TYPE
+
+    def describe(self) -> str:
+        return f"domain {self.domain.qname}"
+
+    def statements(self) -> list[Statement]:
+        return [Statement(f"DROP DOMAIN {qident(self.domain.schema, self.domain.name)}")]
