@@ -103,24 +103,8 @@ def locked_apply(
 def _run(conn: psycopg.Connection[Any], plan: Plan, kind: str, lock_timeout: str,
          statement_timeout: str, progress: Progress | None) -> ApplyResult:
     started = time.monotonic()
-    stmts = plan.forward
-    with conn.transaction():
-        conn.execute(f"SET LOCAL lock_timeout = {literal(lock_timeout)}")
-        conn.execute(f"SET LOCAL statement_timeout = {literal(statement_timeout)}")
-        conn.execute("SET LOCAL check_function_bodies = off")
-        for i, s in enumerate(stmts, 1):
-            if progress:
-                progress(i, len(stmts), s)
-            try:
-                conn.execute(s.sql.encode())
-            except psycopg.Error as e:
-                reason = (e.diag.message_primary or str(e)).strip()
-                detail = f"\n  detail: {e.diag.message_detail}" if e.diag.message_detail else ""
-                raise DatabaseError(
-                    f"statement {i} of {len(stmts)} failed: {reason}{detail}\n  statement: {s.sql}\n"
-                    "The transaction was rolled back: the database is exactly as it was.",
-                    hint=e.diag.message_hint,
-                ) from None
+
+    def record() -> int:
         duration = int((time.monotonic() - started) * 1000)
         conn.execute(HISTORY_DDL.encode())
         row = conn.execute(
@@ -128,11 +112,67 @@ def _run(conn: psycopg.Connection[Any], plan: Plan, kind: str, lock_timeout: str
             " forward_sql, backward_sql, statements, duration_ms, applied_by, tool_version)"
             " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s) RETURNING id",
             [kind, plan.schema_hash, plan.current_fingerprint, plan.desired_fingerprint,
-             script(plan.forward), script(plan.backward), len(stmts), duration, _who(),
+             script(plan.forward), script(plan.backward), len(plan.forward), duration, _who(),
              __version__],
         ).fetchone()
-    assert row is not None
-    return ApplyResult(plan, True, int(row[0]), duration)
+        assert row is not None
+        return int(row[0])
+
+    history_id = execute(conn, plan.forward, lock_timeout=lock_timeout,
+                         statement_timeout=statement_timeout, progress=progress, in_transaction=record)
+    return ApplyResult(plan, True, history_id, int((time.monotonic() - started) * 1000))
+
+
+def execute(conn: psycopg.Connection[Any], stmts: tuple[PlannedStatement, ...] | list[PlannedStatement],
+            *, lock_timeout: str = "5s", statement_timeout: str = "0",
+            progress: Progress | None = None, in_transaction: Callable[[], int] | None = None) -> int | None:
+    """Run statements by stage: "pre" ones each on their own, "main" ones in one transaction
+    (ending with ``in_transaction``, which records history), then "post" ones.
+
+    A failure in the transaction rolls all of it back and names the statement."""
+    if not conn.autocommit:
+        raise ValueError("execute needs an autocommit connection")
+    total = len(stmts)
+    numbered = list(enumerate(stmts, 1))
+    conn.execute(f"SET lock_timeout = {literal(lock_timeout)}")
+    conn.execute(f"SET statement_timeout = {literal(statement_timeout)}")
+    conn.execute("SET check_function_bodies = off")
+    result = None
+    try:
+        for i, s in numbered:
+            if s.stage == "pre":
+                _one(conn, i, total, s, progress, in_tx=False)
+        with conn.transaction():
+            for i, s in numbered:
+                if s.stage == "main":
+                    _one(conn, i, total, s, progress, in_tx=True)
+            if in_transaction is not None:
+                result = in_transaction()
+        for i, s in numbered:
+            if s.stage == "post":
+                _one(conn, i, total, s, progress, in_tx=False)
+    finally:
+        conn.execute("RESET lock_timeout")
+        conn.execute("RESET statement_timeout")
+        conn.execute("RESET check_function_bodies")
+    return result
+
+
+def _one(conn: psycopg.Connection[Any], i: int, total: int, s: PlannedStatement,
+         progress: Progress | None, in_tx: bool) -> None:
+    if progress:
+        progress(i, total, s)
+    try:
+        conn.execute(s.sql.encode())
+    except psycopg.Error as e:
+        reason = (e.diag.message_primary or str(e)).strip()
+        detail = f"\n  detail: {e.diag.message_detail}" if e.diag.message_detail else ""
+        outcome = ("The transaction was rolled back: the database is exactly as it was." if in_tx
+                   else "It ran outside the transaction; statements before it are applied.")
+        raise DatabaseError(
+            f"statement {i} of {total} failed: {reason}{detail}\n  statement: {s.sql}\n{outcome}",
+            hint=e.diag.message_hint,
+        ) from None
 
 
 def _who() -> str:

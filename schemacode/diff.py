@@ -136,8 +136,11 @@ class _Differ:
         name = qident(enum.schema, enum.name)
         usages = []
         for t in self.cur.tables.values():
+            kept = self.des.tables.get(t.qname)
             for c in t.columns.values():
-                if c.type in (name, name + "[]"):
+                # Columns that stay of this type are converted; dropped ones go before.
+                if c.type in (name, name + "[]") and kept is not None and c.name in kept.columns \
+                        and kept.columns[c.name].type == c.type:
                     self.affected_columns.add((t.qname, c.name))
                     self.enum_columns.add((t.qname, c.name))
                     des_table = self.des.tables.get(t.qname)

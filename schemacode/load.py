@@ -24,7 +24,7 @@ from .model import (
     Source, Table, Trigger, View, qualify,
 )
 from .sqltext import ident, literal, qident
-from .types import EXTENSION_TYPES, INTEGER_TYPES, SERIAL_TYPES, TEXT_TYPES, check_type, type_base
+from .types import BUILTIN_OPCLASSES, EXTENSION_OPCLASSES, EXTENSION_TYPES, INTEGER_TYPES, SERIAL_TYPES, TEXT_TYPES, check_type, type_base
 from .yamlsource import YList, YMap, load_yaml
 
 RESERVED_SCHEMAS = {"schemacode", "pg_catalog", "information_schema", "pg_toast"}
@@ -872,12 +872,29 @@ class _Loader:
             oc = str(opclass)
             if not re.fullmatch(r"[A-Za-z_][\w.]*", oc):
                 raise ctx.error(f"{oc!r} is not an operator class name")
+            self.check_opclass(ctx, oc)
             key += f" {oc}"
         if order:
             key += f" {str(order).upper()}"
         if nulls:
             key += f" NULLS {str(nulls).upper()}"
         return key, refs
+
+    def check_opclass(self, ctx: _Ctx, opclass: str) -> None:
+        if "." in opclass or any(e not in EXTENSION_OPCLASSES for e in self.extensions):
+            return  # qualified, or from an extension we know nothing of: the server will tell
+        known = set(BUILTIN_OPCLASSES)
+        for ext in self.extensions:
+            known |= EXTENSION_OPCLASSES.get(ext, frozenset())
+        if opclass in known:
+            return
+        for ext, names in EXTENSION_OPCLASSES.items():
+            if opclass in names:
+                raise ctx.error(f"operator class {opclass} comes with the extension {ext}",
+                                f"declare it: extensions: [{ext}]")
+        close = difflib.get_close_matches(opclass, sorted(known), n=1)
+        raise ctx.error(f"unknown operator class {opclass!r}",
+                        f"did you mean {close[0]}?" if close else None)
 
     EVENTS = {"insert", "update", "delete", "truncate"}
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from .changes import Change, Hazard, HazardKind, Statement
+from .changes import Change, Hazard, HazardKind, Stage, Statement
 from .diff import Renames, diff
 from .introspect import fingerprint
 from .model import Catalog, Namespace, Source
@@ -17,7 +17,7 @@ from .model import Catalog, Namespace, Source
 class PlannedStatement:
     sql: str
     hazards: tuple[Hazard, ...]
-    transactional: bool
+    stage: Stage
     change: str  # the summary line of the change it belongs to
     source: Source | None = None
 
@@ -58,7 +58,7 @@ def statements(changes: list[Change]) -> list[PlannedStatement]:
     out = []
     for c in changes:
         for s in c.statements():
-            out.append(PlannedStatement(s.sql, s.hazards, s.transactional, c.summary(), c.source))
+            out.append(PlannedStatement(s.sql, s.hazards, s.stage, c.summary(), c.source))
     return out
 
 

@@ -53,7 +53,7 @@ def sql_text(stmts: tuple[PlannedStatement, ...] | list[PlannedStatement]) -> st
 def plan_json(plan: Plan, warnings: tuple[str, ...] = ()) -> str:
     def stmt(s: PlannedStatement) -> dict[str, Any]:
         return {
-            "sql": s.sql, "change": s.change, "transactional": s.transactional,
+            "sql": s.sql, "change": s.change, "stage": s.stage,
             "hazards": [{"type": h.kind, "message": h.message} for h in s.hazards],
             "source": {"file": s.source.file, "line": s.source.line, "path": s.source.path}
             if s.source else None,

@@ -10,6 +10,7 @@ from typing import Any, Iterator
 import psycopg
 import pytest
 
+from schemacode.apply import execute
 from schemacode.introspect import introspect
 from schemacode.load import LoadedSchema, load_text
 from schemacode.model import Catalog
@@ -61,11 +62,9 @@ class Database:
             return cur.fetchall() if cur.description else []
 
     def run_script(self, statements: Any) -> None:
-        with psycopg.connect(self.url) as conn:
-            conn.execute("SET check_function_bodies = off")
-            for s in statements:
-                conn.execute(s.sql.encode())
-            conn.commit()
+        """Run planned statements the way apply does (stages, one transaction)."""
+        with psycopg.connect(self.url, autocommit=True) as conn:
+            execute(conn, statements)
 
     def write(self, text: str, name: str = "schema.yaml") -> Path:
         p = self.tmp / name

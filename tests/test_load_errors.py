@@ -51,6 +51,12 @@ BAD = [
      5, "tables.t.indexes.i.columns[0]", "column 'b' does not exist", None),
     ("unknown index method", "tables:\n  t:\n    columns: {a: int}\n    indexes:\n      i: {using: gim, columns: [a]}\n",
      5, "tables.t.indexes.i.using", "unknown index method 'gim'", "gin"),
+    ("unknown operator class", "tables:\n  t:\n    columns: {a: jsonb}\n    indexes:\n"
+     "      i: {using: gin, columns: [a], opclass: jsonb_pathops}\n", 5, "tables.t.indexes.i.columns[0]",
+     "unknown operator class 'jsonb_pathops'", "jsonb_path_ops"),
+    ("operator class of an undeclared extension", "tables:\n  t:\n    columns: {a: text}\n    indexes:\n"
+     "      i: {using: gin, columns: [{column: a, opclass: gin_trgm_ops}]}\n", 5, None,
+     "comes with the extension pg_trgm", "extensions: [pg_trgm]"),
     ("trigger function not declared", "tables:\n  t:\n    columns: {a: int}\n    triggers:\n"
      "      tr: {before: update, execute: touch}\n", 5, "tables.t.triggers.tr.execute",
      "not declared", None),

@@ -36,9 +36,19 @@ def column(draw: Any, name: str) -> dict[str, Any]:
     return spec
 
 
+TOUCH = {"returns": "trigger", "language": "plpgsql",
+         "body": "BEGIN NEW.seen_at = now(); RETURN NEW; END;"}
+
+
 @st.composite
 def schema(draw: Any) -> dict[str, Any]:
     tables: dict[str, Any] = {}
+    out: dict[str, Any] = {"tables": tables}
+    moods = draw(st.lists(st.sampled_from(["ok", "meh", "sad", "glad"]), unique=True, max_size=4))
+    if moods:
+        out["enums"] = {"mood": moods}
+    if draw(st.booleans()):
+        out["functions"] = {"touch": dict(TOUCH)}
     names = draw(st.lists(st.sampled_from(["alpha", "beta", "gamma", "delta"]), unique=True,
                           max_size=3))
     for i, t in enumerate(names):
@@ -47,6 +57,10 @@ def schema(draw: Any) -> dict[str, Any]:
         for c in draw(st.lists(st.sampled_from(["n1", "n2", "label"] + sorted(FIXED)),
                                unique=True, max_size=5)):
             cols[c] = draw(column(c))
+        if moods and draw(st.booleans()):
+            cols["mood"] = {"type": "mood"}
+            if draw(st.booleans()):
+                cols["mood"]["default"] = draw(st.sampled_from(moods))
         if i > 0 and draw(st.booleans()):
             parent = names[draw(st.integers(0, i - 1))]
             cols["parent_id"] = {"type": "bigint", "references": f"{parent}.id",
@@ -71,11 +85,15 @@ def schema(draw: Any) -> dict[str, Any]:
             indexes[f"idx_{t}_{k}"] = idx
         if indexes:
             spec["indexes"] = indexes
+        if "functions" in out and draw(st.booleans()):
+            event = draw(st.sampled_from(["update", "insert or update", "update of id"]))
+            spec["triggers"] = {f"trg_{t}": {"before": event, "execute": "touch",
+                                             "enabled": draw(st.booleans())}}
         comment = draw(COMMENTS)
         if comment:
             spec["comment"] = comment
         tables[t] = spec
-    return {"tables": tables}
+    return out
 
 
 @settings(max_examples=int(os.environ.get("SCHEMACODE_EXAMPLES", "25")), deadline=None,

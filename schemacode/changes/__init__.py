@@ -1,5 +1,5 @@
 """Typed schema changes, one module per object kind. Each renders its own SQL."""
-from .base import Change, Hazard, HazardKind, Phase, Statement
+from .base import Change, Hazard, HazardKind, Phase, Stage, Statement
 from .comments import SetComment
 from .constraints import AddConstraint, DropConstraint
 from .functions import CreateFunction, DropFunction
@@ -16,7 +16,7 @@ from .types import (
 from .views import CreateView, DropView
 
 __all__ = [
-    "Change", "Hazard", "HazardKind", "Phase", "Statement", "SetComment", "AddConstraint",
+    "Change", "Hazard", "HazardKind", "Phase", "Stage", "Statement", "SetComment", "AddConstraint",
     "DropConstraint", "CreateFunction", "DropFunction", "CreateIndex", "DropIndex",
     "AlterExtension", "CreateExtension", "CreateSchema", "DropExtension", "DropSchema",
     "AddColumn", "AlterColumn", "CreateTable", "DropColumn", "DropTable", "RenameColumn",

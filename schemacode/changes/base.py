@@ -7,6 +7,10 @@ from typing import ClassVar, Literal
 from ..model import Source
 
 HazardKind = Literal["data-loss", "rewrite", "lock", "irreversible"]
+# When a statement runs: "main" inside the apply transaction; "pre" before it and "post" after
+# it, each on its own, for what PostgreSQL will not do inside a transaction block (a new enum
+# value used in the same transaction; CREATE INDEX CONCURRENTLY).
+Stage = Literal["pre", "main", "post"]
 
 
 @dataclass(frozen=True)
@@ -19,7 +23,7 @@ class Hazard:
 class Statement:
     sql: str
     hazards: tuple[Hazard, ...] = ()
-    transactional: bool = True
+    stage: Stage = "main"
 
 
 class Phase:

@@ -65,8 +65,12 @@ class AddEnumValue(Change):
             where = f" BEFORE {literal(self.before)}"
         elif self.after is not None:
             where = f" AFTER {literal(self.after)}"
+        # Committed before the main transaction: PostgreSQL refuses to use a new value in the
+        # transaction that added it. IF NOT EXISTS makes a retry after a failed apply harmless.
         return [Statement(
-            f"ALTER TYPE {qident(self.enum.schema, self.enum.name)} ADD VALUE {literal(self.value)}{where}"
+            f"ALTER TYPE {qident(self.enum.schema, self.enum.name)} "
+            f"ADD VALUE IF NOT EXISTS {literal(self.value)}{where}",
+            stage="pre",
         )]
 
 
@@ -103,10 +107,7 @@ class RebuildEnum(Change):
     before: EnumType
     after: EnumType
     usages: tuple[EnumUsage, ...]
-    phase = Phase.ALTER_COLUMN
-
-    def sort_key(self) -> tuple[int, int, str]:
-        return (Phase.ALTER_COLUMN, -1, self.after.qname)
+    phase = Phase.TYPE  # before new tables and columns use the type; dependents were dropped
 
     @property
     def source(self) -> Source | None:
