@@ -218,7 +218,7 @@ class AlterColumn(Change):
         retype = self.type_changed or self.serial_changed
         if retype:
             # A default may not cast to the new type: take it off first, put it back after.
-            if b.default is not None or b.type in _SERIAL_BASE:
+            if b.default is not None or (b.type in _SERIAL_BASE and a.type not in _SERIAL_BASE):
                 out.append(Statement(f"{alter} DROP DEFAULT"))
             if b.type in _SERIAL_BASE and a.type not in _SERIAL_BASE:
                 out.append(Statement(
