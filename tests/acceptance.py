@@ -24,6 +24,7 @@ class Case:
     no_hazards: frozenset[str] = field(default_factory=frozenset)  # kinds it must not show
     data: str = ""  # SQL run on the old schema before the change
     expect_summary: tuple[str, ...] = ()  # substrings the summary must contain
+    check: str = ""  # SQL run after the forward apply; its one value must be true
 
     def __str__(self) -> str:
         return self.name
@@ -49,6 +50,8 @@ def run_case(db: Database, case: Case) -> Plan:
 
     result = api.apply(new, db.url, allow_destructive=True)
     assert result.applied
+    if case.check:
+        assert db.execute(case.check) == [(True,)], f"check failed: {case.check}"
     again = api.plan(new, db.url).plan
     assert again.is_empty, "re-plan after apply is not empty:\n" + "\n".join(
         s.sql for s in again.forward)

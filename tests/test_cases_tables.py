@@ -73,7 +73,7 @@ CASES = [
     Case("type change text to jsonb (USING)", BASE + "      prefs: text\n",
          BASE + "      prefs: jsonb\n", hazards=frozenset({"rewrite"}),
          data="""INSERT INTO users (email, prefs) VALUES ('a', '{"x": 1}')""",
-         expect_summary=("type text → jsonb",)),
+         expect_summary=("type text → jsonb",), check="SELECT prefs->>'x' = '1' FROM users"),
     Case("type change integer to bigint", BASE + "      n: integer\n", BASE + "      n: bigint\n",
          hazards=frozenset({"rewrite"}), no_hazards=frozenset({"data-loss"})),
     Case("narrowing bigint to integer", BASE + "      n: bigint\n", BASE + "      n: integer\n",
@@ -86,7 +86,8 @@ CASES = [
          BASE + "      n: {type: text, default: one}\n"),
     Case("type change with explicit using", BASE + "      flag: text\n",
          BASE + "      flag: {type: boolean, using: \"flag = 'yes'\"}\n",
-         data="INSERT INTO users (email, flag) VALUES ('a', 'yes'), ('b', 'no')"),
+         data="INSERT INTO users (email, flag) VALUES ('a', 'yes'), ('b', 'no')",
+         check="SELECT array_agg(flag ORDER BY email) = '{t,f}' FROM users"),
     Case("serial to bigserial", BASE.replace("bigserial", "serial"), BASE),
     Case("set default", BASE + "      n: integer\n", BASE + "      n: {type: integer, default: 5}\n",
          expect_summary=("default none → 5",)),
@@ -285,6 +286,15 @@ tables:
       id: serial primary key
       run_id: {type: integer, references: app.runs.id}
 """),
+    Case("rename column keeps its data", BASE + "      name: text\n",
+         BASE + "      full_name: {type: text, renamed_from: name}\n",
+         no_hazards=frozenset({"data-loss"}), data="INSERT INTO users (email, name) VALUES ('a', 'Ann')",
+         expect_summary=("→ column public.users.name → full_name",),
+         check="SELECT full_name = 'Ann' FROM users"),
+    Case("rename table keeps its data", BASE, BASE.replace("  users:\n", "  people:\n    renamed_from: users\n"),
+         no_hazards=frozenset({"data-loss"}), data="INSERT INTO users (email) VALUES ('a')",
+         expect_summary=("→ table public.users → public.people",),
+         check="SELECT count(*) = 1 FROM people"),
     Case("retyping a key column recreates the foreign keys on it", """
 tables:
   parent: {columns: {id: {type: integer, primary_key: true}}}
