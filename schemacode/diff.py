@@ -11,7 +11,7 @@ from dataclasses import dataclass, field, replace
 from typing import Mapping, TypeVar
 
 from . import changes as ch
-from .model import Catalog, Column, Constraint, EnumType, Table, View
+from .model import Catalog, Column, Constraint, EnumType, Table, Trigger, View
 from .sqltext import ident, qident, qname_ident
 
 T = TypeVar("T")
@@ -309,20 +309,23 @@ class _Differ:
         for name in _added(a.indexes, b.indexes):
             self.emit(ch.CreateIndex(q, b.indexes[name]))
         for name in _common(a.indexes, b.indexes):
-            x, y = a.indexes[name], b.indexes[name]
-            if (x.definition != y.definition or self.touches(q, x.columns)
-                    or self.calls_recreated_function(x.definition)):
-                self.emit(ch.DropIndex(q, x), ch.CreateIndex(q, y))
+            i, j = a.indexes[name], b.indexes[name]
+            if (i.definition != j.definition or self.touches(q, i.columns)
+                    or self.calls_recreated_function(i.definition)):
+                self.emit(ch.DropIndex(q, i), ch.CreateIndex(q, j))
             else:
                 self.comment(f"INDEX {ident(schema)}.{ident(name)}", f"index {schema}.{name}",
-                             x.comment, y.comment)
+                             i.comment, j.comment)
 
-        for name in _dropped(a.triggers, b.triggers):
-            self.emit(ch.DropTrigger(q, a.triggers[name]))
-        for name in _added(a.triggers, b.triggers):
-            self.emit(ch.CreateTrigger(q, b.triggers[name]))
-        for name in _common(a.triggers, b.triggers):
-            x, y = a.triggers[name], b.triggers[name]
+        self.triggers(q, a.triggers, b.triggers)
+
+    def triggers(self, q: str, cur: Mapping[str, Trigger], des: Mapping[str, Trigger]) -> None:
+        for name in _dropped(cur, des):
+            self.emit(ch.DropTrigger(q, cur[name]))
+        for name in _added(cur, des):
+            self.emit(ch.CreateTrigger(q, des[name]))
+        for name in _common(cur, des):
+            x, y = cur[name], des[name]
             if (x.definition != y.definition or self.touches(q, x.columns)
                     or x.function in self.recreated_functions):
                 self.emit(ch.DropTrigger(q, x), ch.CreateTrigger(q, y))
@@ -339,7 +342,7 @@ class _Differ:
         if (table, a.name) in self.enum_columns:
             a = replace(a, default=b.default)  # RebuildEnum converts it and sets its default
         if (_retyped(a, b) or a.default != b.default or a.not_null != b.not_null
-                or a.identity != b.identity):
+                or a.identity != b.identity or a.identity_options != b.identity_options):
             self.emit(ch.AlterColumn(table, a, b))
         self.comment(f"COLUMN {qname_ident(table)}.{ident(b.name)}", f"column {table}.{b.name}",
                      a.comment, b.comment)
@@ -380,6 +383,7 @@ class _Differ:
                 continue
             self.comment(f"{'MATERIALIZED VIEW' if b.materialized else 'VIEW'} {qname_ident(k)}",
                          f"view {k}", a.comment, b.comment)
+            self.triggers(k, a.triggers, b.triggers)
             for name in _dropped(a.indexes, b.indexes):
                 self.emit(ch.DropIndex(k, a.indexes[name]))
             for name in _added(a.indexes, b.indexes):
@@ -397,6 +401,8 @@ class _Differ:
         self.emit(ch.CreateView(v, depth))
         for idx in v.indexes.values():
             self.emit(ch.CreateIndex(v.qname, idx, new_table=True, on_view=True))
+        for trg in v.triggers.values():
+            self.emit(ch.CreateTrigger(v.qname, trg))
 
 
 def _retyped(a: Column, b: Column) -> bool:

