@@ -10,7 +10,7 @@ from .introspect import introspect
 from .load import LoadedSchema, load_file
 from .model import Catalog
 from .plan import Plan, make_plan
-from .scratch import materialize
+from .scratch import canonicalize, materialize
 from .server import connect, local_database_url, server_version
 
 
@@ -39,8 +39,19 @@ def plan(schema: str | Path | LoadedSchema, database_url: str | None = None,
         current = introspect(conn, loaded.scope)
         target_version = server_version(conn)
     warnings = _version_warnings(scratch_version, target_version)
+    return Planned(loaded, plan_from(current, desired, loaded, dev_url), warnings)
+
+
+def plan_from(current: Catalog, desired: Catalog, loaded: LoadedSchema, dev_url: str | None) -> Plan:
+    """The plan; where the text differs, compared again against the database's canonical form."""
     p = make_plan(current, desired, loaded.renames, loaded.unpinned_extensions, loaded.text_hash)
-    return Planned(loaded, p, warnings)
+    if p.is_empty:
+        return p
+    canon = canonicalize(current, loaded.scope, dev_url)
+    if canon is None or canon == current:
+        return p
+    return make_plan(canon, desired, loaded.renames, loaded.unpinned_extensions, loaded.text_hash,
+                     live=current)
 
 
 def apply(schema: str | Path | LoadedSchema, database_url: str | None = None,
@@ -53,8 +64,7 @@ def apply(schema: str | Path | LoadedSchema, database_url: str | None = None,
     with connect(url, autocommit=True) as conn:
         return locked_apply(
             conn, loaded.scope,
-            lambda current: make_plan(current, desired, loaded.renames,
-                                      loaded.unpinned_extensions, loaded.text_hash),
+            lambda current: plan_from(current, desired, loaded, dev_url),
             allow_destructive=allow_destructive, expected_fingerprint=expected_fingerprint,
             lock_timeout=lock_timeout, statement_timeout=statement_timeout, progress=progress,
         )

@@ -696,11 +696,11 @@ class _Loader:
             rc = cols_ctx.child(cols_node, col_name)
             ref = cspec["references"]
             name = None
-            opts: dict[str, Any] = dict(cspec)
+            fk_keys = ("on_delete", "on_update", "deferrable", "initially_deferred")
+            opts: dict[str, Any] = {k: cspec[k] for k in fk_keys if k in cspec}
             refc = rc.child(cspec, "references") if isinstance(cspec, YMap) else rc
             if isinstance(ref, dict):
-                _keys(refc, ref, {"to", "name", "on_delete", "on_update", "deferrable",
-                                  "initially_deferred"}, "references")
+                _keys(refc, ref, {"to", "name", "comment", *fk_keys}, "references")
                 name = ref.get("name")
                 opts = {**opts, **ref}
                 ref = ref.get("to")

@@ -63,7 +63,11 @@ def statements(changes: list[Change]) -> list[PlannedStatement]:
 
 
 def make_plan(current: Catalog, desired: Catalog, renames: Renames | None = None,
-              unpinned_extensions: frozenset[str] = frozenset(), schema_hash: str | None = None) -> Plan:
+              unpinned_extensions: frozenset[str] = frozenset(), schema_hash: str | None = None,
+              live: Catalog | None = None) -> Plan:
+    """Plan from ``current`` to ``desired``. ``live``, when ``current`` is a canonical copy of
+    what the database holds, is what the database holds: its fingerprint is the one apply checks."""
+    live_fingerprint = fingerprint(live if live is not None else current)
     current = _unpin(current, unpinned_extensions)
     desired = _unpin(desired, unpinned_extensions)
     renames = renames or Renames()
@@ -71,7 +75,7 @@ def make_plan(current: Catalog, desired: Catalog, renames: Renames | None = None
     backward = order(diff(desired, current, renames.inverted()))
     back_statements = [_irreversible(s) for s in statements(backward)]
     return Plan(tuple(forward), tuple(statements(forward)), tuple(backward), tuple(back_statements),
-                fingerprint(current), fingerprint(desired), schema_hash)
+                live_fingerprint, fingerprint(desired), schema_hash)
 
 
 def _irreversible(s: PlannedStatement) -> PlannedStatement:

@@ -19,7 +19,7 @@ from typing import Any, Iterator
 import psycopg
 
 from . import __version__
-from .errors import DatabaseError, SchemaError
+from .errors import DatabaseError, SchemacodeError, SchemaError
 from .introspect import introspect
 from .load import LoadedSchema
 from .model import Catalog, attach_sources
@@ -42,32 +42,55 @@ class Materialized:
 
 
 def materialize(loaded: LoadedSchema, dev_url: str | None = None, use_cache: bool = True) -> Materialized:
-    stmts = creation_statements(loaded.catalog)
+    """The desired schema as PostgreSQL stores it."""
+    return _cached(creation_statements(loaded.catalog), loaded.scope, dev_url, loaded, use_cache)
+
+
+def canonicalize(catalog: Catalog, scope: list[str], dev_url: str | None = None) -> Catalog | None:
+    """``catalog`` run once more through PostgreSQL: the fixed point of its printed text.
+
+    A database built by hand holds first-generation text (a varchar IN-list check as it was
+    first printed); the desired schema holds the fixed point. Comparing both fixed points tells
+    a real difference from a difference of spelling. None when the scratch server cannot build
+    it (say, an extension it lacks): then the text is compared as it is.
+    """
+    try:
+        return _cached(creation_statements(catalog), scope, dev_url, None, True).catalog
+    except SchemacodeError:
+        return None
+
+
+def _cached(stmts: list[PlannedStatement], scope: list[str], dev_url: str | None,
+            loaded: LoadedSchema | None, use_cache: bool) -> Materialized:
     admin_url = dev_url or embedded_admin_url()
     reuse = dev_url is None  # our own server: keep scratch databases for the next run
     with connect(admin_url, autocommit=True) as admin:
         version = server_version(admin)
-        key = hashlib.sha256(
-            "\0".join([__version__, str(version), ",".join(loaded.scope), script(stmts)]).encode()
-        ).hexdigest()[:32]
+        key = hashlib.sha256("\0".join(
+            [__version__, str(version), ",".join(scope), "yaml" if loaded else "catalog", script(stmts)]
+        ).encode()).hexdigest()[:32]
         cache_file = home() / "cache" / f"{key}.pickle"
         if use_cache and cache_file.exists():
             try:
                 catalog = pickle.loads(cache_file.read_bytes())
                 if isinstance(catalog, Catalog):
+                    if loaded is not None:
+                        catalog = attach_sources(catalog, loaded.catalog)
                     return Materialized(catalog, version, True)
             except Exception:
                 pass  # a damaged cache entry is rebuilt
         # Round 1 runs what the user wrote, so errors point at schema.yaml. PostgreSQL's printed
         # text is not always a fixed point (a varchar IN-list check prints differently once
         # re-run), so round 2 runs the printed text again: what apply will run, and what the
-        # database will then print, exactly.
-        written = _build_and_read(admin, admin_url, stmts, loaded.scope, loaded, reuse)
-        catalog = _build_and_read(admin, admin_url, creation_statements(written), loaded.scope,
-                                  None, reuse)
-        catalog = attach_sources(catalog, loaded.catalog)
+        # database will then print, exactly. Text already printed by PostgreSQL needs round 2 only.
+        catalog = _build_and_read(admin, admin_url, stmts, scope, loaded, reuse)
+        if loaded is not None:
+            catalog = _build_and_read(admin, admin_url, creation_statements(catalog), scope,
+                                      None, reuse)
     if use_cache:
         _store(cache_file, catalog)
+    if loaded is not None:
+        catalog = attach_sources(catalog, loaded.catalog)
     return Materialized(catalog, version, False)
 
 
