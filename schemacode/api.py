@@ -70,6 +70,27 @@ def apply(schema: str | Path | LoadedSchema, database_url: str | None = None,
         )
 
 
+@dataclass(frozen=True)
+class Generated:
+    files: dict[str, str]
+    written: list[Path]
+    stale: list[Path]
+
+
+def generate(schema: str | Path | LoadedSchema, out: str | Path = "generated",
+             dev_url: str | None = None, check: bool = False) -> Generated:
+    """Write (or, with check, compare) the dataclasses for schema.yaml into ``out``."""
+    from . import codegen
+
+    loaded = schema if isinstance(schema, LoadedSchema) else load_file(schema)
+    desired, _ = desired_catalog(loaded, dev_url)
+    files = codegen.render(desired, Path(loaded.file).name)
+    out = Path(out)
+    if check:
+        return Generated(files, [], codegen.stale(files, out))
+    return Generated(files, codegen.write(files, out), [])
+
+
 def _version_warnings(scratch: int, target: int) -> tuple[str, ...]:
     if scratch // 10000 != target // 10000:
         return (f"the scratch server is PostgreSQL {scratch // 10000} and the target is "

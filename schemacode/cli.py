@@ -135,5 +135,41 @@ def apply(schema_path: str, database_url: str | None, dev_url: str | None, auto_
     _run(go)
 
 
+@main.command()
+@click.option("--schema", "schema_path", default="schema.yaml", show_default=True,
+              type=click.Path(dir_okay=False), help="The schema file.")
+@click.option("--out", default="generated", show_default=True, type=click.Path(file_okay=False),
+              help="The package folder to write.")
+@click.option("--dev-url", envvar="SCHEMACODE_DEV_URL", metavar="URL",
+              help="PostgreSQL server for the scratch database (default: the embedded one).")
+@click.option("--check", is_flag=True,
+              help="Write nothing; exit 1 and name the stale files if --out is not up to date.")
+def generate(schema_path: str, out: str, dev_url: str | None, check: bool) -> None:
+    """Write typed Python dataclasses (one per table and view, an Enum per enum) into --out.
+
+    \b
+    Example:
+      schemacode generate --out app/db/generated
+      schemacode generate --check        # in CI: fails when generated/ is stale
+    """
+    def go() -> int:
+        result = api.generate(schema_path, out, dev_url, check=check)
+        if check:
+            if result.stale:
+                for p in result.stale:
+                    click.echo(f"stale: {p}", err=True)
+                click.echo("Generated code is out of date; run `schemacode generate`.", err=True)
+                return 1
+            click.echo(f"{out} is up to date.")
+            return 0
+        for p in result.written:
+            click.echo(f"wrote {p}")
+        if not result.written:
+            click.echo(f"{out} is up to date.")
+        return 0
+
+    _run(go)
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()
