@@ -91,6 +91,52 @@ def generate(schema: str | Path | LoadedSchema, out: str | Path = "generated",
     return Generated(files, codegen.write(files, out), [])
 
 
+@dataclass(frozen=True)
+class Pulled:
+    text: str
+    warnings: list[str]
+    schemas: list[str]
+
+
+def pull(database_url: str | None = None, schemas: list[str] | None = None,
+         origin: str | None = None) -> Pulled:
+    """schema.yaml text for what a live database holds."""
+    from .dump import Details, dump
+    from .introspect import pull_details, user_schemas
+    from .server import describe
+
+    url = resolve_url(database_url)
+    with connect(url, autocommit=True) as conn:
+        scope = sorted(schemas or user_schemas(conn))
+        catalog = introspect(conn, scope)
+        details = Details.from_rows(pull_details(conn, scope))
+    missing = sorted(set(scope) - set(catalog.schemas))
+    if missing:
+        raise DatabaseError(f"schema(s) not found in {describe(url)}: {', '.join(missing)}")
+    out = dump(catalog, details, origin or describe(url))
+    return Pulled(out.text, out.warnings, scope)
+
+
+def import_sql(paths: list[str | Path], dev_url: str | None = None,
+               schemas: list[str] | None = None) -> Pulled:
+    """schema.yaml text for what SQL files build: run in name order in a scratch database."""
+    from .scratch import run_sql_files
+
+    files: list[Path] = []
+    for p in map(Path, paths):
+        if p.is_dir():
+            files += sorted(f for f in p.iterdir() if f.suffix == ".sql")
+        elif p.exists():
+            files.append(p)
+        else:
+            raise DatabaseError(f"{p} not found")
+    if not files:
+        raise DatabaseError("no .sql files to import")
+    with run_sql_files(files, dev_url) as url:
+        origin = ", ".join(str(f) for f in files) if len(files) <= 3 else f"{len(files)} SQL files"
+        return pull(url, schemas, origin)
+
+
 def _version_warnings(scratch: int, target: int) -> tuple[str, ...]:
     if scratch // 10000 != target // 10000:
         return (f"the scratch server is PostgreSQL {scratch // 10000} and the target is "

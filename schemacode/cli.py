@@ -171,5 +171,62 @@ def generate(schema_path: str, out: str, dev_url: str | None, check: bool) -> No
     _run(go)
 
 
+def _write_pulled(pulled: api.Pulled, output: str | None) -> None:
+    for w in pulled.warnings:
+        click.echo(f"Warning: {w}", err=True)
+    if output in (None, "-"):
+        click.echo(pulled.text, nl=False)
+    else:
+        from pathlib import Path
+        Path(output).write_text(pulled.text)
+        click.echo(f"wrote {output} (schemas: {', '.join(pulled.schemas)})", err=True)
+
+
+@main.command()
+@click.option("--database-url", envvar="DATABASE_URL", metavar="URL",
+              help="The database to read (default: $DATABASE_URL, else the embedded one).")
+@click.option("--schemas", help="Comma-separated schemas to read (default: every user schema).")
+@click.option("-o", "--output", metavar="FILE", help="Write here instead of standard output.")
+def pull(database_url: str | None, schemas: str | None, output: str | None) -> None:
+    """Write schema.yaml for what a live database holds.
+
+    Objects schema.yaml cannot declare yet are named in a warning, never dropped silently.
+
+    \b
+    Example:
+      schemacode pull --database-url "$DATABASE_URL" -o schema.yaml
+    """
+    def go() -> int:
+        scope = [s.strip() for s in schemas.split(",") if s.strip()] if schemas else None
+        _write_pulled(api.pull(database_url, scope), output)
+        return 0
+
+    _run(go)
+
+
+@main.command(name="import")
+@click.argument("paths", nargs=-1, required=True, type=click.Path())
+@click.option("--dev-url", envvar="SCHEMACODE_DEV_URL", metavar="URL",
+              help="PostgreSQL server to run the SQL in (default: the embedded one).")
+@click.option("--schemas", help="Comma-separated schemas to read (default: every user schema).")
+@click.option("-o", "--output", metavar="FILE", help="Write here instead of standard output.")
+def import_(paths: tuple[str, ...], dev_url: str | None, schemas: str | None,
+            output: str | None) -> None:
+    """Write schema.yaml for what SQL files build (a pg_dump --schema-only, or a folder of
+    migrations applied in name order).
+
+    \b
+    Example:
+      schemacode import migrations/ -o schema.yaml
+      pg_dump --schema-only app > app.sql && schemacode import app.sql -o schema.yaml
+    """
+    def go() -> int:
+        scope = [s.strip() for s in schemas.split(",") if s.strip()] if schemas else None
+        _write_pulled(api.import_sql(list(paths), dev_url, scope), output)
+        return 0
+
+    _run(go)
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()

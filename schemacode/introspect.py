@@ -40,11 +40,34 @@ def query_text(name: str) -> str:
 def run_queries(conn: psycopg.Connection[Any], schemas: list[str]) -> dict[str, list[dict[str, Any]]]:
     """Run every catalog query in one snapshot; the raw rows, by query name."""
     out: dict[str, list[dict[str, Any]]] = {}
+    idle = conn.info.transaction_status == psycopg.pq.TransactionStatus.IDLE
     with conn.transaction():
         with conn.cursor(row_factory=dict_row) as cur:
-            cur.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+            if idle:  # one snapshot for all the queries
+                cur.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
             cur.execute("SET LOCAL search_path = pg_catalog")
             for name in QUERY_NAMES:
+                cur.execute(query_text(name), {"schemas": schemas})
+                out[name] = cur.fetchall()
+    return out
+
+
+PULL_QUERY_NAMES = ("index_parts", "function_parts", "trigger_parts", "check_parts", "unsupported")
+
+
+def user_schemas(conn: psycopg.Connection[Any]) -> list[str]:
+    with conn.cursor() as cur:
+        cur.execute(query_text("user_schemas"))
+        return [r[0] for r in cur.fetchall()]
+
+
+def pull_details(conn: psycopg.Connection[Any], schemas: list[str]) -> dict[str, list[dict[str, Any]]]:
+    """What pull needs beyond the catalog: objects taken apart, and what it cannot declare."""
+    out: dict[str, list[dict[str, Any]]] = {}
+    with conn.transaction():
+        with conn.cursor(row_factory=dict_row) as cur:
+            cur.execute("SET LOCAL search_path = pg_catalog")
+            for name in PULL_QUERY_NAMES:
                 cur.execute(query_text(name), {"schemas": schemas})
                 out[name] = cur.fetchall()
     return out

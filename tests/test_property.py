@@ -112,3 +112,16 @@ def test_random_pairs_round_trip(db: Database, a: dict[str, Any], b: dict[str, A
     assert db.catalog() == api.desired_catalog(new, None)[0]
     db.run_script(planned.backward)
     assert db.catalog() == before
+
+
+@settings(max_examples=int(os.environ.get("SCHEMACODE_EXAMPLES", "15")), deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(a=schema())
+def test_random_schema_pulls_back_to_itself(db: Database, a: dict[str, Any]) -> None:
+    db.execute("DROP SCHEMA public CASCADE; CREATE SCHEMA public;"
+               "COMMENT ON SCHEMA public IS 'standard public schema'")
+    api.apply(db.load(yaml.safe_dump(a), "a.yaml"), db.url, allow_destructive=True)
+    pulled = api.pull(db.url)
+    loaded = db.load(pulled.text, "pulled.yaml")
+    assert api.plan(loaded, db.url).plan.is_empty, pulled.text
+    assert api.desired_catalog(loaded, None)[0] == db.catalog()

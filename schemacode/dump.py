@@ -1,0 +1,602 @@
+"""Catalog -> schema.yaml text, in the short forms a person would write.
+
+Used by ``schemacode pull`` and ``import``. The contract: loading the text and building it gives
+back the same catalog. Where a short form could change the meaning, the long form is written.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+import yaml
+
+from . import __version__
+from .model import Catalog, Column, Constraint, Index, Table, Trigger, View
+
+_SHORT_TYPES = [
+    (re.compile(r"^character varying(\(\d+\))?"), r"varchar\1"),
+    (re.compile(r"^character(\(\d+\))?"), r"char\1"),
+    (re.compile(r"^timestamp(\(\d+\))? with time zone"), r"timestamptz\1"),
+    (re.compile(r"^timestamp(\(\d+\))? without time zone"), r"timestamp\1"),
+    (re.compile(r"^time(\(\d+\))? with time zone"), r"timetz\1"),
+    (re.compile(r"^time(\(\d+\))? without time zone"), r"time\1"),
+    (re.compile(r"^bit varying"), "varbit"),
+]
+_INT_MAX = {"smallint": 32767, "integer": 2147483647, "bigint": 9223372036854775807}
+
+
+class _Flow(dict[str, Any]):
+    """Written on one line: {type: text, null: false}."""
+
+
+class _FlowList(list[Any]):
+    """Written on one line: [a, b]."""
+
+
+class _Block(str):
+    """Written as a literal block (|)."""
+
+
+class _Dumper(yaml.SafeDumper):
+    pass
+
+
+def _repr_flow(d: yaml.SafeDumper, data: _Flow) -> yaml.Node:
+    return d.represent_mapping("tag:yaml.org,2002:map", data.items(), flow_style=True)
+
+
+def _repr_flow_list(d: yaml.SafeDumper, data: _FlowList) -> yaml.Node:
+    return d.represent_sequence("tag:yaml.org,2002:seq", data, flow_style=True)
+
+
+def _repr_block(d: yaml.SafeDumper, data: _Block) -> yaml.Node:
+    return d.represent_scalar("tag:yaml.org,2002:str", str(data), style="|")
+
+
+def _repr_dict(d: yaml.SafeDumper, data: dict[str, Any]) -> yaml.Node:
+    return d.represent_mapping("tag:yaml.org,2002:map", data.items(), flow_style=False)
+
+
+_Dumper.add_representer(_Flow, _repr_flow)
+_Dumper.add_representer(_FlowList, _repr_flow_list)
+_Dumper.add_representer(_Block, _repr_block)
+_Dumper.add_representer(dict, _repr_dict)
+
+
+@dataclass
+class Details:
+    """What pull reads beyond the catalog (see introspect.pull_details), keyed for lookup."""
+
+    indexes: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
+    functions: dict[str, dict[str, Any]] = field(default_factory=dict)
+    triggers: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
+    checks: dict[tuple[str, str], str] = field(default_factory=dict)
+    unsupported: list[tuple[str, str]] = field(default_factory=list)
+
+    @classmethod
+    def from_rows(cls, rows: dict[str, list[dict[str, Any]]]) -> Details:
+        return cls(
+            indexes={(r["relation"], r["name"]): r for r in rows["index_parts"]},
+            functions={f"{r['schema']}.{r['name']}({r['identity_arguments']})": r
+                       for r in rows["function_parts"]},
+            triggers={(r["relation"], r["name"]): r for r in rows["trigger_parts"]},
+            checks={(r["relation"], r["name"]): r["expression"] for r in rows["check_parts"]},
+            unsupported=[(r["kind"], r["name"]) for r in rows["unsupported"]],
+        )
+
+
+@dataclass
+class Dumped:
+    text: str
+    warnings: list[str]
+
+
+def dump(catalog: Catalog, details: Details, origin: str = "a database") -> Dumped:
+    d = _Dump(catalog, details)
+    doc = d.document()
+    body = yaml.dump(doc, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=100_000,
+                     default_flow_style=False)
+    body = _tidy(body)
+    header = (f"# Pulled from {origin} by schemacode {__version__}.\n"
+              "# Reference: https://github.com/schemacode/schemacode/blob/main/docs/schema-yaml.md\n")
+    warnings = [f"not supported, left out: {kind} {name}" for kind, name in details.unsupported]
+    warnings += d.warnings
+    if warnings:
+        header += "# Left out (schema.yaml cannot declare these yet):\n" + "".join(
+            f"#   {w.removeprefix('not supported, left out: ')}\n" for w in warnings)
+    return Dumped(header + ("\n" + body if doc else ""), warnings)
+
+
+def _tidy(body: str) -> str:
+    """`null:` as people write it, and a blank line between top-level sections and tables."""
+    body = re.sub(r"(?<=[{ ])'null': ", "null: ", body)
+    out = []
+    section = ""
+    for line in body.splitlines():
+        if line and not line.startswith(" "):
+            if out:
+                out.append("")
+            section = line
+        elif section == "tables:" and re.match(r"^  \S", line) and not out[-1].endswith("tables:"):
+            out.append("")
+        out.append(line)
+    return "\n".join(out) + "\n"
+
+
+_IN_LIST = [
+    re.compile(r"^\(?(\w+)\)?::text = ANY \(\(?ARRAY\[((?:'(?:[^']|'')*'::character varying(?:, )?)+)\]\)?::text\[\]\)$"),
+    re.compile(r"^(\w+) = ANY \(ARRAY\[((?:'(?:[^']|'')*'::text(?:, )?)+)\]\)$"),
+    re.compile(r"^\(?(\w+)\)?::text = ANY \(ARRAY\[((?:\(?'(?:[^']|'')*'::character varying\)?::text(?:, )?)+)\]\)$"),
+]
+
+
+def readable_check(expr: str) -> str:
+    """`status IN ('a', 'b')` for PostgreSQL's `status::text = ANY (ARRAY[...])`."""
+    for pattern in _IN_LIST:
+        m = pattern.match(expr)
+        if m:
+            values = re.findall(r"'((?:[^']|'')*)'::", m.group(2))
+            return f"{m.group(1)} IN (" + ", ".join(f"'{v}'" for v in values) + ")"
+    return expr
+
+
+def short_type(t: str) -> str:
+    array = ""
+    while t.endswith("[]"):
+        t, array = t[:-2], array + "[]"
+    for pattern, repl in _SHORT_TYPES:
+        if pattern.match(t):
+            t = pattern.sub(repl, t, count=1)
+            break
+    if t.startswith("public.") and '"' not in t:
+        t = t[len("public."):]
+    return t + array
+
+
+def _name(qname: str) -> str:
+    schema, _, name = qname.partition(".")
+    return name if schema == "public" else qname
+
+
+class _Dump:
+    def __init__(self, catalog: Catalog, details: Details) -> None:
+        self.c = catalog
+        self.d = details
+        self.warnings: list[str] = []
+
+    def document(self) -> dict[str, Any]:
+        doc: dict[str, Any] = {}
+        schemas = {n: ns for n, ns in self.c.schemas.items()
+                   if n != "public" or ns.comment not in (None, "standard public schema")}
+        if schemas:
+            doc["schemas"] = {n: _Flow({"comment": ns.comment} if ns.comment else {})
+                              for n, ns in sorted(schemas.items())}
+        if self.c.extensions:
+            exts: list[Any] = []
+            for name, e in sorted(self.c.extensions.items()):
+                if e.schema in (None, "public"):
+                    exts.append(name)
+                else:
+                    exts.append(_Flow({"name": name, "schema": e.schema}))
+            doc["extensions"] = exts
+        if self.c.enums:
+            doc["enums"] = {
+                _name(k): (_Flow({"values": _FlowList(e.values), "comment": e.comment}) if e.comment
+                           else _FlowList(e.values))
+                for k, e in sorted(self.c.enums.items())}
+        if self.c.domains:
+            doc["domains"] = {_name(k): self.domain(dm) for k, dm in sorted(self.c.domains.items())}
+        functions = {}
+        for key, f in sorted(self.c.functions.items()):
+            spec = self.function(key)
+            if spec is not None:
+                functions[_name(f.qname) if _overloads(self.c, f.qname) == 1 else f"{f.qname}"] = spec
+        if functions:
+            doc["functions"] = functions
+        if self.c.sequences:
+            doc["sequences"] = {_name(k): self.sequence(k) for k in sorted(self.c.sequences)}
+        if self.c.tables:
+            doc["tables"] = {_name(k): self.table(t) for k, t in sorted(self.c.tables.items())}
+        if self.c.views:
+            doc["views"] = {_name(k): self.view(v) for k, v in sorted(self.c.views.items())}
+        return doc
+
+    # -- types, functions, sequences -------------------------------------------------------
+    def domain(self, dm: Any) -> Any:
+        spec: dict[str, Any] = {"type": short_type(dm.type)}
+        if dm.not_null:
+            spec["null"] = False
+        if dm.default is not None:
+            spec["default"] = _default(dm.default, dm.type)
+        checks = {}
+        for name, check in dm.checks.items():
+            expr = _strip_check(check)
+            if name == f"{dm.name}_check" and len(dm.checks) == 1:
+                spec["check"] = expr
+            else:
+                checks[name] = expr
+        if checks:
+            spec["checks"] = _Flow(checks)
+        if dm.comment:
+            spec["comment"] = dm.comment
+        return _Flow(spec)
+
+    def function(self, key: str) -> dict[str, Any] | None:
+        f = self.c.functions[key]
+        parts = self.d.functions.get(key)
+        if parts is None or parts["language"] not in ("plpgsql", "sql"):
+            lang = parts["language"] if parts else "?"
+            self.warnings.append(f"not supported, left out: function in language {lang} "
+                                 f"{f.qname}({f.arguments})")
+            return None
+        spec: dict[str, Any] = {}
+        if parts["arguments"]:
+            spec["arguments"] = parts["arguments"]
+        spec["returns"] = parts["returns"]
+        if parts["language"] != "plpgsql":
+            spec["language"] = parts["language"]
+        vol = {"i": "immutable", "s": "stable", "v": "volatile"}[parts["volatility"]]
+        if vol != "volatile":
+            spec["volatility"] = vol
+        if parts["strict"]:
+            spec["strict"] = True
+        if parts["security_definer"]:
+            spec["security"] = "definer"
+        for setting in parts["config"] or []:
+            name, _, value = setting.partition("=")
+            if name == "search_path":
+                spec["search_path"] = _FlowList(p.strip().strip('"') for p in value.split(","))
+            else:
+                self.warnings.append(f"not supported, left out: setting {setting} of function {f.qname}")
+        if f.comment:
+            spec["comment"] = f.comment
+        spec["body"] = _Block(_body(parts["body"]))
+        return spec
+
+    def sequence(self, key: str) -> Any:
+        s = self.c.sequences[key]
+        spec: dict[str, Any] = {}
+        if s.type != "bigint":
+            spec["type"] = s.type
+        inc = s.increment
+        type_max = _INT_MAX.get(s.type, _INT_MAX["bigint"])
+        minv_default = 1 if inc > 0 else -type_max - (1 if s.type == "bigint" else 1)
+        maxv_default = type_max if inc > 0 else -1
+        if s.start != (s.min_value if inc > 0 else s.max_value):
+            spec["start"] = s.start
+        if inc != 1:
+            spec["increment"] = inc
+        if s.min_value != minv_default:
+            spec["min"] = s.min_value
+        if s.max_value != maxv_default:
+            spec["max"] = s.max_value
+        if s.cache != 1:
+            spec["cache"] = s.cache
+        if s.cycle:
+            spec["cycle"] = True
+        if s.comment:
+            spec["comment"] = s.comment
+        return _Flow(spec)
+
+    # -- tables ----------------------------------------------------------------------------
+    def table(self, t: Table) -> dict[str, Any]:
+        spec: dict[str, Any] = {}
+        if t.comment:
+            spec["comment"] = t.comment
+        cols: dict[str, dict[str, Any]] = {c.name: self.column(t, c) for c in t.columns.values()}
+        constraints = sorted(t.constraints.values(), key=lambda c: c.name or "")
+        pk = t.primary_key()
+        if pk is not None:
+            if len(pk.columns) == 1 and pk.name == f"{t.name}_pkey" and not pk.comment:
+                cols[pk.columns[0]]["primary_key"] = True
+            else:
+                spec["primary_key"] = (_FlowList(pk.columns) if pk.name == f"{t.name}_pkey" and not pk.comment
+                                       else _Flow({"columns": _FlowList(pk.columns), "name": pk.name,
+                                                   **({"comment": pk.comment} if pk.comment else {})}))
+        unique: dict[str, Any] = {}
+        checks: dict[str, Any] = {}
+        foreign_keys: dict[str, Any] = {}
+        for con in constraints:
+            name = con.name or ""
+            if con.kind == "unique":
+                nnd = "NULLS NOT DISTINCT" in con.definition
+                if len(con.columns) == 1 and not con.comment and not nnd:
+                    default = name == _default_name(t.name, con.columns, "key")
+                    cols[con.columns[0]]["unique"] = True if default else name
+                elif con.comment or nnd:
+                    extra: dict[str, Any] = {"columns": _FlowList(con.columns)}
+                    if con.comment:
+                        extra["comment"] = con.comment
+                    if nnd:
+                        extra["nulls_not_distinct"] = True
+                    unique[name] = _Flow(extra)
+                else:
+                    unique[name] = _FlowList(con.columns)
+            elif con.kind == "check":
+                expr = readable_check(self.d.checks.get((t.qname, name)) or _strip_check(con.definition))
+                if con.comment:
+                    checks[name] = _Flow({"expr": expr, "comment": con.comment})
+                elif len(con.columns) == 1 and name == _default_name(t.name, con.columns, "check") \
+                        and "check" not in cols[con.columns[0]]:
+                    cols[con.columns[0]]["check"] = expr
+                else:
+                    checks[name] = expr
+            elif con.kind == "foreign_key":
+                self.foreign_key(t, con, cols, foreign_keys)
+            elif con.kind == "exclude":
+                pass  # listed by the unsupported query
+        spec["columns"] = {n: _column_value(c) for n, c in cols.items()}
+        if unique:
+            spec["unique"] = unique
+        if checks:
+            spec["checks"] = checks
+        if foreign_keys:
+            spec["foreign_keys"] = foreign_keys
+        if t.indexes:
+            spec["indexes"] = {n: self.index(t.qname, i) for n, i in sorted(t.indexes.items())}
+        if t.triggers:
+            spec["triggers"] = {n: self.trigger(t.qname, g) for n, g in sorted(t.triggers.items())}
+        return spec
+
+    def column(self, t: Table, c: Column) -> dict[str, Any]:
+        spec: dict[str, Any] = {"type": short_type(c.type)}
+        if c.not_null and not c.identity and c.type not in ("serial", "bigserial", "smallserial"):
+            spec["null"] = False
+        if c.default is not None:
+            spec["default"] = _default(c.default, c.type)
+        if c.identity:
+            opts = _identity_options(c.identity_options, c.type)
+            spec["identity"] = _Flow({"generation": c.identity, **opts}) if opts else c.identity
+        if c.generated is not None:
+            spec["generated"] = c.generated
+        if c.collation:
+            spec["collation"] = c.collation.removeprefix("pg_catalog.").strip('"')
+        if c.comment:
+            spec["comment"] = c.comment
+        return spec
+
+    def foreign_key(self, t: Table, con: Constraint, cols: dict[str, dict[str, Any]],
+                    out: dict[str, Any]) -> None:
+        m = re.search(r"\)\s*(.*)$", con.definition.split("REFERENCES", 1)[1])
+        tail = m.group(1) if m else ""
+        opts: dict[str, Any] = {}
+        for clause, key in (("ON UPDATE", "on_update"), ("ON DELETE", "on_delete")):
+            am = re.search(clause + r" (CASCADE|RESTRICT|SET NULL|SET DEFAULT|NO ACTION)", tail)
+            if am:
+                opts[key] = am.group(1).lower()
+        if "DEFERRABLE" in tail and "NOT DEFERRABLE" not in tail:
+            opts["deferrable"] = True
+            if "INITIALLY DEFERRED" in tail:
+                opts["initially_deferred"] = True
+        if "MATCH FULL" in tail or "NOT VALID" in tail:
+            self.warnings.append(f"not supported, left out: MATCH FULL / NOT VALID of foreign key "
+                                 f"{con.name} on {t.qname} (declared as a plain foreign key)")
+        ref_table = con.ref_table or ""
+        ref_pk = self.c.tables.get(ref_table)
+        pk = ref_pk.primary_key() if ref_pk else None
+        if len(con.columns) == 1 and not con.comment:
+            target = _name(ref_table) + "." + con.ref_columns[0]
+            col = cols[con.columns[0]]
+            if "references" not in col:
+                if con.name == _default_name(t.name, con.columns, "fkey"):
+                    col["references"] = target
+                    col.update(opts)
+                else:
+                    col["references"] = _Flow({"to": target, "name": con.name, **opts})
+                return
+        spec: dict[str, Any] = {"columns": _FlowList(con.columns)}
+        if pk is not None and tuple(pk.columns) == tuple(con.ref_columns):
+            spec["references"] = _name(ref_table)
+        else:
+            spec["references"] = _Flow({"table": _name(ref_table), "columns": _FlowList(con.ref_columns)})
+        spec.update(opts)
+        if con.comment:
+            spec["comment"] = con.comment
+        out[con.name or ""] = _Flow(spec)
+
+    def index(self, relation: str, idx: Index) -> Any:
+        parts = self.d.indexes.get((relation, idx.name))
+        if parts is None:  # pragma: no cover - both read the same catalog
+            raise ValueError(f"no details for index {idx.name}")
+        keys: list[Any] = []
+        simple = True
+        for key, is_expr, option, opclass in zip(parts["keys"], parts["is_expression"],
+                                                 parts["options"], parts["opclasses"]):
+            desc, nulls_first = bool(option & 1), bool(option & 2)
+            suffix = ""
+            if desc:
+                suffix += " desc"
+                if not nulls_first:
+                    suffix += " nulls last"
+            elif nulls_first:
+                suffix += " nulls first"
+            column = key.strip('"') if not is_expr else None
+            if opclass:
+                entry: dict[str, Any] = {"column": column} if column else {"expr": key}
+                entry["opclass"] = opclass
+                if desc:
+                    entry["order"] = "desc"
+                if desc != nulls_first:
+                    entry["nulls"] = "first" if nulls_first else "last"
+                keys.append(_Flow(entry))
+                simple = False
+            else:
+                keys.append((column or key) + suffix)
+                simple = simple and not is_expr
+        spec: dict[str, Any] = {}
+        if parts["is_unique"]:
+            spec["unique"] = True
+        if parts["method"] != "btree":
+            spec["using"] = parts["method"]
+        spec["columns"] = _FlowList(keys)
+        if parts["include"]:
+            spec["include"] = _FlowList(parts["include"])
+        if parts["nulls_not_distinct"]:
+            spec["nulls_not_distinct"] = True
+        if parts["storage"]:
+            spec["with"] = _Flow({k: _number(v) for k, _, v in (o.partition("=") for o in parts["storage"])})
+        if parts["predicate"]:
+            spec["where"] = parts["predicate"]
+        if idx.comment:
+            spec["comment"] = idx.comment
+        if simple and list(spec) == ["columns"]:
+            return _FlowList(keys)
+        return _Flow(spec)
+
+    def trigger(self, relation: str, trg: Trigger) -> Any:
+        p = self.d.triggers[(relation, trg.name)]
+        events = []
+        if p["on_insert"]:
+            events.append("insert")
+        if p["on_update"]:
+            events.append("update of " + ", ".join(p["update_columns"]) if p["update_columns"] else "update")
+        if p["on_delete"]:
+            events.append("delete")
+        if p["on_truncate"]:
+            events.append("truncate")
+        spec: dict[str, Any] = {p["timing"]: " or ".join(events)}
+        fn = trg.function
+        spec["execute"] = fn.removeprefix("public.")
+        if not p["for_row"]:
+            spec["for_each"] = "statement"
+        when = _when(trg.definition)
+        if when:
+            spec["when"] = when
+        if p["nargs"]:
+            spec["arguments"] = _FlowList(p["args"].split("\\000")[: p["nargs"]])
+        if not trg.enabled:
+            spec["enabled"] = False
+        if trg.comment:
+            spec["comment"] = trg.comment
+        return _Flow(spec)
+
+    def view(self, v: View) -> Any:
+        spec: dict[str, Any] = {}
+        if v.materialized:
+            spec["materialized"] = True
+        if v.comment:
+            spec["comment"] = v.comment
+        spec["query"] = _Block(v.query.strip().rstrip(";") + "\n")
+        if v.indexes:
+            spec["indexes"] = {n: self.index(v.qname, i) for n, i in sorted(v.indexes.items())}
+        if v.triggers:
+            spec["triggers"] = {n: self.trigger(v.qname, g) for n, g in sorted(v.triggers.items())}
+        return spec
+
+
+def _overloads(c: Catalog, qname: str) -> int:
+    return sum(1 for f in c.functions.values() if f.qname == qname)
+
+
+_COLUMN_KEYS = ["type", "primary_key", "unique", "null", "default", "identity", "generated",
+                "collation", "references", "on_delete", "on_update", "deferrable",
+                "initially_deferred", "check", "comment"]
+
+
+def _column_value(spec: dict[str, Any]) -> Any:
+    """`text`, `serial primary key`, `text not null`, or the long form."""
+    spec = {k: spec[k] for k in _COLUMN_KEYS if k in spec}
+    if spec.get("primary_key"):
+        spec.pop("null", None)  # a key is NOT NULL anyway
+    keys = set(spec)
+    t = spec["type"]
+    if keys <= {"type", "null", "primary_key", "unique"} and spec.get("unique") in (None, True) \
+            and "," not in t and ":" not in t and not t.startswith(("{", "[", "'", '"')):
+        words = [t]
+        if spec.get("null") is False:
+            words.append("not null")
+        if spec.get("primary_key"):
+            words.append("primary key")
+        if spec.get("unique"):
+            words.append("unique")
+        text = " ".join(words)
+        if yaml.safe_load(text) == text:  # stays a plain string in YAML
+            return text
+    return _Flow(spec)
+
+
+def _default_name(table: str, columns: tuple[str, ...], label: str) -> str:
+    name = f"{table}_{'_'.join(columns)}_{label}"
+    return name if len(name.encode()) <= 63 else "\0"  # longer: PostgreSQL truncates; stay explicit
+
+
+def _strip_check(definition: str) -> str:
+    text = definition.strip()
+    if text.startswith("CHECK (") and text.endswith(")"):
+        text = text[len("CHECK ("):-1]
+    text = text.removesuffix(" NOT VALID")
+    return text
+
+
+_LITERAL = re.compile(r"^'((?:[^']|'')*)'::(.+)$")
+
+
+def _default(expr: str, type_: str) -> Any:
+    """A default as YAML: a literal where it is one of the column's type, else {sql: …}."""
+    m = _LITERAL.match(expr)
+    if m and m.group(2) == re.sub(r"\(.*?\)", "", type_) and not type_.endswith("[]") \
+            and "\\" not in m.group(1) and type_ not in ("json", "jsonb", "bytea"):
+        return m.group(1).replace("''", "'")
+    if re.fullmatch(r"-?\d+", expr) and type_ in ("smallint", "integer", "bigint", "numeric") or \
+            re.fullmatch(r"-?\d+", expr) and type_.startswith("numeric"):
+        return int(expr)
+    if expr in ("true", "false") and type_ == "boolean":
+        return expr == "true"
+    return _Flow({"sql": expr})
+
+
+def _identity_options(text: str | None, type_: str) -> dict[str, Any]:
+    if not text:
+        return {}
+    values = dict(re.findall(r"(START WITH|INCREMENT BY|MINVALUE|MAXVALUE|CACHE) (-?\d+)", text))
+    type_max = _INT_MAX.get(type_, _INT_MAX["bigint"])
+    inc = int(values.get("INCREMENT BY", 1))
+    out: dict[str, Any] = {}
+    start = int(values.get("START WITH", 1))
+    minv = int(values.get("MINVALUE", 1))
+    maxv = int(values.get("MAXVALUE", type_max))
+    if start != (minv if inc > 0 else maxv):
+        out["start"] = start
+    if inc != 1:
+        out["increment"] = inc
+    if inc > 0 and minv != 1:
+        out["min"] = minv
+    if inc > 0 and maxv != type_max:
+        out["max"] = maxv
+    if int(values.get("CACHE", 1)) != 1:
+        out["cache"] = int(values["CACHE"])
+    if " CYCLE" in text and "NO CYCLE" not in text:
+        out["cycle"] = True
+    return out
+
+
+def _body(src: str) -> str:
+    lines = src.strip("\n").splitlines()
+    return "\n".join(line.rstrip() for line in lines) + "\n"
+
+
+def _when(definition: str) -> str | None:
+    marker = " WHEN ("
+    start = definition.find(marker)
+    end = definition.rfind(") EXECUTE ")
+    if start < 0 or end < start:
+        return None
+    text = definition[start + len(marker):end]
+    while text.startswith("(") and text.endswith(")") and _balanced(text[1:-1]):
+        text = text[1:-1]
+    return text
+
+
+def _balanced(text: str) -> bool:
+    depth = 0
+    for ch in text:
+        depth += ch == "("
+        depth -= ch == ")"
+        if depth < 0:
+            return False
+    return depth == 0
+
+
+def _number(v: str) -> Any:
+    return int(v) if re.fullmatch(r"-?\d+", v) else v
