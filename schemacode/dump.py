@@ -111,7 +111,7 @@ def dump(catalog: Catalog, details: Details, origin: str = "a database") -> Dump
 def _tidy(body: str) -> str:
     """`null:` as people write it, and a blank line between top-level sections and tables."""
     body = re.sub(r"(?<=[{ ])'null': ", "null: ", body)
-    out = []
+    out: list[str] = []
     section = ""
     for line in body.splitlines():
         if line and not line.startswith(" "):
