@@ -4,7 +4,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from .apply import ApplyResult, Progress, locked_apply
+from .apply import (
+    ApplyResult, HistoryEntry, Progress, Settings, locked_apply, locked_rollback, read_history,
+)
 from .errors import DatabaseError
 from .introspect import introspect
 from .load import LoadedSchema, load_file
@@ -31,7 +33,7 @@ def desired_catalog(loaded: LoadedSchema, dev_url: str | None) -> tuple[Catalog,
 
 
 def plan(schema: str | Path | LoadedSchema, database_url: str | None = None,
-         dev_url: str | None = None) -> Planned:
+         dev_url: str | None = None, online: bool = False) -> Planned:
     loaded = schema if isinstance(schema, LoadedSchema) else load_file(schema)
     desired, scratch_version = desired_catalog(loaded, dev_url)
     url = resolve_url(database_url)
@@ -39,35 +41,78 @@ def plan(schema: str | Path | LoadedSchema, database_url: str | None = None,
         current = introspect(conn, loaded.scope)
         target_version = server_version(conn)
     warnings = _version_warnings(scratch_version, target_version)
-    return Planned(loaded, plan_from(current, desired, loaded, dev_url), warnings)
+    p = plan_from(current, desired, loaded, dev_url, online)
+    return Planned(loaded, p, warnings + rename_hints(p))
 
 
-def plan_from(current: Catalog, desired: Catalog, loaded: LoadedSchema, dev_url: str | None) -> Plan:
+def plan_from(current: Catalog, desired: Catalog, loaded: LoadedSchema, dev_url: str | None,
+              online: bool = False) -> Plan:
     """The plan; where the text differs, compared again against the database's canonical form."""
-    p = make_plan(current, desired, loaded.renames, loaded.unpinned_extensions, loaded.text_hash)
+    p = make_plan(current, desired, loaded.renames, loaded.unpinned_extensions, loaded.text_hash,
+                  online=online)
     if p.is_empty:
         return p
     canon = canonicalize(current, loaded.scope, dev_url)
     if canon is None or canon == current:
         return p
     return make_plan(canon, desired, loaded.renames, loaded.unpinned_extensions, loaded.text_hash,
-                     live=current)
+                     live=current, online=online)
+
+
+def rename_hints(p: Plan) -> tuple[str, ...]:
+    """A column dropped and another of the same type added in one table may be a rename."""
+    from .changes import AddColumn, DropColumn, DropTable, CreateTable
+
+    hints = []
+    dropped = {(c.table, c.column.type): c.column.name for c in p.changes if isinstance(c, DropColumn)}
+    for c in p.changes:
+        if isinstance(c, AddColumn) and (c.table, c.column.type) in dropped:
+            old = dropped[(c.table, c.column.type)]
+            hints.append(f"{c.table}: column {old} is dropped and {c.column.name} ({c.column.type}) "
+                         f"added; if it is a rename, add `renamed_from: {old}` to {c.column.name} "
+                         "to keep the data")
+    dropped_tables = {tuple(sorted((n, col.type) for n, col in c.table.columns.items())): c.table.qname
+                      for c in p.changes if isinstance(c, DropTable)}
+    for c in p.changes:
+        if isinstance(c, CreateTable):
+            key = tuple(sorted((n, col.type) for n, col in c.table.columns.items()))
+            if key in dropped_tables:
+                hints.append(f"table {dropped_tables[key]} is dropped and {c.table.qname} created "
+                             f"with the same columns; if it is a rename, add "
+                             f"`renamed_from: {dropped_tables[key]}` to keep the data")
+    return tuple(hints)
 
 
 def apply(schema: str | Path | LoadedSchema, database_url: str | None = None,
           dev_url: str | None = None, *, allow_destructive: bool = False,
-          expected_fingerprint: str | None = None, lock_timeout: str = "5s",
-          statement_timeout: str = "0", progress: Progress | None = None) -> ApplyResult:
+          expected_fingerprint: str | None = None, settings: Settings = Settings(),
+          online: bool = False, progress: Progress | None = None) -> ApplyResult:
     loaded = schema if isinstance(schema, LoadedSchema) else load_file(schema)
     desired, _ = desired_catalog(loaded, dev_url)
     url = resolve_url(database_url)
     with connect(url, autocommit=True) as conn:
         return locked_apply(
             conn, loaded.scope,
-            lambda current: plan_from(current, desired, loaded, dev_url),
+            lambda current: plan_from(current, desired, loaded, dev_url, online),
             allow_destructive=allow_destructive, expected_fingerprint=expected_fingerprint,
-            lock_timeout=lock_timeout, statement_timeout=statement_timeout, progress=progress,
+            settings=settings, progress=progress,
         )
+
+
+def history(database_url: str | None = None, limit: int | None = None) -> list[HistoryEntry]:
+    with connect(resolve_url(database_url), autocommit=True) as conn:
+        return read_history(conn, limit)
+
+
+def rollback(schema: str | Path | LoadedSchema, database_url: str | None = None,
+             target: int | None = None, *, allow_destructive: bool = False,
+             settings: Settings = Settings(), progress: Progress | None = None
+             ) -> tuple[HistoryEntry, int]:
+    """Undo the latest apply (or apply ``target``); returns it and the rollback's history id."""
+    loaded = schema if isinstance(schema, LoadedSchema) else load_file(schema)
+    with connect(resolve_url(database_url), autocommit=True) as conn:
+        return locked_rollback(conn, loaded.scope, target, allow_destructive=allow_destructive,
+                               settings=settings, progress=progress)
 
 
 @dataclass(frozen=True)

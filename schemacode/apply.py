@@ -1,7 +1,10 @@
-"""Apply a plan: serialized by an advisory lock, one transaction, recorded in history."""
+"""Apply a plan: serialized by an advisory lock, one transaction, recorded in history.
+
+Also the history itself (list, rollback): everything that writes to a target database."""
 from __future__ import annotations
 
 import getpass
+import json
 import socket
 import time
 from dataclasses import dataclass
@@ -10,8 +13,9 @@ from typing import Any, Callable
 import psycopg
 
 from . import __version__
+from .changes import Hazard
 from .errors import DatabaseError, SchemacodeError
-from .introspect import HISTORY_SCHEMA, introspect
+from .introspect import HISTORY_SCHEMA, fingerprint, introspect
 from .model import Catalog
 from .plan import Plan, PlannedStatement, script
 from .sqltext import literal
@@ -32,9 +36,13 @@ CREATE TABLE IF NOT EXISTS {HISTORY_TABLE} (
     statements integer NOT NULL,
     duration_ms integer NOT NULL,
     applied_by text NOT NULL,
-    tool_version text NOT NULL
+    tool_version text NOT NULL,
+    backward_statements jsonb NOT NULL DEFAULT '[]',
+    rolled_back_by bigint
 )
 """
+# Transient failures worth another try: lock timeout, deadlock, serialization.
+_RETRYABLE = ("55P03", "40P01", "40001")
 
 
 class RefusedError(SchemacodeError):
@@ -51,17 +59,44 @@ class ApplyResult:
     applied: bool
     history_id: int | None
     duration_ms: int
+    attempts: int = 1
 
 
 Progress = Callable[[int, int, PlannedStatement], None]
 
 
-def check_allowed(plan: Plan, allow_destructive: bool) -> None:
-    losses = plan.hazards("data-loss")
+@dataclass(frozen=True)
+class Settings:
+    lock_timeout: str = "5s"
+    statement_timeout: str = "0"
+    lock_wait: float = 300.0  # seconds to wait for another deployer's advisory lock
+    retries: int = 5  # tries after a lock timeout, deadlock or serialization failure
+    backoff: float = 0.5  # first pause between tries, doubled each time
+
+
+def check_allowed(plan: Plan | list[PlannedStatement], allow_destructive: bool) -> None:
+    stmts = plan.forward if isinstance(plan, Plan) else plan
+    losses = [(s, h) for s in stmts for h in s.hazards if h.kind == "data-loss"]
     if losses and not allow_destructive:
         lines = "\n".join(f"  - {s.sql.splitlines()[0]}  ({h.message})" for s, h in losses)
         raise RefusedError(f"the plan destroys data; refusing without --allow-destructive:\n{lines}",
                            hint="review the statements above, then apply with --allow-destructive")
+
+
+def advisory_lock(conn: psycopg.Connection[Any], wait: float) -> None:
+    """Wait up to ``wait`` seconds for the deployers' lock."""
+    deadline = time.monotonic() + wait
+    pause = 0.05
+    while True:
+        row = conn.execute("SELECT pg_try_advisory_lock(%s)", [LOCK_KEY]).fetchone()
+        if row and row[0]:
+            return
+        if time.monotonic() >= deadline:
+            raise DatabaseError(
+                f"another schemacode apply has held the lock for over {wait:g}s; nothing was applied",
+                hint="wait for it to finish, or raise --lock-wait")
+        time.sleep(pause)
+        pause = min(pause * 2, 1.0)
 
 
 def locked_apply(
@@ -71,8 +106,7 @@ def locked_apply(
     *,
     allow_destructive: bool = False,
     expected_fingerprint: str | None = None,
-    lock_timeout: str = "5s",
-    statement_timeout: str = "0",
+    settings: Settings = Settings(),
     kind: str = "apply",
     progress: Progress | None = None,
 ) -> ApplyResult:
@@ -80,68 +114,110 @@ def locked_apply(
 
     The plan is made again under the lock from what the database is now, so two deployers never
     apply the same change twice; ``expected_fingerprint`` (from the plan a person approved)
-    refuses to apply anything else.
+    refuses to apply anything else. A transient failure (lock timeout, deadlock) rolls back and
+    tries again from the start, after a pause that doubles each time.
     """
     if not conn.autocommit:
         raise ValueError("locked_apply needs an autocommit connection")
-    conn.execute("SELECT pg_advisory_lock(%s)", [LOCK_KEY])
+    advisory_lock(conn, settings.lock_wait)
     try:
-        current = introspect(conn, scope)
-        plan = make(current)
-        if expected_fingerprint and plan.current_fingerprint != expected_fingerprint:
-            raise StalePlanError(
-                "the database changed since the plan was made; nothing was applied",
-                hint="run schemacode plan again and review the new plan")
-        if plan.is_empty:
-            return ApplyResult(plan, False, None, 0)
-        check_allowed(plan, allow_destructive)
-        return _run(conn, plan, kind, lock_timeout, statement_timeout, progress)
+        attempt = 0
+        while True:
+            attempt += 1
+            current = introspect(conn, scope)
+            plan = make(current)
+            if expected_fingerprint and plan.current_fingerprint != expected_fingerprint:
+                raise StalePlanError(
+                    "the database changed since the plan was made; nothing was applied",
+                    hint="run schemacode plan again and review the new plan")
+            if plan.is_empty:
+                return ApplyResult(plan, False, None, 0, attempt)
+            check_allowed(plan, allow_destructive)
+            try:
+                result = _run(conn, plan, kind, scope, settings, progress)
+                return ApplyResult(plan, True, result[0], result[1], attempt)
+            except _Transient as e:
+                if attempt > settings.retries:
+                    raise e.error from None
+                time.sleep(settings.backoff * 2 ** (attempt - 1))
+                expected_fingerprint = None  # our own pre-stage steps may have run
     finally:
         conn.execute("SELECT pg_advisory_unlock(%s)", [LOCK_KEY])
 
 
-def _run(conn: psycopg.Connection[Any], plan: Plan, kind: str, lock_timeout: str,
-         statement_timeout: str, progress: Progress | None) -> ApplyResult:
+class _Transient(Exception):
+    def __init__(self, error: DatabaseError) -> None:
+        self.error = error
+
+
+def _run(conn: psycopg.Connection[Any], plan: Plan, kind: str, scope: list[str],
+         settings: Settings, progress: Progress | None) -> tuple[int, int]:
     started = time.monotonic()
 
     def record() -> int:
-        duration = int((time.monotonic() - started) * 1000)
-        conn.execute(HISTORY_DDL.encode())
-        row = conn.execute(
-            f"INSERT INTO {HISTORY_TABLE} (kind, schema_hash, from_fingerprint, to_fingerprint,"
-            " forward_sql, backward_sql, statements, duration_ms, applied_by, tool_version)"
-            " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s) RETURNING id",
-            [kind, plan.schema_hash, plan.current_fingerprint, plan.desired_fingerprint,
-             script(plan.forward), script(plan.backward), len(plan.forward), duration, _who(),
-             __version__],
-        ).fetchone()
-        assert row is not None
-        return int(row[0])
+        # The fingerprint of what the transaction made, for rollback's check.
+        after = fingerprint(introspect(conn, scope))
+        return _record(conn, kind, plan, after, plan.forward, plan.backward,
+                       int((time.monotonic() - started) * 1000))
 
-    history_id = execute(conn, plan.forward, lock_timeout=lock_timeout,
-                         statement_timeout=statement_timeout, progress=progress, in_transaction=record)
-    return ApplyResult(plan, True, history_id, int((time.monotonic() - started) * 1000))
+    history_id = execute(conn, plan.forward, settings=settings, progress=progress,
+                         in_transaction=record)
+    assert history_id is not None
+    return history_id, int((time.monotonic() - started) * 1000)
+
+
+def _record(conn: psycopg.Connection[Any], kind: str, plan: Plan | None, after: str,
+            forward: tuple[PlannedStatement, ...] | list[PlannedStatement],
+            backward: tuple[PlannedStatement, ...] | list[PlannedStatement], duration: int,
+            from_fingerprint: str | None = None) -> int:
+    conn.execute(HISTORY_DDL.encode())
+    conn.execute(f"ALTER TABLE {HISTORY_TABLE} ADD COLUMN IF NOT EXISTS rolled_back_by bigint")
+    row = conn.execute(
+        f"INSERT INTO {HISTORY_TABLE} (kind, schema_hash, from_fingerprint, to_fingerprint,"
+        " forward_sql, backward_sql, statements, duration_ms, applied_by, tool_version,"
+        " backward_statements) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s) RETURNING id",
+        [kind, plan.schema_hash if plan else None,
+         from_fingerprint or (plan.current_fingerprint if plan else ""), after,
+         script(forward), script(backward), len(forward), duration, _who(), __version__,
+         json.dumps([_statement_json(s) for s in backward])],
+    ).fetchone()
+    assert row is not None
+    return int(row[0])
+
+
+def _statement_json(s: PlannedStatement) -> dict[str, Any]:
+    return {"sql": s.sql, "stage": s.stage, "change": s.change,
+            "hazards": [[h.kind, h.message] for h in s.hazards],
+            "concurrent_index": s.concurrent_index}
+
+
+def _statement_from_json(d: dict[str, Any]) -> PlannedStatement:
+    return PlannedStatement(d["sql"], tuple(Hazard(k, m) for k, m in d["hazards"]), d["stage"],
+                            d["change"], None, d.get("concurrent_index"))
 
 
 def execute(conn: psycopg.Connection[Any], stmts: tuple[PlannedStatement, ...] | list[PlannedStatement],
-            *, lock_timeout: str = "5s", statement_timeout: str = "0",
-            progress: Progress | None = None, in_transaction: Callable[[], int] | None = None) -> int | None:
+            *, settings: Settings = Settings(), progress: Progress | None = None,
+            in_transaction: Callable[[], int] | None = None) -> int | None:
     """Run statements by stage: "pre" ones each on their own, "main" ones in one transaction
     (ending with ``in_transaction``, which records history), then "post" ones.
 
-    A failure in the transaction rolls all of it back and names the statement."""
+    A failure in the transaction rolls all of it back and names the statement. A pre or post
+    statement is retried on its own after a transient failure; CREATE INDEX CONCURRENTLY clears
+    the INVALID index a failed build leaves, so running the plan again picks up where it stopped.
+    """
     if not conn.autocommit:
         raise ValueError("execute needs an autocommit connection")
     total = len(stmts)
     numbered = list(enumerate(stmts, 1))
-    conn.execute(f"SET lock_timeout = {literal(lock_timeout)}")
-    conn.execute(f"SET statement_timeout = {literal(statement_timeout)}")
+    conn.execute(f"SET lock_timeout = {literal(settings.lock_timeout)}")
+    conn.execute(f"SET statement_timeout = {literal(settings.statement_timeout)}")
     conn.execute("SET check_function_bodies = off")
     result = None
     try:
         for i, s in numbered:
             if s.stage == "pre":
-                _one(conn, i, total, s, progress, in_tx=False)
+                _outside(conn, i, total, s, progress, settings)
         with conn.transaction():
             for i, s in numbered:
                 if s.stage == "main":
@@ -150,12 +226,40 @@ def execute(conn: psycopg.Connection[Any], stmts: tuple[PlannedStatement, ...] |
                 result = in_transaction()
         for i, s in numbered:
             if s.stage == "post":
-                _one(conn, i, total, s, progress, in_tx=False)
+                _outside(conn, i, total, s, progress, settings)
     finally:
-        conn.execute("RESET lock_timeout")
-        conn.execute("RESET statement_timeout")
-        conn.execute("RESET check_function_bodies")
+        if not conn.closed:
+            conn.execute("RESET lock_timeout")
+            conn.execute("RESET statement_timeout")
+            conn.execute("RESET check_function_bodies")
     return result
+
+
+def _outside(conn: psycopg.Connection[Any], i: int, total: int, s: PlannedStatement,
+             progress: Progress | None, settings: Settings) -> None:
+    for attempt in range(settings.retries + 1):
+        if s.concurrent_index:
+            _drop_invalid(conn, s.concurrent_index)
+        try:
+            _one(conn, i, total, s, progress, in_tx=False)
+            return
+        except _Transient as e:
+            if s.concurrent_index:
+                _drop_invalid(conn, s.concurrent_index)
+            if attempt == settings.retries:
+                raise e.error from None
+            time.sleep(settings.backoff * 2 ** attempt)
+        except DatabaseError:
+            if s.concurrent_index:
+                _drop_invalid(conn, s.concurrent_index)
+            raise
+
+
+def _drop_invalid(conn: psycopg.Connection[Any], index: str) -> None:
+    row = conn.execute("SELECT NOT i.indisvalid FROM pg_index i WHERE i.indexrelid = to_regclass(%s)",
+                       [index]).fetchone()
+    if row and row[0]:
+        conn.execute(f"DROP INDEX CONCURRENTLY IF EXISTS {index}".encode())
 
 
 def _one(conn: psycopg.Connection[Any], i: int, total: int, s: PlannedStatement,
@@ -168,11 +272,14 @@ def _one(conn: psycopg.Connection[Any], i: int, total: int, s: PlannedStatement,
         reason = (e.diag.message_primary or str(e)).strip()
         detail = f"\n  detail: {e.diag.message_detail}" if e.diag.message_detail else ""
         outcome = ("The transaction was rolled back: the database is exactly as it was." if in_tx
-                   else "It ran outside the transaction; statements before it are applied.")
-        raise DatabaseError(
+                   else "It ran outside the transaction, on its own: what ran before it stays.")
+        error = DatabaseError(
             f"statement {i} of {total} failed: {reason}{detail}\n  statement: {s.sql}\n{outcome}",
             hint=e.diag.message_hint,
-        ) from None
+        )
+        if e.sqlstate in _RETRYABLE:
+            raise _Transient(error) from None
+        raise error from None
 
 
 def _who() -> str:
@@ -197,15 +304,72 @@ class HistoryEntry:
     duration_ms: int
     applied_by: str
     tool_version: str
+    backward_statements: list[dict[str, Any]]
+    rolled_back_by: int | None
 
 
 def read_history(conn: psycopg.Connection[Any], limit: int | None = None) -> list[HistoryEntry]:
     exists = conn.execute("SELECT to_regclass(%s)", [HISTORY_TABLE]).fetchone()
     if not exists or exists[0] is None:
         return []
+    conn.execute(f"ALTER TABLE {HISTORY_TABLE} ADD COLUMN IF NOT EXISTS rolled_back_by bigint")
     sql = (f"SELECT id, applied_at, kind, schema_hash, from_fingerprint, to_fingerprint, forward_sql,"
-           f" backward_sql, statements, duration_ms, applied_by, tool_version FROM {HISTORY_TABLE}"
-           " ORDER BY id DESC")
+           f" backward_sql, statements, duration_ms, applied_by, tool_version, backward_statements,"
+           f" rolled_back_by FROM {HISTORY_TABLE} ORDER BY id DESC")
     if limit:
         sql += f" LIMIT {int(limit)}"
     return [HistoryEntry(*r) for r in conn.execute(sql).fetchall()]
+
+
+def locked_rollback(conn: psycopg.Connection[Any], scope: list[str], target: int | None,
+                    *, allow_destructive: bool = False, settings: Settings = Settings(),
+                    progress: Progress | None = None) -> tuple[HistoryEntry, int]:
+    """Undo one recorded apply (the latest one not undone yet, or ``target``) with its backward
+    SQL, after checking the database is exactly as that apply left it. Recorded as 'rollback'."""
+    advisory_lock(conn, settings.lock_wait)
+    try:
+        entries = [e for e in read_history(conn) if e.kind == "apply"]
+        if target is None:
+            entries = [e for e in entries if e.rolled_back_by is None]
+            if not entries:
+                raise SchemacodeError("nothing to roll back: no apply in schemacode_history "
+                                      "that was not rolled back already")
+            entry = entries[0]
+        else:
+            found = [e for e in entries if e.id == target]
+            if not found:
+                raise SchemacodeError(f"no apply with id {target} in schemacode_history")
+            entry = found[0]
+            if entry.rolled_back_by is not None:
+                raise SchemacodeError(f"apply {target} was rolled back already (by {entry.rolled_back_by})")
+        now = fingerprint(introspect(conn, scope))
+        if now != entry.to_fingerprint:
+            raise StalePlanError(
+                f"the database is not in the state apply {entry.id} left it in; nothing was rolled back",
+                hint="a later change (or a change by hand) came after it; roll that back first")
+        stmts = [_statement_from_json(d) for d in entry.backward_statements]
+        check_allowed(stmts, allow_destructive)
+        started = time.monotonic()
+
+        def record() -> int:
+            after = fingerprint(introspect(conn, scope))
+            forward_again = _parse_script(entry.forward_sql)
+            new_id = _record(conn, "rollback", None, after, stmts, forward_again,
+                             int((time.monotonic() - started) * 1000), from_fingerprint=now)
+            conn.execute(f"UPDATE {HISTORY_TABLE} SET rolled_back_by = %s WHERE id = %s",
+                         [new_id, entry.id])
+            return new_id
+
+        try:
+            new_id = execute(conn, stmts, settings=settings, progress=progress, in_transaction=record)
+        except _Transient as e:
+            raise e.error from None
+        assert new_id is not None
+        return entry, new_id
+    finally:
+        conn.execute("SELECT pg_advisory_unlock(%s)", [LOCK_KEY])
+
+
+def _parse_script(sql: str) -> list[PlannedStatement]:
+    """The forward script of an apply, kept as text only, as statements for the record."""
+    return [PlannedStatement(sql, (), "main", "rolled back")]

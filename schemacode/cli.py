@@ -3,13 +3,16 @@ from __future__ import annotations
 
 import os
 import sys
+import time
 from typing import Any, Callable, TypeVar
 
 import click
 
 from . import __version__, api
 from .errors import SchemacodeError
-from .render import plan_json, plan_text
+from .apply import Settings, StalePlanError, check_allowed
+from .plan import PlannedStatement
+from .render import plan_json, plan_text, sql_text
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -52,32 +55,81 @@ def main() -> None:
     """
 
 
+def _apply_options(f: F) -> F:
+    f = click.option("--retries", default=5, show_default=True,
+                     help="Tries after a lock timeout or deadlock, with a doubling pause.")(f)
+    f = click.option("--lock-wait", default=300.0, show_default=True, metavar="SECONDS",
+                     help="How long to wait for another deployer's apply to finish.")(f)
+    f = click.option("--statement-timeout", default="0", show_default=True,
+                     help="Longest a statement may run (0: no limit).")(f)
+    f = click.option("--lock-timeout", default="5s", show_default=True,
+                     help="How long a statement waits for a table lock before it is retried.")(f)
+    f = click.option("--allow-destructive", is_flag=True, help="Allow statements that destroy data.")(f)
+    f = click.option("--auto-approve", is_flag=True, help="Apply without asking.")(f)
+    return f
+
+
+def _settings(lock_timeout: str, statement_timeout: str, lock_wait: float, retries: int) -> Settings:
+    return Settings(lock_timeout=lock_timeout, statement_timeout=statement_timeout,
+                    lock_wait=lock_wait, retries=retries)
+
+
+def _progress(i: int, total: int, s: PlannedStatement) -> None:
+    now = time.monotonic()
+    start = _progress.__dict__.setdefault("start", now)
+    note = ""
+    if "CONCURRENTLY" in s.sql and s.sql.startswith("CREATE"):
+        note = " — building without blocking writes; this waits for running transactions"
+    click.echo(f"  [{i}/{total}] {s.change} ({now - start:.1f}s){note}", err=True)
+
+
+def _confirm(question: str) -> bool:
+    if not sys.stdin.isatty() and not os.environ.get("SCHEMACODE_ASSUME_TTY"):
+        raise SchemacodeError("not applying without confirmation", hint="pass --auto-approve")
+    return click.confirm(question, default=False)
+
+
 @main.command()
 @_common
 @click.option("--format", "fmt", type=click.Choice(["text", "json", "sql"]), default="text",
               show_default=True, help="text for people, json for programs, sql for the forward script.")
 @click.option("--detailed-exitcode", is_flag=True,
               help="Exit 0 when there is nothing to do, 2 when there are changes, 1 on error.")
+@click.option("--online", is_flag=True,
+              help="Plan lock-light steps: CREATE INDEX CONCURRENTLY, NOT VALID + VALIDATE.")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False), metavar="DIR",
+              help="Also write the plan as NNNN_<slug>.up.sql / .down.sql files into DIR.")
 @click.option("--no-color", is_flag=True, help="No colors (also when NO_COLOR is set).")
 def plan(schema_path: str, database_url: str | None, dev_url: str | None, fmt: str,
-         detailed_exitcode: bool, no_color: bool) -> None:
-    """Show what applying schema.yaml would change: summary, forward SQL, backward SQL, hazards.
+         detailed_exitcode: bool, online: bool, out_dir: str | None, no_color: bool) -> None:
+    """Show what applying schema.yaml would change: summary, hazards, forward and backward SQL.
 
     \b
-    Example:
+    Examples:
+      schemacode plan
       schemacode plan --database-url postgresql://app@db/app --detailed-exitcode
+      schemacode plan --online --out migrations/
     """
     def go() -> int:
-        planned = api.plan(schema_path, database_url, dev_url)
+        planned = api.plan(schema_path, database_url, dev_url, online=online)
         for w in planned.warnings:
             click.echo(f"Warning: {w}", err=True)
         if fmt == "json":
             click.echo(plan_json(planned.plan, planned.warnings), nl=False)
         elif fmt == "sql":
-            from .render import sql_text
             click.echo(sql_text(planned.plan.forward), nl=False)
         else:
             click.echo(plan_text(planned.plan, color=_color(no_color)), nl=False)
+        if out_dir and not planned.plan.is_empty:
+            from pathlib import Path
+
+            from . import migrations
+            try:
+                written = migrations.write(planned.plan, Path(out_dir))
+            except ValueError as e:
+                raise SchemacodeError(f"not writing migrations: {e}") from None
+            for p in written:
+                click.echo(f"wrote {p}", err=True)
         return 2 if detailed_exitcode and not planned.plan.is_empty else 0
 
     _run(go)
@@ -85,52 +137,163 @@ def plan(schema_path: str, database_url: str | None, dev_url: str | None, fmt: s
 
 @main.command()
 @_common
-@click.option("--auto-approve", is_flag=True, help="Apply without asking.")
-@click.option("--allow-destructive", is_flag=True, help="Allow statements that destroy data.")
-@click.option("--lock-timeout", default="5s", show_default=True,
-              help="How long a statement waits for a lock before the apply fails.")
-@click.option("--statement-timeout", default="0", show_default=True,
-              help="Longest a statement may run (0: no limit).")
+@_apply_options
+@click.option("--online", is_flag=True,
+              help="Build indexes CONCURRENTLY and validate constraints after the transaction.")
 @click.option("--no-color", is_flag=True, help="No colors (also when NO_COLOR is set).")
 def apply(schema_path: str, database_url: str | None, dev_url: str | None, auto_approve: bool,
-          allow_destructive: bool, lock_timeout: str, statement_timeout: str, no_color: bool) -> None:
+          allow_destructive: bool, lock_timeout: str, statement_timeout: str, lock_wait: float,
+          retries: int, online: bool, no_color: bool) -> None:
     """Apply schema.yaml to the database, in one transaction, recorded in schemacode_history.
 
-    Shows the plan and asks before applying (unless --auto-approve). Two applies at once are
-    serialized by an advisory lock; the second finds nothing left to do.
+    Shows the plan and asks before applying (unless --auto-approve). Deployers running at once
+    take turns (an advisory lock); the plan is made again under the lock, so the second finds
+    nothing left to do. A plan with data-loss hazards needs --allow-destructive.
 
     \b
-    Example:
-      schemacode apply --database-url "$DATABASE_URL" --auto-approve
+    Examples:
+      schemacode apply
+      schemacode apply --database-url "$DATABASE_URL" --auto-approve --online
     """
     def go() -> int:
         color = _color(no_color)
-        planned = api.plan(schema_path, database_url, dev_url)
-        for w in planned.warnings:
-            click.echo(f"Warning: {w}", err=True)
-        if planned.plan.is_empty:
-            click.echo("No changes. The database matches the schema.")
-            return 0
-        click.echo(plan_text(planned.plan, color=color), nl=False)
-        from .apply import check_allowed
-        check_allowed(planned.plan, allow_destructive)
-        if not auto_approve:
-            if not sys.stdin.isatty() and not os.environ.get("SCHEMACODE_ASSUME_TTY"):
-                click.echo("Error: not applying without confirmation; pass --auto-approve.", err=True)
-                return 1
-            if not click.confirm("Apply these changes?", default=False):
+        settings = _settings(lock_timeout, statement_timeout, lock_wait, retries)
+        while True:
+            planned = api.plan(schema_path, database_url, dev_url, online=online)
+            for w in planned.warnings:
+                click.echo(f"Warning: {w}", err=True)
+            if planned.plan.is_empty:
+                click.echo("No changes. The database matches the schema.")
+                return 0
+            click.echo(plan_text(planned.plan, color=color), nl=False)
+            check_allowed(planned.plan, allow_destructive)
+            if not auto_approve and not _confirm("Apply these changes?"):
                 click.echo("Nothing applied.")
                 return 1
-        result = api.apply(planned.loaded, database_url, dev_url,
-                           allow_destructive=allow_destructive,
-                           expected_fingerprint=planned.plan.current_fingerprint,
-                           lock_timeout=lock_timeout, statement_timeout=statement_timeout)
+            try:
+                result = api.apply(planned.loaded, database_url, dev_url,
+                                   allow_destructive=allow_destructive,
+                                   expected_fingerprint=planned.plan.current_fingerprint,
+                                   settings=settings, online=online, progress=_progress)
+            except StalePlanError:
+                click.echo("The database changed since this plan was made (another deployer?); "
+                           "planning again.", err=True)
+                continue
+            break
         if not result.applied:
             click.echo("No changes. The database matches the schema.")
             return 0
         click.echo(f"Applied {len(result.plan.forward)} statements in {result.duration_ms} ms "
                    f"(history id {result.history_id}).")
         return 0
+
+    _run(go)
+
+
+@main.command()
+@click.option("--database-url", envvar="DATABASE_URL", metavar="URL",
+              help="The database (default: $DATABASE_URL, else the embedded one).")
+@click.option("--limit", default=20, show_default=True, help="How many entries, newest first.")
+@click.option("--sql", "show_sql", is_flag=True, help="Also print each entry's forward SQL.")
+def history(database_url: str | None, limit: int, show_sql: bool) -> None:
+    """List the applies and rollbacks recorded in schemacode_history, newest first.
+
+    \b
+    Example:
+      schemacode history --limit 5
+    """
+    def go() -> int:
+        entries = api.history(database_url, limit)
+        if not entries:
+            click.echo("No history: schemacode has not applied anything to this database.")
+            return 0
+        click.echo(f"{'id':>5}  {'applied at':<19}  {'kind':<8}  {'stmts':>5}  {'ms':>6}  "
+                   f"{'schema':<12}  by")
+        for e in entries:
+            undone = f"  (rolled back by {e.rolled_back_by})" if e.rolled_back_by else ""
+            click.echo(f"{e.id:>5}  {e.applied_at:%Y-%m-%d %H:%M:%S}  {e.kind:<8}  "
+                       f"{e.statements:>5}  {e.duration_ms:>6}  {(e.schema_hash or '-')[:12]:<12}  "
+                       f"{e.applied_by}{undone}")
+            if show_sql:
+                click.echo(e.forward_sql)
+        return 0
+
+    _run(go)
+
+
+@main.command()
+@click.option("--schema", "schema_path", default="schema.yaml", show_default=True,
+              type=click.Path(dir_okay=False), help="The schema file (for the schemas it manages).")
+@click.option("--database-url", envvar="DATABASE_URL", metavar="URL",
+              help="The database (default: $DATABASE_URL, else the embedded one).")
+@click.option("--to", "target", type=int, metavar="ID",
+              help="Undo this apply (default: the latest one not rolled back).")
+@_apply_options
+def rollback(schema_path: str, database_url: str | None, target: int | None, auto_approve: bool,
+             allow_destructive: bool, lock_timeout: str, statement_timeout: str,
+             lock_wait: float, retries: int) -> None:
+    """Undo an apply with the backward SQL recorded for it.
+
+    Refuses unless the database is exactly as that apply left it. The rollback is recorded in
+    schemacode_history too.
+
+    \b
+    Examples:
+      schemacode rollback
+      schemacode rollback --to 12 --auto-approve --allow-destructive
+    """
+    def go() -> int:
+        entries = [e for e in api.history(database_url) if e.kind == "apply"]
+        pick = ([e for e in entries if e.id == target] if target is not None
+                else [e for e in entries if e.rolled_back_by is None])
+        if pick:
+            click.echo(f"Rolling back apply {pick[0].id} of {pick[0].applied_at:%Y-%m-%d %H:%M:%S}:")
+            click.echo(pick[0].backward_sql)
+        if not auto_approve and pick and not _confirm("Roll back?"):
+            click.echo("Nothing rolled back.")
+            return 1
+        entry, new_id = api.rollback(schema_path, database_url, target,
+                                     allow_destructive=allow_destructive,
+                                     settings=_settings(lock_timeout, statement_timeout,
+                                                        lock_wait, retries),
+                                     progress=_progress)
+        click.echo(f"Rolled back apply {entry.id} (history id {new_id}).")
+        return 0
+
+    _run(go)
+
+
+@main.command()
+@_common
+@click.option("--migrations", "migrations_dir", type=click.Path(file_okay=False), metavar="DIR",
+              help="Also verify the checksums of the migration files in DIR.")
+def check(schema_path: str, database_url: str | None, dev_url: str | None,
+          migrations_dir: str | None) -> None:
+    """Exit 2 (with the differences) when the database drifted from schema.yaml, 0 when it
+    matches, 1 on error. For CI and cron.
+
+    \b
+    Example:
+      schemacode check --database-url "$DATABASE_URL" --migrations migrations/
+    """
+    def go() -> int:
+        code = 0
+        if migrations_dir:
+            from pathlib import Path
+
+            from . import migrations
+            problems = migrations.verify(Path(migrations_dir))
+            for p in problems:
+                click.echo(f"migrations: {p}", err=True)
+            if problems:
+                code = 1
+        planned = api.plan(schema_path, database_url, dev_url)
+        if planned.plan.is_empty:
+            click.echo("The database matches the schema.")
+            return code
+        click.echo("The database differs from the schema:")
+        click.echo(plan_text(planned.plan, sql=False), nl=False)
+        return code or 2
 
     _run(go)
 

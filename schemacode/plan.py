@@ -20,6 +20,7 @@ class PlannedStatement:
     stage: Stage
     change: str  # the summary line of the change it belongs to
     source: Source | None = None
+    concurrent_index: str | None = None
 
     def hazard_kinds(self) -> set[HazardKind]:
         return {h.kind for h in self.hazards}
@@ -34,6 +35,7 @@ class Plan:
     current_fingerprint: str  # apply re-checks the database is still in this state
     desired_fingerprint: str
     schema_hash: str | None = None
+    online: bool = False
 
     @property
     def is_empty(self) -> bool:
@@ -54,17 +56,18 @@ def order(changes: list[Change]) -> list[Change]:
     return sorted(changes, key=lambda c: c.sort_key())  # stable: diff's name order within a phase
 
 
-def statements(changes: list[Change]) -> list[PlannedStatement]:
+def statements(changes: list[Change], online: bool = False) -> list[PlannedStatement]:
     out = []
     for c in changes:
-        for s in c.statements():
-            out.append(PlannedStatement(s.sql, s.hazards, s.stage, c.summary(), c.source))
+        for s in (c.online_statements() if online else c.statements()):
+            out.append(PlannedStatement(s.sql, s.hazards, s.stage, c.summary(), c.source,
+                                        s.concurrent_index))
     return out
 
 
 def make_plan(current: Catalog, desired: Catalog, renames: Renames | None = None,
               unpinned_extensions: frozenset[str] = frozenset(), schema_hash: str | None = None,
-              live: Catalog | None = None) -> Plan:
+              live: Catalog | None = None, online: bool = False) -> Plan:
     """Plan from ``current`` to ``desired``. ``live``, when ``current`` is a canonical copy of
     what the database holds, is what the database holds: its fingerprint is the one apply checks."""
     live_fingerprint = fingerprint(live if live is not None else current)
@@ -73,9 +76,9 @@ def make_plan(current: Catalog, desired: Catalog, renames: Renames | None = None
     renames = renames or Renames()
     forward = order(diff(current, desired, renames))
     backward = order(diff(desired, current, renames.inverted()))
-    back_statements = [_irreversible(s) for s in statements(backward)]
-    return Plan(tuple(forward), tuple(statements(forward)), tuple(backward), tuple(back_statements),
-                live_fingerprint, fingerprint(desired), schema_hash)
+    back_statements = [_irreversible(s) for s in statements(backward, online)]
+    return Plan(tuple(forward), tuple(statements(forward, online)), tuple(backward),
+                tuple(back_statements), live_fingerprint, fingerprint(desired), schema_hash, online)
 
 
 def _irreversible(s: PlannedStatement) -> PlannedStatement:

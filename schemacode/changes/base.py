@@ -24,6 +24,9 @@ class Statement:
     sql: str
     hazards: tuple[Hazard, ...] = ()
     stage: Stage = "main"
+    # For CREATE INDEX CONCURRENTLY: the qualified index, which a failed build leaves INVALID;
+    # the executor drops such a leftover before a retry and after a failure.
+    concurrent_index: str | None = None
 
 
 class Phase:
@@ -81,6 +84,10 @@ class Change:
 
     def statements(self) -> list[Statement]:
         raise NotImplementedError
+
+    def online_statements(self) -> list[Statement]:
+        """The statements for --online: what avoids long locks on busy tables."""
+        return self.statements()
 
     def summary(self) -> str:
         return f"{self.symbol} {self.describe()}"

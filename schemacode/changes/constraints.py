@@ -47,6 +47,20 @@ class AddConstraint(Change):
             out.append(Statement(constraint_comment_sql(self.table, c)))
         return out
 
+    def online_statements(self) -> list[Statement]:
+        """A check or foreign key on an existing table: added NOT VALID in the transaction (no
+        scan), validated after it under a lock that lets reads and writes go on."""
+        c = self.constraint
+        if self.new_table or c.kind not in ("check", "foreign_key") or not c.name \
+                or c.definition.endswith("NOT VALID"):
+            return self.statements()
+        table = qname_ident(self.table)
+        out = [Statement(f"ALTER TABLE {table} ADD {constraint_sql(c)} NOT VALID"),
+               Statement(f"ALTER TABLE {table} VALIDATE CONSTRAINT {ident(c.name)}", stage="post")]
+        if c.comment is not None:
+            out.append(Statement(constraint_comment_sql(self.table, c)))
+        return out
+
 
 @dataclass(frozen=True)
 class DropConstraint(Change):

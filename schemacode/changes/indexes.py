@@ -1,6 +1,7 @@
 """Indexes: CREATE INDEX beside DROP INDEX. A changed index is dropped and created again."""
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from ..model import Index, Source
@@ -39,6 +40,18 @@ class CreateIndex(Change):
             out.append(Statement(index_comment_sql(self.table.partition(".")[0], self.index)))
         return out
 
+    def online_statements(self) -> list[Statement]:
+        """On an existing table: built CONCURRENTLY after the transaction, writes go on."""
+        if self.new_table:
+            return self.statements()
+        schema = self.table.partition(".")[0]
+        sql = re.sub(r"^CREATE (UNIQUE )?INDEX ", r"CREATE \1INDEX CONCURRENTLY IF NOT EXISTS ",
+                     self.index.definition, count=1)
+        out = [Statement(sql, stage="post", concurrent_index=f"{ident(schema)}.{ident(self.index.name)}")]
+        if self.index.comment is not None:
+            out.append(Statement(index_comment_sql(schema, self.index), stage="post"))
+        return out
+
 
 @dataclass(frozen=True)
 class DropIndex(Change):
@@ -53,3 +66,9 @@ class DropIndex(Change):
     def statements(self) -> list[Statement]:
         schema = self.table.partition(".")[0]
         return [Statement(f"DROP INDEX {ident(schema)}.{ident(self.index.name)}")]
+
+    def online_statements(self) -> list[Statement]:
+        """Dropped CONCURRENTLY before the transaction: no lock that blocks reads or writes."""
+        schema = self.table.partition(".")[0]
+        return [Statement(f"DROP INDEX CONCURRENTLY IF EXISTS {ident(schema)}.{ident(self.index.name)}",
+                          stage="pre")]

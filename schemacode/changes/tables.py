@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from ..model import Column, Constraint, Source, Table
 from ..sqltext import ident, literal, qident, qname_ident
@@ -189,6 +189,7 @@ class AlterColumn(Change):
     table: str
     before: Column
     after: Column
+    online: bool = False  # set by online_statements
     phase = Phase.ALTER_COLUMN
 
     @property
@@ -278,12 +279,31 @@ class AlterColumn(Change):
             sets = " ".join(f"SET {o}" for o in _SEQ_OPTION.findall(a.identity_options))
             out.append(Statement(f"{alter} {sets}"))
         elif b.not_null != a.not_null:
-            if a.not_null:
+            if a.not_null and self.online:
+                out += self._online_not_null()
+            elif a.not_null:
                 out.append(Statement(f"{alter} SET NOT NULL",
                                      (Hazard("lock", f"scans {self.table} under an ACCESS EXCLUSIVE lock to check for NULLs"),)))
             else:
                 out.append(Statement(f"{alter} DROP NOT NULL"))
         return out
+
+
+    def online_statements(self) -> list[Statement]:
+        return replace(self, online=True).statements()
+
+    def _online_not_null(self) -> list[Statement]:
+        """SET NOT NULL without a scan under ACCESS EXCLUSIVE: a NOT VALID check, validated
+        under a weaker lock, lets PostgreSQL (12+) skip the scan; then the check goes."""
+        table = qname_ident(self.table)
+        col = ident(self.after.name)
+        check = ident(f"{self.after.name}_not_null_schemacode"[:63])
+        return [
+            Statement(f"ALTER TABLE {table} ADD CONSTRAINT {check} CHECK ({col} IS NOT NULL) NOT VALID"),
+            Statement(f"ALTER TABLE {table} VALIDATE CONSTRAINT {check}", stage="post"),
+            Statement(f"ALTER TABLE {table} ALTER COLUMN {col} SET NOT NULL", stage="post"),
+            Statement(f"ALTER TABLE {table} DROP CONSTRAINT {check}", stage="post"),
+        ]
 
 
 def _volatile(expr: str) -> bool:
