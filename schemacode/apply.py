@@ -124,7 +124,19 @@ def locked_apply(
         attempt = 0
         while True:
             attempt += 1
-            current = introspect(conn, scope)
+            try:
+                # Reading the catalog waits for locks too: the same timeout, the same retries.
+                conn.execute(f"SET lock_timeout = {literal(settings.lock_timeout)}")
+                current = introspect(conn, scope)
+            except psycopg.errors.LockNotAvailable:
+                if attempt > settings.retries:
+                    raise DatabaseError(
+                        f"could not read the catalog: a lock was held for longer than "
+                        f"{settings.lock_timeout}, {attempt} times", hint="raise --lock-timeout") from None
+                time.sleep(settings.backoff * 2 ** (attempt - 1))
+                continue
+            finally:
+                conn.execute("RESET lock_timeout")
             plan = make(current)
             if expected_fingerprint and plan.current_fingerprint != expected_fingerprint:
                 raise StalePlanError(
