@@ -23,6 +23,13 @@ class Planned:
     warnings: tuple[str, ...] = ()
 
 
+def _load(schema: str | Path | LoadedSchema) -> LoadedSchema:
+    if isinstance(schema, LoadedSchema):
+        return schema
+    from .server import home
+    return load_file(schema, cache_dir=home() / "cache")
+
+
 def resolve_url(database_url: str | None) -> str:
     return database_url or local_database_url()
 
@@ -34,7 +41,7 @@ def desired_catalog(loaded: LoadedSchema, dev_url: str | None) -> tuple[Catalog,
 
 def plan(schema: str | Path | LoadedSchema, database_url: str | None = None,
          dev_url: str | None = None, online: bool = False) -> Planned:
-    loaded = schema if isinstance(schema, LoadedSchema) else load_file(schema)
+    loaded = _load(schema)
     desired, scratch_version = desired_catalog(loaded, dev_url)
     url = resolve_url(database_url)
     with connect(url) as conn:
@@ -50,13 +57,50 @@ def plan_from(current: Catalog, desired: Catalog, loaded: LoadedSchema, dev_url:
     """The plan; where the text differs, compared again against the database's canonical form."""
     p = make_plan(current, desired, loaded.renames, loaded.unpinned_extensions, loaded.text_hash,
                   online=online)
-    if p.is_empty:
+    if p.is_empty or not _spelling_suspects(p):
         return p
     canon = canonicalize(current, loaded.scope, dev_url)
     if canon is None or canon == current:
         return p
     return make_plan(canon, desired, loaded.renames, loaded.unpinned_extensions, loaded.text_hash,
                      live=current, online=online)
+
+
+def _spelling_suspects(p: Plan) -> bool:
+    """Could a change be only a difference of spelling? An object dropped and created again
+    under the same name, a replaced body, a changed default: then the live text is compared
+    again in its canonical form. Additions, drops and retypes are real whatever the spelling."""
+    from . import changes as ch
+
+    dropped, created = set(), set()
+    for c in p.changes:
+        if isinstance(c, ch.DropConstraint):
+            dropped.add(("constraint", c.table, c.constraint.name))
+        elif isinstance(c, ch.AddConstraint):
+            created.add(("constraint", c.table, c.constraint.name))
+        elif isinstance(c, ch.DropIndex):
+            dropped.add(("index", c.table, c.index.name))
+        elif isinstance(c, ch.CreateIndex):
+            created.add(("index", c.table, c.index.name))
+        elif isinstance(c, ch.DropTrigger):
+            dropped.add(("trigger", c.table, c.trigger.name))
+        elif isinstance(c, ch.CreateTrigger):
+            created.add(("trigger", c.table, c.trigger.name))
+        elif isinstance(c, ch.DropView):
+            dropped.add(("view", c.view.qname, ""))
+        elif isinstance(c, ch.CreateView):
+            created.add(("view", c.view.qname, ""))
+        elif isinstance(c, ch.DropColumn):
+            dropped.add(("column", c.table, c.column.name))
+        elif isinstance(c, ch.AddColumn):
+            created.add(("column", c.table, c.column.name))
+        elif isinstance(c, (ch.AlterDomain, ch.AlterSequence)):
+            return True
+        elif isinstance(c, ch.CreateFunction) and c.replace:
+            return True
+        elif isinstance(c, ch.AlterColumn) and c.before.default != c.after.default:
+            return True
+    return bool(dropped & created)
 
 
 def rename_hints(p: Plan) -> tuple[str, ...]:
@@ -87,7 +131,7 @@ def apply(schema: str | Path | LoadedSchema, database_url: str | None = None,
           dev_url: str | None = None, *, allow_destructive: bool = False,
           expected_fingerprint: str | None = None, settings: Settings = Settings(),
           online: bool = False, progress: Progress | None = None) -> ApplyResult:
-    loaded = schema if isinstance(schema, LoadedSchema) else load_file(schema)
+    loaded = _load(schema)
     desired, _ = desired_catalog(loaded, dev_url)
     url = resolve_url(database_url)
     with connect(url, autocommit=True) as conn:
@@ -109,7 +153,7 @@ def rollback(schema: str | Path | LoadedSchema, database_url: str | None = None,
              settings: Settings = Settings(), progress: Progress | None = None
              ) -> tuple[HistoryEntry, int]:
     """Undo the latest apply (or apply ``target``); returns it and the rollback's history id."""
-    loaded = schema if isinstance(schema, LoadedSchema) else load_file(schema)
+    loaded = _load(schema)
     with connect(resolve_url(database_url), autocommit=True) as conn:
         return locked_rollback(conn, loaded.scope, target, allow_destructive=allow_destructive,
                                settings=settings, progress=progress)
@@ -127,7 +171,7 @@ def generate(schema: str | Path | LoadedSchema, out: str | Path = "generated",
     """Write (or, with check, compare) the dataclasses for schema.yaml into ``out``."""
     from . import codegen
 
-    loaded = schema if isinstance(schema, LoadedSchema) else load_file(schema)
+    loaded = _load(schema)
     desired, _ = desired_catalog(loaded, dev_url)
     files = codegen.render(desired, Path(loaded.file).name)
     out = Path(out)
@@ -180,6 +224,27 @@ def import_sql(paths: list[str | Path], dev_url: str | None = None,
     with run_sql_files(files, dev_url) as url:
         origin = ", ".join(str(f) for f in files) if len(files) <= 3 else f"{len(files)} SQL files"
         return pull(url, schemas, origin)
+
+
+def diff_databases(from_url: str, to_url: str, schemas: list[str] | None = None) -> Plan:
+    """The plan that makes the database at ``from_url`` like the one at ``to_url``."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from .introspect import user_schemas
+
+    def scope_of(url: str) -> list[str]:
+        with connect(url, autocommit=True) as conn:
+            return user_schemas(conn)
+
+    scope = sorted(schemas or set(scope_of(from_url)) | set(scope_of(to_url)))
+
+    def read(url: str) -> Catalog:
+        with connect(url, autocommit=True) as conn:
+            return introspect(conn, scope)
+
+    with ThreadPoolExecutor(2) as pool:  # both catalogs at once
+        current, desired = pool.map(read, [from_url, to_url])
+    return make_plan(current, desired)
 
 
 def _version_warnings(scratch: int, target: int) -> tuple[str, ...]:

@@ -334,6 +334,33 @@ def generate(schema_path: str, out: str, dev_url: str | None, check: bool) -> No
     _run(go)
 
 
+@main.command(name="diff")
+@click.option("--from-url", required=True, metavar="URL", help="The database to change.")
+@click.option("--to-url", required=True, metavar="URL", help="The database to make it like.")
+@click.option("--schemas", help="Comma-separated schemas (default: every user schema of both).")
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "sql"]), default="text",
+              show_default=True)
+def diff_cmd(from_url: str, to_url: str, schemas: str | None, fmt: str) -> None:
+    """Plan database-to-database: what makes --from-url like --to-url.
+
+    \b
+    Example:
+      schemacode diff --from-url "$STAGING_URL" --to-url "$PROD_URL" --format sql
+    """
+    def go() -> int:
+        scope = [x.strip() for x in schemas.split(",") if x.strip()] if schemas else None
+        p = api.diff_databases(from_url, to_url, scope)
+        if fmt == "json":
+            click.echo(plan_json(p), nl=False)
+        elif fmt == "sql":
+            click.echo(sql_text(p.forward), nl=False)
+        else:
+            click.echo(plan_text(p), nl=False)
+        return 0
+
+    _run(go)
+
+
 def _write_pulled(pulled: api.Pulled, output: str | None) -> None:
     for w in pulled.warnings:
         click.echo(f"Warning: {w}", err=True)

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import difflib
 import hashlib
+import os
+import pickle
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -75,7 +77,8 @@ class _Ctx:
         return Source(self.file, self.line, self.path)
 
 
-def load_file(path: str | Path) -> LoadedSchema:
+def load_file(path: str | Path, cache_dir: Path | None = None) -> LoadedSchema:
+    """Load schema.yaml; with ``cache_dir``, reuse the result for the same text and path."""
     p = Path(path)
     try:
         text = p.read_text()
@@ -83,7 +86,25 @@ def load_file(path: str | Path) -> LoadedSchema:
         raise SchemaError(f"{p} not found", hint="pass --schema PATH, or run `schemacode init`") from None
     except OSError as e:
         raise SchemaError(f"cannot read {p}: {e.strerror}") from None
-    return load_text(text, str(p))
+    if cache_dir is None:
+        return load_text(text, str(p))
+    from . import __version__
+
+    key = hashlib.sha256("\0".join([__version__, str(p), text]).encode()).hexdigest()[:32]
+    cached = cache_dir / f"loaded-{key}.pickle"
+    if cached.exists():
+        try:
+            value = pickle.loads(cached.read_bytes())
+            if isinstance(value, LoadedSchema):
+                return value
+        except Exception:
+            pass  # rebuilt below
+    loaded = load_text(text, str(p))  # errors are raised before anything is cached
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    tmp = cached.with_suffix(f".{os.getpid()}.tmp")
+    tmp.write_bytes(pickle.dumps(loaded))
+    os.replace(tmp, cached)
+    return loaded
 
 
 def load_text(text: str, filename: str = "schema.yaml") -> LoadedSchema:

