@@ -42,11 +42,11 @@ def desired_catalog(loaded: LoadedSchema, dev_url: str | None) -> tuple[Catalog,
 def plan(schema: str | Path | LoadedSchema, database_url: str | None = None,
          dev_url: str | None = None, online: bool = False) -> Planned:
     loaded = _load(schema)
-    desired, scratch_version = desired_catalog(loaded, dev_url)
     url = resolve_url(database_url)
-    with connect(url) as conn:
+    with connect(url) as conn:  # the target first: a wrong URL fails before any build
         current = introspect(conn, loaded.scope)
         target_version = server_version(conn)
+    desired, scratch_version = desired_catalog(loaded, dev_url)
     warnings = _version_warnings(scratch_version, target_version)
     p = plan_from(current, desired, loaded, dev_url, online)
     return Planned(loaded, p, warnings + rename_hints(p))

@@ -45,7 +45,7 @@ def split_qualified(qname: str) -> tuple[str, str]:
 class Namespace:
     name: str
     comment: str | None = None
-    source: Source | None = field(default=None, compare=False)
+    source: Source | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -53,7 +53,7 @@ class Extension:
     name: str
     schema: str | None = None
     version: str | None = None
-    source: Source | None = field(default=None, compare=False)
+    source: Source | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -62,7 +62,7 @@ class EnumType:
     name: str
     values: tuple[str, ...]
     comment: str | None = None
-    source: Source | None = field(default=None, compare=False)
+    source: Source | None = field(default=None, compare=False, repr=False)
 
     @property
     def qname(self) -> str:
@@ -78,7 +78,7 @@ class Domain:
     not_null: bool = False
     checks: dict[str, str] = field(default_factory=dict)  # name -> CHECK (...) ; None-named: key "~n"
     comment: str | None = None
-    source: Source | None = field(default=None, compare=False)
+    source: Source | None = field(default=None, compare=False, repr=False)
 
     @property
     def qname(self) -> str:
@@ -93,7 +93,7 @@ class Function:
     returns: str
     definition: str  # a complete CREATE OR REPLACE FUNCTION statement
     comment: str | None = None
-    source: Source | None = field(default=None, compare=False)
+    source: Source | None = field(default=None, compare=False, repr=False)
 
     @property
     def qname(self) -> str:
@@ -117,7 +117,7 @@ class Column:
     comment: str | None = None
     # Only from YAML: the USING expression for a type change. Not part of the schema.
     using: str | None = field(default=None, compare=False)
-    source: Source | None = field(default=None, compare=False)
+    source: Source | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -131,7 +131,7 @@ class Constraint:
     ref_table: str | None = None  # qualified, foreign keys only
     ref_columns: tuple[str, ...] = ()
     comment: str | None = None
-    source: Source | None = field(default=None, compare=False)
+    source: Source | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -142,7 +142,7 @@ class Index:
     definition: str  # a complete CREATE INDEX statement
     columns: tuple[str, ...] = ()  # columns the index reads (keys, expressions, predicate)
     comment: str | None = None
-    source: Source | None = field(default=None, compare=False)
+    source: Source | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -153,7 +153,7 @@ class Trigger:
     enabled: bool = True
     columns: tuple[str, ...] = ()  # columns in UPDATE OF and WHEN
     comment: str | None = None
-    source: Source | None = field(default=None, compare=False)
+    source: Source | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -165,7 +165,7 @@ class Table:
     indexes: dict[str, Index] = field(default_factory=dict)
     triggers: dict[str, Trigger] = field(default_factory=dict)
     comment: str | None = None
-    source: Source | None = field(default=None, compare=False)
+    source: Source | None = field(default=None, compare=False, repr=False)
 
     @property
     def qname(self) -> str:
@@ -190,7 +190,7 @@ class View:
     indexes: dict[str, Index] = field(default_factory=dict)
     triggers: dict[str, Trigger] = field(default_factory=dict)  # INSTEAD OF triggers
     comment: str | None = None
-    source: Source | None = field(default=None, compare=False)
+    source: Source | None = field(default=None, compare=False, repr=False)
 
     @property
     def qname(self) -> str:
@@ -209,7 +209,7 @@ class Sequence:
     cache: int = 1
     cycle: bool = False
     comment: str | None = None
-    source: Source | None = field(default=None, compare=False)
+    source: Source | None = field(default=None, compare=False, repr=False)
 
     @property
     def qname(self) -> str:

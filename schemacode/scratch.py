@@ -46,7 +46,7 @@ class Materialized:
 
 def materialize(loaded: LoadedSchema, dev_url: str | None = None, use_cache: bool = True) -> Materialized:
     """The desired schema as PostgreSQL stores it (cached by the text of schema.yaml)."""
-    return _cached("yaml:" + loaded.text_hash, lambda: creation_statements(loaded.catalog),
+    return _cached(f"yaml:{loaded.file}:{loaded.text_hash}", lambda: creation_statements(loaded.catalog),
                    loaded.scope, dev_url, loaded, use_cache)
 
 
@@ -78,8 +78,6 @@ def _cached(what: str, make_stmts: Callable[[], list[PlannedStatement]], scope: 
             try:
                 catalog = pickle.loads(cache_file.read_bytes())
                 if isinstance(catalog, Catalog):
-                    if loaded is not None:
-                        catalog = attach_sources(catalog, loaded.catalog)
                     return Materialized(catalog, version, True)
             except Exception:
                 pass  # a damaged cache entry is rebuilt
@@ -91,10 +89,9 @@ def _cached(what: str, make_stmts: Callable[[], list[PlannedStatement]], scope: 
         if loaded is not None:
             catalog = _build_and_read(admin, admin_url, creation_statements(catalog), scope,
                                       None, reuse)
+            catalog = attach_sources(catalog, loaded.catalog)
     if use_cache:
         _store(cache_file, catalog)
-    if loaded is not None:
-        catalog = attach_sources(catalog, loaded.catalog)
     return Materialized(catalog, version, False)
 
 
