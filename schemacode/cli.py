@@ -361,6 +361,92 @@ def diff_cmd(from_url: str, to_url: str, schemas: str | None, fmt: str) -> None:
     _run(go)
 
 
+@main.command(name="json-schema")
+def json_schema() -> None:
+    """Print the JSON Schema of schema.yaml (for editors: completion and typo flags).
+
+    \b
+    Example:
+      schemacode json-schema > .schemacode.schema.json
+    """
+    from .jsonschema import text
+    click.echo(text(), nl=False)
+
+
+STARTER = """# yaml-language-server: $schema=.schemacode.schema.json
+# schemacode: declare the database here, then `schemacode plan`. Reference: docs/schema-yaml.md
+
+functions:
+  touch_updated_at:
+    returns: trigger
+    body: |
+      BEGIN
+        NEW.updated_at = now();
+        RETURN NEW;
+      END;
+
+tables:
+  items:
+    comment: Things the application keeps
+    columns:
+      id: bigserial primary key
+      name: {type: text, null: false}
+      data: {type: jsonb, null: false, default: {sql: "'{}'::jsonb"}}
+      created_at: {type: timestamptz, null: false, default: {sql: now()}}
+      updated_at: {type: timestamptz, null: false, default: {sql: now()}}
+    indexes:
+      idx_items_created: [created_at desc]
+    triggers:
+      items_touch: {before: update, execute: touch_updated_at}
+"""
+
+
+@main.command()
+@click.option("--schema", "schema_path", default="schema.yaml", show_default=True,
+              type=click.Path(dir_okay=False), help="The file to write.")
+@click.option("--force", is_flag=True, help="Overwrite an existing file.")
+def init(schema_path: str, force: bool) -> None:
+    """Write a starter schema.yaml, and the JSON Schema beside it that its first line points
+    editors at (VS Code, JetBrains and Neovim with the YAML language server complete keys).
+
+    \b
+    Example:
+      schemacode init && schemacode plan
+    """
+    from pathlib import Path
+
+    from .jsonschema import text
+
+    def go() -> int:
+        path = Path(schema_path)
+        if path.exists() and not force:
+            raise SchemacodeError(f"{path} exists; not overwriting it", hint="pass --force")
+        path.write_text(STARTER)
+        (path.parent / ".schemacode.schema.json").write_text(text())
+        click.echo(f"wrote {path} and {path.parent / '.schemacode.schema.json'}")
+        return 0
+
+    _run(go)
+
+
+@main.command()
+@click.argument("shell", type=click.Choice(["bash", "zsh", "fish"]))
+def completion(shell: str) -> None:
+    """Print the shell completion script.
+
+    \b
+    Example:
+      schemacode completion bash >> ~/.bashrc
+      schemacode completion fish > ~/.config/fish/completions/schemacode.fish
+    """
+    from click.shell_completion import get_completion_class
+
+    cls = get_completion_class(shell)
+    assert cls is not None
+    comp = cls(main, {}, "schemacode", "_SCHEMACODE_COMPLETE")
+    click.echo(comp.source())
+
+
 def _write_pulled(pulled: api.Pulled, output: str | None) -> None:
     for w in pulled.warnings:
         click.echo(f"Warning: {w}", err=True)

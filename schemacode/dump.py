@@ -99,7 +99,7 @@ def dump(catalog: Catalog, details: Details, origin: str = "a database") -> Dump
                      default_flow_style=False)
     body = _tidy(body)
     header = (f"# Pulled from {origin} by schemacode {__version__}.\n"
-              "# Reference: https://github.com/schemacode/schemacode/blob/main/docs/schema-yaml.md\n")
+              "# Reference: docs/schema-yaml.md (schemacode)\n")
     warnings = [f"not supported, left out: {kind} {name}" for kind, name in details.unsupported]
     warnings += d.warnings
     if warnings:

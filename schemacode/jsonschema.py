@@ -1,0 +1,145 @@
+"""The JSON Schema of schema.yaml, for editors (completion, typo flags as you type).
+
+Kept beside the loader's own key lists (a test checks they agree): the loader remains the
+authority (it also checks types, references and SQL), the JSON Schema is what an editor can
+check alone.
+"""
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from .load import FK_ACTIONS, INDEX_METHODS, VOLATILITY, _Loader
+
+SCHEMA_ID = "urn:schemacode:schema.yaml"
+
+_str = {"type": "string"}
+_bool = {"type": "boolean"}
+_int = {"type": "integer"}
+_names: dict[str, Any] = {"oneOf": [_str, {"type": "array", "items": _str, "minItems": 1}]}
+_comment = {"type": "string", "description": "COMMENT ON the object"}
+_sql = {"type": "object", "properties": {"sql": {**_str, "description": "an SQL expression"}},
+        "required": ["sql"], "additionalProperties": False}
+_default = {"description": "a literal (text, number, boolean) or {sql: expression}",
+            "oneOf": [_str, {"type": "number"}, _bool, {"type": "null"}, _sql]}
+_action = {"enum": sorted(FK_ACTIONS) + [a.replace(" ", "_") for a in FK_ACTIONS if " " in a]}
+
+
+def _obj(props: dict[str, Any], required: list[str] | None = None, **extra: Any) -> dict[str, Any]:
+    out: dict[str, Any] = {"type": "object", "properties": props, "additionalProperties": False}
+    if required:
+        out["required"] = required
+    out.update(extra)
+    return out
+
+
+def build() -> dict[str, Any]:
+    column_long = _obj({
+        "type": {**_str, "description": "a PostgreSQL type: text, varchar(50), numeric(10,2), uuid, jsonb, text[] …"},
+        "null": {**_bool, "description": "false for NOT NULL"},
+        "default": _default,
+        "primary_key": {"oneOf": [_bool, _str]},
+        "unique": {"oneOf": [_bool, _str], "description": "true, or the constraint's name"},
+        "references": {"oneOf": [_str, _obj({"to": _str, "name": _str, "comment": _comment,
+                                            "on_delete": _action, "on_update": _action,
+                                            "deferrable": _bool, "initially_deferred": _bool},
+                                           ["to"])]},
+        "on_delete": _action, "on_update": _action,
+        "deferrable": _bool, "initially_deferred": _bool,
+        "check": _str, "comment": _comment,
+        "identity": {"oneOf": [{"enum": ["always", "by default"]},
+                               _obj({"generation": {"enum": ["always", "by default"]}, "start": _int,
+                                     "increment": _int, "min": _int, "max": _int, "cache": _int,
+                                     "cycle": _bool})]},
+        "generated": {**_str, "description": "GENERATED ALWAYS AS (expression) STORED"},
+        "collation": _str,
+        "using": {**_str, "description": "how to convert values when the type changes"},
+        "renamed_from": _str,
+    }, ["type"])
+    column = {"oneOf": [{**_str, "description": "type [not null] [primary key] [unique] [references t.c]"},
+                        column_long]}
+    index_column = {"oneOf": [_str, _obj({"column": _str, "expr": _str, "order": {"enum": ["asc", "desc"]},
+                                          "nulls": {"enum": ["first", "last"]}, "opclass": _str,
+                                          "collation": _str})]}
+    index_long = _obj({
+        "columns": {"oneOf": [_str, {"type": "array", "items": index_column, "minItems": 1}]},
+        "using": {"enum": sorted(INDEX_METHODS)}, "unique": _bool, "where": _str,
+        "include": _names, "opclass": _str, "comment": _comment, "nulls_not_distinct": _bool,
+        "with": {"type": "object"},
+    }, ["columns"])
+    index = {"oneOf": [_str, {"type": "array", "items": index_column}, index_long]}
+    events = {"oneOf": [_str, {"type": "array", "items": _str}]}
+    trigger = _obj({"before": events, "after": events, "instead_of": events,
+                    "for_each": {"enum": ["row", "statement"]}, "execute": _str,
+                    "arguments": {"oneOf": [_str, {"type": "array"}]}, "when": _str,
+                    "enabled": _bool, "comment": _comment}, ["execute"])
+    key_list = {"oneOf": [{"type": "array", "items": _str}, _obj({"columns": _names, "comment": _comment,
+                                                                  "nulls_not_distinct": _bool}, ["columns"])]}
+    table = _obj({
+        "name": _str, "comment": _comment, "renamed_from": _str,
+        "columns": {"type": "object", "additionalProperties": column, "minProperties": 1},
+        "primary_key": {"oneOf": [_names, _obj({"columns": _names, "name": _str, "comment": _comment},
+                                               ["columns"])]},
+        "unique": {"oneOf": [{"type": "object", "additionalProperties": key_list},
+                             {"type": "array", "items": _names}]},
+        "checks": {"oneOf": [{"type": "object", "additionalProperties": {
+            "oneOf": [_str, _obj({"expr": _str, "comment": _comment}, ["expr"])]}},
+            {"type": "array", "items": _str}]},
+        "foreign_keys": {"type": "object", "additionalProperties": _obj({
+            "columns": _names,
+            "references": {"oneOf": [_str, _obj({"table": _str, "columns": _names}, ["table"])]},
+            "on_delete": _action, "on_update": _action, "deferrable": _bool,
+            "initially_deferred": _bool, "comment": _comment}, ["columns", "references"])},
+        "indexes": {"type": "object", "additionalProperties": index},
+        "triggers": {"type": "object", "additionalProperties": trigger},
+    }, ["columns"])
+    enum_value = {"oneOf": [_str, {"type": "object", "maxProperties": 1, "additionalProperties":
+                                   _obj({"renamed_from": _str}, ["renamed_from"])}]}
+    enum_values = {"type": "array", "items": enum_value, "minItems": 1}
+    named = {"oneOf": [{"type": "object"}, {"type": "array"}]}
+    return {
+        "$schema": "http://json-schema.org/draft-07/schema#",
+        "$id": SCHEMA_ID,
+        "title": "schemacode schema.yaml",
+        "description": "A PostgreSQL schema, declared. Reference: docs/schema-yaml.md",
+        "type": "object",
+        "additionalProperties": False,
+        "properties": {
+            "schemas": {"oneOf": [{"type": "object", "additionalProperties": {
+                "oneOf": [{"type": "null"}, _obj({"comment": _comment, "name": _str})]}},
+                {"type": "array", "items": _str}]},
+            "extensions": {"oneOf": [{"type": "array", "items": {"oneOf": [_str, _obj(
+                {"name": _str, "schema": _str, "version": _str}, ["name"])]}},
+                {"type": "object", "additionalProperties": {"oneOf": [{"type": "null"}, _obj(
+                    {"name": _str, "schema": _str, "version": _str})]}}]},
+            "enums": {"type": "object", "additionalProperties": {"oneOf": [
+                enum_values, _obj({"values": enum_values, "comment": _comment, "name": _str}, ["values"])]}},
+            "domains": {"type": "object", "additionalProperties": {"oneOf": [_str, _obj({
+                "name": _str, "type": _str, "null": _bool, "default": _default, "check": _str,
+                "checks": {"type": "object", "additionalProperties": _str}, "comment": _comment},
+                ["type"])]}},
+            "functions": {"type": "object", "additionalProperties": _obj({
+                "name": _str, "arguments": _str, "returns": _str, "language": _str, "body": _str,
+                "volatility": {"enum": sorted(VOLATILITY)}, "strict": _bool,
+                "security": {"enum": ["invoker", "definer"]}, "search_path": _names,
+                "comment": _comment}, ["returns", "body"])},
+            "sequences": {"type": "object", "additionalProperties": {"oneOf": [{"type": "null"}, _obj({
+                "name": _str, "type": {"enum": ["smallint", "integer", "bigint", "int", "int2", "int4", "int8"]},
+                "start": _int, "increment": _int, "min": _int, "max": _int, "cache": _int,
+                "cycle": _bool, "comment": _comment})]}},
+            "tables": {"type": "object", "additionalProperties": table},
+            "views": {"type": "object", "additionalProperties": {"oneOf": [_str, _obj({
+                "query": _str, "materialized": _bool, "comment": _comment,
+                "indexes": {"type": "object", "additionalProperties": index},
+                "triggers": {"type": "object", "additionalProperties": trigger}}, ["query"])]}},
+        },
+        "definitions": {"named": named},
+    }
+
+
+def text() -> str:
+    return json.dumps(build(), indent=2) + "\n"
+
+
+TABLE_KEYS = _Loader.TABLE_KEYS
+COLUMN_KEYS = _Loader.COLUMN_KEYS
