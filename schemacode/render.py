@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 import click
@@ -35,18 +36,38 @@ def plan_text(plan: Plan, color: bool = False, sql: bool = True) -> str:
     if sql:
         lines.append("")
         lines.append(style("-- Forward SQL", bold=True))
-        lines.append(sql_text(plan.forward))
+        lines.append(sql_text(plan.forward, color))
         lines.append(style("-- Backward SQL (undoes the forward SQL)", bold=True))
-        lines.append(sql_text(plan.backward))
+        lines.append(sql_text(plan.backward, color))
     return "\n".join(lines).rstrip() + "\n"
 
 
-def sql_text(stmts: tuple[PlannedStatement, ...] | list[PlannedStatement]) -> str:
+_KEYWORDS = re.compile(
+    r"\b(CREATE|ALTER|DROP|TABLE|INDEX|UNIQUE|CONCURRENTLY|IF|NOT|EXISTS|ADD|COLUMN|CONSTRAINT|"
+    r"PRIMARY|FOREIGN|KEY|REFERENCES|CHECK|DEFAULT|NULL|SET|TYPE|USING|ON|DELETE|UPDATE|CASCADE|"
+    r"COMMENT|IS|TRIGGER|FUNCTION|VIEW|MATERIALIZED|SEQUENCE|SCHEMA|EXTENSION|ENUM|DOMAIN|AS|"
+    r"BEFORE|AFTER|FOR|EACH|ROW|EXECUTE|RENAME|TO|VALIDATE|VALID|WHERE|INCLUDE|VALUE)\b")
+
+
+def _highlight(sql: str) -> str:
+    parts = re.split(r"('(?:[^']|'')*')", sql)  # leave string literals alone
+    out = []
+    for i, part in enumerate(parts):
+        if i % 2:
+            out.append(click.style(part, fg="green"))
+        else:
+            out.append(_KEYWORDS.sub(lambda m: click.style(m.group(0), fg="blue", bold=True), part))
+    return "".join(out)
+
+
+def sql_text(stmts: tuple[PlannedStatement, ...] | list[PlannedStatement], color: bool = False) -> str:
     out = []
     for s in stmts:
         for h in s.hazards:
-            out.append(f"-- {h.kind}: {h.message}")
-        out.append(s.sql.rstrip().rstrip(";") + ";")
+            note = f"-- {h.kind}: {h.message}"
+            out.append(click.style(note, fg=_HAZARD_COLORS[h.kind]) if color else note)
+        text = s.sql.rstrip().rstrip(";") + ";"
+        out.append(_highlight(text) if color else text)
     return "\n".join(out) + "\n"
 
 
