@@ -41,6 +41,7 @@ CREATE TABLE IF NOT EXISTS {HISTORY_TABLE} (
     rolled_back_by bigint
 )
 """
+HEARTBEAT_SECONDS = 5.0
 # Transient failures worth another try: lock timeout, deadlock, serialization.
 _RETRYABLE = ("55P03", "40P01", "40001")
 
@@ -278,6 +279,7 @@ def _one(conn: psycopg.Connection[Any], i: int, total: int, s: PlannedStatement,
          progress: Progress | None, in_tx: bool) -> None:
     if progress:
         progress(i, total, s)
+    beat = _Heartbeat(i, total, s, progress) if progress and s.concurrent_index else None
     try:
         conn.execute(s.sql.encode())
     except psycopg.Error as e:
@@ -292,6 +294,36 @@ def _one(conn: psycopg.Connection[Any], i: int, total: int, s: PlannedStatement,
         if e.sqlstate in _RETRYABLE:
             raise _Transient(error) from None
         raise error from None
+    finally:
+        if beat:
+            beat.stop()
+
+
+class _Heartbeat:
+    """Says every few seconds that a long statement (a concurrent index build, which waits for
+    every transaction that started before it) is still working, not stuck."""
+
+    def __init__(self, i: int, total: int, s: PlannedStatement, progress: Progress,
+                 every: float | None = None) -> None:
+        import threading
+
+        self._done = threading.Event()
+        started = time.monotonic()
+        every = every or HEARTBEAT_SECONDS
+
+        def run() -> None:
+            while not self._done.wait(every):
+                waited = time.monotonic() - started
+                progress(i, total, PlannedStatement(
+                    s.sql, s.hazards, s.stage, f"{s.change} — still building ({waited:.0f}s)",
+                    s.source, None))
+
+        self._thread = threading.Thread(target=run, daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._done.set()
+        self._thread.join()
 
 
 def _who() -> str:

@@ -78,7 +78,7 @@ def _progress(i: int, total: int, s: PlannedStatement) -> None:
     now = time.monotonic()
     start = _progress.__dict__.setdefault("start", now)
     note = ""
-    if "CONCURRENTLY" in s.sql and s.sql.startswith("CREATE"):
+    if "CONCURRENTLY" in s.sql and s.sql.startswith("CREATE") and "still building" not in s.change:
         note = " — building without blocking writes; this waits for running transactions"
     click.echo(f"  [{i}/{total}] {s.change} ({now - start:.1f}s){note}", err=True)
 

@@ -113,6 +113,20 @@ def test_online_index_build_does_not_block_writers(db: Database) -> None:
     assert valid
 
 
+def test_long_concurrent_build_reports_that_it_is_working(db: Database,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    import schemacode.apply
+
+    monkeypatch.setattr(schemacode.apply, "HEARTBEAT_SECONDS", 0.02)
+    api.apply(load_text(BASE), db.url)
+    db.execute("INSERT INTO events (kind) SELECT 'k' || i FROM generate_series(1, 300000) i")
+    lines: list[str] = []
+    api.apply(load_text(with_index()), db.url, online=True,
+              progress=lambda i, n, s: lines.append(f"[{i}/{n}] {s.change}"))
+    assert lines[0] == "[1/1] + index public.idx_events_kind on public.events"
+    assert any("still building" in line for line in lines[1:])
+
+
 def test_failed_concurrent_build_is_cleaned_up_and_retried(db: Database) -> None:
     unique = BASE.replace("      user_id: bigint\n",
                           "      user_id: bigint\n    indexes:\n      idx_one_kind: {unique: true, columns: [kind]}\n")
