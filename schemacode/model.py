@@ -20,7 +20,7 @@ _T = TypeVar("_T", bound=Any)
 ConstraintKind = Literal["primary_key", "unique", "foreign_key", "check", "exclude"]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Source:
     """Where an object was declared: file, line and YAML path."""
 
@@ -41,14 +41,14 @@ def split_qualified(qname: str) -> tuple[str, str]:
     return schema, name
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Namespace:
     name: str
     comment: str | None = None
     source: Source | None = field(default=None, compare=False, repr=False)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Extension:
     name: str
     schema: str | None = None
@@ -56,7 +56,7 @@ class Extension:
     source: Source | None = field(default=None, compare=False, repr=False)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class EnumType:
     schema: str
     name: str
@@ -69,7 +69,7 @@ class EnumType:
         return qualify(self.schema, self.name)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Domain:
     schema: str
     name: str
@@ -85,7 +85,7 @@ class Domain:
         return qualify(self.schema, self.name)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Function:
     schema: str
     name: str
@@ -104,7 +104,7 @@ class Function:
         return f"{self.schema}.{self.name}({self.arguments})"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Column:
     name: str
     type: str
@@ -120,7 +120,7 @@ class Column:
     source: Source | None = field(default=None, compare=False, repr=False)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Constraint:
     """A table constraint. ``definition`` is the text after ``CONSTRAINT name``."""
 
@@ -134,7 +134,7 @@ class Constraint:
     source: Source | None = field(default=None, compare=False, repr=False)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Index:
     """A standalone index (not one backing a primary key or unique constraint)."""
 
@@ -145,7 +145,7 @@ class Index:
     source: Source | None = field(default=None, compare=False, repr=False)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Trigger:
     name: str
     definition: str  # a complete CREATE TRIGGER statement
@@ -156,7 +156,7 @@ class Trigger:
     source: Source | None = field(default=None, compare=False, repr=False)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Table:
     schema: str
     name: str
@@ -178,7 +178,7 @@ class Table:
         return None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class View:
     schema: str
     name: str
@@ -197,7 +197,7 @@ class View:
         return qualify(self.schema, self.name)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Sequence:
     schema: str
     name: str
@@ -216,7 +216,7 @@ class Sequence:
         return qualify(self.schema, self.name)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Catalog:
     schemas: dict[str, Namespace] = field(default_factory=dict)
     extensions: dict[str, Extension] = field(default_factory=dict)
