@@ -22,7 +22,7 @@ from sqlglot import exp
 from .diff import Renames
 from .errors import SchemaError
 from .model import (
-    Catalog, Column, Constraint, Domain, EnumType, Extension, Function, Index, Namespace, Sequence,
+    MODEL_HASH, Catalog, Column, Constraint, Domain, EnumType, Extension, Function, Index, Namespace, Sequence,
     Source, Table, Trigger, View, qualify,
 )
 from .sqltext import ident, literal, qident
@@ -90,7 +90,7 @@ def load_file(path: str | Path, cache_dir: Path | None = None) -> LoadedSchema:
         return load_text(text, str(p))
     from . import __version__
 
-    key = hashlib.sha256("\0".join([__version__, str(p), text]).encode()).hexdigest()[:32]
+    key = hashlib.sha256("\0".join([__version__, MODEL_HASH, str(p), text]).encode()).hexdigest()[:32]
     cached = cache_dir / f"loaded-{key}.pickle"
     if cached.exists():
         try:

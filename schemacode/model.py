@@ -32,6 +32,17 @@ class Source:
         return f"{self.file}:{self.line} ({self.path})"
 
 
+def _source_hash() -> str:
+    from hashlib import sha256
+    from pathlib import Path
+
+    return sha256(Path(__file__).read_bytes()).hexdigest()[:12]
+
+
+# Part of every cache key: a pickled catalog is only read back by the model that wrote it.
+MODEL_HASH = _source_hash()
+
+
 def qualify(schema: str, name: str) -> str:
     return f"{schema}.{name}"
 

@@ -25,7 +25,7 @@ from . import __version__
 from .errors import DatabaseError, SchemacodeError, SchemaError
 from .introspect import fingerprint, introspect
 from .load import LoadedSchema
-from .model import Catalog, attach_sources
+from .model import MODEL_HASH, Catalog, attach_sources
 from .plan import PlannedStatement, creation_statements, script
 from .sqltext import ident
 from .server import connect, describe, embedded_admin_url, home, server_version, with_database
@@ -71,7 +71,7 @@ def _cached(what: str, make_stmts: Callable[[], list[PlannedStatement]], scope: 
     reuse = dev_url is None  # our own server: keep scratch databases for the next run
     with connect(admin_url, autocommit=True) as admin:
         version = server_version(admin)
-        key = hashlib.sha256("\0".join([__version__, str(version), ",".join(scope), what]).encode()
+        key = hashlib.sha256("\0".join([__version__, MODEL_HASH, str(version), ",".join(scope), what]).encode()
                              ).hexdigest()[:32]
         cache_file = home() / "cache" / f"{key}.pickle"
         if use_cache and cache_file.exists():
