@@ -27,7 +27,7 @@ from .introspect import fingerprint, introspect
 from .load import LoadedSchema
 from .model import MODEL_HASH, Catalog, attach_sources
 from .plan import PlannedStatement, creation_statements, script
-from .sqltext import ident
+from .sqltext import ident, literal
 from .server import connect, describe, embedded_admin_url, home, server_version, with_database
 
 _MISSING_HINTS = (
@@ -85,21 +85,100 @@ def _cached(what: str, make_stmts: Callable[[], list[PlannedStatement]], scope: 
         # text is not always a fixed point (a varchar IN-list check prints differently once
         # re-run), so round 2 runs the printed text again: what apply will run, and what the
         # database will then print, exactly. Text already printed by PostgreSQL needs round 2 only.
-        catalog = _build_and_read(admin, admin_url, make_stmts(), scope, loaded, reuse)
+        with scratch_database(admin, admin_url, reuse) as conn:
+            _build(conn, make_stmts(), loaded, admin_url)
+            catalog = introspect(conn, scope)
+            if loaded is not None:
+                catalog = _reprint(conn, catalog, scope, version)
         if loaded is not None:
-            catalog = _build_and_read(admin, admin_url, creation_statements(catalog), scope,
-                                      None, reuse)
             catalog = attach_sources(catalog, loaded.catalog)
     if use_cache:
         _store(cache_file, catalog)
     return Materialized(catalog, version, False)
 
 
-def _build_and_read(admin: psycopg.Connection[Any], admin_url: str, stmts: list[PlannedStatement],
-                    scope: list[str], loaded: LoadedSchema | None, reuse: bool) -> Catalog:
-    with scratch_database(admin, admin_url, reuse) as conn:
-        _build(conn, stmts, loaded, admin_url)
+def _reprint(conn: psycopg.Connection[Any], catalog: Catalog, scope: list[str], version: int) -> Catalog:
+    """Round 2: run PostgreSQL's printed text of every expression again, in place.
+
+    Tables, columns, keys and foreign keys print as fixed points; the text that may not is in
+    expressions: defaults, checks, generated columns, expression and partial indexes, trigger
+    conditions, views, domain constraints. Those are redefined from their printed text in the
+    same (empty) tables, which costs a fraction of building everything again. Where that is not
+    possible (materialized views; generated columns before PostgreSQL 17), everything is built
+    again from the printed text instead."""
+    stmts = reprint_statements(catalog, version)
+    if stmts is None:
+        _empty(conn)
+        _build(conn, creation_statements(catalog), None, "")
         return introspect(conn, scope)
+    try:
+        for start in range(0, len(stmts), _CHUNK):
+            with conn.transaction():
+                conn.execute(";\n".join(stmts[start:start + _CHUNK]).encode())
+    except psycopg.Error:
+        _empty(conn)
+        _build(conn, creation_statements(catalog), None, "")
+    return introspect(conn, scope)
+
+
+def _has_expression(index_definition: str) -> bool:
+    if " WHERE " in index_definition:
+        return True
+    keys = index_definition.split(" USING ", 1)[-1]
+    start = keys.find("(")
+    return "(" in keys[start + 1:keys.rfind(")")] if start >= 0 else False
+
+
+def reprint_statements(catalog: Catalog, version: int) -> list[str] | None:
+    from .diff import _depths
+    from .sqltext import qident
+
+    if any(v.materialized for v in catalog.views.values()):
+        return None
+    out: list[str] = []
+    for d in catalog.domains.values():
+        name = qident(d.schema, d.name)
+        if d.default is not None:
+            out.append(f"ALTER DOMAIN {name} SET DEFAULT {d.default}")
+        for cname, check in d.checks.items():
+            out.append(f"ALTER DOMAIN {name} DROP CONSTRAINT {ident(cname)}")
+            out.append(f"ALTER DOMAIN {name} ADD CONSTRAINT {ident(cname)} {check}")
+    for t in catalog.tables.values():
+        table = qident(t.schema, t.name)
+        sub: list[str] = []
+        for c in t.columns.values():
+            if c.generated is not None:
+                if version < 170000:
+                    return None
+                sub.append(f"ALTER COLUMN {ident(c.name)} SET EXPRESSION AS ({c.generated})")
+            elif c.default is not None:
+                sub.append(f"ALTER COLUMN {ident(c.name)} SET DEFAULT {c.default}")
+        for con in t.constraints.values():
+            if con.kind == "check" and con.name:
+                sub.append(f"DROP CONSTRAINT {ident(con.name)}")
+                sub.append(f"ADD CONSTRAINT {ident(con.name)} {con.definition}")
+        if sub:
+            out.append(f"ALTER TABLE {table} " + ", ".join(sub))
+        for idx in t.indexes.values():
+            if _has_expression(idx.definition):
+                out.append(f"DROP INDEX {ident(t.schema)}.{ident(idx.name)}")
+                out.append(idx.definition)
+                if idx.comment is not None:
+                    out.append(f"COMMENT ON INDEX {ident(t.schema)}.{ident(idx.name)} IS "
+                               f"{literal(idx.comment)}")
+        for trg in t.triggers.values():
+            if " WHEN (" in trg.definition:
+                out.append(f"DROP TRIGGER {ident(trg.name)} ON {table}")
+                out.append(trg.definition)
+                if not trg.enabled:
+                    out.append(f"ALTER TABLE {table} DISABLE TRIGGER {ident(trg.name)}")
+                if trg.comment is not None:
+                    out.append(f"COMMENT ON TRIGGER {ident(trg.name)} ON {table} IS {literal(trg.comment)}")
+    depth = _depths(catalog.views)
+    for k in sorted(catalog.views, key=lambda k: depth[k]):
+        v = catalog.views[k]
+        out.append(f"CREATE OR REPLACE VIEW {qident(v.schema, v.name)} AS\n{v.query.rstrip().rstrip(';')}")
+    return out
 
 
 POOL_SIZE = 32
