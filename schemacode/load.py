@@ -13,6 +13,7 @@ import os
 import pickle
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
@@ -175,19 +176,28 @@ def parse_sql(ctx: _Ctx, sql: str, what: str) -> Any:
     """Parse one SQL expression; a located error if it does not parse."""
     if not sql.strip():
         raise ctx.error(f"{what} is empty")
+    tree, problem, hint = _parse(sql)
+    if problem:
+        raise ctx.error(f"{what} {problem}", hint)
+    return tree
+
+
+@lru_cache(maxsize=8192)
+def _parse(sql: str) -> tuple[Any, str | None, str | None]:
+    """(tree, None, None) or (None, problem, hint); the same fragment is parsed once (a schema
+    repeats its defaults and checks). Callers only read the tree."""
     if ";" in _strip_strings(sql):
-        raise ctx.error(f"{what} must be one expression, without ';'")
+        return None, "must be one expression, without ';'", None
     try:
         tree = sqlglot.parse_one(sql, read="postgres")
     except sqlglot.errors.ParseError as e:
         detail = e.errors[0]["description"] if e.errors else str(e)
-        raise ctx.error(f"{what} does not parse as SQL: {detail}: {sql!r}") from None
+        return None, f"does not parse as SQL: {detail}: {sql!r}", None
     except sqlglot.errors.SqlglotError as e:
-        raise ctx.error(f"{what} does not parse as SQL: {e}: {sql!r}") from None
+        return None, f"does not parse as SQL: {e}: {sql!r}", None
     if isinstance(tree, exp.Alias) or tree is None:
-        raise ctx.error(f"{what} does not parse as one SQL expression: {sql!r}",
-                        "quote string literals: 'like this'")
-    return tree
+        return None, f"does not parse as one SQL expression: {sql!r}", "quote string literals: 'like this'"
+    return tree, None, None
 
 
 def _strip_strings(sql: str) -> str:
@@ -195,6 +205,10 @@ def _strip_strings(sql: str) -> str:
 
 
 def referenced_columns(tree: exp.Expression) -> list[str]:
+    return _columns_of(tree)
+
+
+def _columns_of(tree: Any) -> list[str]:
     return sorted({c.name for c in tree.find_all(exp.Column) if not c.table})
 
 
