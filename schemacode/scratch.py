@@ -217,7 +217,21 @@ def scratch_database(admin: psycopg.Connection[Any], admin_url: str, reuse: bool
             row = conn.execute("SELECT pg_try_advisory_lock(%s)", [_CLAIM_KEY]).fetchone()
             if not (row and row[0]):
                 continue
-            _empty(conn)
+            if _size(conn) <= _SMALL:
+                _empty(conn)
+                yield conn
+                return
+        # A large leftover: dropping thousands of objects one by one costs more than a new
+        # database. Claimed again below; another process may have taken it meanwhile.
+        admin.execute(f'DROP DATABASE IF EXISTS "{dbname}" WITH (FORCE)')
+        try:
+            _create(admin, admin_url, dbname)
+        except DatabaseError:
+            continue
+        with connect(with_database(admin_url, dbname), autocommit=True) as conn:
+            row = conn.execute("SELECT pg_try_advisory_lock(%s)", [_CLAIM_KEY]).fetchone()
+            if not (row and row[0]):
+                continue
             yield conn
             return
     raise DatabaseError(f"all {POOL_SIZE} scratch databases are in use on {describe(admin_url)}")
@@ -231,6 +245,16 @@ def _create(admin: psycopg.Connection[Any], admin_url: str, dbname: str) -> None
     except psycopg.Error as e:
         raise DatabaseError(f"cannot create a scratch database on {describe(admin_url)}: "
                             f"{str(e).strip()}", hint="the --dev-url user needs CREATEDB") from None
+
+
+_SMALL = 300  # relations; above this a scratch database is dropped and created, not emptied
+
+
+def _size(conn: psycopg.Connection[Any]) -> int:
+    row = conn.execute("SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
+                       " WHERE n.nspname NOT LIKE 'pg\\_%' AND n.nspname <> 'information_schema'"
+                       ).fetchone()
+    return int(row[0]) if row else 0
 
 
 def _empty(conn: psycopg.Connection[Any]) -> None:
