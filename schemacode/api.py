@@ -72,34 +72,15 @@ def _spelling_suspects(p: Plan) -> bool:
     again in its canonical form. Additions, drops and retypes are real whatever the spelling."""
     from . import changes as ch
 
-    dropped, created = set(), set()
     for c in p.changes:
-        if isinstance(c, ch.DropConstraint):
-            dropped.add(("constraint", c.table, c.constraint.name))
-        elif isinstance(c, ch.AddConstraint):
-            created.add(("constraint", c.table, c.constraint.name))
-        elif isinstance(c, ch.DropIndex):
-            dropped.add(("index", c.table, c.index.name))
-        elif isinstance(c, ch.CreateIndex):
-            created.add(("index", c.table, c.index.name))
-        elif isinstance(c, ch.DropTrigger):
-            dropped.add(("trigger", c.table, c.trigger.name))
-        elif isinstance(c, ch.CreateTrigger):
-            created.add(("trigger", c.table, c.trigger.name))
-        elif isinstance(c, ch.DropView):
-            dropped.add(("view", c.view.qname, ""))
-        elif isinstance(c, ch.CreateView):
-            created.add(("view", c.view.qname, ""))
-        elif isinstance(c, ch.DropColumn):
-            dropped.add(("column", c.table, c.column.name))
-        elif isinstance(c, ch.AddColumn):
-            created.add(("column", c.table, c.column.name))
-        elif isinstance(c, (ch.AlterDomain, ch.AlterSequence)):
+        if isinstance(c, (ch.AlterDomain, ch.AlterSequence)):
             return True
-        elif isinstance(c, ch.CreateFunction) and c.replace:
+        if isinstance(c, ch.CreateFunction) and c.replace:
             return True
-        elif isinstance(c, ch.AlterColumn) and c.before.default != c.after.default:
+        if isinstance(c, ch.AlterColumn) and c.before.default != c.after.default:
             return True
+    dropped = {c.object_key for c in p.changes if c.symbol == "-" and c.object_key}
+    created = {c.object_key for c in p.changes if c.symbol == "+" and c.object_key}
     return bool(dropped & created)
 
 

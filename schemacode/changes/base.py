@@ -79,6 +79,12 @@ class Change:
     def source(self) -> Source | None:
         return None
 
+    @property
+    def object_key(self) -> tuple[str, str, str] | None:
+        """(kind, table, name) of the object an add or a drop touches; a drop and an add of the
+        same target are that object created again."""
+        return None
+
     def describe(self) -> str:
         raise NotImplementedError
 

@@ -28,6 +28,10 @@ class AddConstraint(Change):
     def source(self) -> Source | None:
         return self.constraint.source
 
+    @property
+    def object_key(self) -> tuple[str, str, str] | None:
+        return ("constraint", self.table, self.constraint.name or "")
+
     def describe(self) -> str:
         name = self.constraint.name or self.constraint.definition
         return f"{_LABEL[self.constraint.kind]} {name} on {self.table}"
@@ -71,6 +75,10 @@ class DropConstraint(Change):
     def sort_key(self) -> tuple[int, int, str]:
         fk = self.constraint.kind == "foreign_key"
         return (Phase.DROP_FOREIGN_KEY if fk else Phase.DROP_CONSTRAINT, 0, "")
+
+    @property
+    def object_key(self) -> tuple[str, str, str] | None:
+        return ("constraint", self.table, self.constraint.name or "")
 
     def describe(self) -> str:
         return f"{_LABEL[self.constraint.kind]} {self.constraint.name} on {self.table}"

@@ -28,6 +28,10 @@ class CreateIndex(Change):
     def source(self) -> Source | None:
         return self.index.source
 
+    @property
+    def object_key(self) -> tuple[str, str, str] | None:
+        return ("index", self.table, self.index.name)
+
     def describe(self) -> str:
         return f"index {self.table.partition('.')[0]}.{self.index.name} on {self.table}"
 
@@ -59,6 +63,10 @@ class DropIndex(Change):
     index: Index
     symbol = "-"
     phase = Phase.DROP_CONSTRAINT
+
+    @property
+    def object_key(self) -> tuple[str, str, str] | None:
+        return ("index", self.table, self.index.name)
 
     def describe(self) -> str:
         return f"index {self.table.partition('.')[0]}.{self.index.name} on {self.table}"

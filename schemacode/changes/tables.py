@@ -106,6 +106,10 @@ class AddColumn(Change):
     def source(self) -> Source | None:
         return self.column.source
 
+    @property
+    def object_key(self) -> tuple[str, str, str] | None:
+        return ("column", self.table, self.column.name)
+
     def describe(self) -> str:
         return f"column {self.table}.{self.column.name} {self.column.type}"
 
@@ -128,6 +132,10 @@ class DropColumn(Change):
     column: Column
     symbol = "-"
     phase = Phase.DROP_COLUMN
+
+    @property
+    def object_key(self) -> tuple[str, str, str] | None:
+        return ("column", self.table, self.column.name)
 
     def describe(self) -> str:
         return f"column {self.table}.{self.column.name}"

@@ -23,6 +23,10 @@ class CreateTrigger(Change):
     def source(self) -> Source | None:
         return self.trigger.source
 
+    @property
+    def object_key(self) -> tuple[str, str, str] | None:
+        return ("trigger", self.table, self.trigger.name)
+
     def describe(self) -> str:
         return f"trigger {self.trigger.name} on {self.table}"
 
@@ -42,6 +46,10 @@ class DropTrigger(Change):
     trigger: Trigger
     symbol = "-"
     phase = Phase.DROP_TRIGGER
+
+    @property
+    def object_key(self) -> tuple[str, str, str] | None:
+        return ("trigger", self.table, self.trigger.name)
 
     def describe(self) -> str:
         return f"trigger {self.trigger.name} on {self.table}"

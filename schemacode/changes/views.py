@@ -26,6 +26,10 @@ class CreateView(Change):
     def source(self) -> Source | None:
         return self.view.source
 
+    @property
+    def object_key(self) -> tuple[str, str, str] | None:
+        return ("view", self.view.qname, "")
+
     def describe(self) -> str:
         return f"{_kind(self.view).lower()} {self.view.qname}"
 
@@ -47,6 +51,10 @@ class DropView(Change):
 
     def sort_key(self) -> tuple[int, int, str]:
         return (Phase.DROP_VIEW, -self.depth, self.view.qname)
+
+    @property
+    def object_key(self) -> tuple[str, str, str] | None:
+        return ("view", self.view.qname, "")
 
     def describe(self) -> str:
         return f"{_kind(self.view).lower()} {self.view.qname}"
