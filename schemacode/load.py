@@ -12,7 +12,7 @@ import hashlib
 import os
 import pickle
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Callable, Iterator
@@ -41,17 +41,33 @@ VOLATILITY = {"volatile": "VOLATILE", "stable": "STABLE", "immutable": "IMMUTABL
 class LoadedSchema:
     """What schema.yaml declares: the catalog as written, plus what is not part of a catalog."""
 
-    catalog: Catalog
+    written: Catalog | None  # None: kept in ``catalog_file`` until needed (see catalog)
     renames: Renames
     file: str
     text_hash: str
     # Extensions declared without a version: their version is not compared.
     unpinned_extensions: frozenset[str] = field(default_factory=frozenset)
+    schemas: tuple[str, ...] = ()
+    catalog_file: str | None = None
+
+    @property
+    def catalog(self) -> Catalog:
+        """The catalog as written. Read from the cache only when needed: a warm plan, whose
+        desired catalog is cached too, never reads it."""
+        if self.written is not None:
+            return self.written
+        try:
+            value = pickle.loads(Path(self.catalog_file or "").read_bytes())
+            if isinstance(value, Catalog):
+                return value
+        except Exception:
+            pass
+        return load_file(self.file).catalog  # the cache went away: parse the file again
 
     @property
     def scope(self) -> list[str]:
         """The schemas schemacode manages in a database: those declared, and public."""
-        return sorted(set(self.catalog.schemas) | {"public"})
+        return sorted(set(self.schemas) | {"public"})
 
 
 class _Ctx:
@@ -93,7 +109,8 @@ def load_file(path: str | Path, cache_dir: Path | None = None) -> LoadedSchema:
 
     key = hashlib.sha256("\0".join([__version__, MODEL_HASH, str(p), text]).encode()).hexdigest()[:32]
     cached = cache_dir / f"loaded-{key}.pickle"
-    if cached.exists():
+    catalog_file = cache_dir / f"loaded-{key}.catalog.pickle"
+    if cached.exists() and catalog_file.exists():
         try:
             value = pickle.loads(cached.read_bytes())
             if isinstance(value, LoadedSchema):
@@ -102,10 +119,15 @@ def load_file(path: str | Path, cache_dir: Path | None = None) -> LoadedSchema:
             pass  # rebuilt below
     loaded = load_text(text, str(p))  # errors are raised before anything is cached
     cache_dir.mkdir(parents=True, exist_ok=True)
-    tmp = cached.with_suffix(f".{os.getpid()}.tmp")
-    tmp.write_bytes(pickle.dumps(loaded))
-    os.replace(tmp, cached)
+    _write(catalog_file, pickle.dumps(loaded.catalog))
+    _write(cached, pickle.dumps(replace(loaded, written=None, catalog_file=str(catalog_file))))
     return loaded
+
+
+def _write(path: Path, data: bytes) -> None:
+    tmp = path.with_suffix(f".{os.getpid()}.tmp")
+    tmp.write_bytes(data)
+    os.replace(tmp, path)
 
 
 def load_text(text: str, filename: str = "schema.yaml") -> LoadedSchema:
@@ -255,7 +277,8 @@ class _Loader:
         catalog = Catalog(self.schemas, self.extensions, self.enums, self.domains, self.functions,
                           self.sequences, self.tables, self.views)
         renames = Renames(self.table_renames, self.column_renames, self.value_renames)
-        return LoadedSchema(catalog, renames, self.file, text_hash, frozenset(self.unpinned))
+        return LoadedSchema(catalog, renames, self.file, text_hash, frozenset(self.unpinned),
+                            tuple(catalog.schemas))
 
     # -- names -----------------------------------------------------------------------------
     def qname(self, ctx: _Ctx, name: str) -> str:
