@@ -57,7 +57,93 @@ _Loader.add_constructor("tag:yaml.org,2002:map", _mapping)
 _Loader.add_constructor("tag:yaml.org,2002:seq", _sequence)
 
 
+class _NeedsFullLoader(Exception):
+    """Anchors, aliases, merge keys or explicit tags: left to PyYAML's constructor."""
+
+
+def _from_events(text: str, filename: str) -> Any:
+    """Build the document straight from the parser's events. PyYAML's constructor first composes
+    a node for everything, so a large file is in memory twice; here nodes never exist."""
+    parser = _Base(text)
+    resolver = yaml.resolver.Resolver()
+    stack: list[Any] = []  # containers being filled; for a mapping, [YMap, pending key, line]
+    root: Any = None
+    try:
+        while True:
+            event = parser.get_event()
+            if isinstance(event, (yaml.StreamStartEvent, yaml.DocumentStartEvent,
+                                  yaml.DocumentEndEvent)):
+                continue
+            if isinstance(event, yaml.StreamEndEvent):
+                break
+            if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None) or (
+                    getattr(event, "tag", None) not in (None, "!")):
+                raise _NeedsFullLoader
+            line = event.start_mark.line + 1
+            value: Any
+            if isinstance(event, yaml.ScalarEvent):
+                if stack and isinstance(stack[-1][0], YMap) and stack[-1][1] is None:
+                    key = str(event.value)  # keys stay text: `null:` is the key "null"
+                    if key == "<<":
+                        raise _NeedsFullLoader
+                    m = stack[-1][0]
+                    if key in m:
+                        raise SchemaError(f"duplicate key {key!r} (first on line {m.lines[key]})",
+                                          file=filename, line=line)
+                    stack[-1][1], stack[-1][2] = key, line
+                    continue
+                value = _scalar(resolver, event)
+            elif isinstance(event, yaml.MappingStartEvent):
+                m = YMap()
+                m.line, m.lines = line, {}
+                stack.append([m, None, 0])
+                continue
+            elif isinstance(event, yaml.SequenceStartEvent):
+                seq = YList()
+                seq.line, seq.lines = line, []
+                stack.append([seq, None, 0])
+                continue
+            elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
+                value = stack.pop()[0]
+                line = value.line
+            else:  # pragma: no cover - no other events in PyYAML
+                raise _NeedsFullLoader
+            if not stack:
+                root = value
+                continue
+            top = stack[-1]
+            if isinstance(top[0], YMap):
+                top[0][top[1]] = value
+                top[0].lines[top[1]] = top[2]
+                top[1] = None
+            else:
+                top[0].append(value)
+                top[0].lines.append(line)
+    finally:
+        parser.dispose()
+    return root
+
+
+def _scalar(resolver: yaml.resolver.Resolver, event: Any) -> Any:
+    if event.style:  # quoted or block: text
+        return event.value
+    tag = resolver.resolve(yaml.ScalarNode, event.value, event.implicit)  # type: ignore[no-untyped-call]
+    if tag == "tag:yaml.org,2002:str":
+        return event.value
+    node = yaml.ScalarNode(tag, event.value)
+    return yaml.SafeLoader.yaml_constructors[tag](_SCALARS, node)
+
+
+_SCALARS = yaml.SafeLoader("")  # only its scalar constructors are used
+
+
 def load_yaml(text: str, filename: str) -> Any:
+    try:
+        return _from_events(text, filename)
+    except _NeedsFullLoader:
+        pass
+    except yaml.MarkedYAMLError:
+        pass  # reported below, by the full loader, with the same marks
     loader = _Loader(text)
     loader.name = filename
     try:
