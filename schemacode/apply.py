@@ -397,7 +397,7 @@ def locked_rollback(conn: psycopg.Connection[Any], scope: list[str], target: int
 
         def record() -> int:
             after = fingerprint(introspect(conn, scope))
-            forward_again = _parse_script(entry.forward_sql)
+            forward_again = _script_record(entry.forward_sql)
             new_id = _record(conn, "rollback", None, after, stmts, forward_again,
                              int((time.monotonic() - started) * 1000), from_fingerprint=now)
             conn.execute(f"UPDATE {HISTORY_TABLE} SET rolled_back_by = %s WHERE id = %s",
@@ -414,6 +414,7 @@ def locked_rollback(conn: psycopg.Connection[Any], scope: list[str], target: int
         conn.execute("SELECT pg_advisory_unlock(%s)", [LOCK_KEY])
 
 
-def _parse_script(sql: str) -> list[PlannedStatement]:
-    """The forward script of an apply, kept as text only, as statements for the record."""
+def _script_record(sql: str) -> list[PlannedStatement]:
+    """What a rollback's record keeps as its own backward SQL: the undone apply's forward
+    script, as one text (only applies are rolled back, never rollbacks)."""
     return [PlannedStatement(sql, (), "main", "rolled back")]
