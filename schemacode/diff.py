@@ -202,8 +202,38 @@ class _Differ:
             if old in tables and new not in tables and new in self.des.tables:
                 self.emit(ch.RenameTable(old, new))
                 schema, _, name = new.partition(".")
-                tables[new] = replace(tables.pop(old), schema=schema, name=name)
+                renamed = _retarget(replace(tables.pop(old), schema=schema, name=name), old, new)
+                tables[new] = self.rename_named_after(renamed, old.partition(".")[2],
+                                                      self.des.tables[new])
+                for k, other in tables.items():  # foreign keys elsewhere follow the rename
+                    if k != new and any(c.ref_table == old for c in other.constraints.values()):
+                        tables[k] = _retarget(other, old, new, only_references=True)
         return tables
+
+    def rename_named_after(self, t: Table, old_name: str, des: Table) -> Table:
+        """Keys and indexes named after the old table name (users_pkey) are renamed along
+        (people_pkey) when the schema names them so: a rename, not a rebuild of the index."""
+        def renamed(name: str) -> str | None:
+            return t.name + name[len(old_name):] if name.startswith(old_name + "_") else None
+
+        constraints = {}
+        for name, con in t.constraints.items():
+            new = renamed(name)
+            target = des.constraints.get(new or "")
+            if new and name not in des.constraints and target and target.definition == con.definition:
+                self.emit(ch.RenameConstraint(t.qname, name, new))
+                con = replace(con, name=new)
+            constraints[con.name or name] = con
+        indexes = {}
+        for name, idx in t.indexes.items():
+            new = renamed(name)
+            target_idx = des.indexes.get(new or "")
+            if new and name not in des.indexes and target_idx and \
+                    target_idx.definition == idx.definition.replace(f" {ident(name)} ON ", f" {ident(new)} ON ", 1):
+                self.emit(ch.RenameIndex(t.schema, name, new))
+                idx = replace(idx, name=new, definition=target_idx.definition)
+            indexes[idx.name] = idx
+        return replace(t, constraints=constraints, indexes=indexes)
 
     def tables(self, cur: dict[str, Table]) -> None:
         des = self.des.tables
@@ -403,6 +433,30 @@ class _Differ:
             self.emit(ch.CreateIndex(v.qname, idx, new_table=True, on_view=True))
         for trg in v.triggers.values():
             self.emit(ch.CreateTrigger(v.qname, trg))
+
+
+def _retarget(t: Table, old: str, new: str, only_references: bool = False) -> Table:
+    """A table as PostgreSQL prints it after ALTER TABLE RENAME: its own name in the text of its
+    indexes, triggers and (self-referencing) foreign keys is the new one."""
+    import re
+
+    pattern = re.compile(r"(?<![\w\".])" + re.escape(qname_ident(old)) + r"(?![\w\"])")
+    new_text = qname_ident(new)
+
+    def sub(text: str) -> str:
+        return pattern.sub(new_text, text)
+
+    constraints = {k: replace(c, definition=sub(c.definition),
+                              ref_table=new if c.ref_table == old else c.ref_table)
+                   for k, c in t.constraints.items()}
+    if only_references:
+        return replace(t, constraints=constraints)
+    return replace(
+        t,
+        constraints=constraints,
+        indexes={k: replace(i, definition=sub(i.definition)) for k, i in t.indexes.items()},
+        triggers={k: replace(g, definition=sub(g.definition)) for k, g in t.triggers.items()},
+    )
 
 
 def _retyped(a: Column, b: Column) -> bool:

@@ -291,10 +291,29 @@ tables:
          no_hazards=frozenset({"data-loss"}), data="INSERT INTO users (email, name) VALUES ('a', 'Ann')",
          expect_summary=("→ column public.users.name → full_name",),
          check="SELECT full_name = 'Ann' FROM users"),
-    Case("rename table keeps its data", BASE, BASE.replace("  users:\n", "  people:\n    renamed_from: users\n"),
-         no_hazards=frozenset({"data-loss"}), data="INSERT INTO users (email) VALUES ('a')",
-         expect_summary=("→ table public.users → public.people",),
+    Case("rename table keeps its data", BASE + "      handle: {type: text, unique: true}\n    indexes:\n"
+         "      users_email_idx: [email]\n      by_email: [email, id]\n",
+         BASE.replace("  users:\n", "  people:\n    renamed_from: users\n")
+         + "      handle: {type: text, unique: true}\n    indexes:\n      people_email_idx: [email]\n"
+           "      by_email: [email, id]\n",
+         no_hazards=frozenset({"data-loss", "lock"}), data="INSERT INTO users (email) VALUES ('a')",
+         expect_summary=("→ table public.users → public.people",
+                         "→ constraint users_pkey → people_pkey on public.people",
+                         "→ constraint users_handle_key → people_handle_key on public.people",
+                         "→ index public.users_email_idx → people_email_idx"),
          check="SELECT count(*) = 1 FROM people"),
+    Case("rename a referenced table: its foreign keys follow, nothing is rebuilt", BASE + """
+  posts:
+    columns:
+      id: serial primary key
+      author_id: {type: bigint, references: users.id}
+""", BASE.replace("  users:\n", "  people:\n    renamed_from: users\n") + """
+  posts:
+    columns:
+      id: serial primary key
+      author_id: {type: bigint, references: people.id}
+""", no_hazards=frozenset({"lock", "data-loss"}),
+         expect_summary=("→ table public.users → public.people",)),
     Case("retyping a key column recreates the foreign keys on it", """
 tables:
   parent: {columns: {id: {type: integer, primary_key: true}}}

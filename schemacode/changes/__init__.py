@@ -6,7 +6,8 @@ from .functions import CreateFunction, DropFunction
 from .indexes import CreateIndex, DropIndex
 from .schemas import AlterExtension, CreateExtension, CreateSchema, DropExtension, DropSchema
 from .tables import (
-    AddColumn, AlterColumn, CreateTable, DropColumn, DropTable, RenameColumn, RenameTable,
+    AddColumn, AlterColumn, CreateTable, DropColumn, DropTable, RenameColumn, RenameConstraint,
+    RenameIndex, RenameTable,
 )
 from .triggers import CreateTrigger, DropTrigger, EnableTrigger
 from .types import (
@@ -20,7 +21,7 @@ __all__ = [
     "DropConstraint", "CreateFunction", "DropFunction", "CreateIndex", "DropIndex",
     "AlterExtension", "CreateExtension", "CreateSchema", "DropExtension", "DropSchema",
     "AddColumn", "AlterColumn", "CreateTable", "DropColumn", "DropTable", "RenameColumn",
-    "RenameTable", "CreateTrigger", "DropTrigger", "EnableTrigger", "AddEnumValue",
+    "RenameTable", "RenameConstraint", "RenameIndex", "CreateTrigger", "DropTrigger", "EnableTrigger", "AddEnumValue",
     "AlterSequence", "CreateEnum", "CreateSequence", "DropEnum", "DropSequence", "EnumUsage",
     "RebuildEnum", "RenameEnumValue", "CreateView", "DropView", "AlterDomain", "CreateDomain",
     "DropDomain",

@@ -171,6 +171,43 @@ class RenameTable(Change):
 
 
 @dataclass(frozen=True)
+class RenameConstraint(Change):
+    table: str
+    old: str
+    new: str
+    symbol = "→"
+    phase = Phase.RENAME
+
+    def sort_key(self) -> tuple[int, int, str]:
+        return (self.phase, 1, self.table)  # after the table itself is renamed
+
+    def describe(self) -> str:
+        return f"constraint {self.old} → {self.new} on {self.table}"
+
+    def statements(self) -> list[Statement]:
+        return [Statement(f"ALTER TABLE {qname_ident(self.table)} RENAME CONSTRAINT "
+                          f"{ident(self.old)} TO {ident(self.new)}")]
+
+
+@dataclass(frozen=True)
+class RenameIndex(Change):
+    schema: str
+    old: str
+    new: str
+    symbol = "→"
+    phase = Phase.RENAME
+
+    def sort_key(self) -> tuple[int, int, str]:
+        return (self.phase, 1, self.schema)
+
+    def describe(self) -> str:
+        return f"index {self.schema}.{self.old} → {self.new}"
+
+    def statements(self) -> list[Statement]:
+        return [Statement(f"ALTER INDEX {qident(self.schema, self.old)} RENAME TO {ident(self.new)}")]
+
+
+@dataclass(frozen=True)
 class RenameColumn(Change):
     table: str
     old: str
