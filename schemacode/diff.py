@@ -230,7 +230,7 @@ class _Differ:
             target_idx = des.indexes.get(new or "")
             if new and name not in des.indexes and target_idx and \
                     target_idx.definition == idx.definition.replace(f" {ident(name)} ON ", f" {ident(new)} ON ", 1):
-                self.emit(ch.RenameIndex(t.schema, name, new))
+                self.emit(ch.RenameIndex(t.qname, name, new))
                 idx = replace(idx, name=new, definition=target_idx.definition)
             indexes[idx.name] = idx
         return replace(t, constraints=constraints, indexes=indexes)

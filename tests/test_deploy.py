@@ -197,6 +197,15 @@ def test_two_concurrent_applies_apply_once(db: Database) -> None:
     assert db.execute("SELECT count(*) FROM schemacode.schemacode_history") == [(1,)]
 
 
+def wait_for_backends_to_end(db: Database) -> None:
+    """The server notices a killed client and rolls its transaction back; wait until it has."""
+    for _ in range(100):
+        if db.execute("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
+                      " AND pid <> pg_backend_pid()") == [(0,)]:
+            return
+        time.sleep(0.05)
+
+
 @pytest.mark.parametrize("delay", [0.05, 0.3, 0.4, 0.5, 0.6, 0.7, 0.9, 1.5])
 def test_kill_9_leaves_before_or_after(db: Database, delay: float) -> None:
     old = load_text(BASE)
@@ -211,13 +220,7 @@ def test_kill_9_leaves_before_or_after(db: Database, delay: float) -> None:
     time.sleep(delay)
     proc.send_signal(signal.SIGKILL)
     proc.wait()
-    # The server notices the dead client and rolls back; wait until its backend is gone.
-    for _ in range(100):
-        busy = db.execute("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
-                          " AND pid <> pg_backend_pid()")
-        if busy == [(0,)]:
-            break
-        time.sleep(0.05)
+    wait_for_backends_to_end(db)
     now = db.catalog()
     (count,), = db.execute("SELECT count(*) FROM schemacode.schemacode_history")
     if now == before:
@@ -252,11 +255,7 @@ def test_kill_9_in_the_middle_of_the_transaction_changes_nothing(db: Database) -
         proc.send_signal(signal.SIGKILL)
         proc.wait()
         blocker.rollback()
-    for _ in range(100):
-        if db.execute("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
-                      " AND pid <> pg_backend_pid()") == [(0,)]:
-            break
-        time.sleep(0.05)
+    wait_for_backends_to_end(db)
     assert db.catalog() == before  # the index built before the wait is gone too
     assert db.execute("SELECT count(*) FROM schemacode.schemacode_history") == [(1,)]
 

@@ -171,7 +171,9 @@ class RenameTable(Change):
 
 
 @dataclass(frozen=True)
-class RenameConstraint(Change):
+class _RenameInTable(Change):
+    """A rename of something in a table; runs after the table's own rename."""
+
     table: str
     old: str
     new: str
@@ -179,8 +181,11 @@ class RenameConstraint(Change):
     phase = Phase.RENAME
 
     def sort_key(self) -> tuple[int, int, str]:
-        return (self.phase, 1, self.table)  # after the table itself is renamed
+        return (self.phase, 1, self.table)
 
+
+@dataclass(frozen=True)
+class RenameConstraint(_RenameInTable):
     def describe(self) -> str:
         return f"constraint {self.old} → {self.new} on {self.table}"
 
@@ -190,34 +195,17 @@ class RenameConstraint(Change):
 
 
 @dataclass(frozen=True)
-class RenameIndex(Change):
-    schema: str
-    old: str
-    new: str
-    symbol = "→"
-    phase = Phase.RENAME
-
-    def sort_key(self) -> tuple[int, int, str]:
-        return (self.phase, 1, self.schema)
-
+class RenameIndex(_RenameInTable):
     def describe(self) -> str:
-        return f"index {self.schema}.{self.old} → {self.new}"
+        return f"index {self.table.partition('.')[0]}.{self.old} → {self.new}"
 
     def statements(self) -> list[Statement]:
-        return [Statement(f"ALTER INDEX {qident(self.schema, self.old)} RENAME TO {ident(self.new)}")]
+        schema = self.table.partition(".")[0]
+        return [Statement(f"ALTER INDEX {qident(schema, self.old)} RENAME TO {ident(self.new)}")]
 
 
 @dataclass(frozen=True)
-class RenameColumn(Change):
-    table: str
-    old: str
-    new: str
-    symbol = "→"
-    phase = Phase.RENAME
-
-    def sort_key(self) -> tuple[int, int, str]:
-        return (self.phase, 1, self.table)  # after the table itself is renamed
-
+class RenameColumn(_RenameInTable):
     def describe(self) -> str:
         return f"column {self.table}.{self.old} → {self.new}"
 
