@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import difflib
 import hashlib
-import os
-import pickle
 import re
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
@@ -20,6 +18,7 @@ from typing import Any, Callable, Iterator
 import sqlglot
 from sqlglot import exp
 
+from . import cache
 from .diff import Renames
 from .errors import SchemaError
 from .model import (
@@ -56,12 +55,9 @@ class LoadedSchema:
         desired catalog is cached too, never reads it."""
         if self.written is not None:
             return self.written
-        try:
-            value = pickle.loads(Path(self.catalog_file or "").read_bytes())
-            if isinstance(value, Catalog):
-                return value
-        except Exception:
-            pass
+        value = cache.read(self.catalog_file or "", Catalog)
+        if value is not None:
+            return value
         return load_file(self.file).catalog  # the cache went away: parse the file again
 
     @property
@@ -79,7 +75,7 @@ class _Ctx:
     def child(self, node: Any, key: str | int) -> _Ctx:
         line = self.line
         if isinstance(node, YMap) and isinstance(key, str):
-            line = node.lines.get(key, node.line)
+            line = node.line_of(key)
         elif isinstance(node, YList) and isinstance(key, int) and key < len(node.lines):
             line = node.lines[key]
         path = f"{self.path}.{key}" if self.path else str(key)
@@ -110,31 +106,20 @@ def load_file(path: str | Path, cache_dir: Path | None = None) -> LoadedSchema:
     key = hashlib.sha256("\0".join([__version__, MODEL_HASH, str(p), text]).encode()).hexdigest()[:32]
     cached = cache_dir / f"loaded-{key}.pickle"
     catalog_file = cache_dir / f"loaded-{key}.catalog.pickle"
-    if cached.exists() and catalog_file.exists():
-        try:
-            value = pickle.loads(cached.read_bytes())
-            if isinstance(value, LoadedSchema):
-                return value
-        except Exception:
-            pass  # rebuilt below
+    if catalog_file.exists():
+        value = cache.read(cached, LoadedSchema)
+        if value is not None:
+            return value
     loaded = load_text(text, str(p))  # errors are raised before anything is cached
-    cache_dir.mkdir(parents=True, exist_ok=True)
-    _write(catalog_file, pickle.dumps(loaded.catalog))
-    _write(cached, pickle.dumps(replace(loaded, written=None, catalog_file=str(catalog_file))))
+    cache.write(catalog_file, loaded.catalog)
+    cache.write(cached, replace(loaded, written=None, catalog_file=str(catalog_file)))
     return loaded
-
-
-def _write(path: Path, data: bytes) -> None:
-    tmp = path.with_suffix(f".{os.getpid()}.tmp")
-    tmp.write_bytes(data)
-    os.replace(tmp, path)
 
 
 def load_text(text: str, filename: str = "schema.yaml") -> LoadedSchema:
     data = load_yaml(text, filename)
     if data is None:
         data = YMap()
-        data.lines = {}
     ctx = _Ctx(filename, "", 1)
     if not isinstance(data, dict):
         raise ctx.error("schema.yaml must be a mapping with keys like tables:, enums:, functions:")

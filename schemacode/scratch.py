@@ -12,7 +12,6 @@ import os
 import re
 import subprocess
 import tempfile
-import pickle
 import secrets
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,14 +20,14 @@ from typing import Any, Callable, Iterator
 
 import psycopg
 
-from . import __version__
+from . import __version__, cache
 from .errors import DatabaseError, SchemacodeError, SchemaError
 from .introspect import fingerprint, introspect
 from .load import LoadedSchema
 from .model import MODEL_HASH, Catalog, attach_sources
 from .plan import PlannedStatement, creation_statements, script
 from .sqltext import ident, literal
-from .server import connect, describe, embedded_admin_url, home, server_version, with_database
+from .server import connect, describe, home, scratch_admin_url, server_version, with_database
 
 _MISSING_HINTS = (
     ("is not available", "the scratch server lacks this extension"),
@@ -67,33 +66,30 @@ def canonicalize(catalog: Catalog, scope: list[str], dev_url: str | None = None)
 
 def _cached(what: str, make_stmts: Callable[[], list[PlannedStatement]], scope: list[str],
             dev_url: str | None, loaded: LoadedSchema | None, use_cache: bool) -> Materialized:
-    admin_url = dev_url or embedded_admin_url()
+    admin_url = dev_url or scratch_admin_url()
     reuse = dev_url is None  # our own server: keep scratch databases for the next run
     with connect(admin_url, autocommit=True) as admin:
         version = server_version(admin)
         key = hashlib.sha256("\0".join([__version__, MODEL_HASH, str(version), ",".join(scope), what]).encode()
                              ).hexdigest()[:32]
         cache_file = home() / "cache" / f"{key}.pickle"
-        if use_cache and cache_file.exists():
-            try:
-                catalog = pickle.loads(cache_file.read_bytes())
-                if isinstance(catalog, Catalog):
-                    return Materialized(catalog, version, True)
-            except Exception:
-                pass  # a damaged cache entry is rebuilt
+        cached = cache.read(cache_file, Catalog) if use_cache else None
+        if cached is not None:
+            return Materialized(cached, version, True)
         # Round 1 runs what the user wrote, so errors point at schema.yaml. PostgreSQL's printed
         # text is not always a fixed point (a varchar IN-list check prints differently once
         # re-run), so round 2 runs the printed text again: what apply will run, and what the
         # database will then print, exactly. Text already printed by PostgreSQL needs round 2 only.
         with scratch_database(admin, admin_url, reuse) as conn:
             _build(conn, make_stmts(), loaded, admin_url)
-            catalog = introspect(conn, scope)
-            if loaded is not None:
-                catalog = _reprint(conn, catalog, scope, version)
+            if loaded is not None:  # round 1's catalog is only an argument: freed once used
+                catalog = _reprint(conn, introspect(conn, scope), scope, version)
+            else:
+                catalog = introspect(conn, scope)
         if loaded is not None:
             catalog = attach_sources(catalog, loaded.catalog)
     if use_cache:
-        _store(cache_file, catalog)
+        cache.write(cache_file, catalog)
     return Materialized(catalog, version, False)
 
 
@@ -107,18 +103,21 @@ def _reprint(conn: psycopg.Connection[Any], catalog: Catalog, scope: list[str], 
     possible (materialized views; generated columns before PostgreSQL 17), everything is built
     again from the printed text instead."""
     stmts = reprint_statements(catalog, version)
-    if stmts is None:
-        _empty(conn)
-        _build(conn, creation_statements(catalog), None, "")
-        return introspect(conn, scope)
     try:
+        if stmts is None:
+            raise _Rebuild
         for start in range(0, len(stmts), _CHUNK):
             with conn.transaction():
                 conn.execute(";\n".join(stmts[start:start + _CHUNK]).encode())
-    except psycopg.Error:
+    except (_Rebuild, psycopg.Error):
         _empty(conn)
         _build(conn, creation_statements(catalog), None, "")
+    del catalog, stmts  # not alive while the next one is read: the peak of a large schema
     return introspect(conn, scope)
+
+
+class _Rebuild(Exception):
+    pass
 
 
 def _has_expression(index_definition: str) -> bool:
@@ -183,6 +182,7 @@ def reprint_statements(catalog: Catalog, version: int) -> list[str] | None:
 
 POOL_SIZE = 32
 _CLAIM_KEY = 0x5C4A_7C40  # held by the process using a scratch database
+_IDLE = psycopg.pq.TransactionStatus.IDLE
 
 
 @contextmanager
@@ -190,10 +190,11 @@ def scratch_database(admin: psycopg.Connection[Any], admin_url: str, reuse: bool
                      ) -> Iterator[psycopg.Connection[Any]]:
     """An empty database to build in.
 
-    On the embedded server, databases ``schemacode_scratch_N`` are kept and emptied for reuse
-    (emptying is ~20x faster than CREATE DATABASE); a process claims one with an advisory lock,
-    so concurrent runs never share one. On a --dev-url server, a temporary database is created
-    and dropped, leaving nothing behind.
+    On the embedded scratch server, databases ``schemacode_scratch_N`` are kept and emptied for
+    reuse; a process claims one with an advisory lock, so concurrent runs never share one. One
+    left large by a build is dropped when the build is done: emptying thousands of objects one by
+    one costs more than a new database, and its files would hold memory in /dev/shm. On a
+    --dev-url server, a temporary database is created and dropped, leaving nothing behind.
     """
     if not reuse:
         dbname = f"schemacode_scratch_{os.getpid()}_{secrets.token_hex(4)}"
@@ -202,10 +203,7 @@ def scratch_database(admin: psycopg.Connection[Any], admin_url: str, reuse: bool
             with connect(with_database(admin_url, dbname), autocommit=True) as conn:
                 yield conn
         finally:
-            try:
-                admin.execute(f'DROP DATABASE IF EXISTS "{dbname}" WITH (FORCE)')
-            except psycopg.Error:
-                pass
+            _drop(admin, dbname, force=True)
         return
     for n in range(POOL_SIZE):
         dbname = f"schemacode_scratch_{n}"
@@ -213,28 +211,31 @@ def scratch_database(admin: psycopg.Connection[Any], admin_url: str, reuse: bool
             _create(admin, admin_url, dbname)
         except DatabaseError:
             pass  # it exists already
+        used = False
         with connect(with_database(admin_url, dbname), autocommit=True) as conn:
             row = conn.execute("SELECT pg_try_advisory_lock(%s)", [_CLAIM_KEY]).fetchone()
             if not (row and row[0]):
-                continue
-            if _size(conn) <= _SMALL:
+                continue  # another process holds it
+            large = _size(conn) > _SMALL  # the leftover of a build that was killed
+            if not large:
+                used = True
                 _empty(conn)
-                yield conn
-                return
-        # A large leftover: dropping thousands of objects one by one costs more than a new
-        # database. Claimed again below; another process may have taken it meanwhile.
-        admin.execute(f'DROP DATABASE IF EXISTS "{dbname}" WITH (FORCE)')
-        try:
-            _create(admin, admin_url, dbname)
-        except DatabaseError:
-            continue
-        with connect(with_database(admin_url, dbname), autocommit=True) as conn:
-            row = conn.execute("SELECT pg_try_advisory_lock(%s)", [_CLAIM_KEY]).fetchone()
-            if not (row and row[0]):
-                continue
-            yield conn
+                try:
+                    yield conn
+                finally:
+                    large = _left_large(conn)
+        if large:  # the claim ended with the connection; if another process took it since, keep it
+            _drop(admin, dbname, force=False)
+        if used:
             return
     raise DatabaseError(f"all {POOL_SIZE} scratch databases are in use on {describe(admin_url)}")
+
+
+def _drop(admin: psycopg.Connection[Any], dbname: str, force: bool) -> None:
+    try:
+        admin.execute(f'DROP DATABASE IF EXISTS "{dbname}"{" WITH (FORCE)" if force else ""}')
+    except psycopg.Error:
+        pass  # in use again: whoever claims it next deals with it
 
 
 def _create(admin: psycopg.Connection[Any], admin_url: str, dbname: str) -> None:
@@ -247,7 +248,14 @@ def _create(admin: psycopg.Connection[Any], admin_url: str, dbname: str) -> None
                             f"{str(e).strip()}", hint="the --dev-url user needs CREATEDB") from None
 
 
-_SMALL = 300  # relations; above this a scratch database is dropped and created, not emptied
+_SMALL = 300  # relations; above this a scratch database is dropped, not emptied
+
+
+def _left_large(conn: psycopg.Connection[Any]) -> bool:
+    try:
+        return conn.info.transaction_status == _IDLE and _size(conn) > _SMALL
+    except psycopg.Error:
+        return False  # a broken connection: whoever claims it next looks
 
 
 def _size(conn: psycopg.Connection[Any]) -> int:
@@ -283,13 +291,6 @@ def _empty(conn: psycopg.Connection[Any]) -> None:
             conn.execute("CREATE SCHEMA public")
             conn.execute("GRANT ALL ON SCHEMA public TO PUBLIC")
         conn.execute("COMMENT ON SCHEMA public IS 'standard public schema'")
-
-
-def _store(path: Path, catalog: Catalog) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(f".{os.getpid()}.tmp")
-    tmp.write_bytes(pickle.dumps(catalog))
-    os.replace(tmp, path)
 
 
 _CHUNK = 2000  # statements per round trip
@@ -343,7 +344,7 @@ def run_sql_files(files: list[Path], dev_url: str | None = None) -> Iterator[str
 
     Ownership and privileges (OWNER TO, GRANT, REVOKE) name roles the scratch server does not
     have and say nothing of the schema, so those lines are skipped."""
-    admin_url = dev_url or embedded_admin_url()
+    admin_url = dev_url or scratch_admin_url()
     with connect(admin_url, autocommit=True) as admin:
         with scratch_database(admin, admin_url, reuse=dev_url is None) as conn:
             url = with_database(admin_url, conn.info.dbname)

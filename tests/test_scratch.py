@@ -1,0 +1,81 @@
+"""The scratch server: where desired schemas are built, apart from the target."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import psycopg
+import pytest
+
+from schemacode import cache
+from schemacode.load import load_text
+from schemacode.scratch import _SMALL, materialize
+from schemacode.server import scratch_admin_url, scratch_dir, stop_server, with_database
+
+from .conftest import Database
+
+
+def _databases(url: str) -> set[str]:
+    with psycopg.connect(url) as conn:
+        return {r[0] for r in conn.execute("SELECT datname FROM pg_database")}
+
+
+def test_builds_run_on_a_server_of_their_own_tuned_for_throwaway_work(db: Database, pg_admin: str) -> None:
+    before = _databases(pg_admin)
+    loaded = load_text("tables:\n  own_server:\n    columns: {id: serial primary key}\n")
+    assert set(materialize(loaded, use_cache=False).catalog.tables) == {"public.own_server"}
+    assert _databases(pg_admin) == before  # nothing was built on the target's server
+    scratch = scratch_admin_url()
+    assert any(d.startswith("schemacode_scratch_") for d in _databases(scratch))
+    with psycopg.connect(scratch) as conn:
+        settings: dict[str, str] = dict(conn.execute(
+            "SELECT name, setting FROM pg_settings WHERE name IN "
+            "('fsync', 'full_page_writes', 'wal_level', 'autovacuum', 'max_locks_per_transaction')"
+        ).fetchall())
+    assert settings == {"fsync": "off", "full_page_writes": "off", "wal_level": "minimal",
+                        "autovacuum": "off", "max_locks_per_transaction": "1024"}
+    with psycopg.connect(pg_admin) as conn:  # the target's server keeps its durability
+        assert conn.execute("SHOW full_page_writes").fetchone() == ("on",)
+
+
+def test_a_database_left_large_by_a_build_is_dropped_when_it_is_done(pg_admin: str) -> None:
+    n = _SMALL // 2 + 5  # a table and its primary key index: two relations each
+    text = "tables:\n" + "".join(f"  big_{i}:\n    columns: {{id: serial primary key}}\n" for i in range(n))
+    assert len(materialize(load_text(text), use_cache=False).catalog.tables) == n
+    scratch = scratch_admin_url()
+    for name in sorted(d for d in _databases(scratch) if d.startswith("schemacode_scratch_")):
+        with psycopg.connect(with_database(scratch, name)) as conn:
+            count = conn.execute("SELECT count(*) FROM pg_class WHERE relname LIKE 'big\\_%'").fetchone()
+            assert count == (0,), f"{name} still holds the large build"
+
+
+def test_a_scratch_server_that_does_not_start_is_created_again(tmp_path: Path,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SCHEMACODE_SCRATCH_DIR", str(tmp_path / "scratch"))
+    assert scratch_dir() == tmp_path / "scratch"
+    scratch_admin_url()
+    pgdata = tmp_path / "scratch" / "pgdata"
+    stop_server(pgdata)
+    with open(pgdata / "postgresql.auto.conf", "a") as f:
+        f.write("shared_buffers = 'not a size'\n")  # the server refuses to start on this
+    try:
+        loaded = load_text("tables:\n  again:\n    columns: {id: serial primary key}\n")
+        assert set(materialize(loaded, use_cache=False).catalog.tables) == {"public.again"}
+        assert "not a size" not in (pgdata / "postgresql.auto.conf").read_text()
+    finally:
+        stop_server(pgdata, delete=True)
+
+
+def test_cache_entries_are_written_whole_and_read_back_or_ignored(tmp_path: Path) -> None:
+    cyclic: list[object] = [1]
+    cyclic.append(cyclic)  # the fast pickler cannot write this; the fallback can
+    cache.write(tmp_path / "a.pickle", cyclic)
+    back = cache.read(tmp_path / "a.pickle", list)
+    assert back is not None and back[1] is back
+    cache.write(tmp_path / "b.pickle", {"k": (1, "x")})
+    assert cache.read(tmp_path / "b.pickle", dict) == {"k": (1, "x")}
+    assert cache.read(tmp_path / "b.pickle", list) is None  # not what the caller expects
+    (tmp_path / "c.pickle").write_bytes(b"\x80\x05garbage")
+    assert cache.read(tmp_path / "c.pickle", dict) is None
+    assert cache.read(tmp_path / "missing.pickle", dict) is None
+    assert sorted(os.listdir(tmp_path)) == ["a.pickle", "b.pickle", "c.pickle"]  # no temporaries
