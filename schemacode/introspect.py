@@ -6,6 +6,7 @@ object it prints, making the text of two databases comparable.
 """
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 from collections import defaultdict
 from functools import lru_cache
@@ -174,5 +175,11 @@ def _column(r: Any) -> Column:
 def fingerprint(catalog: Catalog) -> str:
     """A hash of a catalog read from a database: apply re-checks the database is still in this
     state. Objects are in the order the catalog queries return them, so two reads of the same
-    database give the same hash; where objects came from in schema.yaml does not count."""
-    return hashlib.sha256(repr(catalog).encode()).hexdigest()[:16]
+    database give the same hash; where objects came from in schema.yaml does not count.
+    Hashed object by object: the text of a whole large catalog at once is tens of megabytes."""
+    h = hashlib.sha256()
+    for f in dataclasses.fields(catalog):
+        h.update(f.name.encode())
+        for key, obj in getattr(catalog, f.name).items():
+            h.update(repr((key, obj)).encode())
+    return h.hexdigest()[:16]

@@ -1,6 +1,7 @@
 """Read YAML keeping the line of every key and item, so errors can point at it."""
 from __future__ import annotations
 
+from array import array
 from typing import Any
 
 import yaml
@@ -9,15 +10,35 @@ from .errors import SchemaError
 
 
 class YMap(dict[str, Any]):
-    """A mapping that remembers its own line and the line of each key."""
+    """A mapping that remembers its own line and the line of each key.
 
-    line: int = 0
-    lines: dict[str, int]
+    Compact, for a schema of thousands of tables: no ``__dict__``, and the lines of the keys in
+    an array in key order (keys are only ever added) rather than a dict of their own."""
+
+    __slots__ = ("line", "_lines")
+
+    def __init__(self, line: int = 0) -> None:
+        super().__init__()
+        self.line, self._lines = line, array("L")
+
+    def add(self, key: str, value: Any, line: int) -> None:
+        self[key] = value
+        self._lines.append(line)
+
+    def line_of(self, key: str) -> int:
+        """The line of ``key``; the mapping's own line for a key it does not have."""
+        for i, k in enumerate(self):
+            if k == key:
+                return self._lines[i] if i < len(self._lines) else self.line
+        return self.line
 
 
 class YList(list[Any]):
-    line: int = 0
-    lines: list[int]
+    __slots__ = ("line", "lines")
+
+    def __init__(self, items: Any = (), line: int = 0) -> None:
+        super().__init__(items)
+        self.line, self.lines = line, array("L")
 
 
 # libyaml's parser when PyYAML has it (10x faster on a large schema); same marks either way.
@@ -30,26 +51,23 @@ class _Loader(_Base):  # type: ignore[misc]
 
 def _mapping(loader: Any, node: yaml.MappingNode) -> YMap:
     loader.flatten_mapping(node)
-    out = YMap()
-    out.line = node.start_mark.line + 1
-    out.lines = {}
+    out = YMap(node.start_mark.line + 1)
     for key_node, value_node in node.value:
         if not isinstance(key_node, yaml.ScalarNode):
             raise SchemaError("a key must be a plain name", file=loader.name,
                               line=key_node.start_mark.line + 1)
         key = str(key_node.value)  # raw text: `null:` is the key "null", not None
         if key in out:
-            raise SchemaError(f"duplicate key {key!r} (first on line {out.lines[key]})",
+            raise SchemaError(f"duplicate key {key!r} (first on line {out.line_of(key)})",
                               file=loader.name, line=key_node.start_mark.line + 1)
-        out[key] = loader.construct_object(value_node, deep=True)
-        out.lines[key] = key_node.start_mark.line + 1
+        out.add(key, loader.construct_object(value_node, deep=True), key_node.start_mark.line + 1)
     return out
 
 
 def _sequence(loader: Any, node: yaml.SequenceNode) -> YList:
-    out = YList(loader.construct_object(child, deep=True) for child in node.value)
-    out.line = node.start_mark.line + 1
-    out.lines = [child.start_mark.line + 1 for child in node.value]
+    out = YList((loader.construct_object(child, deep=True) for child in node.value),
+                node.start_mark.line + 1)
+    out.lines.extend(child.start_mark.line + 1 for child in node.value)
     return out
 
 
@@ -88,19 +106,17 @@ def _from_events(text: str, filename: str) -> Any:
                         raise _NeedsFullLoader
                     m = stack[-1][0]
                     if key in m:
-                        raise SchemaError(f"duplicate key {key!r} (first on line {m.lines[key]})",
+                        raise SchemaError(f"duplicate key {key!r} (first on line {m.line_of(key)})",
                                           file=filename, line=line)
                     stack[-1][1], stack[-1][2] = key, line
                     continue
                 value = _scalar(resolver, event)
             elif isinstance(event, yaml.MappingStartEvent):
-                m = YMap()
-                m.line, m.lines = line, {}
+                m = YMap(line)
                 stack.append([m, None, 0])
                 continue
             elif isinstance(event, yaml.SequenceStartEvent):
-                seq = YList()
-                seq.line, seq.lines = line, []
+                seq = YList((), line)
                 stack.append([seq, None, 0])
                 continue
             elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
@@ -113,8 +129,7 @@ def _from_events(text: str, filename: str) -> Any:
                 continue
             top = stack[-1]
             if isinstance(top[0], YMap):
-                top[0][top[1]] = value
-                top[0].lines[top[1]] = top[2]
+                top[0].add(top[1], value, top[2])
                 top[1] = None
             else:
                 top[0].append(value)
