@@ -41,12 +41,18 @@ def desired_catalog(loaded: LoadedSchema, dev_url: str | None) -> tuple[Catalog,
 
 def plan(schema: str | Path | LoadedSchema, database_url: str | None = None,
          dev_url: str | None = None, online: bool = False) -> Planned:
+    from concurrent.futures import ThreadPoolExecutor
+
     loaded = _load(schema)
     url = resolve_url(database_url)
     with connect(url) as conn:  # the target first: a wrong URL fails before any build
-        current = introspect(conn, loaded.scope)
         target_version = server_version(conn)
-    desired, scratch_version = desired_catalog(loaded, dev_url)
+        # The live catalog is read while the scratch server builds the desired one: two servers,
+        # and the build mostly waits on its own.
+        with ThreadPoolExecutor(1) as pool:
+            live = pool.submit(introspect, conn, loaded.scope)
+            desired, scratch_version = desired_catalog(loaded, dev_url)
+            current = live.result()
     warnings = _version_warnings(scratch_version, target_version)
     p = plan_from(current, desired, loaded, dev_url, online)
     return Planned(loaded, p, warnings + rename_hints(p))
