@@ -429,6 +429,50 @@ def init(schema_path: str, force: bool) -> None:
     _run(go)
 
 
+@main.group()
+def server() -> None:
+    """The embedded PostgreSQL servers: the local target, and the scratch server where desired
+    schemas are built. Both start on first use and keep running for the next commands."""
+
+
+@server.command(name="status")
+def server_status() -> None:
+    """Show where each embedded server keeps its data, whether it runs, and its size.
+
+    \b
+    Example:
+      schemacode server status
+    """
+    from .server import embedded_servers
+
+    def go() -> int:
+        for s in embedded_servers():
+            state = "running" if s.running else "stopped"
+            click.echo(f"{s.role:<8} {state:<8} {s.size / 2**20:8.1f} MB  {s.pgdata}")
+        return 0
+
+    _run(go)
+
+
+@server.command(name="stop")
+def server_stop() -> None:
+    """Stop both embedded servers. The scratch server's data is removed (it holds nothing of
+    value and is rebuilt on the next run); the local target's database is kept.
+
+    \b
+    Example:
+      schemacode server stop
+    """
+    from .server import stop_servers
+
+    def go() -> int:
+        was = stop_servers()
+        click.echo("stopped: " + ", ".join(s.role for s in was) if was else "nothing was running")
+        return 0
+
+    _run(go)
+
+
 @main.command()
 @click.argument("shell", type=click.Choice(["bash", "zsh", "fish"]))
 def completion(shell: str) -> None:

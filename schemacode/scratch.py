@@ -34,6 +34,8 @@ _MISSING_HINTS = (
     ("could not open extension control file", "the scratch server lacks this extension"),
     ("collation", "the scratch server lacks this collation (the embedded one has no ICU)"),
 )
+_FULL = ("no space left on device", "the scratch server's folder is full; set SCHEMACODE_SCRATCH_DIR to a "
+         "folder with room, or pass --dev-url")
 
 
 @dataclass(frozen=True)
@@ -326,6 +328,8 @@ def _located(e: psycopg.Error, s: PlannedStatement, loaded: LoadedSchema, admin_
         if needle in reason.lower():
             hint = (f"{why}; point --dev-url at a PostgreSQL server that has it "
                     f"(the scratch server is {describe(admin_url)})")
+    if _FULL[0] in reason.lower():
+        hint = _FULL[1]
     if hint is None and e.diag.message_hint:
         hint = e.diag.message_hint
     src = s.source

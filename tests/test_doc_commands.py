@@ -62,7 +62,11 @@ def test_doc_commands_run(db: Database, tmp_path: Path, doc: Path, monkeypatch: 
     for cmd in cmds:
         args = [os.path.expandvars(a) if "$" in a else a
                 for a in shlex.split(cmd.replace("$DATABASE_URL", db.url))][1:]
-        result = CliRunner(env=env).invoke(main, args, input="y\n")
+        run_env = env
+        if args[:2] == ["server", "stop"]:  # not the servers the other tests use
+            run_env = {**env, "SCHEMACODE_HOME": str(tmp_path / "other-home"),
+                       "SCHEMACODE_SCRATCH_DIR": str(tmp_path / "other-scratch")}
+        result = CliRunner(env=run_env).invoke(main, args, input="y\n")
         where = f"{doc.name}: {cmd}"
         assert "Traceback" not in result.output, where
         assert result.exception is None or isinstance(result.exception, SystemExit), \

@@ -79,3 +79,35 @@ def test_cache_entries_are_written_whole_and_read_back_or_ignored(tmp_path: Path
     assert cache.read(tmp_path / "c.pickle", dict) is None
     assert cache.read(tmp_path / "missing.pickle", dict) is None
     assert sorted(os.listdir(tmp_path)) == ["a.pickle", "b.pickle", "c.pickle"]  # no temporaries
+
+
+def test_server_status_and_stop(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from click.testing import CliRunner
+
+    from schemacode.cli import main
+
+    monkeypatch.setenv("SCHEMACODE_HOME", str(tmp_path / "home"))  # servers of its own
+    monkeypatch.setenv("SCHEMACODE_SCRATCH_DIR", str(tmp_path / "scratch"))
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "schema.yaml").write_text("tables:\n  s:\n    columns: {id: serial primary key}\n")
+
+    def cli(*args: str) -> str:
+        result = CliRunner().invoke(main, list(args), catch_exceptions=False)
+        assert result.exit_code in (0, 2), result.output
+        return result.stdout
+
+    assert [ln.split()[:2] for ln in cli("server", "status").splitlines()] == [
+        ["target", "stopped"], ["scratch", "stopped"]]
+    try:
+        assert "+ table public.s" in cli("plan")  # starts both
+        status = cli("server", "status").splitlines()
+        assert [ln.split()[:2] for ln in status] == [["target", "running"], ["scratch", "running"]]
+        assert all(float(ln.split()[2]) > 1 for ln in status)  # MB of data
+        assert cli("server", "stop").strip() == "stopped: target, scratch"
+        assert [ln.split()[1] for ln in cli("server", "status").splitlines()] == ["stopped", "stopped"]
+        assert not (tmp_path / "scratch").exists()  # throwaway data goes
+        assert (tmp_path / "home" / "pgdata" / "PG_VERSION").exists()  # the local database stays
+        assert cli("server", "stop").strip() == "nothing was running"
+        assert "+ table public.s" in cli("plan")  # started again on demand
+    finally:
+        cli("server", "stop")
