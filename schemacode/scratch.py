@@ -105,21 +105,21 @@ def _reprint(conn: psycopg.Connection[Any], catalog: Catalog, scope: list[str], 
     possible (materialized views; generated columns before PostgreSQL 17), everything is built
     again from the printed text instead."""
     stmts = reprint_statements(catalog, version)
-    try:
-        if stmts is None:
-            raise _Rebuild
-        for start in range(0, len(stmts), _CHUNK):
-            with conn.transaction():
-                conn.execute(";\n".join(stmts[start:start + _CHUNK]).encode())
-    except (_Rebuild, psycopg.Error):
+    if stmts is None or not _redefined(conn, stmts):
         _empty(conn)
         _build(conn, creation_statements(catalog), None, "")
     del catalog, stmts  # not alive while the next one is read: the peak of a large schema
     return introspect(conn, scope)
 
 
-class _Rebuild(Exception):
-    pass
+def _redefined(conn: psycopg.Connection[Any], stmts: list[str]) -> bool:
+    try:
+        for start in range(0, len(stmts), _CHUNK):
+            with conn.transaction():
+                conn.execute(";\n".join(stmts[start:start + _CHUNK]).encode())
+    except psycopg.Error:
+        return False
+    return True
 
 
 def _has_expression(index_definition: str) -> bool:
