@@ -85,7 +85,7 @@ def _cached(what: str, make_stmts: Callable[[], list[PlannedStatement]], scope: 
         with scratch_database(admin, admin_url, reuse) as conn:
             _build(conn, make_stmts(), loaded, admin_url)
             if loaded is not None:  # round 1's catalog is only an argument: freed once used
-                catalog = _reprint(conn, introspect(conn, scope), scope, version)
+                catalog = _reprint(conn, introspect(conn, scope), scope, version, loaded.catalog)
             else:
                 catalog = introspect(conn, scope)
         if loaded is not None:
@@ -95,8 +95,10 @@ def _cached(what: str, make_stmts: Callable[[], list[PlannedStatement]], scope: 
     return Materialized(catalog, version, False)
 
 
-def _reprint(conn: psycopg.Connection[Any], catalog: Catalog, scope: list[str], version: int) -> Catalog:
-    """Round 2: run PostgreSQL's printed text of every expression again, in place.
+def _reprint(conn: psycopg.Connection[Any], catalog: Catalog, scope: list[str], version: int,
+             written: Catalog) -> Catalog:
+    """Round 2: run PostgreSQL's printed text of every expression again, in place (only where
+    it printed something other than what was written: ``written``, what round 1 ran).
 
     Tables, columns, keys and foreign keys print as fixed points; the text that may not is in
     expressions: defaults, checks, generated columns, expression and partial indexes, trigger
@@ -104,7 +106,9 @@ def _reprint(conn: psycopg.Connection[Any], catalog: Catalog, scope: list[str], 
     same (empty) tables, which costs a fraction of building everything again. Where that is not
     possible (materialized views; generated columns before PostgreSQL 17), everything is built
     again from the printed text instead."""
-    stmts = reprint_statements(catalog, version)
+    stmts = reprint_statements(catalog, version, written)
+    if stmts == []:
+        return catalog  # every expression was printed as written: already the fixed point
     if stmts is None or not _redefined(conn, stmts):
         _empty(conn)
         _build(conn, creation_statements(catalog), None, "")
@@ -130,45 +134,73 @@ def _has_expression(index_definition: str) -> bool:
     return "(" in keys[start + 1:keys.rfind(")")] if start >= 0 else False
 
 
-def reprint_statements(catalog: Catalog, version: int) -> list[str] | None:
+def _as_written(printed: str | None, written: str | None, prefix: str = "") -> bool:
+    """PostgreSQL printed exactly what was written, give or take one pair of parentheses around
+    the whole expression (which parse to nothing). Then running the printed text parses to the
+    same tree as round 1 did and prints the same: a fixed point already, nothing to redefine."""
+    if printed is None or written is None:
+        return False
+    if printed == written:
+        return True
+    if not (printed.startswith(prefix) and written.startswith(prefix)):
+        return False
+    return printed[len(prefix):] == f"({written[len(prefix):]})"
+
+
+def reprint_statements(catalog: Catalog, version: int, written: Catalog | None = None
+                       ) -> list[str] | None:
+    """Round 2's statements; with ``written`` (what round 1 ran), only for the text PostgreSQL
+    printed otherwise than it was written."""
     from .diff import _depths
     from .sqltext import qident
 
     if any(v.materialized for v in catalog.views.values()):
         return None
+    w = written or Catalog()
     out: list[str] = []
     for d in catalog.domains.values():
         name = qident(d.schema, d.name)
-        if d.default is not None:
+        wd = w.domains.get(d.qname)
+        if d.default is not None and not (wd and _as_written(d.default, wd.default)):
             out.append(f"ALTER DOMAIN {name} SET DEFAULT {d.default}")
         for cname, check in d.checks.items():
+            if wd and _as_written(check, wd.checks.get(cname), "CHECK "):
+                continue
             out.append(f"ALTER DOMAIN {name} DROP CONSTRAINT {ident(cname)}")
             out.append(f"ALTER DOMAIN {name} ADD CONSTRAINT {ident(cname)} {check}")
     for t in catalog.tables.values():
         table = qident(t.schema, t.name)
+        wt = w.tables.get(t.qname)
         sub: list[str] = []
         for c in t.columns.values():
+            wc = wt.columns.get(c.name) if wt else None
             if c.generated is not None:
+                if wc and _as_written(c.generated, wc.generated):
+                    continue
                 if version < 170000:
                     return None
                 sub.append(f"ALTER COLUMN {ident(c.name)} SET EXPRESSION AS ({c.generated})")
-            elif c.default is not None:
+            elif c.default is not None and not (wc and _as_written(c.default, wc.default)):
                 sub.append(f"ALTER COLUMN {ident(c.name)} SET DEFAULT {c.default}")
         for con in t.constraints.values():
-            if con.kind == "check" and con.name:
+            wcon = wt.constraints.get(con.name) if wt and con.name else None
+            if con.kind == "check" and con.name and not (
+                    wcon and _as_written(con.definition, wcon.definition, "CHECK ")):
                 sub.append(f"DROP CONSTRAINT {ident(con.name)}")
                 sub.append(f"ADD CONSTRAINT {ident(con.name)} {con.definition}")
         if sub:
             out.append(f"ALTER TABLE {table} " + ", ".join(sub))
         for idx in t.indexes.values():
-            if _has_expression(idx.definition):
+            widx = wt.indexes.get(idx.name) if wt else None
+            if _has_expression(idx.definition) and not (widx and idx.definition == widx.definition):
                 out.append(f"DROP INDEX {ident(t.schema)}.{ident(idx.name)}")
                 out.append(idx.definition)
                 if idx.comment is not None:
                     out.append(f"COMMENT ON INDEX {ident(t.schema)}.{ident(idx.name)} IS "
                                f"{literal(idx.comment)}")
         for trg in t.triggers.values():
-            if " WHEN (" in trg.definition:
+            wtrg = wt.triggers.get(trg.name) if wt else None
+            if " WHEN (" in trg.definition and not (wtrg and trg.definition == wtrg.definition):
                 out.append(f"DROP TRIGGER {ident(trg.name)} ON {table}")
                 out.append(trg.definition)
                 if not trg.enabled:
