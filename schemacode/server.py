@@ -34,7 +34,15 @@ def home() -> Path:
     else:
         base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
         path = Path(base) / "schemacode"
-    path.mkdir(parents=True, exist_ok=True)
+    return _folder(path, "SCHEMACODE_HOME")
+
+
+def _folder(path: Path, setting: str) -> Path:
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise DatabaseError(f"cannot use {path} for schemacode's data: {e.strerror}",
+                            hint=f"set {setting} to a folder you can write to") from None
     return path
 
 
@@ -76,9 +84,7 @@ def scratch_dir(create: bool = True) -> Path:
         uid = os.getuid() if hasattr(os, "getuid") else 0
         shm = _SHM / f"schemacode-{uid}-{key}"
         path = shm if shm.exists() or (create and _room_in(_SHM)) else home() / "scratch"
-    if create:
-        path.mkdir(parents=True, exist_ok=True)
-    return path
+    return _folder(path, "SCHEMACODE_SCRATCH_DIR") if create else path
 
 
 @dataclass(frozen=True)

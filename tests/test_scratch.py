@@ -172,3 +172,19 @@ def test_commands_started_together_on_a_fresh_machine_all_succeed(tmp_path: Path
     finally:
         subprocess.run([sys.executable, "-c", "from schemacode.cli import main; main()", "server", "stop"],
                        cwd=tmp_path, env=env, capture_output=True)
+
+
+@pytest.mark.parametrize("setting", ["SCHEMACODE_HOME", "SCHEMACODE_SCRATCH_DIR"])
+def test_a_folder_that_cannot_be_made_is_a_clear_error(setting: str, db: Database, tmp_path: Path,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    from click.testing import CliRunner
+
+    from schemacode.cli import main
+
+    (tmp_path / "a-file").write_text("")
+    monkeypatch.setenv(setting, str(tmp_path / "a-file" / "inside"))
+    path = db.write("tables:\n  nowhere:\n    columns: {id: serial primary key}\n")
+    result = CliRunner().invoke(main, ["plan", "--schema", str(path), "--database-url", db.url])
+    assert result.exit_code == 1, result.output
+    assert result.stderr.startswith(f"Error: cannot use {tmp_path / 'a-file' / 'inside'}"), result.stderr
+    assert f"set {setting} to a folder you can write to" in result.stderr
