@@ -27,10 +27,10 @@ class YMap(dict[str, Any]):
 
     def line_of(self, key: str) -> int:
         """The line of ``key``; the mapping's own line for a key it does not have."""
-        for i, k in enumerate(self):
-            if k == key:
-                return self._lines[i] if i < len(self._lines) else self.line
-        return self.line
+        try:
+            return self._lines[list(self).index(key)]
+        except (ValueError, IndexError):
+            return self.line
 
 
 class YList(list[Any]):
@@ -84,23 +84,28 @@ def _from_events(text: str, filename: str) -> Any:
     a node for everything, so a large file is in memory twice; here nodes never exist."""
     parser = _Base(text)
     resolver = yaml.resolver.Resolver()
-    stack: list[Any] = []  # containers being filled; for a mapping, [YMap, pending key, line]
+    # Containers being filled: [container, pending key, its line, is a mapping].
+    stack: list[list[Any]] = []
     root: Any = None
+    scalar, map_start, seq_start = yaml.ScalarEvent, yaml.MappingStartEvent, yaml.SequenceStartEvent
+    ends = (yaml.MappingEndEvent, yaml.SequenceEndEvent)
+    skipped = (yaml.StreamStartEvent, yaml.DocumentStartEvent, yaml.DocumentEndEvent)
     try:
-        while True:
+        while True:  # one pass per event: dispatch on the exact type (a large file has ~100 per table)
             event = parser.get_event()
-            if isinstance(event, (yaml.StreamStartEvent, yaml.DocumentStartEvent,
-                                  yaml.DocumentEndEvent)):
-                continue
-            if isinstance(event, yaml.StreamEndEvent):
-                break
-            if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None) or (
-                    getattr(event, "tag", None) not in (None, "!")):
-                raise _NeedsFullLoader
-            line = event.start_mark.line + 1
+            kind = type(event)
             value: Any
-            if isinstance(event, yaml.ScalarEvent):
-                if stack and isinstance(stack[-1][0], YMap) and stack[-1][1] is None:
+            if kind is scalar or kind is map_start or kind is seq_start:
+                if event.anchor is not None or event.tag not in (None, "!"):
+                    raise _NeedsFullLoader
+                line = event.start_mark.line + 1
+                if kind is map_start:
+                    stack.append([YMap(line), None, 0, True])
+                    continue
+                if kind is seq_start:
+                    stack.append([YList((), line), None, 0, False])
+                    continue
+                if stack and stack[-1][3] and stack[-1][1] is None:
                     key = str(event.value)  # keys stay text: `null:` is the key "null"
                     if key == "<<":
                         raise _NeedsFullLoader
@@ -111,24 +116,20 @@ def _from_events(text: str, filename: str) -> Any:
                     stack[-1][1], stack[-1][2] = key, line
                     continue
                 value = _scalar(resolver, event)
-            elif isinstance(event, yaml.MappingStartEvent):
-                m = YMap(line)
-                stack.append([m, None, 0])
-                continue
-            elif isinstance(event, yaml.SequenceStartEvent):
-                seq = YList((), line)
-                stack.append([seq, None, 0])
-                continue
-            elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
+            elif kind in ends:
                 value = stack.pop()[0]
                 line = value.line
-            else:  # pragma: no cover - no other events in PyYAML
+            elif kind is yaml.StreamEndEvent:
+                break
+            elif kind in skipped:
+                continue
+            else:  # an alias: left to PyYAML's constructor
                 raise _NeedsFullLoader
             if not stack:
                 root = value
                 continue
             top = stack[-1]
-            if isinstance(top[0], YMap):
+            if top[3]:
                 top[0].add(top[1], value, top[2])
                 top[1] = None
             else:
