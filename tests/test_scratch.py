@@ -188,3 +188,29 @@ def test_a_folder_that_cannot_be_made_is_a_clear_error(setting: str, db: Databas
     assert result.exit_code == 1, result.output
     assert result.stderr.startswith(f"Error: cannot use {tmp_path / 'a-file' / 'inside'}"), result.stderr
     assert f"set {setting} to a folder you can write to" in result.stderr
+
+
+def test_introspection_runs_the_same_queries_whatever_the_size(db: Database,
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    """A fixed set of catalog queries, never one per table (docs/performance.md)."""
+    from schemacode.introspect import QUERY_NAMES, introspect
+
+    executed: list[str] = []
+    real = psycopg.Cursor.execute
+
+    def counting(self: psycopg.Cursor[object], query: object, *args: object, **kwargs: object) -> object:
+        executed.append(str(query)[:40])
+        return real(self, query, *args, **kwargs)  # type: ignore[arg-type]
+
+    counts = []
+    for n in (2, 40):
+        db.execute("".join(f"CREATE TABLE IF NOT EXISTS q{i} (id serial PRIMARY KEY, v text CHECK (v <> ''));"
+                           f"CREATE INDEX IF NOT EXISTS q{i}_v ON q{i} (v);" for i in range(n)))
+        with psycopg.connect(db.url) as conn:
+            monkeypatch.setattr(psycopg.Cursor, "execute", counting)
+            catalog = introspect(conn, ["public"])
+            monkeypatch.setattr(psycopg.Cursor, "execute", real)
+        assert len(catalog.tables) == n
+        counts.append(len(executed))
+        executed.clear()
+    assert len(QUERY_NAMES) <= counts[0] == counts[1] <= len(QUERY_NAMES) + 2  # + snapshot, search_path
