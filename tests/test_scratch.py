@@ -200,7 +200,7 @@ def test_introspection_runs_the_same_queries_whatever_the_size(db: Database,
 
     def counting(self: psycopg.Cursor[object], query: object, *args: object, **kwargs: object) -> object:
         executed.append(str(query)[:40])
-        return real(self, query, *args, **kwargs)  # type: ignore[arg-type]
+        return real(self, query, *args, **kwargs)  # type: ignore[call-overload]
 
     counts = []
     for n in (2, 40):
