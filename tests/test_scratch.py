@@ -214,3 +214,24 @@ def test_introspection_runs_the_same_queries_whatever_the_size(db: Database,
         counts.append(len(executed))
         executed.clear()
     assert len(QUERY_NAMES) <= counts[0] == counts[1] <= len(QUERY_NAMES) + 2  # + snapshot, search_path
+
+
+def test_a_cached_schema_plans_without_starting_the_scratch_server(db: Database, tmp_path: Path,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    from schemacode import api
+    from schemacode.server import _running, embedded_version
+
+    monkeypatch.setenv("SCHEMACODE_SCRATCH_DIR", str(tmp_path / "scratch"))
+    path = db.write("tables:\n  warm_only:\n    columns: {id: serial primary key}\n")
+    assert embedded_version() is not None
+    assert api.plan(path, db.url).plan.changes  # a build: starts the scratch server
+    pgdata = tmp_path / "scratch" / "pgdata"
+    try:
+        assert _running(pgdata)
+        stop_server(pgdata)
+        assert not _running(pgdata)
+        warm = api.plan(path, db.url)  # the cache answers; the binaries tell the version
+        assert "+ table public.warm_only" in "\n".join(c.summary() for c in warm.plan.changes)
+        assert not _running(pgdata)
+    finally:
+        stop_server(pgdata, delete=True)
