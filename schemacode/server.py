@@ -84,7 +84,7 @@ def scratch_dir(create: bool = True) -> Path:
         key = hashlib.sha256(str(home().resolve()).encode()).hexdigest()[:12]
         uid = os.getuid() if hasattr(os, "getuid") else 0
         shm = _SHM / f"schemacode-{uid}-{key}"
-        path = shm if shm.exists() or (create and _room_in(_SHM)) else home() / "scratch"
+        path = shm if shm.exists() or _room_in(_SHM) else home() / "scratch"
     return _folder(path, "SCHEMACODE_SCRATCH_DIR") if create else path
 
 
