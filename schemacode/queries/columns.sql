@@ -1,4 +1,5 @@
 -- Columns of every relation in scope, in attribute order. owned_sequence is set for serial columns.
+-- expressions_only (see introspect.py): only columns with a default or a generation expression.
 SELECT a.attrelid AS relid, a.attname AS name,
        format_type(a.atttypid, a.atttypmod) AS type,
        a.attnotnull AS not_null,
@@ -8,13 +9,15 @@ SELECT a.attrelid AS relid, a.attname AS name,
        CASE WHEN a.attcollation <> t.typcollation
             THEN quote_ident(cn.nspname) || '.' || quote_ident(co.collname) END AS collation,
        col_description(a.attrelid, a.attnum) AS comment,
+       CASE WHEN ad.adbin IS NOT NULL THEN  -- a serial column's sequence comes with its default
        (SELECT quote_ident(sn.nspname) || '.' || quote_ident(s.relname)
         FROM pg_depend d
         JOIN pg_class s ON s.oid = d.objid AND s.relkind = 'S'
         JOIN pg_namespace sn ON sn.oid = s.relnamespace
         WHERE d.classid = 'pg_class'::regclass AND d.refclassid = 'pg_class'::regclass
           AND d.refobjid = a.attrelid AND d.refobjsubid = a.attnum AND d.deptype = 'a'
-        LIMIT 1) AS owned_sequence,
+        LIMIT 1) END AS owned_sequence,
+       CASE WHEN a.attidentity <> '' THEN
        (SELECT format('START WITH %%s INCREMENT BY %%s MINVALUE %%s MAXVALUE %%s CACHE %%s %%s',
                       s.seqstart, s.seqincrement, s.seqmin, s.seqmax, s.seqcache,
                       CASE WHEN s.seqcycle THEN 'CYCLE' ELSE 'NO CYCLE' END)
@@ -22,7 +25,7 @@ SELECT a.attrelid AS relid, a.attname AS name,
         JOIN pg_sequence s ON s.seqrelid = d.objid
         WHERE d.classid = 'pg_class'::regclass AND d.refclassid = 'pg_class'::regclass
           AND d.refobjid = a.attrelid AND d.refobjsubid = a.attnum AND d.deptype = 'i'
-        LIMIT 1) AS identity_options
+        LIMIT 1) END AS identity_options
 FROM pg_attribute a
 JOIN pg_class c ON c.oid = a.attrelid
 JOIN pg_namespace n ON n.oid = c.relnamespace
@@ -33,4 +36,5 @@ LEFT JOIN pg_namespace cn ON cn.oid = co.collnamespace
 WHERE n.nspname = ANY(%(schemas)s)
   AND c.relkind IN ('r', 'p', 'v', 'm')
   AND a.attnum > 0 AND NOT a.attisdropped
+  AND (NOT %(expressions_only)s OR ad.adbin IS NOT NULL)
 ORDER BY a.attrelid, a.attnum
