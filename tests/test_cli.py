@@ -6,6 +6,7 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
+import schemacode
 from schemacode.cli import main
 
 from .conftest import Database
@@ -181,3 +182,21 @@ def test_concurrent_materializations_do_not_share_a_scratch_database(pg_admin: s
     with ThreadPoolExecutor(4) as pool:
         results = list(pool.map(build, range(8)))
     assert results == [{f"public.conc_{i}"} for i in range(8)]
+
+
+def test_the_installed_program_runs_without_the_cycle_collector() -> None:
+    """`schemacode` is cli.run: the click group, with Python's cycle collector off for the
+    short-lived process (docs/performance.md); importing the library leaves it on."""
+    import subprocess
+    import sys
+    from importlib.metadata import entry_points
+
+    (script,) = entry_points(group="console_scripts", name="schemacode")
+    assert script.value == "schemacode.cli:run"
+    code = ("import atexit, gc, sys\nimport schemacode.cli\nassert gc.isenabled()\n"
+            "atexit.register(lambda: print('collector on:', gc.isenabled()))\n"
+            "sys.argv = ['schemacode', '--version']\nschemacode.cli.run()\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines() == [f"schemacode, version {schemacode.__version__}",
+                                        "collector on: False"]
