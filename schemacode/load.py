@@ -111,8 +111,9 @@ def load_file(path: str | Path, cache_dir: Path | None = None) -> LoadedSchema:
         if value is not None:
             return value
     loaded = load_text(text, str(p))  # errors are raised before anything is cached
-    cache.write(catalog_file, loaded.catalog)
-    cache.write(cached, replace(loaded, written=None, catalog_file=str(catalog_file)))
+    # The catalog first: an entry never points at a catalog file that is not there yet.
+    cache.write_behind((catalog_file, loaded.catalog),
+                       (cached, replace(loaded, written=None, catalog_file=str(catalog_file))))
     return loaded
 
 
