@@ -79,6 +79,11 @@ def test_cache_entries_are_written_whole_and_read_back_or_ignored(tmp_path: Path
     assert cache.read(tmp_path / "c.pickle", dict) is None
     assert cache.read(tmp_path / "missing.pickle", dict) is None
     assert sorted(os.listdir(tmp_path)) == ["a.pickle", "b.pickle", "c.pickle"]  # no temporaries
+    # Written behind the caller's back, in order; a failure is only a miss next time.
+    cache.write_behind((tmp_path / "d.pickle", [1]), (tmp_path / "e.pickle", {"x": 2})).join()
+    assert cache.read(tmp_path / "d.pickle", list) == [1] and cache.read(tmp_path / "e.pickle", dict) == {"x": 2}
+    cache.write_behind((tmp_path / "a.pickle" / "under-a-file.pickle", [1]), (tmp_path / "f.pickle", [2])).join()
+    assert not (tmp_path / "f.pickle").exists()  # stopped at the first failure, quietly
 
 
 def test_server_status_and_stop(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
