@@ -9,7 +9,7 @@ import pytest
 
 from schemacode import cache
 from schemacode.load import load_text
-from schemacode.scratch import _SMALL, materialize
+from schemacode.scratch import _PENDING, _SMALL, _settle, materialize
 from schemacode.server import scratch_admin_url, scratch_dir, stop_server, with_database
 
 from .conftest import Database
@@ -42,11 +42,29 @@ def test_a_database_left_large_by_a_build_is_dropped_when_it_is_done(pg_admin: s
     n = _SMALL // 2 + 5  # a table and its primary key index: two relations each
     text = "tables:\n" + "".join(f"  big_{i}:\n    columns: {{id: serial primary key}}\n" for i in range(n))
     assert len(materialize(load_text(text), use_cache=False).catalog.tables) == n
+    assert any(t.name.startswith("schemacode-drop-") for t in _PENDING)  # while the caller goes on
+    _settle()  # what the next build in this process, and the process's exit, wait for
     scratch = scratch_admin_url()
     for name in sorted(d for d in _databases(scratch) if d.startswith("schemacode_scratch_")):
         with psycopg.connect(with_database(scratch, name)) as conn:
             count = conn.execute("SELECT count(*) FROM pg_class WHERE relname LIKE 'big\\_%'").fetchone()
             assert count == (0,), f"{name} still holds the large build"
+
+
+def test_a_scratch_database_that_cannot_be_reached_is_passed_over(tmp_path: Path,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """Another process may be dropping the one it just used: the build takes the next one."""
+    monkeypatch.setenv("SCHEMACODE_SCRATCH_DIR", str(tmp_path / "scratch"))  # a server of its own
+    pgdata = tmp_path / "scratch" / "pgdata"
+    try:
+        scratch = scratch_admin_url()
+        with psycopg.connect(scratch, autocommit=True) as admin:
+            admin.execute("CREATE DATABASE schemacode_scratch_0 WITH ALLOW_CONNECTIONS false")
+        loaded = load_text("tables:\n  next_one:\n    columns: {id: serial primary key}\n")
+        assert set(materialize(loaded, use_cache=False).catalog.tables) == {"public.next_one"}
+        assert "schemacode_scratch_1" in _databases(scratch)
+    finally:
+        stop_server(pgdata, delete=True)
 
 
 def test_a_scratch_server_that_does_not_start_is_created_again(tmp_path: Path,
