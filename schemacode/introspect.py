@@ -27,7 +27,7 @@ QUERY_NAMES = (
 )
 # What round 1 of a scratch build needs read back (scratch.py): the objects holding expressions
 # PostgreSQL may print otherwise than written, and the relations they hang on. The same queries,
-# each told to keep only those rows (``expressions_only``); a third of the time of a full read.
+# each told to keep only those rows (``expressions_only``); about half the time of a full read.
 EXPRESSION_QUERY_NAMES = ("domains", "relations", "columns", "constraints", "indexes", "triggers",
                           "view_dependencies")
 HISTORY_SCHEMA = "schemacode"

@@ -121,7 +121,7 @@ def _reprint(conn: psycopg.Connection[Any], scope: list[str], version: int, writ
     possible (materialized views; generated columns before PostgreSQL 17), everything is built
     again from the printed text instead.
 
-    Round 1's text is read back with only the objects that hold expressions (a third of the
+    Round 1's text is read back with only the objects that hold expressions (about half the
     time of a full read at 1,000 tables), and the whole catalog once, at the end."""
     stmts = reprint_statements(introspect(conn, scope, expressions_only=True), version, written)
     if stmts is None or (stmts and not _redefined(conn, stmts)):
