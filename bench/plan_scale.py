@@ -140,7 +140,7 @@ def floor(url: str, scope: list[str]) -> float:
     with psycopg.connect(url) as conn:
         conn.execute("SET search_path = pg_catalog")
         for name in QUERY_NAMES:
-            conn.execute(query_text(name), {"schemas": scope, "expressions_only": False}).fetchall()
+            conn.execute(query_text(name), {"schemas": scope}).fetchall()
     return time.perf_counter() - start
 
 
@@ -151,7 +151,7 @@ def floor_process(a: str, b: str, scope: list[str]) -> float:
             "    with psycopg.connect(url) as c:\n"
             "        c.execute('SET search_path = pg_catalog')\n"
             "        for n in QUERY_NAMES:\n"
-            "            c.execute(query_text(n), {'schemas': sys.argv[3].split(','), 'expressions_only': False}).fetchall()\n")
+            "            c.execute(query_text(n), {'schemas': sys.argv[3].split(',')}).fetchall()\n")
     start = time.perf_counter()
     subprocess.run([sys.executable, "-c", code, a, b, ",".join(scope)], check=True)
     return time.perf_counter() - start

@@ -146,7 +146,7 @@ class _Differ:
                     des_table = self.des.tables.get(t.qname)
                     des_col = des_table.columns.get(c.name) if des_table else None
                     usages.append(ch.EnumUsage(t.qname, c.name, c.type.endswith("[]"),
-                                               des_col.default if des_col else None))
+                                               des_col.default_sql if des_col else None))
         return tuple(usages)
 
     def domains(self) -> None:

@@ -25,11 +25,6 @@ QUERY_NAMES = (
     "schemas", "extensions", "enums", "domains", "functions", "relations", "columns", "constraints",
     "indexes", "triggers", "view_dependencies", "sequences",
 )
-# What round 1 of a scratch build needs read back (scratch.py): the objects holding expressions
-# PostgreSQL may print otherwise than written, and the relations they hang on. The same queries,
-# each told to keep only those rows (``expressions_only``); about half the time of a full read.
-EXPRESSION_QUERY_NAMES = ("domains", "relations", "columns", "constraints", "indexes", "triggers",
-                          "view_dependencies")
 HISTORY_SCHEMA = "schemacode"
 
 _CONSTRAINT_KINDS: dict[str, ConstraintKind] = {
@@ -43,12 +38,9 @@ def query_text(name: str) -> str:
     return resources.files("schemacode.queries").joinpath(f"{name}.sql").read_text()
 
 
-def run_queries(conn: psycopg.Connection[Any], schemas: list[str], expressions_only: bool = False
-                ) -> dict[str, list[Any]]:
-    """Run every catalog query in one snapshot; the raw rows, by query name. With
-    ``expressions_only``, only what holds an expression (see EXPRESSION_QUERY_NAMES)."""
-    names = EXPRESSION_QUERY_NAMES if expressions_only else QUERY_NAMES
-    params = {"schemas": schemas, "expressions_only": expressions_only}
+def run_queries(conn: psycopg.Connection[Any], schemas: list[str]) -> dict[str, list[Any]]:
+    """Run every catalog query in one snapshot; the raw rows, by query name."""
+    params = {"schemas": schemas}
     out: dict[str, list[Any]] = {name: [] for name in QUERY_NAMES}
     idle = conn.info.transaction_status == psycopg.pq.TransactionStatus.IDLE
     with conn.transaction():
@@ -57,7 +49,7 @@ def run_queries(conn: psycopg.Connection[Any], schemas: list[str], expressions_o
             if idle:  # one snapshot for all the queries
                 cur.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
             cur.execute("SET LOCAL search_path = pg_catalog")
-            for name in names:
+            for name in QUERY_NAMES:
                 cur.execute(query_text(name), params)
                 out[name] = cur.fetchall()
     return out
@@ -84,15 +76,10 @@ def pull_details(conn: psycopg.Connection[Any], schemas: list[str]) -> dict[str,
     return out
 
 
-def introspect(conn: psycopg.Connection[Any], schemas: list[str], expressions_only: bool = False
-               ) -> Catalog:
-    """The catalog of the given schemas (extension members and schemacode's own are left out).
-
-    With ``expressions_only``, a partial catalog: domains, views, and tables holding only their
-    columns with a default or generation expression, check constraints, expression or partial
-    indexes and triggers with a WHEN condition, each printed as a full read prints it."""
+def introspect(conn: psycopg.Connection[Any], schemas: list[str]) -> Catalog:
+    """The catalog of the given schemas (extension members and schemacode's own are left out)."""
     scope = sorted(set(schemas) - {HISTORY_SCHEMA})
-    return build_catalog(run_queries(conn, scope, expressions_only))
+    return build_catalog(run_queries(conn, scope))
 
 
 def build_catalog(rows: dict[str, list[Any]]) -> Catalog:

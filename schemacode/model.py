@@ -9,11 +9,19 @@ Text fields hold SQL. In a catalog read from PostgreSQL they hold PostgreSQL's o
 (``format_type``, ``pg_get_expr``, ``pg_get_constraintdef`` …); in a catalog loaded from YAML they
 hold what the user wrote. The two are never compared with each other: the YAML catalog is
 rendered, materialized in a scratch database and read back first (see scratch.py).
+
+Compare PostgreSQL's text, run the user's: an object of the desired catalog carries, in
+``written``, the same object as schema.yaml declared it (:func:`attach_written`). The diff
+compares the printed fields; the SQL a plan runs takes its expressions from :func:`as_written`.
+Re-parsing PostgreSQL's printed text does not always give back the tree the written text gave
+(a varchar IN-list check is one case), so running the reprint would build something else.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal, TypeVar
+
+from .sqltext import reproducible
 
 _T = TypeVar("_T", bound=Any)
 
@@ -90,6 +98,14 @@ class Domain:
     checks: dict[str, str] = field(default_factory=dict)  # name -> CHECK (...) ; None-named: key "~n"
     comment: str | None = None
     source: Source | None = field(default=None, compare=False, repr=False)
+    written: Domain | None = field(default=None, compare=False, repr=False)  # as declared
+
+    @property
+    def default_sql(self) -> str | None:
+        return _run(self.default, self.written.default if self.written else None)
+
+    def check_sql(self, name: str) -> str:
+        return _run(self.checks[name], self.written.checks.get(name) if self.written else None) or ""
 
     @property
     def qname(self) -> str:
@@ -105,6 +121,11 @@ class Function:
     definition: str  # a complete CREATE OR REPLACE FUNCTION statement
     comment: str | None = None
     source: Source | None = field(default=None, compare=False, repr=False)
+    written: Function | None = field(default=None, compare=False, repr=False)  # as declared
+
+    @property
+    def definition_sql(self) -> str:
+        return self.written.definition if self.written else self.definition
 
     @property
     def qname(self) -> str:
@@ -129,6 +150,15 @@ class Column:
     # Only from YAML: the USING expression for a type change. Not part of the schema.
     using: str | None = field(default=None, compare=False)
     source: Source | None = field(default=None, compare=False, repr=False)
+    written: Column | None = field(default=None, compare=False, repr=False)  # as declared
+
+    @property
+    def default_sql(self) -> str | None:
+        return _run(self.default, self.written.default if self.written else None)
+
+    @property
+    def generated_sql(self) -> str | None:
+        return _run(self.generated, self.written.generated if self.written else None)
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,6 +173,11 @@ class Constraint:
     ref_columns: tuple[str, ...] = ()
     comment: str | None = None
     source: Source | None = field(default=None, compare=False, repr=False)
+    written: Constraint | None = field(default=None, compare=False, repr=False)  # as declared
+
+    @property
+    def definition_sql(self) -> str:
+        return _run(self.definition, self.written.definition if self.written else None) or ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -154,6 +189,11 @@ class Index:
     columns: tuple[str, ...] = ()  # columns the index reads (keys, expressions, predicate)
     comment: str | None = None
     source: Source | None = field(default=None, compare=False, repr=False)
+    written: Index | None = field(default=None, compare=False, repr=False)  # as declared
+
+    @property
+    def definition_sql(self) -> str:
+        return _run(self.definition, self.written.definition if self.written else None) or ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -165,6 +205,11 @@ class Trigger:
     columns: tuple[str, ...] = ()  # columns in UPDATE OF and WHEN
     comment: str | None = None
     source: Source | None = field(default=None, compare=False, repr=False)
+    written: Trigger | None = field(default=None, compare=False, repr=False)  # as declared
+
+    @property
+    def definition_sql(self) -> str:
+        return _run(self.definition, self.written.definition if self.written else None) or ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -202,6 +247,11 @@ class View:
     triggers: dict[str, Trigger] = field(default_factory=dict)  # INSTEAD OF triggers
     comment: str | None = None
     source: Source | None = field(default=None, compare=False, repr=False)
+    written: View | None = field(default=None, compare=False, repr=False)  # as declared
+
+    @property
+    def query_sql(self) -> str:
+        return _run(self.query, self.written.query if self.written else None) or ""
 
     @property
     def qname(self) -> str:
@@ -246,38 +296,91 @@ class Catalog:
         )
 
 
-def attach_sources(catalog: Catalog, written: Catalog) -> Catalog:
-    """Give the objects of a catalog read from PostgreSQL the schema.yaml locations of ``written``."""
+def _run(printed: str | None, written: str | None) -> str | None:
+    """The text a statement runs: as written where there is one for a printed expression, else
+    PostgreSQL's print spelled so that it runs back to itself (sqltext.reproducible)."""
+    if printed is None:
+        return None
+    return written if written is not None else reproducible(printed)
+
+
+def attach_written(catalog: Catalog, written: Catalog) -> Catalog:
+    """Give the objects of a catalog read from PostgreSQL (the desired schema, materialized)
+    the schema.yaml locations and the text of ``written``, the catalog as schema.yaml declares it.
+
+    Objects are matched by name; an unnamed constraint by its kind and columns when that is
+    unambiguous, a function by its name when it has no overloads (its arguments may be spelled
+    otherwise). What matches nothing keeps PostgreSQL's text, which is always runnable."""
 
     def table(t: Table) -> Table:
         w = written.tables.get(t.qname)
         if w is None:
             return t
-        named = {c.name: c for c in w.constraints.values() if c.name}
         return replace(
             t, source=w.source,
-            columns={n: replace(c, source=w.columns[n].source, using=w.columns[n].using)
+            columns={n: replace(c, source=w.columns[n].source, using=w.columns[n].using,
+                                written=w.columns[n])
                      if n in w.columns else c for n, c in t.columns.items()},
-            constraints={n: replace(c, source=named[n].source) if n in named else c
-                         for n, c in t.constraints.items()},
-            indexes={n: replace(i, source=w.indexes[n].source) if n in w.indexes else i
-                     for n, i in t.indexes.items()},
-            triggers={n: replace(g, source=w.triggers[n].source) if n in w.triggers else g
-                      for n, g in t.triggers.items()},
+            constraints=_constraints(t.constraints, w.constraints),
+            indexes=src(t.indexes, w.indexes),
+            triggers=src(t.triggers, w.triggers),
         )
 
+    def view(v: View) -> View:
+        w = written.views.get(v.qname)
+        if w is None:
+            return v
+        return replace(v, source=w.source, written=w, indexes=src(v.indexes, w.indexes),
+                       triggers=src(v.triggers, w.triggers))
+
     def src(objs: dict[str, _T], wobjs: dict[str, _T]) -> dict[str, _T]:
-        return {k: replace(o, source=wobjs[k].source) if k in wobjs else o
-                for k, o in objs.items()}
+        return {k: _with_written(o, wobjs[k]) if k in wobjs else o for k, o in objs.items()}
+
+    functions = src(catalog.functions, written.functions)
+    by_name: dict[str, list[Function]] = {}
+    for wf in written.functions.values():
+        by_name.setdefault(wf.qname, []).append(wf)
+    printed_names = [f.qname for f in catalog.functions.values()]
+    for k, f in functions.items():
+        alone = by_name.get(f.qname, [])
+        if f.written is None and len(alone) == 1 and printed_names.count(f.qname) == 1:
+            functions[k] = _with_written(f, alone[0])
 
     return replace(
         catalog,
-        schemas=src(catalog.schemas, written.schemas),
-        extensions=src(catalog.extensions, written.extensions),
-        enums=src(catalog.enums, written.enums),
+        schemas={k: replace(o, source=written.schemas[k].source) if k in written.schemas else o
+                 for k, o in catalog.schemas.items()},
+        extensions={k: replace(o, source=written.extensions[k].source) if k in written.extensions
+                    else o for k, o in catalog.extensions.items()},
+        enums={k: replace(o, source=written.enums[k].source) if k in written.enums else o
+               for k, o in catalog.enums.items()},
         domains=src(catalog.domains, written.domains),
-        functions=src(catalog.functions, written.functions),
-        sequences=src(catalog.sequences, written.sequences),
+        functions=functions,
+        sequences={k: replace(o, source=written.sequences[k].source) if k in written.sequences
+                   else o for k, o in catalog.sequences.items()},
         tables={k: table(t) for k, t in catalog.tables.items()},
-        views=src(catalog.views, written.views),
+        views={k: view(v) for k, v in catalog.views.items()},
     )
+
+
+def _with_written(obj: _T, w: _T) -> _T:
+    return replace(obj, source=w.source, written=w)
+
+
+def _constraints(printed: dict[str, Constraint], written: dict[str, Constraint]
+                 ) -> dict[str, Constraint]:
+    named = {c.name: c for c in written.values() if c.name}
+    out = {n: _with_written(c, named[n]) if n in named else c for n, c in printed.items()}
+    unnamed: dict[tuple[str, tuple[str, ...]], list[Constraint]] = {}
+    for c in written.values():
+        if not c.name:
+            unnamed.setdefault((c.kind, tuple(sorted(c.columns))), []).append(c)
+    left: dict[tuple[str, tuple[str, ...]], list[str]] = {}
+    for n, c in out.items():
+        if c.written is None:
+            left.setdefault((c.kind, tuple(sorted(c.columns))), []).append(n)
+    for key, ws in unnamed.items():
+        names = left.get(key, [])
+        if len(ws) == 1 and len(names) == 1:
+            out[names[0]] = _with_written(out[names[0]], ws[0])
+    return out

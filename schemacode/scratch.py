@@ -25,9 +25,9 @@ from . import __version__, cache
 from .errors import DatabaseError, SchemacodeError, SchemaError
 from .introspect import fingerprint, introspect
 from .load import LoadedSchema
-from .model import MODEL_HASH, Catalog, attach_sources
+from .model import MODEL_HASH, Catalog, attach_written
 from .plan import PlannedStatement, creation_statements, script
-from .sqltext import ident, literal
+from .sqltext import ident
 from .server import (
     connect, describe, embedded_version, home, postgres_bin, scratch_admin_url, server_version, with_database,
 )
@@ -86,18 +86,14 @@ def _cached(what: str, make_stmts: Callable[[], list[PlannedStatement]], scope: 
         cached = cache.read(cache_file, Catalog) if use_cache and version != known else None
         if cached is not None:
             return Materialized(cached, version, True)
-        # Round 1 runs what the user wrote, so errors point at schema.yaml. PostgreSQL's printed
-        # text is not always a fixed point (a varchar IN-list check prints differently once
-        # re-run), so round 2 runs the printed text again: what apply will run, and what the
-        # database will then print, exactly. Text already printed by PostgreSQL needs round 2 only.
+        # What the user wrote is run, so errors point at schema.yaml, and read back as PostgreSQL
+        # prints it: that text is compared, and the text as written is what apply runs (the same
+        # text gives the same stored tree, so the target then prints what the scratch printed).
         with scratch_database(admin, admin_url, reuse) as conn:
             _build(conn, make_stmts(), loaded, admin_url)
-            if loaded is not None:
-                catalog = _reprint(conn, scope, version, loaded.catalog)
-            else:
-                catalog = introspect(conn, scope)
+            catalog = introspect(conn, scope)
         if loaded is not None:
-            catalog = attach_sources(catalog, loaded.catalog)
+            catalog = attach_written(catalog, loaded.catalog)
     if use_cache:
         cache.write(cache_file, catalog)
     return Materialized(catalog, version, False)
@@ -107,130 +103,6 @@ def _cache_file(version: int, scope: list[str], what: str) -> Path:
     key = hashlib.sha256("\0".join([__version__, MODEL_HASH, str(version), ",".join(scope), what]).encode()
                          ).hexdigest()[:32]
     return home() / "cache" / f"{key}.pickle"
-
-
-def _reprint(conn: psycopg.Connection[Any], scope: list[str], version: int, written: Catalog) -> Catalog:
-    """Round 2: run PostgreSQL's printed text of every expression again, in place (only where
-    it printed something other than what was written: ``written``, what round 1 ran); then the
-    desired catalog, read back whole once.
-
-    Tables, columns, keys and foreign keys print as fixed points; the text that may not is in
-    expressions: defaults, checks, generated columns, expression and partial indexes, trigger
-    conditions, views, domain constraints. Those are redefined from their printed text in the
-    same (empty) tables, which costs a fraction of building everything again. Where that is not
-    possible (materialized views; generated columns before PostgreSQL 17), everything is built
-    again from the printed text instead.
-
-    Round 1's text is read back with only the objects that hold expressions (about half the
-    time of a full read at 1,000 tables), and the whole catalog once, at the end."""
-    stmts = reprint_statements(introspect(conn, scope, expressions_only=True), version, written)
-    if stmts is None or (stmts and not _redefined(conn, stmts)):
-        # Everything again from the printed text: what round 1 printed, or, where round 2 got
-        # partway (a chunk failed and was rolled back), what it printed since.
-        printed = introspect(conn, scope)
-        _empty(conn)
-        _build(conn, creation_statements(printed), None, "")
-        del printed
-    del stmts  # not alive while the catalog is read: the peak of a large schema
-    return introspect(conn, scope)
-
-
-def _redefined(conn: psycopg.Connection[Any], stmts: list[str]) -> bool:
-    try:
-        for start in range(0, len(stmts), _CHUNK):
-            with conn.transaction():
-                conn.execute(";\n".join(stmts[start:start + _CHUNK]).encode())
-    except psycopg.Error:
-        return False
-    return True
-
-
-def _has_expression(index_definition: str) -> bool:
-    if " WHERE " in index_definition:
-        return True
-    keys = index_definition.split(" USING ", 1)[-1]
-    start = keys.find("(")
-    return "(" in keys[start + 1:keys.rfind(")")] if start >= 0 else False
-
-
-def _as_written(printed: str | None, written: str | None, prefix: str = "") -> bool:
-    """PostgreSQL printed exactly what was written, give or take one pair of parentheses around
-    the whole expression (which parse to nothing). Then running the printed text parses to the
-    same tree as round 1 did and prints the same: a fixed point already, nothing to redefine."""
-    if printed is None or written is None:
-        return False
-    if printed == written:
-        return True
-    if not (printed.startswith(prefix) and written.startswith(prefix)):
-        return False
-    return printed[len(prefix):] == f"({written[len(prefix):]})"
-
-
-def reprint_statements(catalog: Catalog, version: int, written: Catalog | None = None
-                       ) -> list[str] | None:
-    """Round 2's statements; with ``written`` (what round 1 ran), only for the text PostgreSQL
-    printed otherwise than it was written."""
-    from .diff import _depths
-    from .sqltext import qident
-
-    if any(v.materialized for v in catalog.views.values()):
-        return None
-    w = written or Catalog()
-    out: list[str] = []
-    for d in catalog.domains.values():
-        name = qident(d.schema, d.name)
-        wd = w.domains.get(d.qname)
-        if d.default is not None and not (wd and _as_written(d.default, wd.default)):
-            out.append(f"ALTER DOMAIN {name} SET DEFAULT {d.default}")
-        for cname, check in d.checks.items():
-            if wd and _as_written(check, wd.checks.get(cname), "CHECK "):
-                continue
-            out.append(f"ALTER DOMAIN {name} DROP CONSTRAINT {ident(cname)}")
-            out.append(f"ALTER DOMAIN {name} ADD CONSTRAINT {ident(cname)} {check}")
-    for t in catalog.tables.values():
-        table = qident(t.schema, t.name)
-        wt = w.tables.get(t.qname)
-        sub: list[str] = []
-        for c in t.columns.values():
-            wc = wt.columns.get(c.name) if wt else None
-            if c.generated is not None:
-                if wc and _as_written(c.generated, wc.generated):
-                    continue
-                if version < 170000:
-                    return None
-                sub.append(f"ALTER COLUMN {ident(c.name)} SET EXPRESSION AS ({c.generated})")
-            elif c.default is not None and not (wc and _as_written(c.default, wc.default)):
-                sub.append(f"ALTER COLUMN {ident(c.name)} SET DEFAULT {c.default}")
-        for con in t.constraints.values():
-            wcon = wt.constraints.get(con.name) if wt and con.name else None
-            if con.kind == "check" and con.name and not (
-                    wcon and _as_written(con.definition, wcon.definition, "CHECK ")):
-                sub.append(f"DROP CONSTRAINT {ident(con.name)}")
-                sub.append(f"ADD CONSTRAINT {ident(con.name)} {con.definition}")
-        if sub:
-            out.append(f"ALTER TABLE {table} " + ", ".join(sub))
-        for idx in t.indexes.values():
-            widx = wt.indexes.get(idx.name) if wt else None
-            if _has_expression(idx.definition) and not (widx and idx.definition == widx.definition):
-                out.append(f"DROP INDEX {ident(t.schema)}.{ident(idx.name)}")
-                out.append(idx.definition)
-                if idx.comment is not None:
-                    out.append(f"COMMENT ON INDEX {ident(t.schema)}.{ident(idx.name)} IS "
-                               f"{literal(idx.comment)}")
-        for trg in t.triggers.values():
-            wtrg = wt.triggers.get(trg.name) if wt else None
-            if " WHEN (" in trg.definition and not (wtrg and trg.definition == wtrg.definition):
-                out.append(f"DROP TRIGGER {ident(trg.name)} ON {table}")
-                out.append(trg.definition)
-                if not trg.enabled:
-                    out.append(f"ALTER TABLE {table} DISABLE TRIGGER {ident(trg.name)}")
-                if trg.comment is not None:
-                    out.append(f"COMMENT ON TRIGGER {ident(trg.name)} ON {table} IS {literal(trg.comment)}")
-    depth = _depths(catalog.views)
-    for k in sorted(catalog.views, key=lambda k: depth[k]):
-        v = catalog.views[k]
-        out.append(f"CREATE OR REPLACE VIEW {qident(v.schema, v.name)} AS\n{v.query.rstrip().rstrip(';')}")
-    return out
 
 
 POOL_SIZE = 32

@@ -12,7 +12,6 @@ from schemacode import api
 from schemacode.cli import main
 from schemacode.load import load_file, load_text
 from schemacode.scratch import canonicalize
-from schemacode.server import with_database
 
 from .conftest import Database
 

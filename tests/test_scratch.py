@@ -136,45 +136,6 @@ def test_server_status_and_stop(tmp_path: Path, monkeypatch: pytest.MonkeyPatch)
         cli("server", "stop")
 
 
-def test_round_two_redefines_only_what_postgres_printed_otherwise_than_written() -> None:
-    from schemacode.scratch import reprint_statements
-
-    loaded = load_text("""
-tables:
-  reprint:
-    columns:
-      id: serial primary key
-      a: {type: timestamptz, default: {sql: now()}}
-      b: {type: timestamptz}
-      status: {type: varchar(20), default: new}
-    checks:
-      chk_order: a <= b
-      chk_status: status IN ('new', 'done')
-    indexes:
-      idx_recent: {columns: [a], where: "b IS NOT NULL"}
-      idx_old: {columns: [a], where: "b > '2020-01-01'"}
-""")
-    m = materialize(loaded, use_cache=False)
-    stmts = reprint_statements(m.catalog, m.server_version, loaded.catalog)
-    assert stmts is not None
-    text = "\n".join(stmts)
-    assert "chk_status" in text and "SET DEFAULT 'new'" in text and "idx_old" in text
-    assert "chk_order" not in text and "now()" not in text and "idx_recent" not in text
-    everything = "\n".join(reprint_statements(m.catalog, m.server_version) or [])
-    assert "chk_order" in everything and "idx_recent" in everything  # without what was written
-    plain = load_text("""
-tables:
-  plain:
-    columns:
-      id: serial primary key
-      a: {type: timestamptz, default: {sql: now()}}
-    checks:
-      chk_plain: a IS NOT NULL
-""")
-    pm = materialize(plain, use_cache=False)
-    assert reprint_statements(pm.catalog, pm.server_version, plain.catalog) == []  # no round 2
-
-
 def test_commands_started_together_on_a_fresh_machine_all_succeed(tmp_path: Path) -> None:
     """One of them initializes and tunes each server (a restart); the others wait for it rather
     than being cut off by it."""

@@ -31,7 +31,7 @@ class CreateFunction(Change):
         return f"function {f.qname}({f.arguments})" + (" body" if self.replace else "")
 
     def statements(self) -> list[Statement]:
-        out = [Statement(self.function.definition)]
+        out = [Statement(self.function.definition_sql)]
         if self.function.comment is not None and not self.replace:
             out.append(Statement(comment_sql(function_target(self.function), self.function.comment)))
         return out

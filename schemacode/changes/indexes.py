@@ -39,7 +39,7 @@ class CreateIndex(Change):
         hazards: tuple[Hazard, ...] = ()
         if not self.new_table:
             hazards = (Hazard("lock", f"builds the index under a SHARE lock: writes to {self.table} wait"),)
-        out = [Statement(self.index.definition, hazards)]
+        out = [Statement(self.index.definition_sql, hazards)]
         if self.index.comment is not None:
             out.append(Statement(index_comment_sql(self.table.partition(".")[0], self.index)))
         return out
@@ -50,7 +50,7 @@ class CreateIndex(Change):
             return self.statements()
         schema = self.table.partition(".")[0]
         sql = re.sub(r"^CREATE (UNIQUE )?INDEX ", r"CREATE \1INDEX CONCURRENTLY IF NOT EXISTS ",
-                     self.index.definition, count=1)
+                     self.index.definition_sql, count=1)
         out = [Statement(sql, stage="post", concurrent_index=f"{ident(schema)}.{ident(self.index.name)}")]
         if self.index.comment is not None:
             out.append(Statement(index_comment_sql(schema, self.index), stage="post"))

@@ -17,11 +17,11 @@ def column_sql(col: Column) -> str:
     if col.collation:
         parts.append(f"COLLATE {col.collation}")
     if col.generated is not None:
-        parts.append(f"GENERATED ALWAYS AS ({col.generated}) STORED")
+        parts.append(f"GENERATED ALWAYS AS ({col.generated_sql}) STORED")
     if col.identity:
         parts.append(identity_sql(col))
     if col.default is not None:
-        parts.append(f"DEFAULT {col.default}")
+        parts.append(f"DEFAULT {col.default_sql}")
     if col.not_null and not col.identity:
         parts.append("NOT NULL")
     return " ".join(parts)
@@ -38,8 +38,8 @@ _SEQ_OPTION = re.compile(r"START WITH -?\d+|INCREMENT BY -?\d+|MINVALUE -?\d+|MA
 
 def constraint_sql(con: Constraint) -> str:
     if con.name:
-        return f"CONSTRAINT {ident(con.name)} {con.definition}"
-    return con.definition
+        return f"CONSTRAINT {ident(con.name)} {con.definition_sql}"
+    return con.definition_sql
 
 
 def column_comment_sql(table: str, col: Column) -> str:
@@ -244,7 +244,7 @@ class AlterColumn(Change):
         if self.type_changed or self.serial_changed:
             what.append(f"type {b.type} → {a.type}")
         if b.default != a.default:
-            what.append(f"default {b.default or 'none'} → {a.default or 'none'}")
+            what.append(f"default {b.default_sql or 'none'} → {a.default_sql or 'none'}")
         if b.not_null != a.not_null:
             what.append("NOT NULL" if a.not_null else "nullable")
         if b.identity != a.identity:
@@ -289,9 +289,9 @@ class AlterColumn(Change):
                     Statement(f"{alter} SET DEFAULT nextval({literal(seq)}::regclass)"),
                 ]
             if a.default is not None:
-                out.append(Statement(f"{alter} SET DEFAULT {a.default}"))
+                out.append(Statement(f"{alter} SET DEFAULT {a.default_sql}"))
         elif default_changed:
-            out.append(Statement(f"{alter} SET DEFAULT {a.default}" if a.default is not None
+            out.append(Statement(f"{alter} SET DEFAULT {a.default_sql}" if a.default is not None
                                  else f"{alter} DROP DEFAULT"))
         if b.identity != a.identity:
             if b.identity and a.identity:

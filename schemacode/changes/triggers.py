@@ -31,7 +31,7 @@ class CreateTrigger(Change):
         return f"trigger {self.trigger.name} on {self.table}"
 
     def statements(self) -> list[Statement]:
-        out = [Statement(self.trigger.definition)]
+        out = [Statement(self.trigger.definition_sql)]
         if not self.trigger.enabled:
             out.append(Statement(
                 f"ALTER TABLE {qname_ident(self.table)} DISABLE TRIGGER {ident(self.trigger.name)}"))

@@ -229,10 +229,11 @@ class CreateDomain(Change):
         d = self.domain
         sql = f"CREATE DOMAIN {qident(d.schema, d.name)} AS {d.type}"
         if d.default is not None:
-            sql += f" DEFAULT {d.default}"
+            sql += f" DEFAULT {d.default_sql}"
         if d.not_null:
             sql += " NOT NULL"
-        for name, check in d.checks.items():
+        for name in d.checks:
+            check = d.check_sql(name)
             sql += f" {check}" if name.startswith("~") else f" CONSTRAINT {ident(name)} {check}"
         out = [Statement(sql)]
         if d.comment is not None:
@@ -257,7 +258,7 @@ class AlterDomain(Change):
         alter = f"ALTER DOMAIN {qident(a.schema, a.name)}"
         out = []
         if b.default != a.default:
-            out.append(Statement(f"{alter} SET DEFAULT {a.default}" if a.default is not None
+            out.append(Statement(f"{alter} SET DEFAULT {a.default_sql}" if a.default is not None
                                  else f"{alter} DROP DEFAULT"))
         if b.not_null != a.not_null:
             out.append(Statement(f"{alter} {'SET' if a.not_null else 'DROP'} NOT NULL",
@@ -267,7 +268,7 @@ class AlterDomain(Change):
                 out.append(Statement(f"{alter} DROP CONSTRAINT {ident(name)}"))
         for name, check in a.checks.items():
             if b.checks.get(name) != check:
-                out.append(Statement(f"{alter} ADD CONSTRAINT {ident(name)} {check}",
+                out.append(Statement(f"{alter} ADD CONSTRAINT {ident(name)} {a.check_sql(name)}",
                                      (Hazard("lock", f"checks every value of type {a.qname}"),)))
         return out
 

@@ -35,7 +35,7 @@ class CreateView(Change):
 
     def statements(self) -> list[Statement]:
         v = self.view
-        query = v.query.rstrip().rstrip(";")
+        query = v.query_sql.rstrip().rstrip(";")
         out = [Statement(f"CREATE {_kind(v)} {qident(v.schema, v.name)} AS\n{query}")]
         if v.comment is not None:
             out.append(Statement(comment_sql(f"{_kind(v)} {qident(v.schema, v.name)}", v.comment)))

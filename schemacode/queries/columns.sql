@@ -1,5 +1,4 @@
 -- Columns of every relation in scope, in attribute order. owned_sequence is set for serial columns.
--- expressions_only (see introspect.py): only columns with a default or a generation expression.
 SELECT a.attrelid AS relid, a.attname AS name,
        format_type(a.atttypid, a.atttypmod) AS type,
        a.attnotnull AS not_null,
@@ -36,5 +35,4 @@ LEFT JOIN pg_namespace cn ON cn.oid = co.collnamespace
 WHERE n.nspname = ANY(%(schemas)s)
   AND c.relkind IN ('r', 'p', 'v', 'm')
   AND a.attnum > 0 AND NOT a.attisdropped
-  AND (NOT %(expressions_only)s OR ad.adbin IS NOT NULL)
 ORDER BY a.attrelid, a.attnum

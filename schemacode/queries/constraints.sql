@@ -18,5 +18,4 @@ WHERE n.nspname = ANY(%(schemas)s)
   AND con.conrelid <> 0
   AND con.contype IN ('p', 'u', 'f', 'c', 'x')
   AND con.conparentid = 0
-  AND (NOT %(expressions_only)s OR con.contype = 'c')
 ORDER BY con.conrelid, con.conname

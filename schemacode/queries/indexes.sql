@@ -15,5 +15,4 @@ WHERE n.nspname = ANY(%(schemas)s)
                   WHERE con.conrelid = i.indrelid AND con.conindid = i.indexrelid
                     AND con.contype IN ('p', 'u', 'x'))
   AND NOT EXISTS (SELECT 1 FROM pg_inherits inh WHERE inh.inhrelid = i.indexrelid)
-  AND (NOT %(expressions_only)s OR i.indexprs IS NOT NULL OR i.indpred IS NOT NULL)
 ORDER BY i.indrelid, ic.relname

@@ -16,5 +16,4 @@ JOIN pg_namespace pn ON pn.oid = p.pronamespace
 WHERE n.nspname = ANY(%(schemas)s)
   AND NOT t.tgisinternal
   AND t.tgparentid = 0
-  AND (NOT %(expressions_only)s OR t.tgqual IS NOT NULL)
 ORDER BY t.tgrelid, t.tgname
