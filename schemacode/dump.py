@@ -13,6 +13,7 @@ import yaml
 
 from . import __version__
 from .model import Catalog, Column, Constraint, Index, Table, Trigger, View
+from .sqltext import reproducible
 
 _SHORT_TYPES = [
     (re.compile(r"^character varying(\(\d+\))?"), r"varchar\1"),
@@ -211,7 +212,7 @@ class _Dump:
             spec["default"] = _default(dm.default, dm.type)
         checks = {}
         for name, check in dm.checks.items():
-            expr = _strip_check(check)
+            expr = reproducible(_strip_check(check))
             if name == f"{dm.name}_check" and len(dm.checks) == 1:
                 spec["check"] = expr
             else:
@@ -314,7 +315,7 @@ class _Dump:
                 else:
                     unique[name] = _FlowList(con.columns)
             elif con.kind == "check":
-                expr = readable_check(self.d.checks.get((t.qname, name)) or _strip_check(con.definition))
+                expr = reproducible(readable_check(self.d.checks.get((t.qname, name)) or _strip_check(con.definition)))
                 if con.comment:
                     checks[name] = _Flow({"expr": expr, "comment": con.comment})
                 elif len(con.columns) == 1 and name == _default_name(t.name, con.columns, "check") \
@@ -349,7 +350,7 @@ class _Dump:
             opts = _identity_options(c.identity_options, c.type)
             spec["identity"] = _Flow({"generation": c.identity, **opts}) if opts else c.identity
         if c.generated is not None:
-            spec["generated"] = c.generated
+            spec["generated"] = reproducible(c.generated)
         if c.collation:
             spec["collation"] = c.collation.removeprefix("pg_catalog.").strip('"')
         if c.comment:
@@ -413,7 +414,7 @@ class _Dump:
                 suffix += " nulls first"
             column = key.strip('"') if not is_expr else None
             if opclass:
-                entry: dict[str, Any] = {"column": column} if column else {"expr": key}
+                entry: dict[str, Any] = {"column": column} if column else {"expr": reproducible(key)}
                 entry["opclass"] = opclass
                 if desc:
                     entry["order"] = "desc"
@@ -422,7 +423,7 @@ class _Dump:
                 keys.append(_Flow(entry))
                 simple = False
             else:
-                keys.append((column or key) + suffix)
+                keys.append((column or reproducible(key)) + suffix)
                 simple = simple and not is_expr
         spec: dict[str, Any] = {}
         if parts["is_unique"]:
@@ -437,7 +438,7 @@ class _Dump:
         if parts["storage"]:
             spec["with"] = _Flow({k: _number(v) for k, _, v in (o.partition("=") for o in parts["storage"])})
         if parts["predicate"]:
-            spec["where"] = parts["predicate"]
+            spec["where"] = reproducible(parts["predicate"])
         if idx.comment:
             spec["comment"] = idx.comment
         if simple and list(spec) == ["columns"]:
@@ -462,7 +463,7 @@ class _Dump:
             spec["for_each"] = "statement"
         when = _when(trg.definition)
         if when:
-            spec["when"] = when
+            spec["when"] = reproducible(when)
         if p["nargs"]:
             spec["arguments"] = _FlowList(p["args"].split("\\000")[: p["nargs"]])
         if not trg.enabled:
@@ -477,7 +478,7 @@ class _Dump:
             spec["materialized"] = True
         if v.comment:
             spec["comment"] = v.comment
-        spec["query"] = _Block(v.query.strip().rstrip(";") + "\n")
+        spec["query"] = _Block(reproducible(v.query.strip().rstrip(";")) + "\n")
         if v.indexes:
             spec["indexes"] = {n: self.index(v.qname, i) for n, i in sorted(v.indexes.items())}
         if v.triggers:
@@ -543,7 +544,7 @@ def _default(expr: str, type_: str) -> Any:
         return int(expr)
     if expr in ("true", "false") and type_ == "boolean":
         return expr == "true"
-    return _Flow({"sql": expr})
+    return _Flow({"sql": reproducible(expr)})
 
 
 def _identity_options(text: str | None, type_: str) -> dict[str, Any]:

@@ -108,13 +108,13 @@ def reproducible(sql: str) -> str:
     """PostgreSQL's printed text, spelled so that running it stores what printed it.
 
     PostgreSQL prints an array constructor coerced to another array type as
-    ``(ARRAY['a'::character varying, …])::text[]`` (what ``status IN ('a', 'b')`` on a varchar
-    column stores), but its parser pushes a cast written on an ARRAY[…] into the elements,
-    storing ``ARRAY[('a'::character varying)::text, …]`` instead: another tree, another print,
-    another pg_dump. Casting the constructor to its own type first keeps the coercion whole and
-    is a no-op otherwise. Every other printed expression we know of runs back to itself
-    (tests/test_exact.py holds the list we check)."""
-    if "(ARRAY[" not in sql:
+    ``(ARRAY['a'::character varying, …])::text[]`` (``ARRAY[…]::text[]`` when printing pretty):
+    what ``status IN ('a', 'b')`` on a varchar column stores. Its parser, though, pushes a cast
+    written on an ARRAY[…] into the elements, storing ``ARRAY[('a'::character varying)::text,
+    …]``: another tree, another print, another pg_dump. Casting the constructor to its own
+    type first (``ARRAY[…]::character varying[]``, a no-op) keeps the coercion whole. Every
+    other printed expression we know of runs back to itself (tests/test_exact.py checks a list)."""
+    if "ARRAY[" not in sql:
         return sql
     out: list[str] = []
     done = i = 0
@@ -122,12 +122,15 @@ def reproducible(sql: str) -> str:
         if sql[i] in "'\"":
             i = _skip_quoted(sql, i)
             continue
-        if not sql.startswith("(ARRAY[", i):
+        if not sql.startswith("ARRAY[", i) or (i > 0 and (sql[i - 1].isalnum() or sql[i - 1] in "_$")):
             i += 1
             continue
-        open_bracket = i + len("(ARRAY")
+        open_bracket = i + len("ARRAY")
         close = _closing(sql, open_bracket)
-        if close >= 0 and sql.startswith(")::", close + 1):
+        grouped = i > 0 and sql[i - 1] == "(" and not (
+            i > 1 and (sql[i - 2].isalnum() or sql[i - 2] in '_$"'))  # not a call's parenthesis
+        cast_follows = sql.startswith("::", close + 1) or (grouped and sql.startswith(")::", close + 1))
+        if close >= 0 and cast_follows:
             elements = _top_level_items(sql[open_bracket + 1:close])
             types = {m.group(1) if (m := _ELEMENT_CAST.search(e)) else None for e in elements}
             if len(types) == 1 and None not in types:
