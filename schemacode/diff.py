@@ -11,7 +11,7 @@ from dataclasses import dataclass, field, replace
 from typing import Mapping, TypeVar
 
 from . import changes as ch
-from .model import Catalog, Column, Constraint, EnumType, Table, Trigger, View
+from .model import Catalog, Column, Constraint, EnumType, Function, Table, Trigger, View
 from .sqltext import ident, qident, qname_ident
 
 T = TypeVar("T")
@@ -178,19 +178,21 @@ class _Differ:
 
     def functions(self) -> None:
         cur, des = self.cur.functions, self.des.functions
+        cur_depth, des_depth = _function_depths(cur), _function_depths(des)
         for k in _added(cur, des):
-            self.emit(ch.CreateFunction(des[k]))
+            self.emit(ch.CreateFunction(des[k], depth=des_depth[k]))
         for k in _dropped(cur, des):
-            self.emit(ch.DropFunction(cur[k]))
+            self.emit(ch.DropFunction(cur[k], depth=cur_depth[k]))
             self.recreated_functions.add(cur[k].qname)
         for k in _common(cur, des):
             a, b = cur[k], des[k]
-            if a.returns != b.returns:
-                self.emit(ch.DropFunction(a, early=True), ch.CreateFunction(b))
+            if a.returns != b.returns or a.is_procedure != b.is_procedure:
+                self.emit(ch.DropFunction(a, early=True, depth=cur_depth[k]),
+                          ch.CreateFunction(b, depth=des_depth[k]))
                 self.recreated_functions.add(a.qname)
             else:
-                if a.definition != b.definition:
-                    self.emit(ch.CreateFunction(b, replace=True))
+                if a.compared != b.compared:
+                    self.emit(ch.CreateFunction(b, replace=True, depth=des_depth[k]))
                 self.comment(ch.functions.function_target(b), f"function {b.qname}({b.arguments})",
                              a.comment, b.comment)
 
@@ -470,6 +472,35 @@ def _retyped(a: Column, b: Column) -> bool:
 
 def _regenerated(a: Column, b: Column) -> bool:
     return a.generated != b.generated
+
+
+def _function_depths(functions: Mapping[str, Function]) -> dict[str, int]:
+    """How deep each function sits in the calls of SQL-standard bodies (which PostgreSQL
+    resolves at creation): a body naming another function of the catalog comes after it."""
+    import re
+
+    names = {f.name for f in functions.values()}
+    calls: dict[str, list[str]] = {}
+    for k, f in functions.items():
+        if not f.standard_body:
+            calls[k] = []
+            continue
+        body = f.definition.split(")", 1)[-1]
+        called = {n for n in names if re.search(r"(?<![\w$])\"?" + re.escape(n) + r"\"?\s*\(", body)}
+        calls[k] = [g for g, other in functions.items() if g != k and other.name in called]
+    depth: dict[str, int] = {}
+
+    def of(k: str, seen: frozenset[str]) -> int:
+        if k in depth:
+            return depth[k]
+        if k in seen:
+            return 0
+        depth[k] = 1 + max((of(g, seen | {k}) for g in calls[k]), default=-1)
+        return depth[k]
+
+    for k in functions:
+        of(k, frozenset())
+    return depth
 
 
 def _depths(views: Mapping[str, View]) -> dict[str, int]:

@@ -191,8 +191,12 @@ class _Dump:
         functions = {}
         for key, f in sorted(self.c.functions.items()):
             spec = self.function(key)
-            if spec is not None:
-                functions[_name(f.qname) if _overloads(self.c, f.qname) == 1 else f"{f.qname}"] = spec
+            if spec is None:
+                continue
+            if _overloads(self.c, f.qname) == 1:
+                functions[_name(f.qname)] = spec
+            else:  # the arguments in the key tell overloads apart
+                functions[f"{_name(f.qname)}({spec.pop('arguments', '')})"] = spec
         if functions:
             doc["functions"] = functions
         if self.c.sequences:
@@ -232,27 +236,47 @@ class _Dump:
                                  f"{f.qname}({f.arguments})")
             return None
         spec: dict[str, Any] = {}
+        procedure = parts["kind"] == "p"
+        if procedure:
+            spec["kind"] = "procedure"
         if parts["arguments"]:
             spec["arguments"] = parts["arguments"]
-        spec["returns"] = parts["returns"]
+        if not procedure:
+            spec["returns"] = parts["returns"]
         if parts["language"] != "plpgsql":
             spec["language"] = parts["language"]
-        vol = {"i": "immutable", "s": "stable", "v": "volatile"}[parts["volatility"]]
-        if vol != "volatile":
-            spec["volatility"] = vol
-        if parts["strict"]:
-            spec["strict"] = True
+        if not procedure:
+            vol = {"i": "immutable", "s": "stable", "v": "volatile"}[parts["volatility"]]
+            if vol != "volatile":
+                spec["volatility"] = vol
+            if parts["strict"]:
+                spec["strict"] = True
+            if parts["leakproof"]:
+                spec["leakproof"] = True
+            parallel = {"s": "safe", "r": "restricted", "u": "unsafe"}[parts["parallel"]]
+            if parallel != "unsafe":
+                spec["parallel"] = parallel
+            if parts["cost"] != 100:
+                spec["cost"] = _number(str(parts["cost"]).removesuffix(".0"))
+            if parts["rows"] != (1000 if parts["returns_set"] else 0):
+                spec["rows"] = _number(str(parts["rows"]).removesuffix(".0"))
         if parts["security_definer"]:
             spec["security"] = "definer"
+        settings: dict[str, Any] = {}
         for setting in parts["config"] or []:
             name, _, value = setting.partition("=")
             if name == "search_path":
                 spec["search_path"] = _FlowList(p.strip().strip('"') for p in value.split(","))
             else:
-                self.warnings.append(f"not supported, left out: setting {setting} of function {f.qname}")
+                settings[name] = value
+        if settings:
+            spec["set"] = _Flow(settings)
         if f.comment:
             spec["comment"] = f.comment
-        spec["body"] = _Block(_body(parts["body"]))
+        if parts["sql_body"] is not None:
+            spec["sql_body"] = _Block(parts["sql_body"].strip() + "\n")
+        else:
+            spec["body"] = _body(parts["body"])
         return spec
 
     def sequence(self, key: str) -> Any:
@@ -572,9 +596,10 @@ def _identity_options(text: str | None, type_: str) -> dict[str, Any]:
     return out
 
 
-def _body(src: str) -> str:
-    lines = src.strip("\n").splitlines()
-    return "\n".join(line.rstrip() for line in lines) + "\n"
+def _body(src: str) -> str | _Block:
+    """The body byte for byte: a literal block where YAML keeps every character so (the
+    dumper falls back to a quoted string where it would not, say for trailing spaces)."""
+    return _Block(src) if src.endswith("\n") and not src.endswith("\n\n") else src
 
 
 def _when(definition: str) -> str | None:

@@ -18,6 +18,7 @@ Re-parsing PostgreSQL's printed text does not always give back the tree the writ
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal, TypeVar
 
@@ -49,6 +50,9 @@ def _source_hash() -> str:
 
 # Part of every cache key: a pickled catalog is only read back by the model that wrote it.
 MODEL_HASH = _source_hash()
+
+
+_QUOTED_BODY = re.compile(r"\nAS (\$[^$]*\$)(.*)\1\s*$", re.DOTALL)
 
 
 def qualify(schema: str, name: str) -> str:
@@ -134,6 +138,26 @@ class Function:
     @property
     def key(self) -> str:
         return f"{self.schema}.{self.name}({self.arguments})"
+
+    @property
+    def compared(self) -> str:
+        """The definition as the diff compares it: white space around a quoted body is not a
+        difference (a hand-written ``AS $$\nBEGIN … END;\n$$`` is the same function as schema.yaml's
+        body), though what is created is always the body byte for byte."""
+        m = _QUOTED_BODY.search(self.definition)
+        if m is None:
+            return self.definition
+        return self.definition[:m.start(2)] + m.group(2).strip() + self.definition[m.end(2):]
+
+    @property
+    def standard_body(self) -> bool:
+        """A SQL-standard body (RETURN … or BEGIN ATOMIC … END): PostgreSQL parses it when the
+        function is created, so what it reads must exist by then."""
+        return "\nAS $" not in self.definition and "\nAS '" not in self.definition
+
+    @property
+    def is_procedure(self) -> bool:
+        return self.definition.startswith("CREATE OR REPLACE PROCEDURE")
 
 
 @dataclass(frozen=True, slots=True)

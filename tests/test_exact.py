@@ -105,3 +105,50 @@ def test_varchar_in_lists_round_trip(db: Database) -> None:
         CREATE TABLE orders (id bigint PRIMARY KEY, state varchar(20) NOT NULL, kind varchar NOT NULL,
                              tags varchar[]);
     """)
+
+
+def test_function_bodies_round_trip_byte_for_byte(db: Database) -> None:
+    """Leading newlines, trailing spaces, SQL-standard bodies, procedures, overloads, settings,
+    and standard bodies that call each other (created in dependency order)."""
+    rt = round_trip(db, """
+        CREATE TABLE items (id int PRIMARY KEY, price numeric);
+        CREATE FUNCTION spaced() RETURNS int LANGUAGE plpgsql AS $$
+  BEGIN   
+    RETURN 1;
+  END;  $$;
+        CREATE FUNCTION add(a int, b int) RETURNS int LANGUAGE sql IMMUTABLE RETURN a + b;
+        CREATE FUNCTION add(a numeric, b numeric) RETURNS numeric LANGUAGE sql RETURN a + b;
+        CREATE FUNCTION zz_twice(a int) RETURNS int LANGUAGE sql RETURN add(a, a);
+        CREATE FUNCTION aa_four(a int) RETURNS int LANGUAGE sql RETURN zz_twice(zz_twice(a));
+        CREATE FUNCTION total() RETURNS numeric LANGUAGE sql STABLE PARALLEL SAFE LEAKPROOF COST 5
+        BEGIN ATOMIC
+            SELECT sum(price) FROM items;
+        END;
+        CREATE FUNCTION tuned(x int) RETURNS SETOF int LANGUAGE sql ROWS 10
+            SET work_mem = '64MB' AS 'SELECT x';
+        CREATE PROCEDURE reprice(factor numeric) LANGUAGE sql
+        BEGIN ATOMIC
+            UPDATE items SET price = price * factor;
+        END;
+        CREATE PROCEDURE noop() LANGUAGE plpgsql AS $$ BEGIN NULL; END $$;
+    """, older="""
+        CREATE TABLE items (id int PRIMARY KEY, price numeric);
+        CREATE FUNCTION spaced() RETURNS int LANGUAGE plpgsql AS $$BEGIN RETURN 1; END$$;
+        CREATE FUNCTION add(a int, b int) RETURNS int LANGUAGE sql RETURN a - b;
+    """)
+    assert "kind: procedure" in rt.text and "sql_body: |" in rt.text
+    assert "parallel: safe" in rt.text and "set: {work_mem: 64MB}" in rt.text
+
+
+def test_a_procedure_declared_in_yaml(db: Database) -> None:
+    loaded = db.load("""
+functions:
+  archive:
+    kind: procedure
+    arguments: days int
+    language: sql
+    sql_body: BEGIN ATOMIC SELECT days; END
+""")
+    api.apply(loaded, db.url)
+    assert db.execute("SELECT prokind FROM pg_proc WHERE proname = 'archive'") == [("p",)]
+    assert api.plan(loaded, db.url).plan.is_empty

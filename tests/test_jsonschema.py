@@ -14,6 +14,7 @@ from schemacode import api
 from schemacode.cli import STARTER, main
 from schemacode.errors import SchemaError
 from schemacode.jsonschema import COLUMN_KEYS, TABLE_KEYS, build
+from schemacode.load import _Loader
 from schemacode.load import load_text
 
 from .test_docs import BLOCKS
@@ -80,6 +81,8 @@ def test_the_keys_agree() -> None:
     assert set(table["properties"]) == TABLE_KEYS
     column = table["properties"]["columns"]["additionalProperties"]["oneOf"][1]
     assert set(column["properties"]) == COLUMN_KEYS
+    functions = schema["properties"]["functions"]["additionalProperties"]
+    assert set(functions["properties"]) == _Loader.FUNCTION_KEYS
 
 
 def test_init_writes_a_starter_that_plans(pg_admin: str, tmp_path: Path) -> None:

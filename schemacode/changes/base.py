@@ -37,6 +37,7 @@ class Phase:
     DROP_VIEW = 15
     DROP_FOREIGN_KEY = 20
     DROP_CONSTRAINT = 25
+    DROP_FUNCTION_STANDARD_BODY = 28  # it depends on the tables its body reads
     DROP_TABLE = 30
     DROP_COLUMN = 35
     DROP_FUNCTION_EARLY = 40  # a function created again with another return type
@@ -48,6 +49,7 @@ class Phase:
     CREATE_TABLE = 130
     ADD_COLUMN = 135
     ALTER_COLUMN = 140
+    FUNCTION_STANDARD_BODY = 145  # parsed at creation: after the tables it may read
     ADD_KEY = 150
     ADD_CHECK = 155
     CREATE_INDEX = 160

@@ -9,14 +9,19 @@ from .base import Change, Phase, Statement, comment_sql
 
 
 def function_target(f: Function) -> str:
-    return f"FUNCTION {qident(f.schema, f.name)}({f.arguments})"
+    return f"{'PROCEDURE' if f.is_procedure else 'FUNCTION'} {qident(f.schema, f.name)}({f.arguments})"
 
 
 @dataclass(frozen=True)
 class CreateFunction(Change):
     function: Function
     replace: bool = False  # same signature, new body: CREATE OR REPLACE keeps dependents
+    depth: int = 0  # functions its SQL-standard body calls are created first
     phase = Phase.FUNCTION
+
+    def sort_key(self) -> tuple[int, int, str]:
+        phase = Phase.FUNCTION_STANDARD_BODY if self.function.standard_body else Phase.FUNCTION
+        return (phase, self.depth, self.function.key)
 
     @property
     def symbol(self) -> str:  # type: ignore[override]
@@ -41,10 +46,17 @@ class CreateFunction(Change):
 class DropFunction(Change):
     function: Function
     early: bool = False  # dropped to be created again (CREATE OR REPLACE cannot change its result)
+    depth: int = 0  # functions calling it in their SQL-standard body go first
     symbol = "-"
 
     def sort_key(self) -> tuple[int, int, str]:
-        return (Phase.DROP_FUNCTION_EARLY if self.early else Phase.DROP_FUNCTION, 0, "")
+        if self.early:
+            phase = Phase.DROP_FUNCTION_EARLY
+        elif self.function.standard_body:
+            phase = Phase.DROP_FUNCTION_STANDARD_BODY
+        else:
+            phase = Phase.DROP_FUNCTION
+        return (phase, -self.depth, "")
 
     def describe(self) -> str:
         return f"function {self.function.qname}({self.function.arguments})"
