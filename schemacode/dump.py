@@ -490,6 +490,12 @@ class _Dump:
             spec["when"] = reproducible(when)
         if p["nargs"]:
             spec["arguments"] = _FlowList(p["args"].split("\\000")[: p["nargs"]])
+        if p["is_constraint"]:
+            spec["constraint"] = True
+            if p["initially_deferred"]:
+                spec["initially_deferred"] = True
+            elif p["deferrable"]:
+                spec["deferrable"] = True
         if not trg.enabled:
             spec["enabled"] = False
         if trg.comment:

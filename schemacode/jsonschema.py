@@ -72,12 +72,13 @@ def build() -> dict[str, Any]:
     trigger = _obj({"before": events, "after": events, "instead_of": events,
                     "for_each": {"enum": ["row", "statement"]}, "execute": _str,
                     "arguments": {"oneOf": [_str, {"type": "array"}]}, "when": _str,
-                    "enabled": _bool, "comment": _comment}, ["execute"])
+                    "enabled": _bool, "constraint": {**_bool, "description": "CREATE CONSTRAINT TRIGGER"},
+                    "deferrable": _bool, "initially_deferred": _bool, "comment": _comment}, ["execute"])
     key_list = {"oneOf": [{"type": "array", "items": _str}, _obj({"columns": _names, "comment": _comment,
                                                                   "nulls_not_distinct": _bool}, ["columns"])]}
     table = _obj({
         "name": _str, "comment": _comment, "renamed_from": _str,
-        "columns": {"type": "object", "additionalProperties": column, "minProperties": 1},
+        "columns": {"type": "object", "additionalProperties": column},
         "primary_key": {"oneOf": [_names, _obj({"columns": _names, "name": _str, "comment": _comment},
                                                ["columns"])]},
         "unique": {"oneOf": [{"type": "object", "additionalProperties": key_list},

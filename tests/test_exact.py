@@ -152,3 +152,32 @@ functions:
     api.apply(loaded, db.url)
     assert db.execute("SELECT prokind FROM pg_proc WHERE proname = 'archive'") == [("p",)]
     assert api.plan(loaded, db.url).plan.is_empty
+
+
+def test_triggers_round_trip(db: Database) -> None:
+    """WHEN on the whole row, built-in trigger functions, constraint triggers (deferred)."""
+    rt = round_trip(db, """
+        CREATE TABLE docs (id int PRIMARY KEY, title text, body text, search tsvector, version int);
+        CREATE FUNCTION bump() RETURNS trigger LANGUAGE plpgsql AS $$BEGIN RETURN NEW; END$$;
+        CREATE TRIGGER docs_changed BEFORE UPDATE ON docs
+            FOR EACH ROW WHEN (OLD.* IS DISTINCT FROM NEW.*) EXECUTE FUNCTION bump();
+        CREATE TRIGGER docs_search BEFORE INSERT OR UPDATE ON docs FOR EACH ROW
+            EXECUTE FUNCTION tsvector_update_trigger(search, 'pg_catalog.english', title, body);
+        CREATE TRIGGER docs_same BEFORE UPDATE ON docs FOR EACH ROW
+            EXECUTE FUNCTION suppress_redundant_updates_trigger();
+        CREATE CONSTRAINT TRIGGER docs_version AFTER UPDATE ON docs
+            DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION bump();
+        CREATE CONSTRAINT TRIGGER docs_check AFTER INSERT ON docs
+            FOR EACH ROW EXECUTE FUNCTION bump();
+    """, older="""
+        CREATE TABLE docs (id int PRIMARY KEY, title text, body text, search tsvector, version int);
+        CREATE FUNCTION bump() RETURNS trigger LANGUAGE plpgsql AS $$BEGIN RETURN NEW; END$$;
+        CREATE TRIGGER docs_version AFTER UPDATE ON docs FOR EACH ROW EXECUTE FUNCTION bump();
+    """)
+    assert "execute: pg_catalog.tsvector_update_trigger" in rt.text
+    assert "constraint: true, initially_deferred: true" in rt.text
+
+
+def test_a_table_with_no_columns_round_trips(db: Database) -> None:
+    round_trip(db, "CREATE TABLE marker (); COMMENT ON TABLE marker IS 'only its name matters';",
+               older="CREATE TABLE marker (id int);")

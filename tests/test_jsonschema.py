@@ -83,6 +83,7 @@ def test_the_keys_agree() -> None:
     assert set(column["properties"]) == COLUMN_KEYS
     functions = schema["properties"]["functions"]["additionalProperties"]
     assert set(functions["properties"]) == _Loader.FUNCTION_KEYS
+    assert set(table["properties"]["triggers"]["additionalProperties"]["properties"]) == _Loader.TRIGGER_KEYS
 
 
 def test_init_writes_a_starter_that_plans(pg_admin: str, tmp_path: Path) -> None:

@@ -1,4 +1,5 @@
--- For pull: each trigger taken apart (timing, events, level, columns, arguments).
+-- For pull: each trigger taken apart (timing, events, level, columns, arguments, constraint
+-- trigger and its deferral).
 SELECT n.nspname || '.' || c.relname AS relation, t.tgname AS name,
        CASE WHEN t.tgtype & 2 <> 0 THEN 'before' WHEN t.tgtype & 64 <> 0 THEN 'instead_of'
             ELSE 'after' END AS timing,
@@ -8,7 +9,9 @@ SELECT n.nspname || '.' || c.relname AS relation, t.tgname AS name,
        ARRAY(SELECT a.attname FROM unnest(t.tgattr::int2[]) WITH ORDINALITY AS k(num, ord)
              JOIN pg_attribute a ON a.attrelid = t.tgrelid AND a.attnum = k.num ORDER BY k.ord)
            AS update_columns,
-       t.tgnargs AS nargs, encode(t.tgargs, 'escape') AS args
+       t.tgnargs AS nargs, encode(t.tgargs, 'escape') AS args,
+       t.tgconstraint <> 0 AS is_constraint, t.tgdeferrable AS deferrable,
+       t.tginitdeferred AS initially_deferred
 FROM pg_trigger t
 JOIN pg_class c ON c.oid = t.tgrelid
 JOIN pg_namespace n ON n.oid = c.relnamespace
