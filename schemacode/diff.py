@@ -304,7 +304,7 @@ class _Differ:
     def create_table(self, t: Table) -> None:
         self.emit(ch.CreateTable(t))
         for con in t.constraints.values():
-            if con.kind == "foreign_key":
+            if not con.inline:
                 self.emit(ch.AddConstraint(t.qname, con, new_table=True))
         for idx in t.indexes.values():
             self.emit(ch.CreateIndex(t.qname, idx, new_table=True))
@@ -334,7 +334,12 @@ class _Differ:
             self.emit(ch.AddConstraint(q, b.constraints[name]))
         for name in _common(a.constraints, b.constraints):
             x, y = a.constraints[name], b.constraints[name]
-            if x.definition != y.definition or recreate_constraint(x):
+            if x.not_valid and not y.not_valid and x.definition == y.definition + " NOT VALID" \
+                    and not recreate_constraint(x):
+                self.emit(ch.ValidateConstraint(q, y))  # the light way: no lock that stops writes
+                self.comment(f"CONSTRAINT {ident(name)} ON {qname_ident(q)}",
+                             f"constraint {name} on {q}", x.comment, y.comment)
+            elif x.definition != y.definition or recreate_constraint(x):
                 self.emit(ch.DropConstraint(q, x), ch.AddConstraint(q, y))
             else:
                 self.comment(f"CONSTRAINT {ident(name)} ON {qname_ident(q)}",

@@ -13,7 +13,7 @@ import yaml
 
 from . import __version__
 from .model import Catalog, Column, Constraint, Index, Table, Trigger, View
-from .sqltext import reproducible
+from .sqltext import closing_bracket, reproducible, split_top_level
 
 _SHORT_TYPES = [
     (re.compile(r"^character varying(\(\d+\))?"), r"varchar\1"),
@@ -313,35 +313,43 @@ class _Dump:
         constraints = sorted(t.constraints.values(), key=lambda c: c.name or "")
         pk = t.primary_key()
         if pk is not None:
-            if len(pk.columns) == 1 and pk.name == f"{t.name}_pkey" and not pk.comment:
+            pk_options = _options(pk.definition)
+            plain = pk.name == f"{t.name}_pkey" and not pk.comment and not pk_options
+            if len(pk.columns) == 1 and plain:
                 cols[pk.columns[0]]["primary_key"] = True
             else:
-                spec["primary_key"] = (_FlowList(pk.columns) if pk.name == f"{t.name}_pkey" and not pk.comment
+                spec["primary_key"] = (_FlowList(pk.columns) if plain
                                        else _Flow({"columns": _FlowList(pk.columns), "name": pk.name,
-                                                   **({"comment": pk.comment} if pk.comment else {})}))
+                                                   **({"comment": pk.comment} if pk.comment else {}),
+                                                   **pk_options}))
         unique: dict[str, Any] = {}
         checks: dict[str, Any] = {}
         foreign_keys: dict[str, Any] = {}
+        excludes: dict[str, Any] = {}
         for con in constraints:
             name = con.name or ""
             if con.kind == "unique":
                 nnd = "NULLS NOT DISTINCT" in con.definition
-                if len(con.columns) == 1 and not con.comment and not nnd:
+                key_options = _options(con.definition)
+                if len(con.columns) == 1 and not con.comment and not nnd and not key_options:
                     default = name == _default_name(t.name, con.columns, "key")
                     cols[con.columns[0]]["unique"] = True if default else name
-                elif con.comment or nnd:
+                elif con.comment or nnd or key_options:
                     extra: dict[str, Any] = {"columns": _FlowList(con.columns)}
                     if con.comment:
                         extra["comment"] = con.comment
                     if nnd:
                         extra["nulls_not_distinct"] = True
+                    extra.update(key_options)
                     unique[name] = _Flow(extra)
                 else:
                     unique[name] = _FlowList(con.columns)
             elif con.kind == "check":
                 expr = reproducible(readable_check(self.d.checks.get((t.qname, name)) or _strip_check(con.definition)))
-                if con.comment:
-                    checks[name] = _Flow({"expr": expr, "comment": con.comment})
+                check_options = _options(con.definition)
+                if con.comment or check_options:
+                    checks[name] = _Flow({"expr": expr, **check_options,
+                                          **({"comment": con.comment} if con.comment else {})})
                 elif len(con.columns) == 1 and name == _default_name(t.name, con.columns, "check") \
                         and "check" not in cols[con.columns[0]]:
                     cols[con.columns[0]]["check"] = expr
@@ -350,7 +358,8 @@ class _Dump:
             elif con.kind == "foreign_key":
                 self.foreign_key(t, con, cols, foreign_keys)
             elif con.kind == "exclude":
-                pass  # listed by the unsupported query
+                excludes[name] = _Flow({**_exclusion(con.definition),
+                                        **({"comment": con.comment} if con.comment else {})})
         spec["columns"] = {n: _column_value(c) for n, c in cols.items()}
         if unique:
             spec["unique"] = unique
@@ -358,6 +367,8 @@ class _Dump:
             spec["checks"] = checks
         if foreign_keys:
             spec["foreign_keys"] = foreign_keys
+        if excludes:
+            spec["exclude"] = excludes
         if t.indexes:
             spec["indexes"] = {n: self.index(t.qname, i) for n, i in sorted(t.indexes.items())}
         if t.triggers:
@@ -390,13 +401,9 @@ class _Dump:
             am = re.search(clause + r" (CASCADE|RESTRICT|SET NULL|SET DEFAULT|NO ACTION)", tail)
             if am:
                 opts[key] = am.group(1).lower()
-        if "DEFERRABLE" in tail and "NOT DEFERRABLE" not in tail:
-            opts["deferrable"] = True
-            if "INITIALLY DEFERRED" in tail:
-                opts["initially_deferred"] = True
-        if "MATCH FULL" in tail or "NOT VALID" in tail:
-            self.warnings.append(f"not supported, left out: MATCH FULL / NOT VALID of foreign key "
-                                 f"{con.name} on {t.qname} (declared as a plain foreign key)")
+        if "MATCH FULL" in tail:
+            opts["match"] = "full"
+        opts.update(_options(tail))
         ref_table = con.ref_table or ""
         ref_pk = self.c.tables.get(ref_table)
         pk = ref_pk.primary_key() if ref_pk else None
@@ -404,7 +411,8 @@ class _Dump:
             target = _name(ref_table) + "." + con.ref_columns[0]
             col = cols[con.columns[0]]
             if "references" not in col:
-                if con.name == _default_name(t.name, con.columns, "fkey"):
+                if con.name == _default_name(t.name, con.columns, "fkey") and \
+                        not ({"match", "not_valid"} & set(opts)):
                     col["references"] = target
                     col.update(opts)
                 else:
@@ -521,8 +529,8 @@ def _overloads(c: Catalog, qname: str) -> int:
 
 
 _COLUMN_KEYS = ["type", "primary_key", "unique", "null", "default", "identity", "generated",
-                "collation", "references", "on_delete", "on_update", "deferrable",
-                "initially_deferred", "check", "comment"]
+                "collation", "references", "on_delete", "on_update", "match", "deferrable",
+                "initially_deferred", "not_valid", "check", "comment"]
 
 
 def _column_value(spec: dict[str, Any]) -> Any:
@@ -552,11 +560,50 @@ def _default_name(table: str, columns: tuple[str, ...], label: str) -> str:
     return name if len(name.encode()) <= 63 else "\0"  # longer: PostgreSQL truncates; stay explicit
 
 
+def _options(definition: str) -> dict[str, Any]:
+    """The options PostgreSQL prints after a constraint's body, as schema.yaml keys."""
+    out: dict[str, Any] = {}
+    if " NO INHERIT" in definition:
+        out["no_inherit"] = True
+    if definition.endswith(" DEFERRABLE") or " DEFERRABLE " in definition:
+        out["deferrable"] = True
+    if " INITIALLY DEFERRED" in definition:
+        out["initially_deferred"] = True
+    if definition.endswith(" NOT VALID"):
+        out["not_valid"] = True
+    return out
+
+
+def _exclusion(definition: str) -> dict[str, Any]:
+    """EXCLUDE USING m (e WITH op, …) [INCLUDE (…)] [WHERE (…)] [DEFERRABLE …] taken apart."""
+    m = re.match(r"EXCLUDE USING (\w+) \(", definition)
+    if m is None:  # pragma: no cover - PostgreSQL always prints the method
+        raise ValueError(f"unexpected exclusion constraint: {definition}")
+    close = closing_bracket(definition, m.end() - 1)
+    spec: dict[str, Any] = {}
+    if m.group(1) != "gist":
+        spec["using"] = m.group(1)
+    spec["elements"] = _FlowList(reproducible(e) for e in split_top_level(definition[m.end():close]))
+    rest = definition[close + 1:]
+    inc = re.match(r" INCLUDE \((.*?)\)", rest)
+    if inc:
+        spec["include"] = _FlowList(x.strip().strip('"') for x in inc.group(1).split(","))
+        rest = rest[inc.end():]
+    if rest.startswith(" WHERE ("):
+        end = closing_bracket(rest, len(" WHERE "))
+        spec["where"] = reproducible(rest[len(" WHERE ("):end])
+        rest = rest[end + 1:]
+    spec.update(_options(rest))
+    return spec
+
+
 def _strip_check(definition: str) -> str:
     text = definition.strip()
     if text.startswith("CHECK (") and text.endswith(")"):
         text = text[len("CHECK ("):-1]
-    text = text.removesuffix(" NOT VALID")
+    text = text.removesuffix(" NOT VALID").removesuffix(" NO INHERIT")
+    if text.startswith("CHECK (") and text.endswith(")"):
+        text = text[len("CHECK ("):-1]
     return text
 
 

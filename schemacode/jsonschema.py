@@ -42,10 +42,12 @@ def build() -> dict[str, Any]:
         "unique": {"oneOf": [_bool, _str], "description": "true, or the constraint's name"},
         "references": {"oneOf": [_str, _obj({"to": _str, "name": _str, "comment": _comment,
                                             "on_delete": _action, "on_update": _action,
-                                            "deferrable": _bool, "initially_deferred": _bool},
+                                            "deferrable": _bool, "initially_deferred": _bool,
+                                            "match": {"enum": ["simple", "full"]}, "not_valid": _bool},
                                            ["to"])]},
         "on_delete": _action, "on_update": _action,
-        "deferrable": _bool, "initially_deferred": _bool,
+        "deferrable": _bool, "initially_deferred": _bool, "match": {"enum": ["simple", "full"]},
+        "not_valid": _bool,
         "check": _str, "comment": _comment,
         "identity": {"oneOf": [{"enum": ["always", "by default"]},
                                _obj({"generation": {"enum": ["always", "by default"]}, "start": _int,
@@ -74,23 +76,31 @@ def build() -> dict[str, Any]:
                     "arguments": {"oneOf": [_str, {"type": "array"}]}, "when": _str,
                     "enabled": _bool, "constraint": {**_bool, "description": "CREATE CONSTRAINT TRIGGER"},
                     "deferrable": _bool, "initially_deferred": _bool, "comment": _comment}, ["execute"])
+    deferral = {"deferrable": _bool, "initially_deferred": _bool}
     key_list = {"oneOf": [{"type": "array", "items": _str}, _obj({"columns": _names, "comment": _comment,
-                                                                  "nulls_not_distinct": _bool}, ["columns"])]}
+                                                                  "nulls_not_distinct": _bool, **deferral},
+                                                                 ["columns"])]}
     table = _obj({
         "name": _str, "comment": _comment, "renamed_from": _str,
         "columns": {"type": "object", "additionalProperties": column},
-        "primary_key": {"oneOf": [_names, _obj({"columns": _names, "name": _str, "comment": _comment},
-                                               ["columns"])]},
+        "primary_key": {"oneOf": [_names, _obj({"columns": _names, "name": _str, "comment": _comment,
+                                                **deferral}, ["columns"])]},
         "unique": {"oneOf": [{"type": "object", "additionalProperties": key_list},
                              {"type": "array", "items": _names}]},
         "checks": {"oneOf": [{"type": "object", "additionalProperties": {
-            "oneOf": [_str, _obj({"expr": _str, "comment": _comment}, ["expr"])]}},
+            "oneOf": [_str, _obj({"expr": _str, "comment": _comment, "not_valid": _bool,
+                                  "no_inherit": _bool}, ["expr"])]}},
             {"type": "array", "items": _str}]},
         "foreign_keys": {"type": "object", "additionalProperties": _obj({
             "columns": _names,
             "references": {"oneOf": [_str, _obj({"table": _str, "columns": _names}, ["table"])]},
-            "on_delete": _action, "on_update": _action, "deferrable": _bool,
-            "initially_deferred": _bool, "comment": _comment}, ["columns", "references"])},
+            "on_delete": _action, "on_update": _action, "match": {"enum": ["simple", "full"]},
+            "not_valid": _bool, **deferral, "comment": _comment}, ["columns", "references"])},
+        "exclude": {"type": "object", "additionalProperties": _obj({
+            "using": {"enum": sorted(INDEX_METHODS)},
+            "elements": {"oneOf": [_str, {"type": "array", "items": _str, "minItems": 1}],
+                         "description": "expression WITH operator, e.g. `room_id WITH =`"},
+            "include": _names, "where": _str, **deferral, "comment": _comment}, ["elements"])},
         "indexes": {"type": "object", "additionalProperties": index},
         "triggers": {"type": "object", "additionalProperties": trigger},
     }, ["columns"])

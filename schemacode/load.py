@@ -30,6 +30,10 @@ from .types import BUILTIN_OPCLASSES, EXTENSION_OPCLASSES, EXTENSION_TYPES, INTE
 from .yamlsource import YList, YMap, load_yaml
 
 RESERVED_SCHEMAS = {"schemacode", "pg_catalog", "information_schema", "pg_toast"}
+# Options of constraints, by kind (see constraint_options).
+KEY_OPTIONS = ("deferrable", "initially_deferred")
+CHECK_OPTIONS = ("no_inherit", "not_valid")
+FK_OPTIONS = ("deferrable", "initially_deferred", "not_valid")
 FK_ACTIONS = {"cascade": "CASCADE", "restrict": "RESTRICT", "no action": "NO ACTION",
               "set null": "SET NULL", "set default": "SET DEFAULT"}
 INDEX_METHODS = {"btree", "hash", "gin", "gist", "spgist", "brin", "hnsw", "ivfflat", "bloom"}
@@ -510,10 +514,11 @@ class _Loader:
         return None
 
     # -- tables ----------------------------------------------------------------------------
-    TABLE_KEYS = {"name", "columns", "primary_key", "unique", "foreign_keys", "checks", "indexes",
-                  "triggers", "comment", "renamed_from"}
+    TABLE_KEYS = {"name", "columns", "primary_key", "unique", "foreign_keys", "checks", "exclude",
+                  "indexes", "triggers", "comment", "renamed_from"}
+    EXCLUDE_KEYS = {"using", "elements", "include", "where", "comment", *KEY_OPTIONS}
     COLUMN_KEYS = {"type", "null", "default", "primary_key", "unique", "references", "on_delete",
-                   "on_update", "deferrable", "initially_deferred", "check", "comment",
+                   "on_update", "deferrable", "initially_deferred", "match", "not_valid", "check", "comment",
                    "identity", "generated", "collation", "using", "renamed_from"}
 
     def load_table(self, ctx: _Ctx, name: str, spec: Any) -> Table:
@@ -561,13 +566,15 @@ class _Loader:
                 raise pc.error("primary key declared both on columns and on the table")
             pk = spec["primary_key"]
             pk_name = None
+            pk_options = ""
             if isinstance(pk, dict):
-                _keys(pc, pk, {"columns", "name", "comment"}, "primary_key")
+                _keys(pc, pk, {"columns", "name", "comment", *KEY_OPTIONS}, "primary_key")
                 pk_name = pk.get("name")
+                pk_options = constraint_options(pc, pk, KEY_OPTIONS)
                 pk = pk.get("columns")
             pk_cols = _names(pc, pk, "primary_key")
             self.check_columns(pc, columns, pk_cols, q)
-            add(Constraint(pk_name, "primary_key", _key_sql("PRIMARY KEY", pk_cols), tuple(pk_cols),
+            add(Constraint(pk_name, "primary_key", _key_sql("PRIMARY KEY", pk_cols) + pk_options, tuple(pk_cols),
                            comment=self.comment(pc, spec["primary_key"]), source=pc.source()), pc)
         elif pk_cols:
             add(Constraint(None, "primary_key", _key_sql("PRIMARY KEY", pk_cols), tuple(pk_cols),
@@ -578,7 +585,7 @@ class _Loader:
             self.check_columns(uc, columns, ucols, q)
             nnd = extra.get("nulls_not_distinct", False)
             head = "UNIQUE NULLS NOT DISTINCT" if nnd else "UNIQUE"
-            add(Constraint(uname, "unique", _key_sql(head, ucols), tuple(ucols),
+            add(Constraint(uname, "unique", _key_sql(head, ucols) + extra.get("options", ""), tuple(ucols),
                            comment=extra.get("comment"), source=uc.source()), uc)
 
         chctx = ctx.child(spec, "checks")
@@ -586,14 +593,16 @@ class _Loader:
         for cname, cspec, cc in _items(chctx, checks, "checks") if isinstance(checks, dict) else []:
             comment = None
             expr = cspec
+            options = ""
             if isinstance(cspec, dict):
-                _keys(cc, cspec, {"expr", "comment"}, f"check {cname}")
+                _keys(cc, cspec, {"expr", "comment", *CHECK_OPTIONS}, f"check {cname}")
                 expr, comment = cspec.get("expr"), self.comment(cc, cspec)
+                options = constraint_options(cc, cspec, CHECK_OPTIONS)
             expr = _str(cc, expr, "a check")
             tree = parse_sql(cc, expr, "check")
             refs = referenced_columns(tree)
             self.check_columns(cc, columns, refs, q)
-            add(Constraint(cname, "check", f"CHECK ({expr})", tuple(refs), comment=comment,
+            add(Constraint(cname, "check", f"CHECK ({expr}){options}", tuple(refs), comment=comment,
                            source=cc.source()), cc)
         if isinstance(checks, list):
             for i, expr in enumerate(checks):
@@ -605,10 +614,64 @@ class _Loader:
         elif checks is not None and not isinstance(checks, dict):
             raise chctx.error("checks is a mapping of names to expressions, or a list of expressions")
 
+        exctx = ctx.child(spec, "exclude")
+        excludes = spec.get("exclude")
+        if excludes is not None and not isinstance(excludes, dict):
+            raise exctx.error("exclude is a mapping of constraint names to {using:, elements: [...]}")
+        for xname, xspec, xc in _items(exctx, excludes, "exclude") if excludes else []:
+            add(self.exclusion(xc, q, xname, xspec, columns), xc)
+
         indexes = self.load_indexes(ctx.child(spec, "indexes"), spec.get("indexes"), q, columns)
         triggers = self.load_triggers(ctx.child(spec, "triggers"), spec.get("triggers"), q, columns)
         return Table(schema, short, columns, constraints, indexes, triggers,
                      self.comment(ctx, spec), ctx.source())
+
+    def exclusion(self, ctx: _Ctx, table: str, name: str, spec: Any, columns: dict[str, Column]
+                  ) -> Constraint:
+        """EXCLUDE USING method (element WITH operator, …) [INCLUDE (…)] [WHERE (…)]."""
+        if not isinstance(spec, dict):
+            raise ctx.error(f"exclusion constraint {name} is a mapping: {{using: gist, elements: "
+                            "[room_id WITH =, during WITH &&]}")
+        _keys(ctx, spec, self.EXCLUDE_KEYS, f"exclusion constraint {name}")
+        method = str(spec.get("using", "gist")).lower()
+        if method not in INDEX_METHODS:
+            raise ctx.child(spec, "using").error(f"unknown index method {method!r}")
+        ec = ctx.child(spec, "elements")
+        elements = spec.get("elements")
+        if isinstance(elements, str):
+            elements = [elements]
+        if not isinstance(elements, list) or not elements:
+            raise ec.error("elements is a list of `expression WITH operator`")
+        refs: set[str] = set()
+        for i, element in enumerate(elements):
+            c = ec.child(elements, i)
+            text = _str(c, element, "an element")
+            key, with_, op = text.rpartition(" WITH ")
+            if not with_ or not op.strip() or not key.strip():
+                raise c.error(f"{text!r} is not `expression WITH operator`", "like: room_id WITH =")
+            tree, error, _ = _parse(key)
+            if tree is None:  # an operator class after the expression: PostgreSQL checks it
+                tree, error, _ = _parse(key.rsplit(None, 1)[0])
+            if tree is None:
+                raise c.error(f"the element {key!r} {error}")
+            cols = referenced_columns(tree)
+            self.check_columns(c, columns, cols, table)
+            refs |= set(cols)
+        sql = f"EXCLUDE USING {method} ({', '.join(str(e) for e in elements)})"
+        if "include" in spec:
+            inc = _names(ctx.child(spec, "include"), spec["include"], "include")
+            self.check_columns(ctx.child(spec, "include"), columns, inc, table)
+            sql += f" INCLUDE ({', '.join(ident(x) for x in inc)})"
+        if "where" in spec:
+            wc = ctx.child(spec, "where")
+            where = _str(wc, spec["where"], "where")
+            wrefs = referenced_columns(parse_sql(wc, where, "where"))
+            self.check_columns(wc, columns, wrefs, table)
+            refs |= set(wrefs)
+            sql += f" WHERE ({where})"
+        sql += constraint_options(ctx, spec, KEY_OPTIONS)
+        return Constraint(name, "exclude", sql, tuple(sorted(refs)), comment=self.comment(ctx, spec),
+                          source=ctx.source())
 
     def named_lists(self, ctx: _Ctx, node: Any, what: str
                     ) -> Iterator[tuple[str | None, list[str], _Ctx, dict[str, Any]]]:
@@ -620,9 +683,11 @@ class _Loader:
                 c = ctx.child(node, name)
                 extra: dict[str, Any] = {}
                 if isinstance(v, dict):
-                    _keys(c, v, {"columns", "comment", "nulls_not_distinct"}, f"{what} {name}")
+                    _keys(c, v, {"columns", "comment", "nulls_not_distinct", *KEY_OPTIONS},
+                          f"{what} {name}")
                     extra = {"comment": self.comment(c, v),
-                             "nulls_not_distinct": v.get("nulls_not_distinct", False)}
+                             "nulls_not_distinct": v.get("nulls_not_distinct", False),
+                             "options": constraint_options(c, v, KEY_OPTIONS)}
                     v = v.get("columns")
                 yield name, _names(c, v, what), c, extra
         elif isinstance(node, list):
@@ -789,7 +854,7 @@ class _Loader:
             rc = cols_ctx.child(cols_node, col_name)
             ref = cspec["references"]
             name = None
-            fk_keys = ("on_delete", "on_update", "deferrable", "initially_deferred")
+            fk_keys = ("on_delete", "on_update", "match", *FK_OPTIONS)
             opts: dict[str, Any] = {k: cspec[k] for k in fk_keys if k in cspec}
             refc = rc.child(cspec, "references") if isinstance(cspec, YMap) else rc
             if isinstance(ref, dict):
@@ -804,8 +869,8 @@ class _Loader:
         if fks is not None and not isinstance(fks, dict):
             raise fctx.error("foreign_keys is a mapping of constraint names to definitions")
         for fname, fspec, fc in _items(fctx, fks, "foreign_keys") if fks else []:
-            _keys(fc, fspec, {"columns", "references", "on_delete", "on_update", "deferrable",
-                              "initially_deferred", "comment"}, f"foreign key {fname}")
+            _keys(fc, fspec, {"columns", "references", "on_delete", "on_update", "match", *FK_OPTIONS,
+                              "comment"}, f"foreign key {fname}")
             fcols = _names(fc.child(fspec, "columns"), fspec.get("columns"), "columns")
             self.check_columns(fc.child(fspec, "columns"), table.columns, fcols, q)
             ref = fspec.get("references")
@@ -861,18 +926,18 @@ class _Loader:
             raise ctx.error(f"{len(cols)} column(s) reference {len(ref_cols)} column(s) of {ref_table}")
         sql = (f"FOREIGN KEY ({', '.join(ident(c) for c in cols)}) REFERENCES "
                f"{qident(*ref_table.split('.', 1))} ({', '.join(ident(c) for c in ref_cols)})")
+        match = str(opts.get("match", "simple")).lower()
+        if match not in ("simple", "full"):
+            raise ctx.error(f"match is simple or full, not {opts.get('match')!r}")
+        if match == "full":
+            sql += " MATCH FULL"
         for key, clause in (("on_update", "ON UPDATE"), ("on_delete", "ON DELETE")):
             if opts.get(key) is not None:
                 action = str(opts[key]).lower().replace("_", " ")
                 if action not in FK_ACTIONS:
                     raise ctx.error(f"{key} is one of {', '.join(FK_ACTIONS)}, not {opts[key]!r}")
                 sql += f" {clause} {FK_ACTIONS[action]}"
-        if opts.get("deferrable"):
-            sql += " DEFERRABLE"
-            if opts.get("initially_deferred"):
-                sql += " INITIALLY DEFERRED"
-        elif opts.get("initially_deferred"):
-            raise ctx.error("initially_deferred needs deferrable: true")
+        sql += constraint_options(ctx, opts, FK_OPTIONS)
         return Constraint(name, "foreign_key", sql, tuple(cols), ref_table, tuple(ref_cols),
                           comment=opts.get("comment") if isinstance(opts.get("comment"), str) else None,
                           source=ctx.source())
@@ -1150,3 +1215,28 @@ class _Loader:
 
 def _key_sql(head: str, cols: list[str]) -> str:
     return f"{head} ({', '.join(ident(c) for c in cols)})"
+
+
+def constraint_options(ctx: _Ctx, spec: Any, allowed: tuple[str, ...]) -> str:
+    """The options after a constraint's body, in the order PostgreSQL takes (and prints) them:
+    NO INHERIT, DEFERRABLE [INITIALLY DEFERRED], NOT VALID. ``allowed``: which the kind has."""
+    if not isinstance(spec, dict):
+        return ""
+    out = ""
+    for key in ("no_inherit", "deferrable", "initially_deferred", "not_valid"):
+        if key in spec and key not in allowed:
+            raise ctx.child(spec, key).error(f"{key} does not apply to this kind of constraint")
+        if key in spec:
+            _bool(ctx.child(spec, key), spec[key], key)
+    if spec.get("no_inherit"):
+        out += " NO INHERIT"
+    if spec.get("deferrable"):
+        out += " DEFERRABLE"
+        if spec.get("initially_deferred"):
+            out += " INITIALLY DEFERRED"
+    elif spec.get("initially_deferred"):
+        raise ctx.child(spec, "initially_deferred").error("initially_deferred needs deferrable: true")
+    if spec.get("not_valid"):
+        out += " NOT VALID"
+    return out
+

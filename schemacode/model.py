@@ -203,6 +203,16 @@ class Constraint:
     def definition_sql(self) -> str:
         return _run(self.definition, self.written.definition if self.written else None) or ""
 
+    @property
+    def not_valid(self) -> bool:
+        return self.definition.endswith(" NOT VALID")
+
+    @property
+    def inline(self) -> bool:
+        """Written inside CREATE TABLE; a foreign key (tables may reference each other) and a
+        NOT VALID constraint (CREATE TABLE would validate it) are added after."""
+        return self.kind != "foreign_key" and not self.not_valid
+
 
 @dataclass(frozen=True, slots=True)
 class Index:

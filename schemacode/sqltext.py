@@ -64,7 +64,7 @@ def _skip_quoted(sql: str, i: int) -> int:
     return i
 
 
-def _closing(sql: str, i: int) -> int:
+def closing_bracket(sql: str, i: int) -> int:
     """Index of the bracket that closes the one at ``i`` (``(`` or ``[``); -1 if none."""
     depth = 0
     while i < len(sql):
@@ -82,7 +82,7 @@ def _closing(sql: str, i: int) -> int:
     return -1
 
 
-def _top_level_items(body: str) -> list[str]:
+def split_top_level(body: str) -> list[str]:
     items, depth, start, i = [], 0, 0, 0
     while i < len(body):
         ch = body[i]
@@ -126,12 +126,12 @@ def reproducible(sql: str) -> str:
             i += 1
             continue
         open_bracket = i + len("ARRAY")
-        close = _closing(sql, open_bracket)
+        close = closing_bracket(sql, open_bracket)
         grouped = i > 0 and sql[i - 1] == "(" and not (
             i > 1 and (sql[i - 2].isalnum() or sql[i - 2] in '_$"'))  # not a call's parenthesis
         cast_follows = sql.startswith("::", close + 1) or (grouped and sql.startswith(")::", close + 1))
         if close >= 0 and cast_follows:
-            elements = _top_level_items(sql[open_bracket + 1:close])
+            elements = split_top_level(sql[open_bracket + 1:close])
             types = {m.group(1) if (m := _ELEMENT_CAST.search(e)) else None for e in elements}
             if len(types) == 1 and None not in types:
                 out.append(sql[done:close + 1] + f"::{types.pop()}[]")

@@ -181,3 +181,56 @@ def test_triggers_round_trip(db: Database) -> None:
 def test_a_table_with_no_columns_round_trips(db: Database) -> None:
     round_trip(db, "CREATE TABLE marker (); COMMENT ON TABLE marker IS 'only its name matters';",
                older="CREATE TABLE marker (id int);")
+
+
+def test_constraint_options_round_trip(db: Database) -> None:
+    """NOT VALID, NO INHERIT, MATCH FULL, DEFERRABLE on keys, unique, foreign keys and
+    exclusion constraints; exclusion constraints with expressions, operators and WHERE."""
+    rt = round_trip(db, """
+        CREATE EXTENSION IF NOT EXISTS btree_gist;
+        CREATE TABLE rooms (id int PRIMARY KEY, code text, CONSTRAINT rooms_code UNIQUE (code) DEFERRABLE);
+        CREATE TABLE slots (id int, CONSTRAINT slots_pkey PRIMARY KEY (id) DEFERRABLE INITIALLY DEFERRED);
+        CREATE TABLE bookings (
+            id int PRIMARY KEY, room_id int, starts_at timestamptz, ends_at timestamptz,
+            cancelled boolean NOT NULL DEFAULT false, amount int,
+            CONSTRAINT no_overlap EXCLUDE USING gist (room_id WITH =,
+                tstzrange(starts_at, ends_at, '[)') WITH &&) WHERE (NOT cancelled) DEFERRABLE,
+            CONSTRAINT positive CHECK (amount > 0) NO INHERIT
+        );
+        ALTER TABLE bookings ADD CONSTRAINT bookings_room FOREIGN KEY (room_id) REFERENCES rooms (id)
+            MATCH FULL ON DELETE CASCADE NOT VALID;
+        ALTER TABLE bookings ADD CONSTRAINT ordered CHECK (starts_at < ends_at) NOT VALID;
+    """, older="""
+        CREATE TABLE rooms (id int PRIMARY KEY, code text);
+        CREATE TABLE slots (id int PRIMARY KEY);
+        CREATE TABLE bookings (id int PRIMARY KEY, room_id int REFERENCES rooms, starts_at timestamptz,
+            ends_at timestamptz, cancelled boolean NOT NULL DEFAULT false, amount int,
+            CONSTRAINT ordered CHECK (starts_at < ends_at), CONSTRAINT positive CHECK (amount > 0));
+    """)
+    assert "no_overlap: {elements: [room_id WITH =" in rt.text
+    assert "not_valid: true" in rt.text and "match: full" in rt.text
+
+
+def test_validating_a_not_valid_constraint_is_one_light_statement(db: Database) -> None:
+    old = db.load("""
+tables:
+  t:
+    columns: {a: int}
+    checks:
+      a_positive: {expr: a > 0, not_valid: true}
+""")
+    new = db.load("""
+tables:
+  t:
+    columns: {a: int}
+    checks:
+      a_positive: a > 0
+""")
+    api.apply(old, db.url)
+    planned = api.plan(new, db.url).plan
+    assert [s.sql for s in planned.forward] == ["ALTER TABLE public.t VALIDATE CONSTRAINT a_positive"]
+    assert [s.sql for s in planned.backward] == [
+        "ALTER TABLE public.t DROP CONSTRAINT a_positive",
+        "ALTER TABLE public.t ADD CONSTRAINT a_positive CHECK ((a > 0)) NOT VALID"]
+    api.apply(new, db.url)
+    assert api.plan(new, db.url).plan.is_empty

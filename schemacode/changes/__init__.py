@@ -1,7 +1,7 @@
 """Typed schema changes, one module per object kind. Each renders its own SQL."""
 from .base import Change, Hazard, HazardKind, Phase, Stage, Statement
 from .comments import SetComment
-from .constraints import AddConstraint, DropConstraint
+from .constraints import AddConstraint, DropConstraint, ValidateConstraint
 from .functions import CreateFunction, DropFunction
 from .indexes import CreateIndex, DropIndex
 from .schemas import AlterExtension, CreateExtension, CreateSchema, DropExtension, DropSchema
@@ -18,7 +18,7 @@ from .views import CreateView, DropView
 
 __all__ = [
     "Change", "Hazard", "HazardKind", "Phase", "Stage", "Statement", "SetComment", "AddConstraint",
-    "DropConstraint", "CreateFunction", "DropFunction", "CreateIndex", "DropIndex",
+    "DropConstraint", "ValidateConstraint", "CreateFunction", "DropFunction", "CreateIndex", "DropIndex",
     "AlterExtension", "CreateExtension", "CreateSchema", "DropExtension", "DropSchema",
     "AddColumn", "AlterColumn", "CreateTable", "DropColumn", "DropTable", "RenameColumn",
     "RenameTable", "RenameConstraint", "RenameIndex", "CreateTrigger", "DropTrigger", "EnableTrigger", "AddEnumValue",

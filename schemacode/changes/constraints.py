@@ -87,3 +87,28 @@ class DropConstraint(Change):
         return [Statement(
             f"ALTER TABLE {qname_ident(self.table)} DROP CONSTRAINT {ident(self.constraint.name or '')}"
         )]
+
+
+@dataclass(frozen=True)
+class ValidateConstraint(Change):
+    """A NOT VALID check or foreign key made valid: a scan that lets reads and writes go on.
+    (Its reverse, valid to NOT VALID, has no statement of its own: drop and add NOT VALID.)"""
+
+    table: str
+    constraint: Constraint
+
+    def sort_key(self) -> tuple[int, int, str]:
+        return (_ADD_PHASE[self.constraint.kind], 1, "")
+
+    @property
+    def source(self) -> Source | None:
+        return self.constraint.source
+
+    def describe(self) -> str:
+        return f"{_LABEL[self.constraint.kind]} {self.constraint.name} on {self.table} validated"
+
+    def statements(self) -> list[Statement]:
+        return [Statement(
+            f"ALTER TABLE {qname_ident(self.table)} VALIDATE CONSTRAINT {ident(self.constraint.name or '')}",
+            (Hazard("lock", f"scans {self.table} under a SHARE UPDATE EXCLUSIVE lock: reads and writes go on"),),
+        )]

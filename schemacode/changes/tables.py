@@ -64,7 +64,7 @@ class CreateTable(Change):
     def statements(self) -> list[Statement]:
         t = self.table
         items = [column_sql(c) for c in t.columns.values()]
-        inline = [c for c in t.constraints.values() if c.kind != "foreign_key"]
+        inline = [c for c in t.constraints.values() if c.inline]
         items += [constraint_sql(c) for c in inline]
         body = ",\n    ".join(items)
         out = [Statement(f"CREATE TABLE {qident(t.schema, t.name)} (\n    {body}\n)")]

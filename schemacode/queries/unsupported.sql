@@ -42,10 +42,6 @@ SELECT 'rule', n.nspname || '.' || c.relname || ': ' || r.rulename
 FROM pg_rewrite r JOIN pg_class c ON c.oid = r.ev_class JOIN pg_namespace n ON n.oid = c.relnamespace
 WHERE n.nspname = ANY(%(schemas)s) AND r.rulename <> '_RETURN'
 UNION ALL
-SELECT 'exclusion constraint', n.nspname || '.' || c.relname || ': ' || con.conname
-FROM pg_constraint con JOIN pg_class c ON c.oid = con.conrelid JOIN pg_namespace n ON n.oid = c.relnamespace
-WHERE n.nspname = ANY(%(schemas)s) AND con.contype = 'x'
-UNION ALL
 SELECT 'operator', n.nspname || '.' || o.oprname
 FROM pg_operator o JOIN pg_namespace n ON n.oid = o.oprnamespace
 WHERE n.nspname = ANY(%(schemas)s)
