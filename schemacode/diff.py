@@ -11,7 +11,10 @@ from dataclasses import dataclass, field, replace
 from typing import Mapping, TypeVar
 
 from . import changes as ch
-from .model import Catalog, Column, Constraint, EnumType, Function, Table, Trigger, View
+from .model import (
+    SERIAL_TYPES, Catalog, Column, Constraint, EnumType, Function, Sequence, Table, Trigger, View, qualify,
+    serial_sequence, serial_sequence_name,
+)
 from .sqltext import ident, qident, qname_ident
 
 T = TypeVar("T")
@@ -60,6 +63,7 @@ class _Differ:
         self.dropped_keys: set[tuple[str, tuple[str, ...]]] = set()  # (table, key columns)
         self.recreated_functions: set[str] = set()  # qualified names
         self.enum_columns: set[tuple[str, str]] = set()  # columns a RebuildEnum converts
+        self.adopted_sequences: set[str] = set()  # a serial's sequence kept as a sequence, or back
 
     def run(self) -> list[ch.Change]:
         self.schemas()
@@ -166,15 +170,38 @@ class _Differ:
 
     def sequences(self) -> None:
         cur, des = self.cur.sequences, self.des.sequences
+        # A serial column's sequence is part of the column; when the same sequence is declared
+        # on its own on the other side, it is kept (its options and owner change), not dropped
+        # and created again under the same name.
+        cur_serial, des_serial = _serial_sequences(self.cur), _serial_sequences(self.des)
         for k in _added(cur, des):
+            if k in cur_serial:
+                self.adopted_sequences.add(k)
+                self.sequence(cur_serial[k], des[k])
+                continue
             self.emit(ch.CreateSequence(des[k]))
+            if des[k].owned_by:
+                self.emit(ch.SetSequenceOwner(des[k], des[k].owned_by))
         for k in _dropped(cur, des):
+            if k in des_serial:
+                self.adopted_sequences.add(k)
+                self.sequence(cur[k], des_serial[k])
+                continue
+            if cur[k].owned_by:
+                self.emit(ch.SetSequenceOwner(cur[k], None))
             self.emit(ch.DropSequence(cur[k]))
         for k in _common(cur, des):
-            a, b = cur[k], des[k]
-            if replace(a, comment=None) != replace(b, comment=None):
-                self.emit(ch.AlterSequence(a, b))
-            self.comment(f"SEQUENCE {qname_ident(k)}", f"sequence {k}", a.comment, b.comment)
+            self.sequence(cur[k], des[k])
+
+    def sequence(self, a: Sequence, b: Sequence) -> None:
+        if replace(a, comment=None, owned_by=None) != replace(b, comment=None, owned_by=None):
+            self.emit(ch.AlterSequence(a, b))
+        if a.owned_by != b.owned_by:
+            if a.owned_by:
+                self.emit(ch.SetSequenceOwner(a, None))
+            if b.owned_by:
+                self.emit(ch.SetSequenceOwner(b, b.owned_by))
+        self.comment(f"SEQUENCE {qname_ident(b.qname)}", f"sequence {b.qname}", a.comment, b.comment)
 
     def functions(self) -> None:
         cur, des = self.cur.functions, self.des.functions
@@ -204,6 +231,8 @@ class _Differ:
             if old in tables and new not in tables and new in self.des.tables:
                 self.emit(ch.RenameTable(old, new))
                 schema, _, name = new.partition(".")
+                self.rename_serial_sequences(new, old.partition(".")[2], name,
+                                             [(c, c) for c in tables[old].columns], tables[old])
                 renamed = _retarget(replace(tables.pop(old), schema=schema, name=name), old, new)
                 tables[new] = self.rename_named_after(renamed, old.partition(".")[2],
                                                       self.des.tables[new])
@@ -211,6 +240,18 @@ class _Differ:
                     if k != new and any(c.ref_table == old for c in other.constraints.values()):
                         tables[k] = _retarget(other, old, new, only_references=True)
         return tables
+
+    def rename_serial_sequences(self, table: str, old_table: str, new_table: str,
+                                columns: list[tuple[str, str]], current: Table) -> None:
+        """Serial columns keep the sequence name serial would give them after a rename."""
+        for old_col, new_col in columns:
+            col = current.columns.get(old_col)
+            if col is None or col.type not in SERIAL_TYPES:
+                continue
+            before = serial_sequence_name(old_table, old_col)
+            after = serial_sequence_name(new_table, new_col)
+            if before != after:
+                self.emit(ch.RenameSequence(table, before, after))
 
     def rename_named_after(self, t: Table, old_name: str, des: Table) -> Table:
         """Keys and indexes named after the old table name (users_pkey) are renamed along
@@ -270,6 +311,7 @@ class _Differ:
         for (table, new), old in self.renames.columns.items():
             if table == b.qname and old in cols and new not in cols and new in b.columns:
                 self.emit(ch.RenameColumn(b.qname, old, new))
+                self.rename_serial_sequences(b.qname, b.name, b.name, [(old, new)], a)
                 cols = {(new if n == old else n): (replace(c, name=new) if n == old else c)
                         for n, c in cols.items()}
                 self.affected_columns.add((b.qname, new))  # dependents' text names the column
@@ -385,7 +427,9 @@ class _Differ:
             a = replace(a, default=b.default)  # RebuildEnum converts it and sets its default
         if (_retyped(a, b) or a.default != b.default or a.not_null != b.not_null
                 or a.identity != b.identity or a.identity_options != b.identity_options):
-            self.emit(ch.AlterColumn(table, a, b))
+            schema, _, name = table.partition(".")
+            kept = qualify(schema, serial_sequence_name(name, b.name)) in self.adopted_sequences
+            self.emit(ch.AlterColumn(table, a, b, keep_sequence=kept))
         self.comment(f"COLUMN {qname_ident(table)}.{ident(b.name)}", f"column {table}.{b.name}",
                      a.comment, b.comment)
 
@@ -477,6 +521,17 @@ def _retyped(a: Column, b: Column) -> bool:
 
 def _regenerated(a: Column, b: Column) -> bool:
     return a.generated != b.generated
+
+
+def _serial_sequences(catalog: Catalog) -> dict[str, Sequence]:
+    """The sequences that come with the serial columns of a catalog, by qualified name."""
+    out = {}
+    for t in catalog.tables.values():
+        for c in t.columns.values():
+            if c.type in SERIAL_TYPES:
+                s = serial_sequence(t.schema, t.name, c.name, c.type)
+                out[s.qname] = s
+    return out
 
 
 def _function_depths(functions: Mapping[str, Function]) -> dict[str, int]:

@@ -300,6 +300,8 @@ class _Dump:
             spec["cache"] = s.cache
         if s.cycle:
             spec["cycle"] = True
+        if s.owned_by:
+            spec["owned_by"] = f"{_name(s.owned_by[0])}.{s.owned_by[1]}"
         if s.comment:
             spec["comment"] = s.comment
         return _Flow(spec)

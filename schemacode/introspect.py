@@ -16,9 +16,10 @@ from typing import Any
 import psycopg
 from psycopg.rows import dict_row, namedtuple_row
 
+from .sqltext import literal, qident
 from .model import (
     Catalog, Column, Constraint, ConstraintKind, Domain, EnumType, Extension, Function, Index, Namespace,
-    Sequence, Table, Trigger, View,
+    Sequence, Table, Trigger, View, serial_sequence,
 )
 
 QUERY_NAMES = (
@@ -103,11 +104,21 @@ def build_catalog(rows: dict[str, list[Any]]) -> Catalog:
         functions[f.key] = f
 
     relations = {r.oid: r for r in rows["relations"]}
+    seq_options = {r.relid: r for r in rows["sequences"]}
+    sequences: dict[str, Sequence] = {}
+    for oid, r in relations.items():
+        if r.kind == "S" and oid in seq_options:
+            o = seq_options[oid]
+            owner = (o.owner_table, o.owner_column) if o.owner_table else None
+            s = Sequence(r.schema, r.name, o.type, o.start, o.increment,
+                         o.min_value, o.max_value, o.cache, o.cycle, r.comment, owned_by=owner)
+            sequences[s.qname] = s
     columns: dict[int, dict[str, Column]] = defaultdict(dict)
     for r in rows["columns"]:
-        if r.relid not in relations:
+        rel = relations.get(r.relid)
+        if rel is None:
             continue
-        columns[r.relid][r.name] = _column(r)
+        columns[r.relid][r.name] = _column(r, rel, sequences)
     constraints: dict[int, dict[str, Constraint]] = defaultdict(dict)
     for r in rows["constraints"]:
         constraints[r.relid][r.name] = Constraint(
@@ -129,11 +140,9 @@ def build_catalog(rows: dict[str, list[Any]]) -> Catalog:
     view_deps: dict[int, set[str]] = defaultdict(set)
     for r in rows["view_dependencies"]:
         view_deps[r.view_relid].add(r.relation)
-    seq_options = {r.relid: r for r in rows["sequences"]}
 
     tables: dict[str, Table] = {}
     views: dict[str, View] = {}
-    sequences: dict[str, Sequence] = {}
     for oid, r in relations.items():
         kind = r.kind
         if kind in ("r", "p"):
@@ -147,23 +156,23 @@ def build_catalog(rows: dict[str, list[Any]]) -> Catalog:
                      tuple(sorted(view_deps[oid])), dict(indexes[oid]), dict(triggers[oid]),
                      r.comment)
             views[v.qname] = v
-        elif kind == "S" and oid in seq_options:
-            o = seq_options[oid]
-            s = Sequence(r.schema, r.name, o.type, o.start, o.increment,
-                         o.min_value, o.max_value, o.cache, o.cycle, r.comment)
-            sequences[s.qname] = s
     return Catalog(schemas, extensions, enums, domains, functions, sequences, tables, views)
 
 
-def _column(r: Any) -> Column:
+def _column(r: Any, rel: Any, sequences: dict[str, Sequence]) -> Column:
     type_ = r.type
     default = r.default
     generated = None
     if r.generated == "s":
         generated, default = default, None
-    elif r.owned_sequence and default and default.startswith("nextval(") and type_ in _SERIAL:
-        # A serial column: the sequence and its default come with the type.
-        type_, default = _SERIAL[type_], None
+    elif r.owned_sequence and type_ in _SERIAL and default == f"nextval({literal(r.owned_sequence)}::regclass)":
+        # A serial column, when its sequence is exactly what serial makes (name, options,
+        # owner, no comment): the sequence and its default come with the type. Any other
+        # owned sequence stays a sequence of its own, OWNED BY the column.
+        seq = next((q for q, s in sequences.items() if qident(s.schema, s.name) == r.owned_sequence), None)
+        if seq is not None and sequences[seq] == serial_sequence(rel.schema, rel.name, r.name, _SERIAL[type_]):
+            del sequences[seq]
+            type_, default = _SERIAL[type_], None
     identity = {"a": "always", "d": "by default"}.get(r.identity or "")
     return Column(
         name=r.name, type=type_, not_null=r.not_null, default=default,

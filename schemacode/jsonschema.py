@@ -143,7 +143,8 @@ def build() -> dict[str, Any]:
             "sequences": {"type": "object", "additionalProperties": {"oneOf": [{"type": "null"}, _obj({
                 "name": _str, "type": {"enum": ["smallint", "integer", "bigint", "int", "int2", "int4", "int8"]},
                 "start": _int, "increment": _int, "min": _int, "max": _int, "cache": _int,
-                "cycle": _bool, "comment": _comment})]}},
+                "cycle": _bool, "owned_by": {**_str, "description": "table.column: dropped with it"},
+                "comment": _comment})]}},
             "tables": {"type": "object", "additionalProperties": table},
             "views": {"type": "object", "additionalProperties": {"oneOf": [_str, _obj({
                 "query": _str, "materialized": _bool, "comment": _comment,

@@ -236,6 +236,7 @@ class _Loader:
         self.domains: dict[str, Domain] = {}
         self.functions: dict[str, Function] = {}
         self.sequences: dict[str, Sequence] = {}
+        self.sequence_owners: dict[str, tuple[_Ctx, str]] = {}
         self.tables: dict[str, Table] = {}
         self.views: dict[str, View] = {}
         self.table_renames: dict[str, str] = {}
@@ -263,6 +264,7 @@ class _Loader:
             self.tables[t.qname] = t
         for name, spec, ctx in raw_tables:
             self.load_foreign_keys(ctx, self.qname(ctx, name), spec)
+        self.resolve_sequence_owners()
         self.load_views(self.root.child(d, "views"), d.get("views"))
         catalog = Catalog(self.schemas, self.extensions, self.enums, self.domains, self.functions,
                           self.sequences, self.tables, self.views)
@@ -485,7 +487,10 @@ class _Loader:
             self.claim(c, q, "sequence")
             spec = spec or {}
             _keys(c, spec, {"name", "type", "start", "increment", "min", "max", "cache", "cycle",
-                            "comment"}, f"sequence {name}")
+                            "owned_by", "comment"}, f"sequence {name}")
+            if "owned_by" in spec:
+                oc = c.child(spec, "owned_by")
+                self.sequence_owners[q] = (oc, _str(oc, spec["owned_by"], "owned_by"))
             ints = {}
             for key in ("start", "increment", "min", "max", "cache"):
                 if key in spec:
@@ -507,6 +512,20 @@ class _Loader:
                 _bool(c.child(spec, "cycle"), spec.get("cycle", False), "cycle"),
                 self.comment(c, spec), c.source(),
             )
+
+    def resolve_sequence_owners(self) -> None:
+        """owned_by: table.column (or schema.table.column), once the tables are known."""
+        for q, (ctx, text) in self.sequence_owners.items():
+            table, dot, column = text.rpartition(".")
+            if not dot or not table:
+                raise ctx.error(f"owned_by {text!r}: write table.column or schema.table.column")
+            tq = self.qname(ctx, table)
+            if tq not in self.tables:
+                close = difflib.get_close_matches(tq, list(self.tables), n=1)
+                raise ctx.error(f"owned_by names table {tq}, which is not declared",
+                                f"did you mean {close[0]}?" if close else None)
+            self.check_columns(ctx, self.tables[tq].columns, [column], tq)
+            self.sequences[q] = replace(self.sequences[q], owned_by=(tq, column))
 
     def comment(self, ctx: _Ctx, spec: Any) -> str | None:
         if isinstance(spec, dict) and spec.get("comment") is not None:

@@ -55,6 +55,30 @@ MODEL_HASH = _source_hash()
 _QUOTED_BODY = re.compile(r"\nAS (\$[^$]*\$)(.*)\1\s*$", re.DOTALL)
 
 
+_INT_MAX = {"smallint": 32767, "integer": 2147483647, "bigint": 9223372036854775807}
+SERIAL_TYPES = {"serial": "integer", "bigserial": "bigint", "smallserial": "smallint"}
+
+
+def serial_sequence_name(table: str, column: str) -> str:
+    """The name PostgreSQL gives a serial column's sequence (ChooseRelationName's truncation,
+    without the number it appends when the name is taken)."""
+    a, b, label = table.encode(), column.encode(), b"seq"
+    room = 63 - len(label) - 2
+    while len(a) + len(b) > room:
+        if len(a) > len(b):
+            a = a[:-1]
+        else:
+            b = b[:-1]
+    return f"{a.decode(errors='ignore')}_{b.decode(errors='ignore')}_seq"
+
+
+def serial_sequence(schema: str, table: str, column: str, serial_type: str) -> Sequence:
+    """The sequence a serial column comes with, with the options it gets."""
+    base = SERIAL_TYPES[serial_type]
+    return Sequence(schema, serial_sequence_name(table, column), base, 1, 1, 1, _INT_MAX[base], 1,
+                    False, owned_by=(qualify(schema, table), column))
+
+
 def qualify(schema: str, name: str) -> str:
     return f"{schema}.{name}"
 
@@ -305,6 +329,7 @@ class Sequence:
     cycle: bool = False
     comment: str | None = None
     source: Source | None = field(default=None, compare=False, repr=False)
+    owned_by: tuple[str, str] | None = None  # (qualified table, column): dropped with it
 
     @property
     def qname(self) -> str:

@@ -234,3 +234,57 @@ tables:
         "ALTER TABLE public.t ADD CONSTRAINT a_positive CHECK ((a > 0)) NOT VALID"]
     api.apply(new, db.url)
     assert api.plan(new, db.url).plan.is_empty
+
+
+def test_sequences_round_trip(db: Database) -> None:
+    """Stand-alone sequences with every option and OWNED BY (set, changed, removed); a serial
+    column beside a sequence of the serial's name that is not the serial's."""
+    round_trip(db, """
+        CREATE SEQUENCE "order numbers" AS integer INCREMENT BY 2 MINVALUE 5 MAXVALUE 100
+            START WITH 10 CACHE 5 CYCLE;
+        CREATE TABLE "some table" ("some id" bigint, other bigint);
+        ALTER SEQUENCE "order numbers" OWNED BY "some table"."some id";
+        CREATE SEQUENCE test_id_seq;
+        CREATE TABLE test (id integer NOT NULL DEFAULT nextval('test_id_seq'::regclass) PRIMARY KEY);
+        CREATE TABLE test2 (id serial PRIMARY KEY);
+        CREATE TABLE commented (id serial);
+        COMMENT ON SEQUENCE commented_id_seq IS 'not what serial makes';
+        CREATE TABLE big (id bigserial);
+        ALTER SEQUENCE big_id_seq INCREMENT BY 10;
+    """, older="""
+        CREATE SEQUENCE "order numbers" AS integer INCREMENT BY 2 MINVALUE 5 MAXVALUE 100
+            START WITH 10 CACHE 5 CYCLE;
+        CREATE TABLE "some table" ("some id" bigint, other bigint);
+        ALTER SEQUENCE "order numbers" OWNED BY "some table".other;
+        CREATE TABLE test (id serial PRIMARY KEY);
+        CREATE TABLE commented (id serial);
+        CREATE TABLE big (id bigserial);
+    """)
+
+
+def test_a_sequence_owned_by_a_dropped_table_is_kept(db: Database) -> None:
+    round_trip(db, """
+        CREATE SEQUENCE numbers;
+        CREATE TABLE keeper (n bigint);
+        ALTER SEQUENCE numbers OWNED BY keeper.n;
+    """, older="""
+        CREATE SEQUENCE numbers;
+        CREATE TABLE gone (n bigint);
+        CREATE TABLE keeper (n bigint);
+        ALTER SEQUENCE numbers OWNED BY gone.n;
+    """)
+
+
+def test_renaming_a_table_renames_its_serial_sequence(db: Database) -> None:
+    """The sequences after a rename are those of a database built with the new names. (The
+    names of NOT NULL constraints, which PostgreSQL 18 keeps through a rename, are not yet.)"""
+    old = db.load("tables:\n  users:\n    columns:\n      id: bigserial primary key\n      n: serial\n")
+    new = db.load("tables:\n  people:\n    renamed_from: users\n    columns:\n      id: bigserial primary key\n"
+                  "      m: {type: serial, renamed_from: n}\n")
+    api.apply(old, db.url)
+    planned = api.plan(new, db.url).plan
+    assert "ALTER SEQUENCE public.users_id_seq RENAME TO people_id_seq" in [s.sql for s in planned.forward]
+    api.apply(new, db.url)
+    built = other_database(db, "built")
+    api.apply(new, built.url)
+    assert [s for s in pg_dump(db) if "SEQUENCE" in s] == [s for s in pg_dump(built) if "SEQUENCE" in s]

@@ -7,12 +7,12 @@ from .indexes import CreateIndex, DropIndex
 from .schemas import AlterExtension, CreateExtension, CreateSchema, DropExtension, DropSchema
 from .tables import (
     AddColumn, AlterColumn, CreateTable, DropColumn, DropTable, RenameColumn, RenameConstraint,
-    RenameIndex, RenameTable,
+    RenameIndex, RenameSequence, RenameTable,
 )
 from .triggers import CreateTrigger, DropTrigger, EnableTrigger
 from .types import (
     AlterDomain, CreateDomain, DropDomain, AddEnumValue, AlterSequence, CreateEnum, CreateSequence, DropEnum, DropSequence, EnumUsage,
-    RebuildEnum, RenameEnumValue,
+    RebuildEnum, RenameEnumValue, SetSequenceOwner,
 )
 from .views import CreateView, DropView
 
@@ -21,8 +21,8 @@ __all__ = [
     "DropConstraint", "ValidateConstraint", "CreateFunction", "DropFunction", "CreateIndex", "DropIndex",
     "AlterExtension", "CreateExtension", "CreateSchema", "DropExtension", "DropSchema",
     "AddColumn", "AlterColumn", "CreateTable", "DropColumn", "DropTable", "RenameColumn",
-    "RenameTable", "RenameConstraint", "RenameIndex", "CreateTrigger", "DropTrigger", "EnableTrigger", "AddEnumValue",
+    "RenameTable", "RenameConstraint", "RenameSequence", "RenameIndex", "CreateTrigger", "DropTrigger", "EnableTrigger", "AddEnumValue",
     "AlterSequence", "CreateEnum", "CreateSequence", "DropEnum", "DropSequence", "EnumUsage",
     "RebuildEnum", "RenameEnumValue", "CreateView", "DropView", "AlterDomain", "CreateDomain",
-    "DropDomain",
+    "DropDomain", "SetSequenceOwner",
 ]

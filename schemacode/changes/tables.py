@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 
-from ..model import Column, Constraint, Source, Table
+from ..model import Column, Constraint, Source, Table, serial_sequence_name
 from ..sqltext import ident, literal, qident, qname_ident
 from .base import Change, Hazard, Phase, Statement, comment_sql
 
@@ -205,6 +205,19 @@ class RenameIndex(_RenameInTable):
 
 
 @dataclass(frozen=True)
+class RenameSequence(_RenameInTable):
+    """A serial column's sequence, renamed with its table or column so that it keeps the name
+    serial gives (PostgreSQL leaves it as it was)."""
+
+    def describe(self) -> str:
+        return f"sequence {self.table.partition('.')[0]}.{self.old} → {self.new}"
+
+    def statements(self) -> list[Statement]:
+        schema = self.table.partition(".")[0]
+        return [Statement(f"ALTER SEQUENCE {qident(schema, self.old)} RENAME TO {ident(self.new)}")]
+
+
+@dataclass(frozen=True)
 class RenameColumn(_RenameInTable):
     def describe(self) -> str:
         return f"column {self.table}.{self.old} → {self.new}"
@@ -223,6 +236,7 @@ class AlterColumn(Change):
     before: Column
     after: Column
     online: bool = False  # set by online_statements
+    keep_sequence: bool = False  # serial ↔ a column using a sequence of its own: the same one
     phase = Phase.ALTER_COLUMN
 
     @property
@@ -265,7 +279,7 @@ class AlterColumn(Change):
             # A default may not cast to the new type: take it off first, put it back after.
             if b.default is not None or (b.type in _SERIAL_BASE and a.type not in _SERIAL_BASE):
                 out.append(Statement(f"{alter} DROP DEFAULT"))
-            if b.type in _SERIAL_BASE and a.type not in _SERIAL_BASE:
+            if b.type in _SERIAL_BASE and a.type not in _SERIAL_BASE and not self.keep_sequence:
                 out.append(Statement(
                     f"DO $$BEGIN EXECUTE format('DROP SEQUENCE %s', {serial_seq}); END$$"))
             new_type = _base(a.type)
@@ -281,13 +295,14 @@ class AlterColumn(Change):
                     f"DO $$BEGIN EXECUTE format('ALTER SEQUENCE %s AS {new_type}', {serial_seq}); END$$"))
             if a.type in _SERIAL_BASE and b.type not in _SERIAL_BASE:
                 schema, _, name = self.table.partition(".")
-                seq = qident(schema, f"{name}_{a.name}_seq"[:63])
-                out += [
-                    Statement(f"CREATE SEQUENCE {seq} AS {new_type} OWNED BY {table}.{ident(a.name)}"),
-                    Statement(f"SELECT setval({literal(seq)}, coalesce(max({ident(a.name)}), 0) + 1, false) "
-                              f"FROM {table}"),
-                    Statement(f"{alter} SET DEFAULT nextval({literal(seq)}::regclass)"),
-                ]
+                seq = qident(schema, serial_sequence_name(name, a.name))
+                if not self.keep_sequence:  # else the sequence is there, made to fit (SetSequenceOwner)
+                    out += [
+                        Statement(f"CREATE SEQUENCE {seq} AS {new_type} OWNED BY {table}.{ident(a.name)}"),
+                        Statement(f"SELECT setval({literal(seq)}, coalesce(max({ident(a.name)}), 0) + 1, "
+                                  f"false) FROM {table}"),
+                    ]
+                out.append(Statement(f"{alter} SET DEFAULT nextval({literal(seq)}::regclass)"))
             if a.default is not None:
                 out.append(Statement(f"{alter} SET DEFAULT {a.default_sql}"))
         elif default_changed:

@@ -191,6 +191,29 @@ class AlterSequence(Change):
 
 
 @dataclass(frozen=True)
+class SetSequenceOwner(Change):
+    """OWNED BY a column (after columns are added) or NONE (before anything is dropped: a
+    sequence dropped with its old owner would be gone, or would take a new owner's default)."""
+
+    sequence: Sequence
+    owner: tuple[str, str] | None
+
+    def sort_key(self) -> tuple[int, int, str]:
+        if self.owner is None:
+            return (Phase.RENAME, 2, self.sequence.qname)
+        return (Phase.ALTER_COLUMN, 2, self.sequence.qname)
+
+    def describe(self) -> str:
+        owner = f"{self.owner[0]}.{self.owner[1]}" if self.owner else "nothing"
+        return f"sequence {self.sequence.qname} owned by {owner}"
+
+    def statements(self) -> list[Statement]:
+        s = self.sequence
+        owner = f"{qname_ident(self.owner[0])}.{ident(self.owner[1])}" if self.owner else "NONE"
+        return [Statement(f"ALTER SEQUENCE {qident(s.schema, s.name)} OWNED BY {owner}")]
+
+
+@dataclass(frozen=True)
 class DropSequence(Change):
     sequence: Sequence
     symbol = "-"

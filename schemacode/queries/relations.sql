@@ -1,4 +1,4 @@
--- Tables, views, materialized views and free-standing sequences in scope.
+-- Tables, views, materialized views and sequences (not an identity column's) in scope.
 -- Extension members and partitions (managed through their parent) are skipped.
 SELECT c.oid, n.nspname AS schema, c.relname AS name, c.relkind AS kind,
        obj_description(c.oid, 'pg_class') AS comment,
@@ -11,7 +11,8 @@ WHERE n.nspname = ANY(%(schemas)s)
   AND NOT EXISTS (SELECT 1 FROM pg_depend d
                   WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid
                     AND (d.deptype = 'e'
-                         -- sequences owned by a serial or identity column come with the column
-                         OR (c.relkind = 'S' AND d.deptype IN ('a', 'i')
+                         -- an identity column's sequence comes with the column (a serial
+                         -- column's too: introspect.py tells those from other owned sequences)
+                         OR (c.relkind = 'S' AND d.deptype = 'i'
                              AND d.refclassid = 'pg_class'::regclass AND d.refobjsubid > 0)))
 ORDER BY 2, 3

@@ -1,7 +1,15 @@
--- Options of every sequence in scope (owned ones are filtered out by relations.sql).
+-- Options of every sequence in scope, and the column that owns it (OWNED BY), if any.
 SELECT s.seqrelid AS relid, format_type(s.seqtypid, NULL) AS type,
        s.seqstart AS start, s.seqincrement AS increment, s.seqmin AS min_value,
-       s.seqmax AS max_value, s.seqcache AS cache, s.seqcycle AS cycle
+       s.seqmax AS max_value, s.seqcache AS cache, s.seqcycle AS cycle,
+       (SELECT tn.nspname || '.' || t.relname FROM pg_depend d
+        JOIN pg_class t ON t.oid = d.refobjid JOIN pg_namespace tn ON tn.oid = t.relnamespace
+        WHERE d.classid = 'pg_class'::regclass AND d.objid = s.seqrelid AND d.deptype = 'a'
+          AND d.refclassid = 'pg_class'::regclass AND d.refobjsubid > 0 LIMIT 1) AS owner_table,
+       (SELECT a.attname FROM pg_depend d
+        JOIN pg_attribute a ON a.attrelid = d.refobjid AND a.attnum = d.refobjsubid
+        WHERE d.classid = 'pg_class'::regclass AND d.objid = s.seqrelid AND d.deptype = 'a'
+          AND d.refclassid = 'pg_class'::regclass AND d.refobjsubid > 0 LIMIT 1) AS owner_column
 FROM pg_sequence s
 JOIN pg_class c ON c.oid = s.seqrelid
 JOIN pg_namespace n ON n.oid = c.relnamespace
