@@ -345,6 +345,8 @@ class _Differ:
 
     def create_table(self, t: Table) -> None:
         self.emit(ch.CreateTable(t))
+        if t.replica_identity != "default":
+            self.emit(ch.SetReplicaIdentity(t.qname, t.replica_identity))
         for con in t.constraints.values():
             if not con.inline:
                 self.emit(ch.AddConstraint(t.qname, con, new_table=True))
@@ -356,6 +358,10 @@ class _Differ:
     def table(self, a: Table, b: Table, dropped_tables: set[str]) -> None:
         q = b.qname
         self.comment(f"TABLE {qname_ident(q)}", f"table {q}", a.comment, b.comment)
+        if sorted(a.options) != sorted(b.options) or a.unlogged != b.unlogged:
+            self.emit(ch.AlterTableStorage(a, b))  # (their order is kept where they are created)
+        if a.replica_identity != b.replica_identity:
+            self.emit(ch.SetReplicaIdentity(q, b.replica_identity))
         for name in _added(a.columns, b.columns):
             self.emit(ch.AddColumn(q, b.columns[name]))
         for name in _dropped(a.columns, b.columns):
@@ -469,6 +475,8 @@ class _Differ:
                 continue
             self.comment(f"{'MATERIALIZED VIEW' if b.materialized else 'VIEW'} {qname_ident(k)}",
                          f"view {k}", a.comment, b.comment)
+            if sorted(a.options) != sorted(b.options):
+                self.emit(ch.AlterViewOptions(a, b))
             self.triggers(k, a.triggers, b.triggers)
             for name in _dropped(a.indexes, b.indexes):
                 self.emit(ch.DropIndex(k, a.indexes[name]))

@@ -311,6 +311,14 @@ class _Dump:
         spec: dict[str, Any] = {}
         if t.comment:
             spec["comment"] = t.comment
+        if t.unlogged:
+            spec["unlogged"] = True
+        if t.options:
+            spec["with"] = _options_map(t.options)
+        if t.replica_identity.startswith("index "):
+            spec["replica_identity"] = _Flow({"index": t.replica_identity[len("index "):].strip('"')})
+        elif t.replica_identity != "default":
+            spec["replica_identity"] = t.replica_identity
         cols: dict[str, dict[str, Any]] = {c.name: self.column(t, c) for c in t.columns.values()}
         constraints = sorted(t.constraints.values(), key=lambda c: c.name or "")
         pk = t.primary_key()
@@ -516,6 +524,14 @@ class _Dump:
         spec: dict[str, Any] = {}
         if v.materialized:
             spec["materialized"] = True
+        for option in v.options:  # in the order PostgreSQL keeps them
+            name, _, value = option.partition("=")
+            if name == "check_option":
+                spec["check_option"] = value
+            elif name in ("security_barrier", "security_invoker"):
+                spec[name] = value.lower() in ("true", "on", "1", "yes")
+            else:
+                spec.setdefault("with", _Flow()).update(_options_map((option,)))
         if v.comment:
             spec["comment"] = v.comment
         spec["query"] = _Block(reproducible(v.query.strip().rstrip(";")) + "\n")
@@ -677,6 +693,14 @@ def _balanced(text: str) -> bool:
         if depth < 0:
             return False
     return depth == 0
+
+
+def _options_map(options: tuple[str, ...]) -> _Flow:
+    out = _Flow()
+    for option in options:
+        name, _, value = option.partition("=")
+        out[name] = {"true": True, "false": False}.get(value, _number(value))
+    return out
 
 
 def _number(v: str) -> Any:

@@ -147,14 +147,15 @@ def build_catalog(rows: dict[str, list[Any]]) -> Catalog:
         kind = r.kind
         if kind in ("r", "p"):
             t = Table(r.schema, r.name, dict(columns[oid]), dict(constraints[oid]),
-                      dict(indexes[oid]), dict(triggers[oid]), r.comment)
+                      dict(indexes[oid]), dict(triggers[oid]), r.comment, options=tuple(r.options),
+                      unlogged=r.unlogged, replica_identity=r.replica_identity)
             tables[t.qname] = t
         elif kind in ("v", "m"):
             cols = columns[oid]
             v = View(r.schema, r.name, r.view_query.strip(), kind == "m",
                      tuple(cols), tuple(c.type for c in cols.values()),
                      tuple(sorted(view_deps[oid])), dict(indexes[oid]), dict(triggers[oid]),
-                     r.comment)
+                     r.comment, options=tuple(r.options))
             views[v.qname] = v
     return Catalog(schemas, extensions, enums, domains, functions, sequences, tables, views)
 

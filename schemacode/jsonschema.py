@@ -103,6 +103,10 @@ def build() -> dict[str, Any]:
             "include": _names, "where": _str, **deferral, "comment": _comment}, ["elements"])},
         "indexes": {"type": "object", "additionalProperties": index},
         "triggers": {"type": "object", "additionalProperties": trigger},
+        "with": {"type": "object", "description": "storage parameters: {fillfactor: 70}"},
+        "unlogged": _bool,
+        "replica_identity": {"oneOf": [{"enum": ["default", "full", "nothing"]},
+                                       _obj({"index": _str}, ["index"])]},
     }, ["columns"])
     enum_value = {"oneOf": [_str, {"type": "object", "maxProperties": 1, "additionalProperties":
                                    _obj({"renamed_from": _str}, ["renamed_from"])}]}
@@ -148,6 +152,9 @@ def build() -> dict[str, Any]:
             "tables": {"type": "object", "additionalProperties": table},
             "views": {"type": "object", "additionalProperties": {"oneOf": [_str, _obj({
                 "query": _str, "materialized": _bool, "comment": _comment,
+                "check_option": {"enum": ["local", "cascaded"]}, "security_barrier": _bool,
+                "security_invoker": _bool,
+                "with": {"type": "object", "description": "storage parameters (materialized views)"},
                 "indexes": {"type": "object", "additionalProperties": index},
                 "triggers": {"type": "object", "additionalProperties": trigger}}, ["query"])]}},
         },

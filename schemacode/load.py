@@ -534,7 +534,10 @@ class _Loader:
 
     # -- tables ----------------------------------------------------------------------------
     TABLE_KEYS = {"name", "columns", "primary_key", "unique", "foreign_keys", "checks", "exclude",
-                  "indexes", "triggers", "comment", "renamed_from"}
+                  "indexes", "triggers", "with", "unlogged", "replica_identity", "comment",
+                  "renamed_from"}
+    VIEW_KEYS = {"query", "materialized", "check_option", "security_barrier", "security_invoker",
+                 "with", "comment", "indexes", "triggers"}
     EXCLUDE_KEYS = {"using", "elements", "include", "where", "comment", *KEY_OPTIONS}
     COLUMN_KEYS = {"type", "null", "default", "primary_key", "unique", "references", "on_delete",
                    "on_update", "deferrable", "initially_deferred", "match", "not_valid", "check", "comment",
@@ -642,8 +645,22 @@ class _Loader:
 
         indexes = self.load_indexes(ctx.child(spec, "indexes"), spec.get("indexes"), q, columns)
         triggers = self.load_triggers(ctx.child(spec, "triggers"), spec.get("triggers"), q, columns)
+        identity = str(spec.get("replica_identity", "default"))
+        if identity.lower() in ("default", "full", "nothing"):
+            identity = identity.lower()
+        elif isinstance(spec.get("replica_identity"), dict):
+            rc = ctx.child(spec, "replica_identity")
+            _keys(rc, spec["replica_identity"], {"index"}, "replica_identity")
+            index = _str(rc, spec["replica_identity"].get("index"), "replica_identity.index")
+            identity = f"index {ident(index)}"
+        else:
+            raise ctx.child(spec, "replica_identity").error(
+                "replica_identity is default, full, nothing or {index: name}")
         return Table(schema, short, columns, constraints, indexes, triggers,
-                     self.comment(ctx, spec), ctx.source())
+                     self.comment(ctx, spec), ctx.source(),
+                     options=storage_options(ctx, spec),
+                     unlogged=_bool(ctx.child(spec, "unlogged"), spec.get("unlogged", False), "unlogged"),
+                     replica_identity=identity)
 
     def exclusion(self, ctx: _Ctx, table: str, name: str, spec: Any, columns: dict[str, Column]
                   ) -> Constraint:
@@ -906,8 +923,7 @@ class _Loader:
             if key in constraints:
                 raise ctx.error(f"foreign key {con.name or con.definition} is declared twice on {q}")
             constraints[key] = con
-        self.tables[q] = Table(table.schema, table.name, table.columns, constraints, table.indexes,
-                               table.triggers, table.comment, table.source)
+        self.tables[q] = replace(table, constraints=constraints)
 
     def foreign_key(self, ctx: _Ctx, table: str, name: str | None, cols: list[str], target: str,
                     ref_cols: list[str] | None, opts: Any) -> Constraint:
@@ -1198,7 +1214,7 @@ class _Loader:
             self.claim(c, q, "view")
             if isinstance(spec, str):
                 spec = {"query": spec}
-            _keys(c, spec, {"query", "materialized", "comment", "indexes", "triggers"}, f"view {name}")
+            _keys(c, spec, self.VIEW_KEYS, f"view {name}")
             qc = c.child(spec, "query")
             query = _str(qc, spec.get("query"), "query").strip().rstrip(";")
             try:
@@ -1227,13 +1243,43 @@ class _Loader:
             reads = sorted({qualify(t.db or "public", t.name) for t in trees[0].find_all(exp.Table)
                             if t.name})
             schema, _, short = q.partition(".")
+            options: list[str] = []  # in the order written: PostgreSQL keeps (and prints) it
+            for key in spec:
+                if key == "with":
+                    options += storage_options(c, spec)
+                elif key == "check_option":
+                    check = str(spec["check_option"]).lower()
+                    if check not in ("local", "cascaded"):
+                        raise c.child(spec, "check_option").error("check_option is local or cascaded")
+                    options.append(f"check_option={check}")
+                elif key in ("security_barrier", "security_invoker"):
+                    options.append(f"{key}={str(_bool(c.child(spec, key), spec[key], key)).lower()}")
+                else:
+                    continue
+                if materialized and key != "with":
+                    raise c.child(spec, key).error(f"{key} is for views, not materialized views")
             self.views[q] = View(schema, short, query, materialized, depends_on=tuple(reads),
                                  indexes=indexes, triggers=triggers, comment=self.comment(c, spec),
-                                 source=c.source())
+                                 source=c.source(), options=tuple(options))
 
 
 def _key_sql(head: str, cols: list[str]) -> str:
     return f"{head} ({', '.join(ident(c) for c in cols)})"
+
+
+def storage_options(ctx: _Ctx, spec: Any) -> tuple[str, ...]:
+    """with: {fillfactor: 70, autovacuum_enabled: false} as PostgreSQL keeps them."""
+    if not isinstance(spec, dict) or "with" not in spec:
+        return ()
+    wc = ctx.child(spec, "with")
+    if not isinstance(spec["with"], dict):
+        raise wc.error("with is a mapping of storage parameters, like {fillfactor: 70}")
+    out = []
+    for k, v in spec["with"].items():
+        if isinstance(v, (dict, list)) or v is None:
+            raise wc.child(spec["with"], k).error(f"{k} takes one value")
+        out.append(f"{k}={str(v).lower() if isinstance(v, bool) else v}")
+    return tuple(out)
 
 
 def constraint_options(ctx: _Ctx, spec: Any, allowed: tuple[str, ...]) -> str:

@@ -280,6 +280,9 @@ class Table:
     triggers: dict[str, Trigger] = field(default_factory=dict)
     comment: str | None = None
     source: Source | None = field(default=None, compare=False, repr=False)
+    options: tuple[str, ...] = ()  # storage parameters, as PostgreSQL keeps them: "fillfactor=70"
+    unlogged: bool = False
+    replica_identity: str = "default"  # default, full, nothing, or "index <name>"
 
     @property
     def qname(self) -> str:
@@ -306,6 +309,9 @@ class View:
     comment: str | None = None
     source: Source | None = field(default=None, compare=False, repr=False)
     written: View | None = field(default=None, compare=False, repr=False)  # as declared
+    # reloptions: check_option=cascaded, security_barrier=true, …; storage parameters of a
+    # materialized view
+    options: tuple[str, ...] = ()
 
     @property
     def query_sql(self) -> str:

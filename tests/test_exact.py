@@ -288,3 +288,42 @@ def test_renaming_a_table_renames_its_serial_sequence(db: Database) -> None:
     built = other_database(db, "built")
     api.apply(new, built.url)
     assert [s for s in pg_dump(db) if "SEQUENCE" in s] == [s for s in pg_dump(built) if "SEQUENCE" in s]
+
+
+def test_table_and_view_options_round_trip(db: Database) -> None:
+    """Storage parameters, UNLOGGED ↔ LOGGED, REPLICA IDENTITY, view check options, security
+    barrier and invoker, a materialized view's storage parameters; all changed in place."""
+    round_trip(db, """
+        CREATE TABLE hot (id int PRIMARY KEY, v text) WITH (fillfactor = 70, autovacuum_enabled = false);
+        CREATE UNLOGGED TABLE scratch (id int);
+        CREATE TABLE events (id int NOT NULL, at timestamptz);
+        CREATE UNIQUE INDEX events_id ON events (id);
+        ALTER TABLE events REPLICA IDENTITY USING INDEX events_id;
+        ALTER TABLE hot REPLICA IDENTITY FULL;
+        CREATE VIEW hot_checked WITH (security_barrier) AS SELECT id, v FROM hot WHERE id > 0
+            WITH CASCADED CHECK OPTION;
+        CREATE VIEW hot_mine WITH (security_invoker = true) AS SELECT id FROM hot;
+        CREATE MATERIALIZED VIEW hot_copy WITH (fillfactor = 50) AS SELECT id FROM hot;
+    """, older="""
+        CREATE TABLE hot (id int PRIMARY KEY, v text) WITH (fillfactor = 90);
+        CREATE TABLE scratch (id int);
+        CREATE TABLE events (id int NOT NULL, at timestamptz);
+        CREATE UNIQUE INDEX events_id ON events (id);
+        CREATE VIEW hot_checked AS SELECT id, v FROM hot WHERE id > 0 WITH LOCAL CHECK OPTION;
+        CREATE VIEW hot_mine AS SELECT id FROM hot;
+        CREATE MATERIALIZED VIEW hot_copy AS SELECT id FROM hot;
+    """)
+
+
+def test_view_options_change_in_place(db: Database) -> None:
+    old = db.load("tables:\n  t: {columns: {id: int}}\nviews:\n  v: {query: SELECT id FROM t}\n")
+    new = db.load("tables:\n  t: {columns: {id: int}}\n"
+                  "views:\n  v: {query: SELECT id FROM t, check_option: local, security_barrier: true}\n")
+    api.apply(old, db.url)
+    oid = db.execute("SELECT 'v'::regclass::oid")
+    planned = api.plan(new, db.url).plan
+    assert [s.sql for s in planned.forward] == [
+        "ALTER VIEW public.v SET (check_option='local', security_barrier='true')"]
+    api.apply(new, db.url)
+    assert db.execute("SELECT 'v'::regclass::oid") == oid
+    assert api.plan(new, db.url).plan.is_empty

@@ -6,7 +6,7 @@ from .functions import CreateFunction, DropFunction
 from .indexes import CreateIndex, DropIndex
 from .schemas import AlterExtension, CreateExtension, CreateSchema, DropExtension, DropSchema
 from .tables import (
-    AddColumn, AlterColumn, CreateTable, DropColumn, DropTable, RenameColumn, RenameConstraint,
+    AddColumn, AlterColumn, AlterTableStorage, CreateTable, SetReplicaIdentity, DropColumn, DropTable, RenameColumn, RenameConstraint,
     RenameIndex, RenameSequence, RenameTable,
 )
 from .triggers import CreateTrigger, DropTrigger, EnableTrigger
@@ -14,7 +14,7 @@ from .types import (
     AlterDomain, CreateDomain, DropDomain, AddEnumValue, AlterSequence, CreateEnum, CreateSequence, DropEnum, DropSequence, EnumUsage,
     RebuildEnum, RenameEnumValue, SetSequenceOwner,
 )
-from .views import CreateView, DropView
+from .views import AlterViewOptions, CreateView, DropView
 
 __all__ = [
     "Change", "Hazard", "HazardKind", "Phase", "Stage", "Statement", "SetComment", "AddConstraint",
@@ -24,5 +24,5 @@ __all__ = [
     "RenameTable", "RenameConstraint", "RenameSequence", "RenameIndex", "CreateTrigger", "DropTrigger", "EnableTrigger", "AddEnumValue",
     "AlterSequence", "CreateEnum", "CreateSequence", "DropEnum", "DropSequence", "EnumUsage",
     "RebuildEnum", "RenameEnumValue", "CreateView", "DropView", "AlterDomain", "CreateDomain",
-    "DropDomain", "SetSequenceOwner",
+    "DropDomain", "SetSequenceOwner", "AlterTableStorage", "SetReplicaIdentity", "AlterViewOptions",
 ]

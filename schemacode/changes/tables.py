@@ -42,6 +42,32 @@ def constraint_sql(con: Constraint) -> str:
     return con.definition_sql
 
 
+def with_options(options: tuple[str, ...]) -> str:
+    """ WITH (fillfactor='70', …) for storage parameters kept as "name=value"."""
+    if not options:
+        return ""
+    return " WITH (" + ", ".join(_option(o) for o in options) + ")"
+
+
+def _option(option: str) -> str:
+    name, _, value = option.partition("=")
+    return f"{name}={literal(value)}"
+
+
+def set_options_sql(target: str, before: tuple[str, ...], after: tuple[str, ...]) -> list[str]:
+    """ALTER … SET (…) for options added or changed, RESET (…) for options removed."""
+    old = dict(o.partition("=")[::2] for o in before)
+    new = dict(o.partition("=")[::2] for o in after)
+    out = []
+    changed = [f"{k}={v}" for k, v in new.items() if old.get(k) != v]
+    if changed:
+        out.append(f"ALTER {target} SET (" + ", ".join(_option(o) for o in changed) + ")")
+    gone = [k for k in old if k not in new]
+    if gone:
+        out.append(f"ALTER {target} RESET (" + ", ".join(gone) + ")")
+    return out
+
+
 def column_comment_sql(table: str, col: Column) -> str:
     return comment_sql(f"COLUMN {qname_ident(table)}.{ident(col.name)}", col.comment)
 
@@ -67,7 +93,8 @@ class CreateTable(Change):
         inline = [c for c in t.constraints.values() if c.inline]
         items += [constraint_sql(c) for c in inline]
         body = ",\n    ".join(items)
-        out = [Statement(f"CREATE TABLE {qident(t.schema, t.name)} (\n    {body}\n)")]
+        kind = "UNLOGGED TABLE" if t.unlogged else "TABLE"
+        out = [Statement(f"CREATE {kind} {qident(t.schema, t.name)} (\n    {body}\n){with_options(t.options)}")]
         if t.comment is not None:
             out.append(Statement(comment_sql(f"TABLE {qident(t.schema, t.name)}", t.comment)))
         for c in t.columns.values():
@@ -77,6 +104,54 @@ class CreateTable(Change):
             if con.comment is not None and con.name:
                 out.append(Statement(constraint_comment_sql(t.qname, con)))
         return out
+
+
+@dataclass(frozen=True)
+class AlterTableStorage(Change):
+    """Storage parameters (SET/RESET, in place) and LOGGED/UNLOGGED (a rewrite) of a table."""
+
+    before: Table
+    after: Table
+    phase = Phase.ALTER_COLUMN
+
+    def describe(self) -> str:
+        what = []
+        if sorted(self.before.options) != sorted(self.after.options):
+            what.append("storage parameters")
+        if self.before.unlogged != self.after.unlogged:
+            what.append("unlogged" if self.after.unlogged else "logged")
+        return f"table {self.after.qname} " + ", ".join(what)
+
+    def statements(self) -> list[Statement]:
+        b, a = self.before, self.after
+        table = qident(a.schema, a.name)
+        out = [Statement(sql) for sql in set_options_sql(f"TABLE {table}", b.options, a.options)]
+        if b.unlogged != a.unlogged:
+            out.append(Statement(f"ALTER TABLE {table} SET {'UNLOGGED' if a.unlogged else 'LOGGED'}",
+                                 (Hazard("rewrite", f"SET {'UNLOGGED' if a.unlogged else 'LOGGED'} "
+                                                    f"rewrites {a.qname} under an ACCESS EXCLUSIVE lock"),)))
+        return out
+
+
+@dataclass(frozen=True)
+class SetReplicaIdentity(Change):
+    """REPLICA IDENTITY, after the indexes (USING INDEX names one)."""
+
+    table: str
+    identity: str
+    phase = Phase.CREATE_INDEX
+
+    def sort_key(self) -> tuple[int, int, str]:
+        return (Phase.CREATE_INDEX, 1, self.table)
+
+    def describe(self) -> str:
+        return f"table {self.table} replica identity {self.identity}"
+
+    def statements(self) -> list[Statement]:
+        ident_sql = self.identity.upper()
+        if self.identity.startswith("index "):
+            ident_sql = "USING INDEX " + self.identity[len("index "):]
+        return [Statement(f"ALTER TABLE {qname_ident(self.table)} REPLICA IDENTITY {ident_sql}")]
 
 
 @dataclass(frozen=True)

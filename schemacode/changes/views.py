@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from ..model import Source, View
 from ..sqltext import qident
 from .base import Change, Hazard, Phase, Statement, comment_sql
+from .tables import set_options_sql, with_options
 
 
 def _kind(v: View) -> str:
@@ -36,10 +37,27 @@ class CreateView(Change):
     def statements(self) -> list[Statement]:
         v = self.view
         query = v.query_sql.rstrip().rstrip(";")
-        out = [Statement(f"CREATE {_kind(v)} {qident(v.schema, v.name)} AS\n{query}")]
+        out = [Statement(f"CREATE {_kind(v)} {qident(v.schema, v.name)}{with_options(v.options)} AS\n{query}")]
         if v.comment is not None:
             out.append(Statement(comment_sql(f"{_kind(v)} {qident(v.schema, v.name)}", v.comment)))
         return out
+
+
+@dataclass(frozen=True)
+class AlterViewOptions(Change):
+    """check_option, security_barrier, security_invoker, storage parameters: set in place."""
+
+    before: View
+    after: View
+    phase = Phase.CREATE_VIEW
+
+    def describe(self) -> str:
+        return f"{_kind(self.after).lower()} {self.after.qname} options"
+
+    def statements(self) -> list[Statement]:
+        v = self.after
+        target = f"{_kind(v)} {qident(v.schema, v.name)}"
+        return [Statement(sql) for sql in set_options_sql(target, self.before.options, v.options)]
 
 
 @dataclass(frozen=True)

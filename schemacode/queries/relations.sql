@@ -2,7 +2,14 @@
 -- Extension members and partitions (managed through their parent) are skipped.
 SELECT c.oid, n.nspname AS schema, c.relname AS name, c.relkind AS kind,
        obj_description(c.oid, 'pg_class') AS comment,
-       CASE WHEN c.relkind IN ('v', 'm') THEN pg_get_viewdef(c.oid) END AS view_query
+       CASE WHEN c.relkind IN ('v', 'm') THEN pg_get_viewdef(c.oid) END AS view_query,
+       coalesce(c.reloptions, '{}') AS options,  -- in the order given: pg_dump prints them so
+       c.relpersistence = 'u' AS unlogged,
+       CASE c.relreplident WHEN 'f' THEN 'full' WHEN 'n' THEN 'nothing'
+            WHEN 'i' THEN 'index ' || (SELECT quote_ident(ic.relname) FROM pg_index i
+                                       JOIN pg_class ic ON ic.oid = i.indexrelid
+                                       WHERE i.indrelid = c.oid AND i.indisreplident)
+            ELSE 'default' END AS replica_identity
 FROM pg_class c
 JOIN pg_namespace n ON n.oid = c.relnamespace
 WHERE n.nspname = ANY(%(schemas)s)
