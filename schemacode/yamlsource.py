@@ -154,11 +154,18 @@ _SCALARS = yaml.SafeLoader("")  # only its scalar constructors are used
 
 
 def load_yaml(text: str, filename: str) -> Any:
+    bad = next((i for i, ch in enumerate(text) if ch == "\x00" or (ch < " " and ch not in "\t\n\r")
+                or ch in "\x7f\ufffe\uffff"), None)
+    if bad is not None:  # the reader refuses these before any mark exists: say where
+        line = text.count("\n", 0, bad) + 1
+        raise SchemaError(f"invalid YAML: the control character {text[bad]!r} is not allowed",
+                          file=filename, line=line,
+                          hint="is this a binary file, or text in another encoding?")
     try:
         return _from_events(text, filename)
     except _NeedsFullLoader:
         pass
-    except yaml.MarkedYAMLError:
+    except yaml.YAMLError:
         pass  # reported below, by the full loader, with the same marks
     loader = _Loader(text)
     loader.name = filename

@@ -17,6 +17,25 @@ tables:
 # (name, yaml, line, path fragment, message fragment, hint fragment or None)
 BAD = [
     ("malformed yaml", "tables:\n  users: [a\n  b: 1\n", 3, None, "invalid YAML", None),
+    ("a NUL byte", "tables:\n  t:\n    columns: {a: int}\x00\n", 3, None, "control character '\\x00'",
+     "binary file"),
+    ("a control character", "tables:\n  t:\x07\n", 2, None, "control character", None),
+    ("unknown sequence key", "sequences:\n  s: {owned: t.id}\n", 2, "sequences.s.owned", "unknown key", None),
+    ("sequence owner missing", "tables:\n  t: {columns: {id: int}}\nsequences:\n  s: {owned_by: t.nope}\n",
+     4, "sequences.s.owned_by", "nope", None),
+    ("constraint option on the wrong kind", "tables:\n  t:\n    columns: {a: int}\n    unique:\n"
+     "      u: {columns: [a], not_valid: true}\n", 5, None, "unknown key 'not_valid'", None),
+    ("exclusion element without operator", "tables:\n  t:\n    columns: {a: int}\n    exclude:\n"
+     "      x: {elements: [a]}\n", 5, "tables.t.exclude.x.elements[0]", "expression WITH operator", None),
+    ("procedure with returns", "functions:\n  p: {kind: procedure, returns: int, body: x}\n", 2,
+     "functions.p.returns", "returns nothing", None),
+    ("function with two bodies", "functions:\n  f: {returns: int, body: x, sql_body: RETURN 1}\n", 2,
+     "functions.f", "both body: and sql_body:", None),
+    ("deferrable plain trigger", "functions:\n  f: {returns: trigger, body: x}\ntables:\n  t:\n"
+     "    columns: {a: int}\n    triggers:\n      g: {after: insert, execute: f, deferrable: true}\n",
+     7, None, "only a constraint trigger", None),
+    ("view option on a materialized view", "views:\n  v: {query: SELECT 1 AS a, materialized: true, "
+     "check_option: local}\n", 2, None, "not materialized views", None),
     ("duplicate key", "tables:\n  users:\n    columns: {id: int}\n  users:\n    columns: {id: int}\n",
      4, None, "duplicate key 'users'", None),
     ("unknown top-level key", "tabels:\n  users: {}\n", 1, "tabels", "unknown key 'tabels'", "tables"),
