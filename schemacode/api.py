@@ -7,7 +7,11 @@ from pathlib import Path
 from .apply import (
     ApplyResult, HistoryEntry, Progress, Settings, locked_apply, locked_rollback, read_history,
 )
-from .errors import DatabaseError
+from typing import Any
+
+import psycopg
+
+from .errors import DatabaseError, SchemaError
 from .introspect import introspect
 from .load import LoadedSchema, load_file
 from .model import Catalog
@@ -45,7 +49,7 @@ def plan(schema: str | Path | LoadedSchema, database_url: str | None = None,
 
     loaded = _load(schema)
     url = resolve_url(database_url)
-    with connect(url) as conn:  # the target first: a wrong URL fails before any build
+    with connect(url, autocommit=True) as conn:  # the target first: a wrong URL fails before any build
         target_version = server_version(conn)
         # The live catalog is read while the scratch server builds the desired one: two servers,
         # and the build mostly waits on its own.
@@ -53,8 +57,9 @@ def plan(schema: str | Path | LoadedSchema, database_url: str | None = None,
             live = pool.submit(introspect, conn, loaded.scope)
             desired, scratch_version = desired_catalog(loaded, dev_url)
             current = live.result()
-    warnings = _version_warnings(scratch_version, target_version)
-    p = plan_from(current, desired, loaded, dev_url, online)
+        warnings = _version_warnings(scratch_version, target_version)
+        p = plan_from(current, desired, loaded, dev_url, online)
+        check_conversions(conn, p)
     return Planned(loaded, p, warnings + rename_hints(p))
 
 
@@ -70,6 +75,32 @@ def plan_from(current: Catalog, desired: Catalog, loaded: LoadedSchema, dev_url:
         return p
     return make_plan(canon, desired, loaded.renames, loaded.unpinned_extensions, loaded.text_hash,
                      live=current, online=online)
+
+
+def check_conversions(conn: psycopg.Connection[Any], p: Plan) -> Plan:
+    """Every column whose type changes without `using:` must have a cast PostgreSQL knows;
+    else a located error, before anything runs (a type the plan creates is not there yet:
+    PostgreSQL checks that one when the plan runs, in its transaction)."""
+    from .changes import AlterColumn
+
+    for c in p.changes:
+        if not isinstance(c, AlterColumn) or not c.type_changed or c.after.using:
+            continue
+        try:
+            with conn.transaction():
+                conn.execute(c.cast_check_sql.encode())
+        except psycopg.errors.CannotCoerce as e:
+            src = c.after.source
+            raise SchemaError(
+                f"column {c.table}.{c.after.name} cannot change from {c.before.type} to {c.after.type}: "
+                f"{e.diag.message_primary}; nothing was applied",
+                file=src.file if src else None, line=src.line if src else None,
+                path=src.path if src else None,
+                hint=f"say how to convert the values: using: <expression of {c.after.name}>, e.g. "
+                     f"using: to_timestamp({c.after.name})") from None
+        except psycopg.Error:
+            pass  # a type the plan creates: checked when it runs
+    return p
 
 
 def _spelling_suspects(p: Plan) -> bool:
@@ -124,7 +155,7 @@ def apply(schema: str | Path | LoadedSchema, database_url: str | None = None,
     with connect(url, autocommit=True) as conn:
         return locked_apply(
             conn, loaded.scope,
-            lambda current: plan_from(current, desired, loaded, dev_url, online),
+            lambda current: check_conversions(conn, plan_from(current, desired, loaded, dev_url, online)),
             allow_destructive=allow_destructive, expected_fingerprint=expected_fingerprint,
             settings=settings, progress=progress,
         )

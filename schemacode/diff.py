@@ -435,7 +435,9 @@ class _Differ:
                 or a.identity != b.identity or a.identity_options != b.identity_options):
             schema, _, name = table.partition(".")
             kept = qualify(schema, serial_sequence_name(name, b.name)) in self.adopted_sequences
-            self.emit(ch.AlterColumn(table, a, b, keep_sequence=kept))
+            enums = {qident(e.schema, e.name) for e in (*self.cur.enums.values(), *self.des.enums.values())}
+            via_text = a.type.removesuffix("[]") in enums or b.type.removesuffix("[]") in enums
+            self.emit(ch.AlterColumn(table, a, b, keep_sequence=kept, via_text=via_text))
         self.comment(f"COLUMN {qname_ident(table)}.{ident(b.name)}", f"column {table}.{b.name}",
                      a.comment, b.comment)
 

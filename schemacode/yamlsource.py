@@ -157,9 +157,8 @@ def load_yaml(text: str, filename: str) -> Any:
     bad = next((i for i, ch in enumerate(text) if ch == "\x00" or (ch < " " and ch not in "\t\n\r")
                 or ch in "\x7f\ufffe\uffff"), None)
     if bad is not None:  # the reader refuses these before any mark exists: say where
-        line = text.count("\n", 0, bad) + 1
         raise SchemaError(f"invalid YAML: the control character {text[bad]!r} is not allowed",
-                          file=filename, line=line,
+                          file=filename, line=text.count("\n", 0, bad) + 1,
                           hint="is this a binary file, or text in another encoding?")
     try:
         return _from_events(text, filename)

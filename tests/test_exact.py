@@ -327,3 +327,30 @@ def test_view_options_change_in_place(db: Database) -> None:
     api.apply(new, db.url)
     assert db.execute("SELECT 'v'::regclass::oid") == oid
     assert api.plan(new, db.url).plan.is_empty
+
+
+def test_a_type_change_with_no_cast(db: Database) -> None:
+    """enum → another enum converts through the labels; bigint → timestamp has no cast: without
+    using: the plan names the column and the line, and nothing runs; with using: it applies."""
+    from schemacode.errors import SchemaError
+
+    db.execute("""
+        CREATE TYPE mood AS ENUM ('ok', 'sad'); CREATE TYPE feeling AS ENUM ('ok', 'sad', 'glad');
+        CREATE TABLE t (id int PRIMARY KEY, m mood, at bigint);
+        INSERT INTO t VALUES (1, 'sad', 1700000000);
+    """)
+    enums = "enums:\n  mood: [ok, sad]\n  feeling: [ok, sad, glad]\n"
+    no_cast = db.write(enums + "tables:\n  t:\n    columns:\n      id: int primary key\n"
+                       "      m: feeling\n      at: timestamptz\n", "no_cast.yaml")
+    with pytest.raises(SchemaError) as e:
+        api.plan(str(no_cast), db.url)
+    assert e.value.line == 9 and "t.at cannot change from bigint to timestamp with time zone" in str(e.value)
+    assert "using:" in (e.value.hint or "")
+    with pytest.raises(SchemaError):
+        api.apply(str(no_cast), db.url)
+    assert db.execute("SELECT m::text, at FROM t") == [("sad", 1700000000)]  # nothing ran
+    fixed = db.write(enums + "tables:\n  t:\n    columns:\n      id: int primary key\n"
+                     "      m: feeling\n      at: {type: timestamptz, using: to_timestamp(at)}\n", "fixed.yaml")
+    api.apply(str(fixed), db.url, allow_destructive=True)
+    assert db.execute("SELECT m::text, extract(epoch FROM at)::bigint FROM t") == [("sad", 1700000000)]
+    assert api.plan(str(fixed), db.url).plan.is_empty

@@ -312,7 +312,24 @@ class AlterColumn(Change):
     after: Column
     online: bool = False  # set by online_statements
     keep_sequence: bool = False  # serial ↔ a column using a sequence of its own: the same one
+    via_text: bool = False  # to or from an enum: there is no cast, the labels convert as text
     phase = Phase.ALTER_COLUMN
+
+    @property
+    def cast_check_sql(self) -> str:
+        """A query that fails as the conversion would when PostgreSQL has no such cast."""
+        via = "::text" if self.via_text else ""
+        return f"SELECT NULL::{_base(self.before.type)}{via}::{_base(self.after.type)}"
+
+    @property
+    def conversion(self) -> str:
+        """The USING expression: schema.yaml's, else a cast (through text for an enum)."""
+        if self.after.using:
+            return self.after.using
+        new_type = _base(self.after.type)
+        if self.via_text:
+            return f"{ident(self.after.name)}::text::{new_type}"
+        return f"{ident(self.after.name)}::{new_type}"
 
     @property
     def source(self) -> Source | None:
@@ -360,9 +377,8 @@ class AlterColumn(Change):
             new_type = _base(a.type)
             if self.type_changed:
                 collate = f" COLLATE {a.collation}" if a.collation else ""
-                using = a.using or f"{ident(a.name)}::{new_type}"
                 out.append(Statement(
-                    f"{alter} TYPE {new_type}{collate} USING {using}",
+                    f"{alter} TYPE {new_type}{collate} USING {self.conversion}",
                     type_change_hazards(self.table, a.name, b.type, a.type),
                 ))
             if a.type in _SERIAL_BASE and b.type in _SERIAL_BASE:
