@@ -581,6 +581,7 @@ def _default_name(table: str, columns: tuple[str, ...], label: str) -> str:
 def _options(definition: str) -> dict[str, Any]:
     """The options PostgreSQL prints after a constraint's body, as schema.yaml keys."""
     out: dict[str, Any] = {}
+    definition = " " + definition
     if " NO INHERIT" in definition:
         out["no_inherit"] = True
     if definition.endswith(" DEFERRABLE") or " DEFERRABLE " in definition:
