@@ -13,7 +13,7 @@ import yaml
 
 from . import __version__
 from .model import Catalog, Column, Constraint, Index, Table, Trigger, View
-from .sqltext import closing_bracket, reproducible, split_top_level
+from .sqltext import closing_bracket, reproducible, split_top_level, unquote_ident
 
 _SHORT_TYPES = [
     (re.compile(r"^character varying(\(\d+\))?"), r"varchar\1"),
@@ -316,7 +316,7 @@ class _Dump:
         if t.options:
             spec["with"] = _options_map(t.options)
         if t.replica_identity.startswith("index "):
-            spec["replica_identity"] = _Flow({"index": t.replica_identity[len("index "):].strip('"')})
+            spec["replica_identity"] = _Flow({"index": unquote_ident(t.replica_identity[len("index "):])})
         elif t.replica_identity != "default":
             spec["replica_identity"] = t.replica_identity
         cols: dict[str, dict[str, Any]] = {c.name: self.column(t, c) for c in t.columns.values()}
@@ -397,7 +397,7 @@ class _Dump:
         if c.generated is not None:
             spec["generated"] = reproducible(c.generated)
         if c.collation:
-            spec["collation"] = c.collation.removeprefix("pg_catalog.").strip('"')
+            spec["collation"] = unquote_ident(c.collation.removeprefix("pg_catalog."))
         if c.comment:
             spec["comment"] = c.comment
         return spec
@@ -454,7 +454,7 @@ class _Dump:
                     suffix += " nulls last"
             elif nulls_first:
                 suffix += " nulls first"
-            column = key.strip('"') if not is_expr else None
+            column = unquote_ident(key) if not is_expr else None
             if opclass:
                 entry: dict[str, Any] = {"column": column} if column else {"expr": reproducible(key)}
                 entry["opclass"] = opclass
@@ -606,7 +606,7 @@ def _exclusion(definition: str) -> dict[str, Any]:
     rest = definition[close + 1:]
     inc = re.match(r" INCLUDE \((.*?)\)", rest)
     if inc:
-        spec["include"] = _FlowList(x.strip().strip('"') for x in inc.group(1).split(","))
+        spec["include"] = _FlowList(unquote_ident(x.strip()) for x in split_top_level(inc.group(1)))
         rest = rest[inc.end():]
     if rest.startswith(" WHERE ("):
         end = closing_bracket(rest, len(" WHERE "))

@@ -31,6 +31,13 @@ def ident(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
+def unquote_ident(text: str) -> str:
+    """The name an identifier as PostgreSQL prints it stands for: ``"col""1"`` is ``col"1``."""
+    if len(text) >= 2 and text.startswith('"') and text.endswith('"'):
+        return text[1:-1].replace('""', '"')
+    return text
+
+
 def qident(schema: str, name: str) -> str:
     """A schema-qualified identifier."""
     return f"{ident(schema)}.{ident(name)}"

@@ -354,3 +354,23 @@ def test_a_type_change_with_no_cast(db: Database) -> None:
     api.apply(str(fixed), db.url, allow_destructive=True)
     assert db.execute("SELECT m::text, extract(epoch FROM at)::bigint FROM t") == [("sad", 1700000000)]
     assert api.plan(str(fixed), db.url).plan.is_empty
+
+
+def test_names_with_quotes_spaces_and_capitals_round_trip(db: Database) -> None:
+    round_trip(db, '''
+        CREATE SCHEMA "My Schema";
+        CREATE TABLE "My Schema"."Odd ""Table""" ("col""1" int, "Col 2" text COLLATE "C", "select" int);
+        CREATE INDEX "idx ""q""" ON "My Schema"."Odd ""Table""" ("col""1", lower("Col 2"));
+        CREATE UNIQUE INDEX "Upper_Idx" ON "My Schema"."Odd ""Table""" ("select") WHERE "col""1" > 0;
+        ALTER TABLE "My Schema"."Odd ""Table""" ADD CONSTRAINT "chk ""x""" CHECK ("col""1" <> 3);
+        COMMENT ON COLUMN "My Schema"."Odd ""Table"""."col""1" IS 'it''s quoted';
+    ''')
+
+
+def test_an_extension_in_another_schema_round_trips(db: Database) -> None:
+    round_trip(db, """
+        CREATE SCHEMA ext;
+        CREATE EXTENSION pg_trgm WITH SCHEMA ext;
+        CREATE TABLE words (w text);
+        CREATE INDEX words_trgm ON words USING gin (w ext.gin_trgm_ops);
+    """, older="CREATE TABLE words (w text);")

@@ -7,9 +7,12 @@ SELECT n.nspname || '.' || t.relname AS relation, ic.relname AS name,
            AS is_expression,
        ARRAY(SELECT i.indoption[k - 1] FROM generate_series(1, i.indnkeyatts) AS k ORDER BY k)
            AS options,
-       ARRAY(SELECT CASE WHEN opc.opcdefault THEN NULL ELSE opc.opcname END
+       ARRAY(SELECT CASE WHEN opc.opcdefault THEN NULL
+                         WHEN opn.nspname = 'pg_catalog' THEN opc.opcname
+                         ELSE opn.nspname || '.' || opc.opcname END
              FROM generate_series(1, i.indnkeyatts) AS k
-             JOIN pg_opclass opc ON opc.oid = i.indclass[k - 1] ORDER BY k) AS opclasses,
+             JOIN pg_opclass opc ON opc.oid = i.indclass[k - 1]
+             JOIN pg_namespace opn ON opn.oid = opc.opcnamespace ORDER BY k) AS opclasses,
        ARRAY(SELECT a.attname FROM generate_series(i.indnkeyatts + 1, i.indnatts) AS k
              JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = i.indkey[k - 1]
              ORDER BY k) AS include,
