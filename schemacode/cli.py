@@ -101,8 +101,11 @@ def _confirm(question: str) -> bool:
 @click.option("--out", "out_dir", type=click.Path(file_okay=False), metavar="DIR",
               help="Also write the plan as NNNN_<slug>.up.sql / .down.sql files into DIR.")
 @click.option("--no-color", is_flag=True, help="No colors (also when NO_COLOR is set).")
+@click.option("--verbose", "-v", is_flag=True,
+              help="Also list what the database holds that schemacode does not manage.")
 def plan(schema_path: str, database_url: str | None, dev_url: str | None, fmt: str,
-         detailed_exitcode: bool, online: bool, out_dir: str | None, no_color: bool) -> None:
+         detailed_exitcode: bool, online: bool, out_dir: str | None, no_color: bool,
+         verbose: bool) -> None:
     """Show what applying schema.yaml would change: summary, hazards, forward and backward SQL.
 
     \b
@@ -120,7 +123,7 @@ def plan(schema_path: str, database_url: str | None, dev_url: str | None, fmt: s
         elif fmt == "sql":
             click.echo(sql_text(planned.plan.forward), nl=False)
         else:
-            click.echo(plan_text(planned.plan, color=_color(no_color)), nl=False)
+            click.echo(plan_text(planned.plan, color=_color(no_color), verbose=verbose), nl=False)
         if out_dir and not planned.plan.is_empty:
             from pathlib import Path
 

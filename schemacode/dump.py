@@ -73,7 +73,6 @@ class Details:
     functions: dict[str, dict[str, Any]] = field(default_factory=dict)
     triggers: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
     checks: dict[tuple[str, str], str] = field(default_factory=dict)
-    unsupported: list[tuple[str, str]] = field(default_factory=list)
 
     @classmethod
     def from_rows(cls, rows: dict[str, list[dict[str, Any]]]) -> Details:
@@ -83,7 +82,6 @@ class Details:
                        for r in rows["function_parts"]},
             triggers={(r["relation"], r["name"]): r for r in rows["trigger_parts"]},
             checks={(r["relation"], r["name"]): r["expression"] for r in rows["check_parts"]},
-            unsupported=[(r["kind"], r["name"]) for r in rows["unsupported"]],
         )
 
 
@@ -101,7 +99,7 @@ def dump(catalog: Catalog, details: Details, origin: str = "a database") -> Dump
     body = _tidy(body)
     header = (f"# Pulled from {origin} by schemacode {__version__}.\n"
               "# Reference: docs/schema-yaml.md (schemacode)\n")
-    warnings = [f"not supported, left out: {kind} {name}" for kind, name in details.unsupported]
+    warnings = [f"not supported, left out: {u}" for u in catalog.unmanaged.values()]
     warnings += d.warnings
     if warnings:
         header += "# Left out (schema.yaml cannot declare these yet):\n" + "".join(
@@ -230,11 +228,8 @@ class _Dump:
     def function(self, key: str) -> dict[str, Any] | None:
         f = self.c.functions[key]
         parts = self.d.functions.get(key)
-        if parts is None or parts["language"] not in ("plpgsql", "sql"):
-            lang = parts["language"] if parts else "?"
-            self.warnings.append(f"not supported, left out: function in language {lang} "
-                                 f"{f.qname}({f.arguments})")
-            return None
+        if parts is None:  # pragma: no cover - both read the same catalog
+            raise ValueError(f"no details for function {key}")
         spec: dict[str, Any] = {}
         procedure = parts["kind"] == "p"
         if procedure:

@@ -43,3 +43,7 @@ class SchemaError(SchemacodeError):
 
 class DatabaseError(SchemacodeError):
     """A database could not be reached or refused what we asked."""
+
+
+class UnmanagedError(SchemacodeError):
+    """The plan would drop or change what an object schemacode does not manage depends on."""

@@ -19,12 +19,12 @@ from psycopg.rows import dict_row, namedtuple_row
 from .sqltext import literal, qident
 from .model import (
     Catalog, Column, Constraint, ConstraintKind, Domain, EnumType, Extension, Function, Index, Namespace,
-    Sequence, Table, Trigger, View, serial_sequence,
+    Sequence, Table, Trigger, Unmanaged, View, serial_sequence,
 )
 
 QUERY_NAMES = (
     "schemas", "extensions", "enums", "domains", "functions", "relations", "columns", "constraints",
-    "indexes", "triggers", "view_dependencies", "sequences",
+    "indexes", "triggers", "view_dependencies", "sequences", "unmanaged",
 )
 HISTORY_SCHEMA = "schemacode"
 
@@ -56,7 +56,7 @@ def run_queries(conn: psycopg.Connection[Any], schemas: list[str]) -> dict[str, 
     return out
 
 
-PULL_QUERY_NAMES = ("index_parts", "function_parts", "trigger_parts", "check_parts", "unsupported")
+PULL_QUERY_NAMES = ("index_parts", "function_parts", "trigger_parts", "check_parts")
 
 
 def user_schemas(conn: psycopg.Connection[Any]) -> list[str]:
@@ -97,13 +97,21 @@ def build_catalog(rows: dict[str, list[Any]]) -> Catalog:
         d = Domain(r.schema, r.name, r.type, r.default, r.not_null,
                    dict(sorted(r.checks.items())), r.comment)
         domains[d.qname] = d
+    # What schema.yaml cannot declare is left out of the model: the differ never touches it.
+    unmanaged = {f"{r.kind} {r.name}": Unmanaged(r.kind, r.name, r.what, tuple(p for p in r.pins if p))
+                 for r in rows["unmanaged"]}
+    hidden_relations = {r.hide_relation for r in rows["unmanaged"] if r.hide_relation}
+    hidden_functions = {r.hide_function for r in rows["unmanaged"] if r.hide_function}
+    hidden_columns = {(r.objid, r.hide_column) for r in rows["unmanaged"] if r.hide_column}
     functions = {}
     for r in rows["functions"]:
+        if r.oid in hidden_functions:
+            continue
         f = Function(r.schema, r.name, r.arguments, r.returns,
                      r.definition.strip(), r.comment)
         functions[f.key] = f
 
-    relations = {r.oid: r for r in rows["relations"]}
+    relations = {r.oid: r for r in rows["relations"] if r.oid not in hidden_relations}
     seq_options = {r.relid: r for r in rows["sequences"]}
     sequences: dict[str, Sequence] = {}
     for oid, r in relations.items():
@@ -116,7 +124,7 @@ def build_catalog(rows: dict[str, list[Any]]) -> Catalog:
     columns: dict[int, dict[str, Column]] = defaultdict(dict)
     for r in rows["columns"]:
         rel = relations.get(r.relid)
-        if rel is None:
+        if rel is None or (r.relid, r.num) in hidden_columns:
             continue
         columns[r.relid][r.name] = _column(r, rel, sequences)
     constraints: dict[int, dict[str, Constraint]] = defaultdict(dict)
@@ -157,7 +165,19 @@ def build_catalog(rows: dict[str, list[Any]]) -> Catalog:
                      tuple(sorted(view_deps[oid])), dict(indexes[oid]), dict(triggers[oid]),
                      r.comment, options=tuple(r.options))
             views[v.qname] = v
-    return Catalog(schemas, extensions, enums, domains, functions, sequences, tables, views)
+    for q, t in tables.items():
+        # A foreign key to a table schema.yaml cannot declare (a partitioned one) cannot be
+        # declared either: unmanaged with what it references.
+        dangling = [k for k, c in t.constraints.items() if c.kind == "foreign_key" and c.ref_table not in tables]
+        if dangling:
+            for k in dangling:
+                c = t.constraints[k]
+                u = Unmanaged("foreign key", f"{q}: {k}", f"foreign keys to {c.ref_table}",
+                              tuple(f"column {q}.{col}" for col in c.columns))
+                unmanaged[str(u)] = u
+            tables[q] = dataclasses.replace(
+                t, constraints={k: c for k, c in t.constraints.items() if k not in dangling})
+    return Catalog(schemas, extensions, enums, domains, functions, sequences, tables, views, unmanaged)
 
 
 def _column(r: Any, rel: Any, sequences: dict[str, Sequence]) -> Column:

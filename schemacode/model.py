@@ -343,6 +343,21 @@ class Sequence:
 
 
 @dataclass(frozen=True, slots=True)
+class Unmanaged:
+    """Something in the database that schema.yaml cannot declare. Plans never drop, alter or
+    recreate it, nor drop or retype what it depends on (``pins``: "table s.t", "column s.t.c",
+    "function s.f(integer)", "type s.e")."""
+
+    kind: str
+    name: str
+    what: str  # the family schema.yaml lacks, for the reason: "policies", "aggregates", …
+    pins: tuple[str, ...] = ()
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.name}"
+
+
+@dataclass(frozen=True, slots=True)
 class Catalog:
     schemas: dict[str, Namespace] = field(default_factory=dict)
     extensions: dict[str, Extension] = field(default_factory=dict)
@@ -352,6 +367,8 @@ class Catalog:
     sequences: dict[str, Sequence] = field(default_factory=dict)
     tables: dict[str, Table] = field(default_factory=dict)
     views: dict[str, View] = field(default_factory=dict)
+    # Not compared: the differ never acts on it (see Unmanaged), two catalogs equal as managed.
+    unmanaged: dict[str, Unmanaged] = field(default_factory=dict, compare=False)
 
     def is_empty(self) -> bool:
         return not (

@@ -9,6 +9,7 @@ from dataclasses import dataclass, replace
 
 from .changes import Change, Hazard, HazardKind, Stage, Statement
 from .diff import Renames, diff
+from .errors import UnmanagedError
 from .introspect import fingerprint
 from .model import Catalog, Namespace, Source
 
@@ -36,6 +37,8 @@ class Plan:
     desired_fingerprint: str
     schema_hash: str | None = None
     online: bool = False
+    # What the database holds that schema.yaml cannot declare: left as it is, "kind name (why)"
+    unmanaged: tuple[str, ...] = ()
 
     @property
     def is_empty(self) -> bool:
@@ -75,10 +78,53 @@ def make_plan(current: Catalog, desired: Catalog, renames: Renames | None = None
     desired = _unpin(desired, unpinned_extensions)
     renames = renames or Renames()
     forward = order(diff(current, desired, renames))
+    check_unmanaged(forward, current)
     backward = order(diff(desired, current, renames.inverted()))
     back_statements = [_irreversible(s) for s in statements(backward, online)]
+    unmanaged = tuple(f"{u} (schema.yaml cannot declare {u.what})" for u in current.unmanaged.values())
     return Plan(tuple(forward), tuple(statements(forward, online)), tuple(backward),
-                tuple(back_statements), live_fingerprint, fingerprint(desired), schema_hash, online)
+                tuple(back_statements), live_fingerprint, fingerprint(desired), schema_hash, online,
+                unmanaged)
+
+
+def touched(c: Change, current: Catalog) -> list[str]:
+    """What a change drops or retypes, named as Unmanaged.pins name things."""
+    from . import changes as ch
+
+    if isinstance(c, ch.DropTable):
+        return [f"table {c.table.qname}"] + [f"column {c.table.qname}.{n}" for n in c.table.columns]
+    if isinstance(c, ch.DropView):
+        return [f"table {c.view.qname}"] + [f"column {c.view.qname}.{n}" for n in c.view.columns]
+    if isinstance(c, ch.DropColumn):
+        return [f"column {c.table}.{c.column.name}"]
+    if isinstance(c, ch.AlterColumn) and c.type_changed:
+        return [f"column {c.table}.{c.after.name}"]
+    if isinstance(c, ch.DropFunction):
+        return [f"function {c.function.key}"]
+    if isinstance(c, (ch.DropEnum, ch.DropDomain)):
+        t = c.enum if isinstance(c, ch.DropEnum) else c.domain
+        return [f"type {t.qname}"]
+    if isinstance(c, ch.RebuildEnum):
+        return [f"type {c.after.qname}"]
+    return []
+
+
+def check_unmanaged(changes: list[Change], current: Catalog) -> None:
+    """Dropping or retyping what an unmanaged object depends on would break it (or fail with
+    PostgreSQL's "other objects depend on it" halfway through an apply): refused, by name."""
+    if not current.unmanaged:
+        return
+    pinned: dict[str, list[str]] = {}
+    for u in current.unmanaged.values():
+        for pin in u.pins:
+            pinned.setdefault(pin, []).append(str(u))
+    conflicts = [f"{c.summary()}: {', '.join(pinned[t])} depends on {t}"
+                 for c in changes for t in touched(c, current) if t in pinned]
+    if conflicts:
+        raise UnmanagedError(
+            "the plan would drop or change what objects schemacode does not manage depend on; "
+            "nothing was applied:\n  " + "\n  ".join(conflicts),
+            hint="keep those in schema.yaml, or change the objects that depend on them by hand first")
 
 
 def _irreversible(s: PlannedStatement) -> PlannedStatement:

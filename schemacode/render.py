@@ -13,12 +13,25 @@ _COLORS = {"+": "green", "-": "red", "~": "yellow", "→": "cyan"}
 _HAZARD_COLORS = {"data-loss": "red", "rewrite": "yellow", "lock": "yellow", "irreversible": "magenta"}
 
 
-def plan_text(plan: Plan, color: bool = False, sql: bool = True) -> str:
+def unmanaged_text(plan: Plan, verbose: bool = False) -> list[str]:
+    """How many objects schemacode leaves alone, and (verbose) which and why."""
+    n = len(plan.unmanaged)
+    if not n:
+        return []
+    lines = [f"{n} object{'s' if n != 1 else ''} schemacode does not manage "
+             f"{'are' if n != 1 else 'is'} left as {'they are' if n != 1 else 'it is'}"
+             + (":" if verbose else " (--verbose lists them).")]
+    if verbose:
+        lines += [f"  {u}" for u in plan.unmanaged]
+    return lines
+
+
+def plan_text(plan: Plan, color: bool = False, sql: bool = True, verbose: bool = False) -> str:
     def style(text: str, fg: str | None = None, bold: bool = False) -> str:
         return click.style(text, fg=fg, bold=bold) if color else text
 
     if plan.is_empty:
-        return "No changes. The database matches the schema.\n"
+        return "\n".join(["No changes. The database matches the schema.", *unmanaged_text(plan, verbose)]) + "\n"
     lines = ["Changes:"]
     for c in plan.changes:
         lines.append("  " + style(c.summary(), _COLORS.get(c.symbol)))
@@ -26,6 +39,7 @@ def plan_text(plan: Plan, color: bool = False, sql: bool = True) -> str:
     lines.append("")
     lines.append(style(f"Plan: {n['add']} to add, {n['change']} to change, {n['destroy']} to destroy.",
                        bold=True))
+    lines += unmanaged_text(plan, verbose)
     hazards = plan.hazards()
     if hazards:
         lines.append("")
@@ -89,5 +103,6 @@ def plan_json(plan: Plan, warnings: tuple[str, ...] = ()) -> str:
         "schema_hash": plan.schema_hash,
         "forward": [stmt(s) for s in plan.forward],
         "backward": [stmt(s) for s in plan.backward],
+        "unmanaged": list(plan.unmanaged),
         "warnings": list(warnings),
     }, indent=2) + "\n"

@@ -1,5 +1,5 @@
 -- Columns of every relation in scope, in attribute order. owned_sequence is set for serial columns.
-SELECT a.attrelid AS relid, a.attname AS name,
+SELECT a.attrelid AS relid, a.attnum AS num, a.attname AS name,
        format_type(a.atttypid, a.atttypmod) AS type,
        a.attnotnull AS not_null,
        pg_get_expr(ad.adbin, ad.adrelid) AS default,

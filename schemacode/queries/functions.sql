@@ -1,5 +1,5 @@
 -- Functions and procedures (not aggregates or window functions; not extension members).
-SELECT n.nspname AS schema, p.proname AS name,
+SELECT p.oid, n.nspname AS schema, p.proname AS name,
        pg_get_function_identity_arguments(p.oid) AS arguments,
        coalesce(pg_get_function_result(p.oid), '') AS returns,
        pg_get_functiondef(p.oid) AS definition,

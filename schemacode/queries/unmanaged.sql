@@ -1,0 +1,105 @@
+-- What a schema holds that schema.yaml cannot declare: unmanaged. Plans never drop, alter or
+-- recreate it, nor drop what it depends on (pins). hide_relation / hide_function / hide_column
+-- name an object the other queries read that is left out of the model for this reason.
+WITH objects AS (
+    SELECT 'row-level security policy' AS kind, n.nspname || '.' || c.relname || ': ' || p.polname AS name,
+           'policies' AS what, 'pg_policy'::regclass AS classid, p.oid AS objid,
+           NULL::oid AS hide_relation, NULL::oid AS hide_function, NULL::int2 AS hide_column
+    FROM pg_policy p JOIN pg_class c ON c.oid = p.polrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+    WHERE n.nspname = ANY(%(schemas)s)
+    UNION ALL
+    SELECT 'row-level security', n.nspname || '.' || c.relname, 'row-level security',
+           'pg_class'::regclass, c.oid, NULL, NULL, NULL
+    FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+    WHERE n.nspname = ANY(%(schemas)s) AND c.relrowsecurity
+    UNION ALL
+    SELECT CASE p.prokind WHEN 'a' THEN 'aggregate' WHEN 'w' THEN 'window function'
+                ELSE 'function in language ' || l.lanname END,
+           n.nspname || '.' || p.proname || '(' || pg_get_function_identity_arguments(p.oid) || ')',
+           CASE WHEN p.prokind IN ('a', 'w') THEN 'aggregates' ELSE 'functions in C' END,
+           'pg_proc'::regclass, p.oid, NULL, CASE WHEN p.prokind IN ('f', 'p') THEN p.oid END, NULL
+    FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace JOIN pg_language l ON l.oid = p.prolang
+    WHERE n.nspname = ANY(%(schemas)s)
+      AND (p.prokind IN ('a', 'w') OR l.lanname IN ('c', 'internal'))
+      AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_proc'::regclass
+                      AND d.objid = p.oid AND d.deptype = 'e')
+    UNION ALL
+    SELECT CASE c.relkind WHEN 'f' THEN 'foreign table' WHEN 'c' THEN 'composite type'
+                WHEN 'p' THEN 'partitioned table' END,
+           n.nspname || '.' || c.relname,
+           CASE c.relkind WHEN 'f' THEN 'foreign tables' WHEN 'c' THEN 'composite types'
+                ELSE 'partitioned tables' END,
+           'pg_class'::regclass, c.oid, CASE WHEN c.relkind = 'p' THEN c.oid END, NULL, NULL
+    FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+    WHERE n.nspname = ANY(%(schemas)s) AND c.relkind IN ('f', 'c', 'p') AND NOT c.relispartition
+      AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass
+                      AND d.objid = c.oid AND d.deptype = 'e')
+    UNION ALL
+    SELECT 'partition', n.nspname || '.' || c.relname, 'partitions', 'pg_class'::regclass, c.oid,
+           NULL, NULL, NULL
+    FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+    WHERE n.nspname = ANY(%(schemas)s) AND c.relispartition AND c.relkind IN ('r', 'p')
+    UNION ALL
+    SELECT 'table inheritance', n.nspname || '.' || c.relname, 'table inheritance (INHERITS)',
+           'pg_class'::regclass, c.oid, c.oid, NULL, NULL
+    FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+    WHERE n.nspname = ANY(%(schemas)s) AND c.relkind = 'r' AND NOT c.relispartition
+      AND EXISTS (SELECT 1 FROM pg_inherits i WHERE i.inhrelid = c.oid)
+    UNION ALL
+    SELECT 'virtual generated column', n.nspname || '.' || c.relname || '.' || a.attname,
+           'virtual generated columns', 'pg_class'::regclass, c.oid, NULL, NULL, a.attnum
+    FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+    WHERE n.nspname = ANY(%(schemas)s) AND c.relkind IN ('r', 'p') AND a.attgenerated = 'v'
+      AND NOT a.attisdropped
+    UNION ALL
+    SELECT CASE t.typtype WHEN 'r' THEN 'range type' WHEN 'b' THEN 'base type' WHEN 'm' THEN 'multirange type' END,
+           n.nspname || '.' || t.typname, 'range and base types', 'pg_type'::regclass, t.oid,
+           NULL, NULL, NULL
+    FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace
+    WHERE n.nspname = ANY(%(schemas)s) AND t.typtype IN ('r', 'b')
+      AND t.typelem = 0 AND t.typarray <> 0
+      AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_type'::regclass
+                      AND d.objid = t.oid AND d.deptype = 'e')
+    UNION ALL
+    SELECT 'rule', n.nspname || '.' || c.relname || ': ' || r.rulename, 'rules',
+           'pg_rewrite'::regclass, r.oid, NULL, NULL, NULL
+    FROM pg_rewrite r JOIN pg_class c ON c.oid = r.ev_class JOIN pg_namespace n ON n.oid = c.relnamespace
+    WHERE n.nspname = ANY(%(schemas)s) AND r.rulename <> '_RETURN'
+    UNION ALL
+    SELECT 'operator', n.nspname || '.' || o.oprname || '(' || format_type(o.oprleft, NULL) || ', '
+                       || format_type(o.oprright, NULL) || ')', 'operators',
+           'pg_operator'::regclass, o.oid, NULL, NULL, NULL
+    FROM pg_operator o JOIN pg_namespace n ON n.oid = o.oprnamespace
+    WHERE n.nspname = ANY(%(schemas)s)
+      AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_operator'::regclass
+                      AND d.objid = o.oid AND d.deptype = 'e')
+    UNION ALL
+    SELECT 'event trigger', e.evtname, 'event triggers', 'pg_event_trigger'::regclass, e.oid,
+           NULL, NULL, NULL
+    FROM pg_event_trigger e
+)
+SELECT o.kind, o.name, o.what, o.objid, o.hide_relation, o.hide_function, o.hide_column,
+       ARRAY(SELECT DISTINCT CASE
+                 WHEN d.refclassid = 'pg_class'::regclass AND d.refobjsubid > 0 THEN
+                     'column ' || rn.nspname || '.' || rc.relname || '.' || ra.attname
+                 WHEN d.refclassid = 'pg_class'::regclass THEN 'table ' || rn.nspname || '.' || rc.relname
+                 WHEN d.refclassid = 'pg_proc'::regclass THEN
+                     'function ' || pn.nspname || '.' || rp.proname || '('
+                     || pg_get_function_identity_arguments(rp.oid) || ')'
+                 WHEN d.refclassid = 'pg_type'::regclass THEN 'type ' || tn.nspname || '.' || rt.typname
+             END
+             FROM pg_depend d
+             LEFT JOIN pg_class rc ON d.refclassid = 'pg_class'::regclass AND rc.oid = d.refobjid
+             LEFT JOIN pg_namespace rn ON rn.oid = rc.relnamespace
+             LEFT JOIN pg_attribute ra ON ra.attrelid = rc.oid AND ra.attnum = d.refobjsubid
+             LEFT JOIN pg_proc rp ON d.refclassid = 'pg_proc'::regclass AND rp.oid = d.refobjid
+             LEFT JOIN pg_namespace pn ON pn.oid = rp.pronamespace
+             LEFT JOIN pg_type rt ON d.refclassid = 'pg_type'::regclass AND rt.oid = d.refobjid
+             LEFT JOIN pg_namespace tn ON tn.oid = rt.typnamespace
+             WHERE d.classid = o.classid AND d.objid = o.objid AND d.deptype IN ('n', 'a')
+               AND (o.hide_column IS NULL OR d.objsubid = o.hide_column)
+               AND d.refobjid <> o.objid
+               AND coalesce(rn.nspname, pn.nspname, tn.nspname) = ANY(%(schemas)s)
+             ) AS pins
+FROM objects o
+ORDER BY 1, 2

@@ -1,0 +1,122 @@
+"""What schemacode cannot express it never drops (nor what that depends on)."""
+from __future__ import annotations
+
+import json
+
+import pytest
+from click.testing import CliRunner
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from schemacode import api
+from schemacode.cli import main
+from schemacode.errors import UnmanagedError
+from schemacode.load import load_text
+
+from .conftest import Database
+
+BASE = """
+CREATE TABLE accounts (id int PRIMARY KEY, owner text, balance int,
+                       doubled int GENERATED ALWAYS AS (balance * 2) VIRTUAL);
+"""
+# Each: SQL that builds something schema.yaml cannot declare (on top of BASE), and how it is named.
+UNMANAGED = {
+    "policy": ("ALTER TABLE accounts ENABLE ROW LEVEL SECURITY;"
+               "CREATE POLICY mine ON accounts USING (owner = current_user);",
+               "row-level security policy public.accounts: mine"),
+    "aggregate": ("CREATE FUNCTION add2(int, int) RETURNS int LANGUAGE sql RETURN $1 + $2;"
+                  "CREATE AGGREGATE total(int) (SFUNC = add2, STYPE = int);",
+                  "aggregate public.total(integer)"),
+    "partitioned table": ("CREATE TABLE ledger (id int, at date NOT NULL, PRIMARY KEY (id, at)) "
+                          "PARTITION BY RANGE (at);"
+                          "CREATE TABLE ledger_2025 PARTITION OF ledger FOR VALUES FROM ('2025-01-01') "
+                          "TO ('2026-01-01');"
+                          "CREATE TABLE entries (id int, ledger_id int, ledger_at date, "
+                          "FOREIGN KEY (ledger_id, ledger_at) REFERENCES ledger);",
+                          "partitioned table public.ledger"),
+    "internal function": ("CREATE FUNCTION my_abs(int) RETURNS int LANGUAGE internal IMMUTABLE AS 'int4abs';",
+                          "function in language internal public.my_abs(integer)"),
+    "rule": ("CREATE TABLE audit (id int); CREATE RULE no_delete AS ON DELETE TO audit DO INSTEAD NOTHING;",
+             "rule public.audit: no_delete"),
+    "inheritance": ("CREATE TABLE base (id int); CREATE TABLE child (extra text) INHERITS (base);",
+                    "table inheritance public.child"),
+    "range type": ("CREATE TYPE floatrange AS RANGE (subtype = float8);", "range type public.floatrange"),
+}
+VIRTUAL = "virtual generated column public.accounts.doubled"
+
+
+def test_pull_then_plan_touches_nothing_it_cannot_express(db: Database) -> None:
+    db.execute(BASE + "".join(sql for sql, _ in UNMANAGED.values()))
+    pulled = api.pull(db.url)
+    for _, name in UNMANAGED.values():
+        assert f"#   {name}" in pulled.text, name
+    assert f"#   {VIRTUAL}" in pulled.text
+    loaded = load_text(pulled.text, "pulled.yaml")
+    planned = api.plan(loaded, db.url).plan
+    assert planned.is_empty, "\n".join(c.summary() for c in planned.changes)
+    assert len(planned.unmanaged) >= len(UNMANAGED) + 1
+
+    path = db.write(pulled.text)
+    r = CliRunner().invoke(main, ["plan", "--schema", str(path), "--database-url", db.url])
+    assert r.exit_code == 0 and "schemacode does not manage are left as they are (--verbose" in r.stdout
+    r = CliRunner().invoke(main, ["plan", "--schema", str(path), "--database-url", db.url, "-v"])
+    assert "  aggregate public.total(integer) (schema.yaml cannot declare aggregates)" in r.stdout
+    r = CliRunner().invoke(main, ["plan", "--schema", str(path), "--database-url", db.url,
+                                  "--format", "json"])
+    listed = json.loads(r.stdout)["unmanaged"]
+    assert f"{VIRTUAL} (schema.yaml cannot declare virtual generated columns)" in listed
+
+
+@pytest.mark.parametrize("kind", sorted(UNMANAGED))
+def test_each_unmanaged_kind_is_left_alone(db: Database, kind: str) -> None:
+    sql, name = UNMANAGED[kind]
+    db.execute(BASE + sql)
+    loaded = load_text(api.pull(db.url).text, "pulled.yaml")
+    planned = api.plan(loaded, db.url).plan
+    assert planned.is_empty, "\n".join(c.summary() for c in planned.changes)
+    assert any(u.startswith(name) for u in planned.unmanaged)
+    assert api.apply(loaded, db.url).applied is False
+
+
+def test_what_an_unmanaged_object_depends_on_is_not_dropped(db: Database) -> None:
+    db.execute(BASE + UNMANAGED["policy"][0])
+    text = api.pull(db.url).text
+    without_owner = text.replace("      owner: text\n", "")
+    assert without_owner != text
+    with pytest.raises(UnmanagedError) as e:
+        api.plan(load_text(without_owner), db.url)
+    assert "- column public.accounts.owner: row-level security policy public.accounts: mine " \
+           "depends on column public.accounts.owner" in str(e.value)
+    with pytest.raises(UnmanagedError):
+        api.apply(load_text(without_owner), db.url, allow_destructive=True)
+    assert db.execute("SELECT count(*) FROM pg_attribute WHERE attrelid = 'accounts'::regclass "
+                      "AND attname = 'owner'") == [(1,)]
+    r = CliRunner().invoke(main, ["plan", "--schema", str(db.write(without_owner)), "--database-url", db.url])
+    assert r.exit_code == 1 and "Traceback" not in r.output and "depends on" in r.stderr
+
+
+@settings(max_examples=8, deadline=None, suppress_health_check=list(HealthCheck))
+@given(kinds=st.sets(st.sampled_from(sorted(UNMANAGED)), min_size=1),
+       extra_tables=st.integers(min_value=0, max_value=3))
+def test_property_pull_then_plan_drops_nothing(pg_admin: str, tmp_path_factory: pytest.TempPathFactory,
+                                               kinds: set[str], extra_tables: int) -> None:
+    """For random databases holding objects the loader cannot express, pull then plan drops
+    nothing (and changes nothing)."""
+    import uuid
+
+    import psycopg
+
+    name = "u_" + uuid.uuid4().hex[:10]
+    with psycopg.connect(pg_admin, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    db = Database(pg_admin, name, tmp_path_factory.mktemp("prop"))
+    try:
+        tables = "".join(f"CREATE TABLE t{i} (id serial PRIMARY KEY, ref int REFERENCES accounts, "
+                         f"note text CHECK (note <> ''));" for i in range(extra_tables))
+        db.execute(BASE + tables + "".join(UNMANAGED[k][0] for k in sorted(kinds)))
+        planned = api.plan(load_text(api.pull(db.url).text, "pulled.yaml"), db.url).plan
+        assert not [c.summary() for c in planned.changes if c.symbol == "-"]
+        assert planned.is_empty
+    finally:
+        with psycopg.connect(pg_admin, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
