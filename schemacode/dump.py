@@ -439,8 +439,9 @@ class _Dump:
             raise ValueError(f"no details for index {idx.name}")
         keys: list[Any] = []
         simple = True
-        for key, is_expr, option, opclass in zip(parts["keys"], parts["is_expression"],
-                                                 parts["options"], parts["opclasses"]):
+        for key, is_expr, option, opclass, collation in zip(
+                parts["keys"], parts["is_expression"], parts["options"], parts["opclasses"],
+                parts["collations"]):
             desc, nulls_first = bool(option & 1), bool(option & 2)
             suffix = ""
             if desc:
@@ -450,9 +451,12 @@ class _Dump:
             elif nulls_first:
                 suffix += " nulls first"
             column = unquote_ident(key) if not is_expr else None
-            if opclass:
+            if opclass or collation:
                 entry: dict[str, Any] = {"column": column} if column else {"expr": reproducible(key)}
-                entry["opclass"] = opclass
+                if collation:
+                    entry["collation"] = collation
+                if opclass:
+                    entry["opclass"] = opclass
                 if desc:
                     entry["order"] = "desc"
                 if desc != nulls_first:
@@ -503,6 +507,9 @@ class _Dump:
             spec["when"] = reproducible(when)
         if p["nargs"]:
             spec["arguments"] = _FlowList(p["args"].split("\\000")[: p["nargs"]])
+        referencing = {k: p[k] for k in ("old_table", "new_table") if p[k]}
+        if referencing:
+            spec["referencing"] = _Flow(referencing)
         if p["is_constraint"]:
             spec["constraint"] = True
             if p["initially_deferred"]:

@@ -75,7 +75,9 @@ def build() -> dict[str, Any]:
                     "for_each": {"enum": ["row", "statement"]}, "execute": _str,
                     "arguments": {"oneOf": [_str, {"type": "array"}]}, "when": _str,
                     "enabled": _bool, "constraint": {**_bool, "description": "CREATE CONSTRAINT TRIGGER"},
-                    "deferrable": _bool, "initially_deferred": _bool, "comment": _comment}, ["execute"])
+                    "deferrable": _bool, "initially_deferred": _bool,
+                    "referencing": _obj({"old_table": _str, "new_table": _str}), "comment": _comment},
+                   ["execute"])
     deferral = {"deferrable": _bool, "initially_deferred": _bool}
     key_list = {"oneOf": [{"type": "array", "items": _str}, _obj({"columns": _names, "comment": _comment,
                                                                   "nulls_not_distinct": _bool, **deferral},

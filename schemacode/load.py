@@ -1077,7 +1077,8 @@ class _Loader:
         else:
             key = f"({text})"
         if isinstance(item, dict) and item.get("collation"):
-            key += f" COLLATE {ident(str(item['collation']))}"
+            schema, dot, name = str(item["collation"]).rpartition(".")
+            key += f" COLLATE {qident(schema, name) if dot else ident(name)}"
         if opclass:
             oc = str(opclass)
             if not re.fullmatch(r"[A-Za-z_][\w.]*", oc):
@@ -1109,7 +1110,8 @@ class _Loader:
     EVENTS = {"insert", "update", "delete", "truncate"}
 
     TRIGGER_KEYS = {"before", "after", "instead_of", "for_each", "execute", "arguments", "when",
-                    "enabled", "constraint", "deferrable", "initially_deferred", "comment"}
+                    "enabled", "constraint", "deferrable", "initially_deferred", "referencing",
+                    "comment"}
 
     def load_triggers(self, ctx: _Ctx, node: Any, q: str, columns: dict[str, Column],
                       view: bool = False) -> dict[str, Trigger]:
@@ -1187,6 +1189,15 @@ class _Loader:
             if constraint:
                 sql += " DEFERRABLE INITIALLY DEFERRED" if deferred else (
                     " DEFERRABLE" if deferrable else "")
+            if "referencing" in spec:  # transition tables of an AFTER trigger
+                rc = c.child(spec, "referencing")
+                ref = spec["referencing"]
+                if not isinstance(ref, dict) or not ref:
+                    raise rc.error("referencing is {old_table: name, new_table: name}")
+                _keys(rc, ref, {"old_table", "new_table"}, "referencing")
+                sql += " REFERENCING" + "".join(
+                    f" {k.split('_')[0].upper()} TABLE AS {ident(_str(rc.child(ref, k), ref[k], k))}"
+                    for k in ("old_table", "new_table") if k in ref)
             sql += f" FOR EACH {for_each.upper()}"
             if "when" in spec:
                 wc = c.child(spec, "when")

@@ -13,6 +13,14 @@ SELECT n.nspname || '.' || t.relname AS relation, ic.relname AS name,
              FROM generate_series(1, i.indnkeyatts) AS k
              JOIN pg_opclass opc ON opc.oid = i.indclass[k - 1]
              JOIN pg_namespace opn ON opn.oid = opc.opcnamespace ORDER BY k) AS opclasses,
+       ARRAY(SELECT CASE WHEN ia.attcollation <> 0 AND ia.attcollation <> ty.typcollation
+                         THEN CASE WHEN cn.nspname = 'pg_catalog' THEN co.collname
+                                   ELSE cn.nspname || '.' || co.collname END END
+             FROM generate_series(1, i.indnkeyatts) AS k
+             JOIN pg_attribute ia ON ia.attrelid = i.indexrelid AND ia.attnum = k
+             JOIN pg_type ty ON ty.oid = ia.atttypid
+             LEFT JOIN pg_collation co ON co.oid = ia.attcollation
+             LEFT JOIN pg_namespace cn ON cn.oid = co.collnamespace ORDER BY k) AS collations,
        ARRAY(SELECT a.attname FROM generate_series(i.indnkeyatts + 1, i.indnatts) AS k
              JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = i.indkey[k - 1]
              ORDER BY k) AS include,

@@ -11,7 +11,7 @@ SELECT n.nspname || '.' || c.relname AS relation, t.tgname AS name,
            AS update_columns,
        t.tgnargs AS nargs, encode(t.tgargs, 'escape') AS args,
        t.tgconstraint <> 0 AS is_constraint, t.tgdeferrable AS deferrable,
-       t.tginitdeferred AS initially_deferred
+       t.tginitdeferred AS initially_deferred, t.tgoldtable AS old_table, t.tgnewtable AS new_table
 FROM pg_trigger t
 JOIN pg_class c ON c.oid = t.tgrelid
 JOIN pg_namespace n ON n.oid = c.relnamespace
