@@ -206,8 +206,12 @@ class Pulled:
 
 
 def pull(database_url: str | None = None, schemas: list[str] | None = None,
-         origin: str | None = None) -> Pulled:
-    """schema.yaml text for what a live database holds."""
+         origin: str | None = None, verify: bool = True, dev_url: str | None = None) -> Pulled:
+    """schema.yaml text for what a live database holds.
+
+    With ``verify``, what was written is built in the scratch database and planned against what
+    was read: anything that would not come back the same (an option schema.yaml cannot say yet)
+    is named in a warning, with what a plan against this database would do to it."""
     from .dump import Details, dump
     from .introspect import pull_details, user_schemas
     from .server import describe
@@ -221,7 +225,24 @@ def pull(database_url: str | None = None, schemas: list[str] | None = None,
     if missing:
         raise DatabaseError(f"schema(s) not found in {describe(url)}: {', '.join(missing)}")
     out = dump(catalog, details, origin or describe(url))
-    return Pulled(out.text, out.warnings, scope)
+    warnings = list(out.warnings)
+    if verify:
+        warnings += _pull_differences(out.text, catalog, dev_url)
+    return Pulled(out.text, warnings, scope)
+
+
+def _pull_differences(text: str, read: Catalog, dev_url: str | None) -> list[str]:
+    from .errors import SchemacodeError
+    from .load import load_text
+
+    try:
+        loaded = load_text(text, "pulled schema.yaml")
+        built = materialize(loaded, dev_url).catalog
+        p = plan_from(read, built, loaded, dev_url)
+    except SchemacodeError as e:
+        return [f"not exact: what pull wrote does not build as it was read: {e.message}"]
+    return [f"not exact: a plan with the pulled schema.yaml against this database would {c.summary()}"
+            for c in p.changes]
 
 
 def import_sql(paths: list[str | Path], dev_url: str | None = None,
@@ -241,7 +262,7 @@ def import_sql(paths: list[str | Path], dev_url: str | None = None,
         raise DatabaseError("no .sql files to import")
     with run_sql_files(files, dev_url) as url:
         origin = ", ".join(str(f) for f in files) if len(files) <= 3 else f"{len(files)} SQL files"
-        return pull(url, schemas, origin)
+        return pull(url, schemas, origin, dev_url=dev_url)
 
 
 def diff_databases(from_url: str, to_url: str, schemas: list[str] | None = None) -> Plan:

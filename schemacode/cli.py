@@ -511,7 +511,9 @@ def _write_pulled(pulled: api.Pulled, output: str | None) -> None:
               help="The database to read (default: $DATABASE_URL, else the embedded one).")
 @click.option("--schemas", help="Comma-separated schemas to read (default: every user schema).")
 @click.option("-o", "--output", metavar="FILE", help="Write here instead of standard output.")
-def pull(database_url: str | None, schemas: str | None, output: str | None) -> None:
+@click.option("--no-verify", is_flag=True,
+              help="Do not build what was written to check that it comes back the same.")
+def pull(database_url: str | None, schemas: str | None, output: str | None, no_verify: bool) -> None:
     """Write schema.yaml for what a live database holds.
 
     Objects schema.yaml cannot declare yet are named in a warning, never dropped silently.
@@ -522,7 +524,7 @@ def pull(database_url: str | None, schemas: str | None, output: str | None) -> N
     """
     def go() -> int:
         scope = [s.strip() for s in schemas.split(",") if s.strip()] if schemas else None
-        _write_pulled(api.pull(database_url, scope), output)
+        _write_pulled(api.pull(database_url, scope, verify=not no_verify), output)
         return 0
 
     _run(go)

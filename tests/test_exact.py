@@ -407,3 +407,19 @@ def test_index_key_collations_and_transition_tables_round_trip(db: Database) -> 
         CREATE TABLE names (id int, name text, code text COLLATE "C");
         CREATE INDEX names_c ON names (name);
     """)
+
+
+def test_pull_names_what_it_could_not_write_exactly(db: Database) -> None:
+    """pull builds what it wrote and plans it against what it read: a check NOT ENFORCED
+    (which schema.yaml cannot say yet) is named, with what a plan would do to it."""
+    db.execute("CREATE TABLE t (a int, CONSTRAINT a_positive CHECK (a > 0) NOT ENFORCED);"
+               "CREATE TABLE fine (id int PRIMARY KEY);")
+    pulled = api.pull(db.url)
+    assert [w for w in pulled.warnings if w.startswith("not exact:")] == [
+        "not exact: a plan with the pulled schema.yaml against this database would "
+        "- check a_positive on public.t",
+        "not exact: a plan with the pulled schema.yaml against this database would "
+        "+ check a_positive on public.t"]
+    assert not [w for w in api.pull(db.url, verify=False).warnings if w.startswith("not exact:")]
+    db.execute("ALTER TABLE t DROP CONSTRAINT a_positive")
+    assert api.pull(db.url).warnings == []
