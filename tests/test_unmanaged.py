@@ -78,6 +78,23 @@ def test_each_unmanaged_kind_is_left_alone(db: Database, kind: str) -> None:
     assert api.apply(loaded, db.url).applied is False
 
 
+def test_a_partitioned_tables_partitions_are_left_alone_and_pin_it(db: Database) -> None:
+    """The parent's columns and indexes are managed (an index added to it goes to every
+    partition, as PostgreSQL does); its partitioning is not, and dropping it is refused."""
+    db.execute(UNMANAGED["partitioned table"][0])
+    text = api.pull(db.url).text
+    with_index = text.replace("      id: integer not null\n      at: date not null\n",
+                              "      id: integer not null\n      at: date not null\n"
+                              "    indexes:\n      ledger_at_idx: [at]\n")
+    assert with_index != text
+    api.apply(load_text(with_index), db.url)
+    assert db.execute("SELECT count(*) FROM pg_indexes WHERE tablename = 'ledger_2025'") == [(2,)]
+    without = "tables:\n  entries:\n    columns: {id: int, ledger_id: int, ledger_at: date}\n"
+    with pytest.raises(UnmanagedError) as e:
+        api.plan(load_text(without), db.url)
+    assert "partition public.ledger_2025 depends on table public.ledger" in str(e.value)
+
+
 def test_what_an_unmanaged_object_depends_on_is_not_dropped(db: Database) -> None:
     db.execute(BASE + UNMANAGED["policy"][0])
     text = api.pull(db.url).text

@@ -28,8 +28,10 @@ WITH objects AS (
                 WHEN 'p' THEN 'partitioned table' END,
            n.nspname || '.' || c.relname,
            CASE c.relkind WHEN 'f' THEN 'foreign tables' WHEN 'c' THEN 'composite types'
-                ELSE 'partitioned tables' END,
-           'pg_class'::regclass, c.oid, CASE WHEN c.relkind = 'p' THEN c.oid END, NULL, NULL
+                ELSE 'partitioning (PARTITION BY and the partitions)' END,
+           -- a partitioned table's columns, keys, indexes and triggers are managed like a
+           -- table's; its partitioning is not (its partitions pin it)
+           'pg_class'::regclass, c.oid, NULL, NULL, NULL
     FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
     WHERE n.nspname = ANY(%(schemas)s) AND c.relkind IN ('f', 'c', 'p') AND NOT c.relispartition
       AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass
