@@ -558,22 +558,16 @@ def _function_depths(functions: Mapping[str, Function]) -> dict[str, int]:
         body = f.definition.split(")", 1)[-1]
         called = {n for n in names if re.search(r"(?<![\w$])\"?" + re.escape(n) + r"\"?\s*\(", body)}
         calls[k] = [g for g, other in functions.items() if g != k and other.name in called]
-    depth: dict[str, int] = {}
-
-    def of(k: str, seen: frozenset[str]) -> int:
-        if k in depth:
-            return depth[k]
-        if k in seen:
-            return 0
-        depth[k] = 1 + max((of(g, seen | {k}) for g in calls[k]), default=-1)
-        return depth[k]
-
-    for k in functions:
-        of(k, frozenset())
-    return depth
+    return _graph_depths(calls)
 
 
 def _depths(views: Mapping[str, View]) -> dict[str, int]:
+    return _graph_depths({k: [d for d in v.depends_on if d in views] for k, v in views.items()})
+
+
+def _graph_depths(needs: Mapping[str, list[str]]) -> dict[str, int]:
+    """How deep each node sits: 0 for what needs nothing, 1 + the deepest need otherwise (a
+    cycle is cut where it closes)."""
     depth: dict[str, int] = {}
 
     def of(k: str, seen: frozenset[str]) -> int:
@@ -581,11 +575,10 @@ def _depths(views: Mapping[str, View]) -> dict[str, int]:
             return depth[k]
         if k in seen:
             return 0
-        deps = [d for d in views[k].depends_on if d in views]
-        depth[k] = 1 + max((of(d, seen | {k}) for d in deps), default=-1)
+        depth[k] = 1 + max((of(d, seen | {k}) for d in needs[k]), default=-1)
         return depth[k]
 
-    for k in views:
+    for k in needs:
         of(k, frozenset())
     return depth
 

@@ -694,20 +694,33 @@ class _Loader:
             self.check_columns(c, columns, cols, table)
             refs |= set(cols)
         sql = f"EXCLUDE USING {method} ({', '.join(str(e) for e in elements)})"
-        if "include" in spec:
-            inc = _names(ctx.child(spec, "include"), spec["include"], "include")
-            self.check_columns(ctx.child(spec, "include"), columns, inc, table)
-            sql += f" INCLUDE ({', '.join(ident(x) for x in inc)})"
-        if "where" in spec:
-            wc = ctx.child(spec, "where")
-            where = _str(wc, spec["where"], "where")
-            wrefs = referenced_columns(parse_sql(wc, where, "where"))
-            self.check_columns(wc, columns, wrefs, table)
-            refs |= set(wrefs)
-            sql += f" WHERE ({where})"
+        sql += self.include_sql(ctx, spec, columns, table, refs)
+        sql += self.where_sql(ctx, spec, columns, table, refs)
         sql += constraint_options(ctx, spec, KEY_OPTIONS)
         return Constraint(name, "exclude", sql, tuple(sorted(refs)), comment=self.comment(ctx, spec),
                           source=ctx.source())
+
+    def include_sql(self, ctx: _Ctx, spec: Any, columns: dict[str, Column], table: str,
+                    refs: set[str]) -> str:
+        """ INCLUDE (…) of an index or an exclusion constraint; its columns go into refs."""
+        if "include" not in spec:
+            return ""
+        inc = _names(ctx.child(spec, "include"), spec["include"], "include")
+        self.check_columns(ctx.child(spec, "include"), columns, inc, table)
+        refs |= set(inc)
+        return f" INCLUDE ({', '.join(ident(x) for x in inc)})"
+
+    def where_sql(self, ctx: _Ctx, spec: Any, columns: dict[str, Column], table: str,
+                  refs: set[str]) -> str:
+        """ WHERE (…) of an index or an exclusion constraint; its columns go into refs."""
+        if "where" not in spec:
+            return ""
+        wc = ctx.child(spec, "where")
+        where = _str(wc, spec["where"], "where")
+        wrefs = referenced_columns(parse_sql(wc, where, "where"))
+        self.check_columns(wc, columns, wrefs, table)
+        refs |= set(wrefs)
+        return f" WHERE ({where})"
 
     def named_lists(self, ctx: _Ctx, node: Any, what: str
                     ) -> Iterator[tuple[str | None, list[str], _Ctx, dict[str, Any]]]:
@@ -1012,11 +1025,7 @@ class _Loader:
             unique = _bool(c.child(spec, "unique"), spec.get("unique", False), "unique")
             sql = f"CREATE {'UNIQUE ' if unique else ''}INDEX {ident(name)} ON {qident(*q.split('.', 1))}"
             sql += f" USING {method} ({', '.join(keys)})"
-            if "include" in spec:
-                inc = _names(c.child(spec, "include"), spec["include"], "include")
-                self.check_columns(c.child(spec, "include"), columns, inc, q)
-                sql += f" INCLUDE ({', '.join(ident(x) for x in inc)})"
-                refs |= set(inc)
+            sql += self.include_sql(c, spec, columns, q, refs)
             if spec.get("nulls_not_distinct"):
                 sql += " NULLS NOT DISTINCT"
             if "with" in spec:
@@ -1025,13 +1034,7 @@ class _Loader:
                     raise wc.error("with is a mapping of storage parameters, like {fillfactor: 70}")
                 params = ", ".join(f"{ident(str(k))} = {v}" for k, v in spec["with"].items())
                 sql += f" WITH ({params})"
-            if "where" in spec:
-                wc = c.child(spec, "where")
-                where = _str(wc, spec["where"], "where")
-                wrefs = referenced_columns(parse_sql(wc, where, "where"))
-                self.check_columns(wc, columns, wrefs, q)
-                refs |= set(wrefs)
-                sql += f" WHERE ({where})"
+            sql += self.where_sql(c, spec, columns, q, refs)
             out[name] = Index(name, sql, tuple(sorted(refs)), self.comment(c, spec), c.source())
         return out
 
