@@ -400,8 +400,7 @@ def attach_written(catalog: Catalog, written: Catalog) -> Catalog:
             return t
         return replace(
             t, source=w.source,
-            columns={n: replace(c, source=w.columns[n].source, using=w.columns[n].using,
-                                written=w.columns[n])
+            columns={n: replace(_with_written(c, w.columns[n]), using=w.columns[n].using)
                      if n in w.columns else c for n, c in t.columns.items()},
             constraints=_constraints(t.constraints, w.constraints),
             indexes=src(t.indexes, w.indexes),
@@ -445,7 +444,16 @@ def attach_written(catalog: Catalog, written: Catalog) -> Catalog:
     )
 
 
+# The fields whose text a statement runs, by kind: a written object is kept only where one of
+# them reads otherwise than PostgreSQL printed it (most objects of a large schema print as
+# written, or hold no expression: a warm plan unpickles the desired catalog, so that is time).
+_RUN_FIELDS: dict[type, tuple[str, ...]] = {}
+
+
 def _with_written(obj: _T, w: _T) -> _T:
+    fields = _RUN_FIELDS[type(obj)]
+    if all(getattr(w, f) == getattr(obj, f) or getattr(w, f) is None for f in fields):
+        return replace(obj, source=w.source)
     return replace(obj, source=w.source, written=w)
 
 
@@ -466,3 +474,10 @@ def _constraints(printed: dict[str, Constraint], written: dict[str, Constraint]
         if len(ws) == 1 and len(names) == 1:
             out[names[0]] = _with_written(out[names[0]], ws[0])
     return out
+
+
+_RUN_FIELDS.update({
+    Column: ("default", "generated"), Constraint: ("definition",), Index: ("definition",),
+    Trigger: ("definition",), View: ("query",), Function: ("definition",),
+    Domain: ("default", "checks"),
+})

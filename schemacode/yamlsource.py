@@ -1,6 +1,8 @@
 """Read YAML keeping the line of every key and item, so errors can point at it."""
 from __future__ import annotations
 
+import re
+
 from array import array
 from typing import Any
 
@@ -153,12 +155,14 @@ def _scalar(resolver: yaml.resolver.Resolver, event: Any) -> Any:
 _SCALARS = yaml.SafeLoader("")  # only its scalar constructors are used
 
 
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff]")
+
+
 def load_yaml(text: str, filename: str) -> Any:
-    bad = next((i for i, ch in enumerate(text) if ch == "\x00" or (ch < " " and ch not in "\t\n\r")
-                or ch in "\x7f\ufffe\uffff"), None)
+    bad = _CONTROL.search(text)
     if bad is not None:  # the reader refuses these before any mark exists: say where
-        raise SchemaError(f"invalid YAML: the control character {text[bad]!r} is not allowed",
-                          file=filename, line=text.count("\n", 0, bad) + 1,
+        raise SchemaError(f"invalid YAML: the control character {bad.group()!r} is not allowed",
+                          file=filename, line=text.count("\n", 0, bad.start()) + 1,
                           hint="is this a binary file, or text in another encoding?")
     try:
         return _from_events(text, filename)
