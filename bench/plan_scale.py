@@ -277,7 +277,7 @@ def bench(n: int) -> None:
         ("plan, ~10 % changed, cold (process)", f"{ch_cold:.2f} s, {ch_rss:.0f} MB"),
         ("plan, ~10 % changed, warm (process)", f"{ch_warm:.2f} s, {ch_warm_rss:.0f} MB"),
         ("  phase: YAML load", f"{t_load:.3f} s"),
-        ("  phase: materialize (2 rounds, cold)", f"{t_mat:.2f} s"),
+        ("  phase: materialize (cold)", f"{t_mat:.2f} s"),
         ("  psql -f of the same DDL (embedded server)", f"{t_psql:.2f} s"),
         ("  psql -f of the same DDL (scratch server)", f"{t_psql_scratch:.2f} s"),
         ("  phase: introspect live", f"{t_intro:.3f} s"),
