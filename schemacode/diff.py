@@ -173,8 +173,10 @@ class _Differ:
         # A serial column's sequence is part of the column; when the same sequence is declared
         # on its own on the other side, it is kept (its options and owner change), not dropped
         # and created again under the same name.
-        cur_serial, des_serial = _serial_sequences(self.cur), _serial_sequences(self.des)
-        for k in _added(cur, des):
+        added, dropped = _added(cur, des), _dropped(cur, des)
+        cur_serial = _serial_sequences(self.cur) if added else {}
+        des_serial = _serial_sequences(self.des) if dropped else {}
+        for k in added:
             if k in cur_serial:
                 self.adopted_sequences.add(k)
                 self.sequence(cur_serial[k], des[k])
@@ -182,7 +184,7 @@ class _Differ:
             self.emit(ch.CreateSequence(des[k]))
             if des[k].owned_by:
                 self.emit(ch.SetSequenceOwner(des[k], des[k].owned_by))
-        for k in _dropped(cur, des):
+        for k in dropped:
             if k in des_serial:
                 self.adopted_sequences.add(k)
                 self.sequence(cur[k], des_serial[k])

@@ -121,12 +121,13 @@ def build_catalog(rows: dict[str, list[Any]]) -> Catalog:
             s = Sequence(r.schema, r.name, o.type, o.start, o.increment,
                          o.min_value, o.max_value, o.cache, o.cycle, r.comment, owned_by=owner)
             sequences[s.qname] = s
+    quoted_sequences = {qident(s.schema, s.name): q for q, s in sequences.items()}  # as columns name them
     columns: dict[int, dict[str, Column]] = defaultdict(dict)
     for r in rows["columns"]:
         rel = relations.get(r.relid)
         if rel is None or (r.relid, r.num) in hidden_columns:
             continue
-        columns[r.relid][r.name] = _column(r, rel, sequences)
+        columns[r.relid][r.name] = _column(r, rel, sequences, quoted_sequences)
     constraints: dict[int, dict[str, Constraint]] = defaultdict(dict)
     for r in rows["constraints"]:
         constraints[r.relid][r.name] = Constraint(
@@ -180,7 +181,7 @@ def build_catalog(rows: dict[str, list[Any]]) -> Catalog:
     return Catalog(schemas, extensions, enums, domains, functions, sequences, tables, views, unmanaged)
 
 
-def _column(r: Any, rel: Any, sequences: dict[str, Sequence]) -> Column:
+def _column(r: Any, rel: Any, sequences: dict[str, Sequence], quoted_sequences: dict[str, str]) -> Column:
     type_ = r.type
     default = r.default
     generated = None
@@ -190,7 +191,7 @@ def _column(r: Any, rel: Any, sequences: dict[str, Sequence]) -> Column:
         # A serial column, when its sequence is exactly what serial makes (name, options,
         # owner, no comment): the sequence and its default come with the type. Any other
         # owned sequence stays a sequence of its own, OWNED BY the column.
-        seq = next((q for q, s in sequences.items() if qident(s.schema, s.name) == r.owned_sequence), None)
+        seq = quoted_sequences.get(r.owned_sequence)
         if seq is not None and sequences[seq] == serial_sequence(rel.schema, rel.name, r.name, _SERIAL[type_]):
             del sequences[seq]
             type_, default = _SERIAL[type_], None
