@@ -452,7 +452,9 @@ _RUN_FIELDS: dict[type, tuple[str, ...]] = {}
 
 def _with_written(obj: _T, w: _T) -> _T:
     fields = _RUN_FIELDS[type(obj)]
-    if all(getattr(w, f) == getattr(obj, f) or getattr(w, f) is None for f in fields):
+    if all(getattr(w, f) == getattr(obj, f) or getattr(w, f) is None for f in fields) \
+            or (isinstance(obj, Constraint) and obj.kind not in ("check", "exclude")):
+        # (keys and foreign keys hold no expression: PostgreSQL's text of them is what was meant)
         return replace(obj, source=w.source)
     return replace(obj, source=w.source, written=w)
 
