@@ -12,10 +12,11 @@ from typing import Mapping, TypeVar
 
 from . import changes as ch
 from .model import (
-    SERIAL_TYPES, Catalog, Column, Constraint, EnumType, Function, Sequence, Table, Trigger, View, qualify,
+    SERIAL_TYPES, Catalog, Column, Constraint, EnumType, Function, Index, Sequence, Table, Trigger, View,
+    qualify,
     serial_sequence, serial_sequence_name,
 )
-from .sqltext import ident, qident, qname_ident
+from .sqltext import closing_bracket, ident, qident, qname_ident
 
 T = TypeVar("T")
 
@@ -60,6 +61,9 @@ class _Differ:
         self.out: list[ch.Change] = []
         # Filled while diffing; what dependents must be dropped and created again around.
         self.affected_columns: set[tuple[str, str]] = set()  # (table, column) retyped or dropped
+        # Of those, the ones only retyped: PostgreSQL carries plain indexes and keys on them
+        # through ALTER COLUMN … TYPE (rebuilding an index only when it must).
+        self.retyped_columns: set[tuple[str, str]] = set()
         self.dropped_keys: set[tuple[str, tuple[str, ...]]] = set()  # (table, key columns)
         self.recreated_functions: set[str] = set()  # qualified names
         self.enum_columns: set[tuple[str, str]] = set()  # columns a RebuildEnum converts
@@ -324,15 +328,24 @@ class _Differ:
             new = b.columns.get(name)
             if new is None or _retyped(col, new) or _regenerated(col, new):
                 self.affected_columns.add((a.qname, name))
+                if new is not None and not _regenerated(col, new) and (a.qname, name) not in self.enum_columns:
+                    self.retyped_columns.add((a.qname, name))
         for con in a.constraints.values():
             if con.kind in ("primary_key", "unique") and (
                 con.name not in b.constraints or b.constraints[con.name].definition != con.definition
-                or self.touches(a.qname, con.columns)
+                or self.rebuilds(a.qname, con.columns)
             ):
                 self.dropped_keys.add((a.qname, tuple(sorted(con.columns))))
 
     def touches(self, table: str, columns: tuple[str, ...]) -> bool:
         return any((table, c) in self.affected_columns for c in columns)
+
+    def rebuilds(self, table: str, columns: tuple[str, ...]) -> bool:
+        """Must a plain index or key on these columns be dropped and built again? Not for a
+        column that is only retyped: ALTER COLUMN … TYPE keeps it (a varchar widened keeps its
+        index as it is; an integer made bigint has it rebuilt by PostgreSQL, once)."""
+        return any((table, c) in self.affected_columns and (table, c) not in self.retyped_columns
+                   for c in columns)
 
     def calls_recreated_function(self, sql: str) -> bool:
         """Does this text call a function that is dropped and created again?"""
@@ -372,8 +385,9 @@ class _Differ:
             self.column(q, a.columns[name], b.columns[name])
 
         def recreate_constraint(c: Constraint) -> bool:
-            return (self.touches(q, c.columns) or self.fk_disturbed(c)
-                    or self.calls_recreated_function(c.definition))
+            touched = (self.rebuilds(q, c.columns) if c.kind in ("primary_key", "unique")
+                       else self.touches(q, c.columns))
+            return touched or self.fk_disturbed(c) or self.calls_recreated_function(c.definition)
 
         for name in _dropped(a.constraints, b.constraints):
             con = a.constraints[name]
@@ -402,8 +416,8 @@ class _Differ:
             self.emit(ch.CreateIndex(q, b.indexes[name]))
         for name in _common(a.indexes, b.indexes):
             i, j = a.indexes[name], b.indexes[name]
-            if (i.definition != j.definition or self.touches(q, i.columns)
-                    or self.calls_recreated_function(i.definition)):
+            touched = self.rebuilds(q, i.columns) if _plain_index(i) else self.touches(q, i.columns)
+            if i.definition != j.definition or touched or self.calls_recreated_function(i.definition):
                 self.emit(ch.DropIndex(q, i), ch.CreateIndex(q, j))
             else:
                 self.comment(f"INDEX {ident(schema)}.{ident(name)}", f"index {schema}.{name}",
@@ -449,13 +463,18 @@ class _Differ:
         changed_tables = {t for t, _ in self.affected_columns}
         changed_tables |= {k for k in self.cur.tables if k not in self.des.tables}
         recreate: set[str] = set()
+        replace_in_place: set[str] = set()
         for k in _common(cur, des):
             a, b = cur[k], des[k]
-            if (a.query != b.query or a.materialized != b.materialized
-                    or a.columns != b.columns or a.column_types != b.column_types
-                    or any(d in changed_tables for d in a.depends_on)
-                    or self.calls_recreated_function(a.query)):
+            if any(d in changed_tables for d in a.depends_on) or self.calls_recreated_function(a.query) \
+                    or a.materialized != b.materialized:
                 recreate.add(k)
+            elif a.query != b.query or a.columns != b.columns or a.column_types != b.column_types:
+                # CREATE OR REPLACE VIEW keeps the view (and what depends on it) when its
+                # columns keep their names, types and order and new ones only come after them.
+                appended = (b.columns[:len(a.columns)] == a.columns
+                            and b.column_types[:len(a.column_types)] == a.column_types)
+                (replace_in_place if appended and not a.materialized else recreate).add(k)
         # Views reading a view that is dropped or created again go with it.
         grew = True
         while grew:
@@ -477,6 +496,8 @@ class _Differ:
                 self.emit(ch.DropView(a, cur_depth[k]))
                 self.create_view(b, des_depth[k])
                 continue
+            if k in replace_in_place:
+                self.emit(ch.CreateView(b, des_depth[k], replace=True))
             self.comment(f"{'MATERIALIZED VIEW' if b.materialized else 'VIEW'} {qname_ident(k)}",
                          f"view {k}", a.comment, b.comment)
             if sorted(a.options) != sorted(b.options):
@@ -525,6 +546,16 @@ def _retarget(t: Table, old: str, new: str, only_references: bool = False) -> Ta
         indexes={k: replace(i, definition=sub(i.definition)) for k, i in t.indexes.items()},
         triggers={k: replace(g, definition=sub(g.definition)) for k, g in t.triggers.items()},
     )
+
+
+def _plain_index(i: Index) -> bool:
+    """Columns only: no expression, no WHERE (whose text a retype may print otherwise)."""
+    if " WHERE " in i.definition:
+        return False
+    keys = i.definition.split(" USING ", 1)[-1]
+    start = keys.find("(")
+    end = closing_bracket(keys, start) if start >= 0 else -1
+    return start >= 0 and "(" not in keys[start + 1:end]
 
 
 def _retyped(a: Column, b: Column) -> bool:

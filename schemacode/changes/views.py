@@ -17,8 +17,12 @@ def _kind(v: View) -> str:
 class CreateView(Change):
     view: View
     depth: int = 0  # views it reads are created first
-    symbol = "+"
+    replace: bool = False  # CREATE OR REPLACE: same columns first, new ones appended
     phase = Phase.CREATE_VIEW
+
+    @property
+    def symbol(self) -> str:  # type: ignore[override]
+        return "~" if self.replace else "+"
 
     def sort_key(self) -> tuple[int, int, str]:
         return (Phase.CREATE_VIEW, self.depth, self.view.qname)
@@ -32,12 +36,15 @@ class CreateView(Change):
         return ("view", self.view.qname, "")
 
     def describe(self) -> str:
-        return f"{_kind(self.view).lower()} {self.view.qname}"
+        return f"{_kind(self.view).lower()} {self.view.qname}" + (" query" if self.replace else "")
 
     def statements(self) -> list[Statement]:
         v = self.view
         query = v.query_sql.rstrip().rstrip(";")
-        out = [Statement(f"CREATE {_kind(v)} {qident(v.schema, v.name)}{with_options(v.options)} AS\n{query}")]
+        verb = "CREATE OR REPLACE" if self.replace else "CREATE"
+        out = [Statement(f"{verb} {_kind(v)} {qident(v.schema, v.name)}{with_options(v.options)} AS\n{query}")]
+        if self.replace:
+            return out  # its comment is kept (a changed one is a SetComment of its own)
         if v.comment is not None:
             out.append(Statement(comment_sql(f"{_kind(v)} {qident(v.schema, v.name)}", v.comment)))
         return out
