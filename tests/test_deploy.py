@@ -317,6 +317,7 @@ def test_migration_files_and_their_checksums(db: Database) -> None:
                      "0002_add_index_idx_events_kind_on_events.up.sql", "schemacode.sum"]
     up = (folder / "0002_add_index_idx_events_kind_on_events.up.sql").read_text()
     assert "-- runs on its own, after the transaction\nCREATE INDEX CONCURRENTLY" in up
+    assert "SET lock_timeout = '5s';\nSET statement_timeout = '0';" in up  # as apply sets them
     # The up files, run by another tool (psql), build the same schema.
     other = Database(db.admin, db.name + "_psql", db.tmp)
     with psycopg.connect(db.admin, autocommit=True) as conn:
