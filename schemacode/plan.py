@@ -78,10 +78,11 @@ def make_plan(current: Catalog, desired: Catalog, renames: Renames | None = None
     desired = _unpin(desired, unpinned_extensions)
     renames = renames or Renames()
     forward = order(diff(current, desired, renames))
-    check_unmanaged(forward, current)
+    held = live if live is not None else current  # a canonical copy holds no unmanaged objects
+    check_unmanaged(forward, held)
     backward = order(diff(desired, current, renames.inverted()))
     back_statements = [_irreversible(s) for s in statements(backward, online)]
-    unmanaged = tuple(f"{u} (schema.yaml cannot declare {u.what})" for u in current.unmanaged.values())
+    unmanaged = tuple(f"{u} (schema.yaml cannot declare {u.what})" for u in held.unmanaged.values())
     return Plan(tuple(forward), tuple(statements(forward, online)), tuple(backward),
                 tuple(back_statements), live_fingerprint, fingerprint(desired), schema_hash, online,
                 unmanaged)

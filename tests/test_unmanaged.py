@@ -137,3 +137,23 @@ def test_property_pull_then_plan_drops_nothing(pg_admin: str, tmp_path_factory: 
     finally:
         with psycopg.connect(pg_admin, autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def test_a_plan_against_a_canonical_copy_keeps_the_live_databases_unmanaged_objects(db: Database) -> None:
+    """When the live catalog is compared in its canonical form (a copy built in the scratch
+    database, which holds none of the unmanaged objects), the pins and the count are the live
+    database's."""
+    from dataclasses import replace
+
+    from schemacode.plan import make_plan
+
+    db.execute(BASE + UNMANAGED["policy"][0])
+    live = db.catalog()
+    canonical = replace(live, unmanaged={})
+    plan = make_plan(canonical, canonical, live=live)
+    assert any(u.startswith("row-level security policy public.accounts: mine") for u in plan.unmanaged)
+    without_owner = replace(canonical, tables={k: replace(t, columns={n: c for n, c in t.columns.items()
+                                                                     if n != "owner"})
+                                               for k, t in canonical.tables.items()})
+    with pytest.raises(UnmanagedError):
+        make_plan(canonical, without_owner, live=live)
