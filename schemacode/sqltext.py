@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+from typing import Iterator
 
 # Words PostgreSQL will not accept as a bare column name (pg_get_keywords() catcode <> 'U').
 _KEYWORDS = frozenset(
@@ -71,39 +72,32 @@ def _skip_quoted(sql: str, i: int) -> int:
     return i
 
 
-def closing_bracket(sql: str, i: int) -> int:
-    """Index of the bracket that closes the one at ``i`` (``(`` or ``[``); -1 if none."""
+def _outside_quotes(sql: str, i: int = 0) -> Iterator[tuple[int, str, int]]:
+    """(index, character, bracket depth after it) of the text from ``i``, quoted strings and
+    identifiers passed over."""
     depth = 0
     while i < len(sql):
         ch = sql[i]
         if ch in "'\"":
             i = _skip_quoted(sql, i)
             continue
-        if ch in "([":
-            depth += 1
-        elif ch in ")]":
-            depth -= 1
-            if depth == 0:
-                return i
+        depth += 1 if ch in "([" else -1 if ch in ")]" else 0
+        yield i, ch, depth
         i += 1
-    return -1
+
+
+def closing_bracket(sql: str, i: int) -> int:
+    """Index of the bracket that closes the one at ``i`` (``(`` or ``[``); -1 if none."""
+    return next((j for j, ch, depth in _outside_quotes(sql, i) if depth == 0 and ch in ")]"), -1)
 
 
 def split_top_level(body: str) -> list[str]:
-    items, depth, start, i = [], 0, 0, 0
-    while i < len(body):
-        ch = body[i]
-        if ch in "'\"":
-            i = _skip_quoted(body, i)
-            continue
-        if ch in "([":
-            depth += 1
-        elif ch in ")]":
-            depth -= 1
-        elif ch == "," and depth == 0:
+    """The items of a comma-separated list, commas inside brackets and quotes left alone."""
+    items, start = [], 0
+    for i, ch, depth in _outside_quotes(body):
+        if ch == "," and depth == 0:
             items.append(body[start:i].strip())
             start = i + 1
-        i += 1
     items.append(body[start:].strip())
     return items
 
