@@ -619,10 +619,8 @@ def _exclusion(definition: str) -> dict[str, Any]:
 
 
 def _strip_check(definition: str) -> str:
-    text = definition.strip()
-    if text.startswith("CHECK (") and text.endswith(")"):
-        text = text[len("CHECK ("):-1]
-    text = text.removesuffix(" NOT VALID").removesuffix(" NO INHERIT")
+    """The expression of `CHECK (…) [NO INHERIT] [NOT VALID]` (the options are read by _options)."""
+    text = definition.strip().removesuffix(" NOT VALID").removesuffix(" NO INHERIT")
     if text.startswith("CHECK (") and text.endswith(")"):
         text = text[len("CHECK ("):-1]
     return text
