@@ -494,7 +494,9 @@ class _Differ:
             a, b = cur[k], des[k]
             if k in recreate:
                 self.emit(ch.DropView(a, cur_depth[k]))
-                self.create_view(b, des_depth[k])
+                # grants and owner are read from the database: the side that has them (the
+                # current one going forward, the desired one going back) gives them back
+                self.create_view(b, des_depth[k], a if a.grants or a.owner else b)
                 continue
             if k in replace_in_place:
                 self.emit(ch.CreateView(b, des_depth[k], replace=True))
@@ -516,8 +518,8 @@ class _Differ:
                                  f"index {b.schema}.{name}", a.indexes[name].comment,
                                  b.indexes[name].comment)
 
-    def create_view(self, v: View, depth: int) -> None:
-        self.emit(ch.CreateView(v, depth))
+    def create_view(self, v: View, depth: int, restore: View | None = None) -> None:
+        self.emit(ch.CreateView(v, depth, restore=restore if restore and (restore.grants or restore.owner) else None))
         for idx in v.indexes.values():
             self.emit(ch.CreateIndex(v.qname, idx, new_table=True, on_view=True))
         for trg in v.triggers.values():

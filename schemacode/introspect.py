@@ -164,7 +164,8 @@ def build_catalog(rows: dict[str, list[Any]]) -> Catalog:
             v = View(r.schema, r.name, r.view_query.strip(), kind == "m",
                      tuple(cols), tuple(c.type for c in cols.values()),
                      tuple(sorted(view_deps[oid])), dict(indexes[oid]), dict(triggers[oid]),
-                     r.comment, options=tuple(r.options))
+                     r.comment, options=tuple(r.options), grants=tuple(r.grants or ()),
+                     owner=r.owner)
             views[v.qname] = v
     for q, t in tables.items():
         # A foreign key to a table schema.yaml cannot declare (a partitioned one) cannot be

@@ -312,6 +312,10 @@ class View:
     # reloptions: check_option=cascaded, security_barrier=true, …; storage parameters of a
     # materialized view
     options: tuple[str, ...] = ()
+    # Read from a database, not declared: "SELECT TO reporting [WITH GRANT OPTION]", and the
+    # owner when it is not the planning role. A view dropped and created again gets them back.
+    grants: tuple[str, ...] = field(default=(), compare=False, repr=False)
+    owner: str | None = field(default=None, compare=False, repr=False)
 
     @property
     def query_sql(self) -> str:

@@ -11,6 +11,7 @@ from .changes import Change, Hazard, HazardKind, Stage, Statement
 from .diff import Renames, diff
 from .errors import UnmanagedError
 from .introspect import fingerprint
+from .locks import Lock, lock_of
 from .model import Catalog, Namespace, Source
 
 
@@ -22,6 +23,7 @@ class PlannedStatement:
     change: str  # the summary line of the change it belongs to
     source: Source | None = None
     concurrent_index: str | None = None
+    lock: Lock | None = None  # on tables that exist before the plan runs
 
     def hazard_kinds(self) -> set[HazardKind]:
         return {h.kind for h in self.hazards}
@@ -60,12 +62,51 @@ def order(changes: list[Change]) -> list[Change]:
 
 
 def statements(changes: list[Change], online: bool = False) -> list[PlannedStatement]:
+    from . import changes as ch
+
+    created = {c.table.qname for c in changes if isinstance(c, ch.CreateTable)}
+    created |= {c.view.qname for c in changes if isinstance(c, ch.CreateView) and not c.replace}
+    created -= {c.table.qname for c in changes if isinstance(c, ch.DropTable)}  # created again:
+    created -= {c.view.qname for c in changes if isinstance(c, ch.DropView)}  # it was there
+    # Online, a new key on an existing table is made after the transaction (its index built
+    # CONCURRENTLY): a foreign key in the plan that references it must come after it too.
+    later_keys = {(c.table, c.constraint.columns) for c in changes if online
+                  and isinstance(c, ch.AddConstraint) and not c.new_table and c.online_key_index()}
     out = []
     for c in changes:
-        for s in (c.online_statements() if online else c.statements()):
-            out.append(PlannedStatement(s.sql, s.hazards, s.stage, c.summary(), c.source,
-                                        s.concurrent_index))
+        stmts = c.online_statements() if online else c.statements()
+        if isinstance(c, ch.AddConstraint) and c.constraint.kind == "foreign_key" \
+                and (c.constraint.ref_table, c.constraint.ref_columns) in later_keys:
+            stmts = [replace(s, stage="post") for s in stmts]
+        for s in stmts:
+            lock = _lock(s, getattr(c, "table", None), created)
+            out.append(PlannedStatement(s.sql, s.hazards + _stall(s, lock), s.stage, c.summary(),
+                                        c.source, s.concurrent_index, lock))
     return out
+
+
+def _lock(s: Statement, table: object, created: set[str]) -> Lock | None:
+    """The lock a statement takes on relations that exist before the plan: a table the plan
+    creates has no one waiting for it."""
+    lock = lock_of(s.sql, "rewrite" in {h.kind for h in s.hazards},
+                   table if isinstance(table, str) else None)
+    if lock is None:
+        return None
+    existing = tuple(r for r in lock.relations if r not in created)
+    if not existing:
+        return None
+    work = s.work or lock.work
+    if lock.relations[0] in created:  # what it reads or builds is the new, empty table
+        work = "catalog"
+    return replace(lock, relations=existing, work=work)
+
+
+def _stall(s: Statement, lock: Lock | None) -> tuple[Hazard, ...]:
+    """Every statement that holds a lock blocking writes while it reads or writes a whole table
+    is a hazard; the change usually says so in its own words, else the lock says it here."""
+    if lock is None or not lock.stalls_writes or {"lock", "rewrite"} & {h.kind for h in s.hazards}:
+        return ()
+    return (Hazard("lock", lock.describe()),)
 
 
 def make_plan(current: Catalog, desired: Catalog, renames: Renames | None = None,

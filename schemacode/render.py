@@ -47,6 +47,14 @@ def plan_text(plan: Plan, color: bool = False, sql: bool = True, verbose: bool =
         for s, h in hazards:
             lines.append(f"  {style(h.kind, _HAZARD_COLORS[h.kind]):<12} {h.message}")
             lines.append(f"               {s.sql.splitlines()[0]}")
+    locked = [s for s in plan.forward if s.lock]
+    if locked:
+        lines.append("")
+        lines.append(style("Locks on existing tables:", bold=True))
+        for s in locked:
+            assert s.lock
+            lines.append(f"  {s.lock.describe()}")
+            lines.append(f"               {s.sql.splitlines()[0]}")
     if sql:
         lines.append("")
         lines.append(style("-- Forward SQL", bold=True))
@@ -90,6 +98,7 @@ def plan_json(plan: Plan, warnings: tuple[str, ...] = ()) -> str:
         return {
             "sql": s.sql, "change": s.change, "stage": s.stage,
             "hazards": [{"type": h.kind, "message": h.message} for h in s.hazards],
+            "lock": s.lock.as_json() if s.lock else None,
             "source": {"file": s.source.file, "line": s.source.line, "path": s.source.path}
             if s.source else None,
         }

@@ -14,7 +14,7 @@ import subprocess
 import tempfile
 import secrets
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from contextlib import ExitStack, contextmanager
 from typing import Any, Callable, Iterator
@@ -63,10 +63,14 @@ def canonicalize(catalog: Catalog, scope: list[str], dev_url: str | None = None)
     it (say, an extension it lacks): then the text is compared as it is.
     """
     try:
-        return _cached("catalog:" + fingerprint(catalog), lambda: creation_statements(catalog),
-                       scope, dev_url, None, True).catalog
+        canon = _cached("catalog:" + fingerprint(catalog), lambda: creation_statements(catalog),
+                        scope, dev_url, None, True).catalog
     except SchemacodeError:
         return None
+    # what a database holds beside its definitions (a view's grants and owner) stays the live one's
+    views = {k: replace(v, grants=catalog.views[k].grants, owner=catalog.views[k].owner)
+             if k in catalog.views else v for k, v in canon.views.items()}
+    return replace(canon, views=views)
 
 
 def _cached(what: str, make_stmts: Callable[[], list[PlannedStatement]], scope: list[str],

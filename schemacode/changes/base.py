@@ -27,6 +27,9 @@ class Statement:
     # For CREATE INDEX CONCURRENTLY: the qualified index, which a failed build leaves INVALID;
     # the executor drops such a leftover before a retry and after a failure.
     concurrent_index: str | None = None
+    # What the statement does while it holds its lock, where its text does not say
+    # (locks.lock_of reads the rest): "catalog" for SET NOT NULL a validated check proves.
+    work: Literal["catalog", "scan", "build", "rewrite"] | None = None
 
 
 class Phase:

@@ -1,6 +1,7 @@
 """Table constraints: ADD CONSTRAINT beside DROP CONSTRAINT."""
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from ..model import Constraint, Source
@@ -53,8 +54,12 @@ class AddConstraint(Change):
 
     def online_statements(self) -> list[Statement]:
         """A check or foreign key on an existing table: added NOT VALID in the transaction (no
-        scan), validated after it under a lock that lets reads and writes go on."""
+        scan), validated after it under a lock that lets reads and writes go on. A primary key
+        or unique constraint: its index built CONCURRENTLY after the transaction, then taken
+        over by the constraint (USING INDEX: catalog only)."""
         c = self.constraint
+        if not self.new_table and c.name and self.online_key_index():
+            return self._online_key()
         if self.new_table or c.kind not in ("check", "foreign_key") or not c.name \
                 or c.definition.endswith("NOT VALID"):
             return self.statements()
@@ -64,6 +69,39 @@ class AddConstraint(Change):
         if c.comment is not None:
             out.append(Statement(constraint_comment_sql(self.table, c)))
         return out
+
+
+    def online_key_index(self) -> str | None:
+        """CREATE UNIQUE INDEX CONCURRENTLY … for a primary key or unique constraint that an
+        index can become (plain columns; not an exclusion constraint), else None."""
+        c = self.constraint
+        m = _KEY.match(c.definition_sql)
+        if c.kind not in ("primary_key", "unique") or not m or not c.name:
+            return None
+        nnd = " NULLS NOT DISTINCT" if m.group("nnd") else ""
+        return (f"CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS {ident(c.name)} ON "
+                f"{qname_ident(self.table)} USING btree ({m.group('cols')}){m.group('include') or ''}"
+                f"{nnd}{m.group('with') or ''}")
+
+    def _online_key(self) -> list[Statement]:
+        c = self.constraint
+        m = _KEY.match(c.definition_sql)
+        assert m and c.name
+        schema = self.table.partition(".")[0]
+        head = "PRIMARY KEY" if c.kind == "primary_key" else "UNIQUE"
+        out = [Statement(self.online_key_index() or "", stage="post",
+                         concurrent_index=f"{ident(schema)}.{ident(c.name)}"),
+               Statement(f"ALTER TABLE {qname_ident(self.table)} ADD CONSTRAINT {ident(c.name)} "
+                         f"{head} USING INDEX {ident(c.name)}{m.group('deferrable') or ''}", stage="post")]
+        if c.comment is not None:
+            out.append(Statement(constraint_comment_sql(self.table, c), stage="post"))
+        return out
+
+
+# PRIMARY KEY (a, b) / UNIQUE [NULLS NOT DISTINCT] (a) [INCLUDE (…)] [WITH (…)] [DEFERRABLE …]
+_KEY = re.compile(r"^(?:PRIMARY KEY|UNIQUE(?P<nnd> NULLS NOT DISTINCT)?) \((?P<cols>[^()]*)\)"
+                  r"(?P<include> INCLUDE \([^()]*\))?(?P<with> WITH \([^()]*\))?"
+                  r"(?P<deferrable> DEFERRABLE(?: INITIALLY (?:DEFERRED|IMMEDIATE))?)?$")
 
 
 @dataclass(frozen=True)

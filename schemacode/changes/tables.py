@@ -440,7 +440,8 @@ class AlterColumn(Change):
         return [
             Statement(f"ALTER TABLE {table} ADD CONSTRAINT {check} CHECK ({col} IS NOT NULL) NOT VALID"),
             Statement(f"ALTER TABLE {table} VALIDATE CONSTRAINT {check}", stage="post"),
-            Statement(f"ALTER TABLE {table} ALTER COLUMN {col} SET NOT NULL", stage="post"),
+            Statement(f"ALTER TABLE {table} ALTER COLUMN {col} SET NOT NULL", stage="post",
+                      work="catalog"),  # the valid check proves it: no scan
             Statement(f"ALTER TABLE {table} DROP CONSTRAINT {check}", stage="post"),
         ]
 
@@ -480,7 +481,9 @@ def type_change_hazards(table: str, column: str, before: str, after: str) -> tup
             return () if bn != "character" else (Hazard("rewrite", f"{where} is rewritten"),)
         if bn == an and ba and aa and aa[0] >= ba[0]:
             return ()
-        return (Hazard("data-loss", f"{where}: {before} → {after} truncates or rejects longer values"),)
+        # a shorter limit (or a limit where there was none) checks every value: a rewrite
+        return (Hazard("data-loss", f"{where}: {before} → {after} truncates or rejects longer values"),
+                Hazard("rewrite", f"{where} is rewritten"))
     if bn in _INT_RANK and an in _INT_RANK:
         if _INT_RANK[an] < _INT_RANK[bn]:
             return (Hazard("data-loss", f"{where}: {before} → {after} rejects values out of range"),

@@ -18,6 +18,8 @@ class CreateView(Change):
     view: View
     depth: int = 0  # views it reads are created first
     replace: bool = False  # CREATE OR REPLACE: same columns first, new ones appended
+    # A view created again: the grants and owner the dropped one had (see View.grants)
+    restore: View | None = None
     phase = Phase.CREATE_VIEW
 
     @property
@@ -47,6 +49,13 @@ class CreateView(Change):
             return out  # its comment is kept (a changed one is a SetComment of its own)
         if v.comment is not None:
             out.append(Statement(comment_sql(f"{_kind(v)} {qident(v.schema, v.name)}", v.comment)))
+        if self.restore is not None:
+            name = qident(v.schema, v.name)
+            if self.restore.owner:
+                out.append(Statement(f"ALTER {_kind(v)} {name} OWNER TO {self.restore.owner}"))
+            for grant in self.restore.grants:
+                privilege, _, grantee = grant.partition(" TO ")
+                out.append(Statement(f"GRANT {privilege} ON TABLE {name} TO {grantee}"))
         return out
 
 

@@ -9,7 +9,18 @@ SELECT c.oid, n.nspname AS schema, c.relname AS name, c.relkind AS kind,
             WHEN 'i' THEN 'index ' || (SELECT quote_ident(ic.relname) FROM pg_index i
                                        JOIN pg_class ic ON ic.oid = i.indexrelid
                                        WHERE i.indrelid = c.oid AND i.indisreplident)
-            ELSE 'default' END AS replica_identity
+            ELSE 'default' END AS replica_identity,
+       -- A view's grants and owner, which schema.yaml does not declare: a view dropped and
+       -- created again gets them back (the owner only when it is not the planning role).
+       CASE WHEN c.relkind IN ('v', 'm') THEN ARRAY(
+           SELECT a.privilege_type || ' TO ' || CASE a.grantee WHEN 0 THEN 'PUBLIC'
+                                   ELSE quote_ident(pg_get_userbyid(a.grantee)) END
+                  || CASE WHEN a.is_grantable THEN ' WITH GRANT OPTION' ELSE '' END
+           FROM unnest(c.relacl) WITH ORDINALITY u(item, n), aclexplode(ARRAY[u.item]) a
+           WHERE a.grantee <> c.relowner ORDER BY u.n)  -- in the order they were granted
+       END AS grants,
+       CASE WHEN c.relkind IN ('v', 'm') AND c.relowner <> (SELECT oid FROM pg_roles WHERE rolname = current_user)
+            THEN quote_ident(pg_get_userbyid(c.relowner)) END AS owner
 FROM pg_class c
 JOIN pg_namespace n ON n.oid = c.relnamespace
 WHERE n.nspname = ANY(%(schemas)s)

@@ -1,0 +1,140 @@
+"""Which lock each statement takes, on which tables, and what it does while it holds it.
+
+A plan runs against live tables: the cost of a statement is how long others wait for its lock.
+PostgreSQL documents a lock level for every DDL command (ALTER TABLE's page lists one per
+subcommand); this module reads a planned statement and names that level, the relations it is
+taken on, and whether the statement only changes the catalog (held for milliseconds), scans the
+table, builds an index, or rewrites the table while holding it.
+
+What a statement rewrites is known to the change that made it (a type change says so in a
+``rewrite`` hazard); everything else follows from the statement's text.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Literal
+
+from .sqltext import unquote_ident
+
+Work = Literal["catalog", "scan", "build", "rewrite"]
+
+# What each level makes others wait for (PostgreSQL's "Conflicting Lock Modes" table, read for
+# what applications do: SELECT takes ACCESS SHARE, INSERT/UPDATE/DELETE take ROW EXCLUSIVE).
+BLOCKS = {
+    "ACCESS EXCLUSIVE": "reads and writes",
+    "EXCLUSIVE": "writes",
+    "SHARE ROW EXCLUSIVE": "writes",
+    "SHARE": "writes",
+    "SHARE UPDATE EXCLUSIVE": "other schema changes and VACUUM",
+    "ROW EXCLUSIVE": "schema changes",
+}
+
+_WORK_TEXT = {"catalog": "catalog only", "scan": "scans the table", "build": "builds an index",
+              "rewrite": "rewrites the table"}
+
+
+@dataclass(frozen=True)
+class Lock:
+    level: str  # ACCESS EXCLUSIVE, SHARE, SHARE UPDATE EXCLUSIVE, …
+    relations: tuple[str, ...]  # qualified names, the statement's own table first
+    work: Work = "catalog"
+
+    @property
+    def blocks(self) -> str:
+        return BLOCKS[self.level]
+
+    @property
+    def stalls_writes(self) -> bool:
+        """Writers wait for as long as the table takes to read or write, not milliseconds."""
+        return self.work != "catalog" and self.blocks in ("reads and writes", "writes")
+
+    def describe(self) -> str:
+        return f"{self.level} on {', '.join(self.relations)}: {_WORK_TEXT[self.work]}, blocks {self.blocks}"
+
+    def as_json(self) -> dict[str, object]:
+        return {"level": self.level, "relations": list(self.relations), "work": self.work,
+                "blocks": self.blocks}
+
+
+_NAME = r'(?:"(?:[^"]|"")+"|[A-Za-z_][\w$]*)'
+_QNAME = rf"({_NAME}(?:\.{_NAME})?)"
+_S = re.IGNORECASE | re.DOTALL
+
+
+def _qname(text: str) -> str:
+    parts = re.findall(_NAME, text)
+    names = [unquote_ident(p) for p in parts]
+    return ".".join(names) if len(names) > 1 else f"public.{names[0]}"
+
+
+def _m(pattern: str, sql: str) -> re.Match[str] | None:
+    return re.match(pattern, sql, _S)
+
+
+# ALTER TABLE subcommands and their levels, first match wins (ALTER TABLE's documentation).
+_ALTER_TABLE: list[tuple[str, str, Work]] = [
+    (r"VALIDATE CONSTRAINT", "SHARE UPDATE EXCLUSIVE", "scan"),
+    (r"ADD (?:CONSTRAINT \S+ )?(?:PRIMARY KEY|UNIQUE|EXCLUDE)\b.*\bUSING INDEX\b", "ACCESS EXCLUSIVE", "catalog"),
+    (r"ADD (?:CONSTRAINT \S+ )?(?:PRIMARY KEY|UNIQUE|EXCLUDE)\b", "ACCESS EXCLUSIVE", "build"),
+    (r"ADD (?:CONSTRAINT \S+ )?CHECK\b.*\bNOT VALID\s*$", "ACCESS EXCLUSIVE", "catalog"),
+    (r"ADD (?:CONSTRAINT \S+ )?CHECK\b", "ACCESS EXCLUSIVE", "scan"),
+    (r"ALTER (?:COLUMN )?\S+ SET NOT NULL", "ACCESS EXCLUSIVE", "scan"),
+    (r"ALTER (?:COLUMN )?\S+ SET STATISTICS", "SHARE UPDATE EXCLUSIVE", "catalog"),
+    (r"ALTER (?:COLUMN )?\S+ (?:SET|RESET) \(", "SHARE UPDATE EXCLUSIVE", "catalog"),
+    (r"(?:SET|RESET) \(", "SHARE UPDATE EXCLUSIVE", "catalog"),
+    (r"(?:ENABLE|DISABLE) (?:ALWAYS |REPLICA )?TRIGGER", "SHARE ROW EXCLUSIVE", "catalog"),
+    (r"SET (?:UN)?LOGGED", "ACCESS EXCLUSIVE", "rewrite"),
+    (r"(?:CLUSTER ON|SET WITHOUT CLUSTER)", "SHARE UPDATE EXCLUSIVE", "catalog"),
+]
+
+
+def lock_of(sql: str, rewrites: bool = False, table: str | None = None) -> Lock | None:
+    """The lock ``sql`` takes on tables and views, or None when it locks none (functions,
+    types, schemas, sequences). ``rewrites``: the change knows the statement rewrites its
+    table; ``table``: the table of an index a DROP INDEX names."""
+    s = sql.strip()
+    if m := _m(rf"ALTER TABLE (?:IF EXISTS )?(?:ONLY )?{_QNAME}\s+(.*)$", s):
+        table_name, rest = _qname(m.group(1)), m.group(2)
+        if fk := _m(r"ADD (?:CONSTRAINT \S+ )?FOREIGN KEY\b.*?\bREFERENCES\s+" + _QNAME, rest):
+            others = tuple(r for r in (_qname(fk.group(1)),) if r != table_name)
+            work: Work = "catalog" if re.search(r"\bNOT VALID\s*$", rest, _S) else "scan"
+            return Lock("SHARE ROW EXCLUSIVE", (table_name, *others), work)
+        for pattern, level, work in _ALTER_TABLE:
+            if _m(pattern, rest):
+                return Lock(level, (table_name,), "rewrite" if rewrites else work)
+        return Lock("ACCESS EXCLUSIVE", (table_name,), "rewrite" if rewrites else "catalog")
+    if m := _m(rf"CREATE (?:UNIQUE )?INDEX (CONCURRENTLY )?(?:IF NOT EXISTS )?(?:{_NAME} )?ON (?:ONLY )?{_QNAME}", s):
+        return Lock("SHARE UPDATE EXCLUSIVE" if m.group(1) else "SHARE", (_qname(m.group(2)),), "build")
+    if m := _m(rf"DROP INDEX (CONCURRENTLY )?(?:IF EXISTS )?{_QNAME}", s):
+        return Lock("SHARE UPDATE EXCLUSIVE" if m.group(1) else "ACCESS EXCLUSIVE",
+                    (table or _qname(m.group(2)),))
+    if m := _m(rf"ALTER INDEX (?:IF EXISTS )?{_QNAME}", s):
+        return Lock("SHARE UPDATE EXCLUSIVE", (table or _qname(m.group(1)),))
+    if m := _m(rf"CREATE (?:OR REPLACE )?(?:CONSTRAINT )?TRIGGER \S+ .*?\bON {_QNAME}", s):
+        return Lock("SHARE ROW EXCLUSIVE", (_qname(m.group(1)),))
+    if m := _m(rf"DROP TRIGGER (?:IF EXISTS )?{_NAME} ON {_QNAME}", s):
+        return Lock("ACCESS EXCLUSIVE", (_qname(m.group(1)),))
+    if m := _m(rf"(?:DROP|ALTER) (?:MATERIALIZED )?VIEW (?:IF EXISTS )?{_QNAME}", s):
+        return Lock("ACCESS EXCLUSIVE", (_qname(m.group(1)),))
+    if m := _m(rf"CREATE OR REPLACE VIEW {_QNAME}", s):
+        return Lock("ACCESS EXCLUSIVE", (_qname(m.group(1)),))
+    if m := _m(rf"DROP TABLE (?:IF EXISTS )?{_QNAME}", s):
+        return Lock("ACCESS EXCLUSIVE", (_qname(m.group(1)),))
+    if m := _m(rf"CREATE (?:UNLOGGED )?TABLE {_QNAME}", s):
+        # a new table locks nothing but the tables its foreign keys reference
+        refs = tuple(dict.fromkeys(_qname(r) for r in re.findall(rf"\bREFERENCES\s+{_QNAME}", s, _S)))
+        refs = tuple(r for r in refs if r != _qname(m.group(1)))
+        return Lock("SHARE ROW EXCLUSIVE", refs) if refs else None
+    if m := _m(rf"COMMENT ON (?:TABLE|VIEW|MATERIALIZED VIEW|INDEX) {_QNAME}", s):
+        return Lock("SHARE UPDATE EXCLUSIVE", (table or _qname(m.group(1)),))
+    if m := _m(rf"COMMENT ON COLUMN ({_NAME}(?:\.{_NAME})?)\.{_NAME} IS", s):
+        return Lock("SHARE UPDATE EXCLUSIVE", (_qname(m.group(1)),))
+    if m := _m(rf"COMMENT ON (?:CONSTRAINT|TRIGGER) {_NAME} ON {_QNAME}", s):
+        return Lock("SHARE UPDATE EXCLUSIVE", (_qname(m.group(1)),))
+    if m := _m(rf"(?:UPDATE|INSERT INTO|DELETE FROM) {_QNAME}", s):
+        return Lock("ROW EXCLUSIVE", (_qname(m.group(1)),), "scan")
+    return None
+
+
+__all__ = ["Lock", "lock_of", "BLOCKS"]
