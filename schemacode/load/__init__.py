@@ -1,0 +1,98 @@
+"""schema.yaml -> Catalog (the desired schema, as written), with every error located.
+
+One module per kind of object (schemas, typedefs, functions, sequences, tables, indexes,
+triggers, views), each a part of the loader; the core (core.py) holds its state and what
+every kind uses. ``load`` below reads the document's top-level keys in dependency order.
+"""
+from __future__ import annotations
+
+import hashlib
+from dataclasses import replace
+from pathlib import Path
+
+from .. import cache
+from ..diff import Renames
+from ..errors import SchemaError
+from ..model import MODEL_HASH, Catalog
+from ..yamlsource import YMap, load_yaml
+from .core import (
+    FK_ACTIONS, INDEX_METHODS, LoadedSchema, VOLATILITY, _Ctx, _items, _keys, parse_sql, referenced_columns,
+)
+from .schemas import SchemaLoader
+from .typedefs import TypeLoader
+from .functions import FunctionLoader
+from .sequences import SequenceLoader
+from .tables import TableLoader
+from .views import ViewLoader
+
+
+class _Loader(SchemaLoader, TypeLoader, FunctionLoader, SequenceLoader, TableLoader, ViewLoader):
+    """schema.yaml -> LoadedSchema: every kind's loader, in the order kinds depend on each other."""
+
+    def load(self, text_hash: str) -> LoadedSchema:
+        _keys(self.root, self.data, {"schemas", "extensions", "enums", "domains", "functions",
+                                     "sequences", "tables", "views"}, "schema.yaml")
+        d = self.data
+        self.load_schemas(self.root.child(d, "schemas"), d.get("schemas"))
+        self.load_extensions(self.root.child(d, "extensions"), d.get("extensions"))
+        self.load_enums(self.root.child(d, "enums"), d.get("enums"))
+        self.load_domains(self.root.child(d, "domains"), d.get("domains"))
+        self.load_functions(self.root.child(d, "functions"), d.get("functions"))
+        self.load_sequences(self.root.child(d, "sequences"), d.get("sequences"))
+        tables_ctx = self.root.child(d, "tables")
+        raw_tables = list(_items(tables_ctx, d.get("tables"), "tables"))
+        for name, spec, ctx in raw_tables:  # names first: foreign keys may point forward
+            self.claim(ctx, self.qname(ctx, name), "table")
+        for name, spec, ctx in raw_tables:
+            t = self.load_table(ctx, name, spec)
+            self.tables[t.qname] = t
+        for name, spec, ctx in raw_tables:
+            self.load_foreign_keys(ctx, self.qname(ctx, name), spec)
+        self.resolve_sequence_owners()
+        self.load_views(self.root.child(d, "views"), d.get("views"))
+        catalog = Catalog(self.schemas, self.extensions, self.enums, self.domains, self.functions,
+                          self.sequences, self.tables, self.views)
+        renames = Renames(self.table_renames, self.column_renames, self.value_renames)
+        return LoadedSchema(catalog, renames, self.file, text_hash, frozenset(self.unpinned),
+                            tuple(catalog.schemas))
+
+
+def load_file(path: str | Path, cache_dir: Path | None = None) -> LoadedSchema:
+    """Load schema.yaml; with ``cache_dir``, reuse the result for the same text and path."""
+    p = Path(path)
+    try:
+        text = p.read_text()
+    except FileNotFoundError:
+        raise SchemaError(f"{p} not found", hint="pass --schema PATH, or run `schemacode init`") from None
+    except OSError as e:
+        raise SchemaError(f"cannot read {p}: {e.strerror}") from None
+    if cache_dir is None:
+        return load_text(text, str(p))
+    from .. import __version__
+
+    key = hashlib.sha256("\0".join([__version__, MODEL_HASH, str(p), text]).encode()).hexdigest()[:32]
+    cached = cache_dir / f"loaded-{key}.pickle"
+    catalog_file = cache_dir / f"loaded-{key}.catalog.pickle"
+    if catalog_file.exists():
+        value = cache.read(cached, LoadedSchema)
+        if value is not None:
+            return value
+    loaded = load_text(text, str(p))  # errors are raised before anything is cached
+    # The catalog first: an entry never points at a catalog file that is not there yet.
+    cache.write_behind((catalog_file, loaded.catalog),
+                       (cached, replace(loaded, written=None, catalog_file=str(catalog_file))))
+    return loaded
+
+
+def load_text(text: str, filename: str = "schema.yaml") -> LoadedSchema:
+    data = load_yaml(text, filename)
+    if data is None:
+        data = YMap()
+    ctx = _Ctx(filename, "", 1)
+    if not isinstance(data, dict):
+        raise ctx.error("schema.yaml must be a mapping with keys like tables:, enums:, functions:")
+    return _Loader(filename, data).load(hashlib.sha256(text.encode()).hexdigest())
+
+
+__all__ = ["LoadedSchema", "load_file", "load_text", "parse_sql", "referenced_columns", "FK_ACTIONS",
+           "INDEX_METHODS", "VOLATILITY", "_Loader"]

@@ -1,0 +1,329 @@
+"""The loader's core: located errors (_Ctx), YAML helpers, SQL parsing, the loader's state.
+
+schema.yaml -> Catalog (the desired schema, as written), with every error located.
+
+Everything is checked here, before any database is touched: keys (with "did you mean"), types,
+references between objects, and every SQL fragment, parsed with sqlglot's postgres dialect.
+The text of the returned catalog is what the user wrote (quoted where it names something);
+PostgreSQL normalizes it later, in the scratch database.
+"""
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any, Iterator
+
+import sqlglot
+from sqlglot import exp
+
+from .. import cache
+from ..diff import Renames
+from ..errors import SchemaError
+from ..model import (
+    Catalog, Column, Domain, EnumType, Extension, Function, Namespace, Sequence, Source, Table,
+    View, qualify,
+)
+from ..sqltext import ident, literal
+from ..types import TEXT_TYPES
+from ..yamlsource import YList, YMap
+
+RESERVED_SCHEMAS = {"schemacode", "pg_catalog", "information_schema", "pg_toast"}
+# Options of constraints, by kind (see constraint_options).
+KEY_OPTIONS = ("deferrable", "initially_deferred")
+CHECK_OPTIONS = ("no_inherit", "not_valid")
+FK_OPTIONS = ("deferrable", "initially_deferred", "not_valid")
+FK_ACTIONS = {"cascade": "CASCADE", "restrict": "RESTRICT", "no action": "NO ACTION",
+              "set null": "SET NULL", "set default": "SET DEFAULT"}
+INDEX_METHODS = {"btree", "hash", "gin", "gist", "spgist", "brin", "hnsw", "ivfflat", "bloom"}
+VOLATILITY = {"volatile": "VOLATILE", "stable": "STABLE", "immutable": "IMMUTABLE"}
+
+
+@dataclass(frozen=True)
+class LoadedSchema:
+    """What schema.yaml declares: the catalog as written, plus what is not part of a catalog."""
+
+    written: Catalog | None  # None: kept in ``catalog_file`` until needed (see catalog)
+    renames: Renames
+    file: str
+    text_hash: str
+    # Extensions declared without a version: their version is not compared.
+    unpinned_extensions: frozenset[str] = field(default_factory=frozenset)
+    schemas: tuple[str, ...] = ()
+    catalog_file: str | None = None
+
+    @property
+    def catalog(self) -> Catalog:
+        """The catalog as written. Read from the cache only when needed: a warm plan, whose
+        desired catalog is cached too, never reads it."""
+        if self.written is not None:
+            return self.written
+        value = cache.read(self.catalog_file or "", Catalog)
+        if value is not None:
+            return value
+        from . import load_file
+
+        return load_file(self.file).catalog  # the cache went away: parse the file again
+
+    @property
+    def scope(self) -> list[str]:
+        """The schemas schemacode manages in a database: those declared, and public."""
+        return sorted(set(self.schemas) | {"public"})
+
+
+class _Ctx:
+    """A position in the YAML document: file, line and dotted path."""
+
+    def __init__(self, file: str, path: str, line: int) -> None:
+        self.file, self.path, self.line = file, path, line
+
+    def child(self, node: Any, key: str | int) -> _Ctx:
+        line = self.line
+        if isinstance(node, YMap) and isinstance(key, str):
+            line = node.line_of(key)
+        elif isinstance(node, YList) and isinstance(key, int) and key < len(node.lines):
+            line = node.lines[key]
+        path = f"{self.path}.{key}" if self.path else str(key)
+        if isinstance(key, int):
+            path = f"{self.path}[{key}]"
+        return _Ctx(self.file, path, line)
+
+    def error(self, message: str, hint: str | None = None) -> SchemaError:
+        return SchemaError(message, file=self.file, line=self.line, path=self.path, hint=hint)
+
+    def source(self) -> Source:
+        return Source(self.file, self.line, self.path)
+
+
+def _keys(ctx: _Ctx, node: Any, allowed: set[str], what: str) -> None:
+    if not isinstance(node, dict):
+        raise ctx.error(f"{what} must be a mapping")
+    for key in node:
+        if key not in allowed:
+            close = difflib.get_close_matches(key, sorted(allowed), n=1, cutoff=0.5)
+            hint = f"did you mean {close[0]!r}?" if close else "allowed: " + ", ".join(sorted(allowed))
+            if re.fullmatch(r"\s*-?\d+\s*\)?.*", key) or key.endswith(")"):
+                hint = ("inside { }, a comma separates entries: quote a value that holds one, "
+                        'like type: "numeric(10,2)"')
+            raise ctx.child(node, key).error(f"unknown key {key!r} in {what}", hint)
+
+
+def _items(ctx: _Ctx, node: Any, what: str) -> Iterator[tuple[str, Any, _Ctx]]:
+    """Entries of a mapping (name: spec) or of a list of names / one-key mappings."""
+    if node is None:
+        return
+    if isinstance(node, dict):
+        for k, v in node.items():
+            yield k, v, ctx.child(node, k)
+    elif isinstance(node, list):
+        for i, item in enumerate(node):
+            c = ctx.child(node, i)
+            if isinstance(item, str):
+                yield item, None, c
+            elif isinstance(item, dict) and "name" in item:
+                yield str(item["name"]), item, c
+            else:
+                raise c.error(f"each item of {what} is a name or a mapping with a name")
+    else:
+        raise ctx.error(f"{what} must be a mapping of names to definitions")
+
+
+def _str(ctx: _Ctx, value: Any, what: str) -> str:
+    if isinstance(value, bool) or value is None or isinstance(value, (dict, list)):
+        raise ctx.error(f"{what} must be text")
+    return str(value)
+
+
+def _bool(ctx: _Ctx, value: Any, what: str) -> bool:
+    if not isinstance(value, bool):
+        raise ctx.error(f"{what} must be true or false")
+    return value
+
+
+def _names(ctx: _Ctx, value: Any, what: str) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, list) and value and all(isinstance(v, str) for v in value):
+        return list(value)
+    raise ctx.error(f"{what} must be a name or a list of names")
+
+
+def parse_sql(ctx: _Ctx, sql: str, what: str) -> Any:
+    """Parse one SQL expression; a located error if it does not parse."""
+    if not sql.strip():
+        raise ctx.error(f"{what} is empty")
+    tree, problem, hint = _parse(sql)
+    if problem:
+        raise ctx.error(f"{what} {problem}", hint)
+    return tree
+
+
+@lru_cache(maxsize=8192)
+def _parse(sql: str) -> tuple[Any, str | None, str | None]:
+    """(tree, None, None) or (None, problem, hint); the same fragment is parsed once (a schema
+    repeats its defaults and checks). Callers only read the tree."""
+    if ";" in _strip_strings(sql):
+        return None, "must be one expression, without ';'", None
+    try:
+        tree = sqlglot.parse_one(sql, read="postgres")
+    except sqlglot.errors.ParseError as e:
+        detail = e.errors[0]["description"] if e.errors else str(e)
+        return None, f"does not parse as SQL: {detail}: {sql!r}", None
+    except sqlglot.errors.SqlglotError as e:
+        return None, f"does not parse as SQL: {e}: {sql!r}", None
+    if isinstance(tree, exp.Alias) or tree is None:
+        return None, f"does not parse as one SQL expression: {sql!r}", "quote string literals: 'like this'"
+    return tree, None, None
+
+
+def _strip_strings(sql: str) -> str:
+    return re.sub(r"'(?:[^']|'')*'", "''", sql)
+
+
+def referenced_columns(tree: exp.Expression) -> list[str]:
+    return _columns_of(tree)
+
+
+def _columns_of(tree: Any) -> list[str]:
+    return sorted({c.name for c in tree.find_all(exp.Column) if not c.table})
+
+
+class LoaderBase:
+    """The loader's state and what every kind uses: names, comments, columns, defaults."""
+
+    def __init__(self, file: str, data: dict[str, Any]) -> None:
+        self.file = file
+        self.data = data
+        self.root = _Ctx(file, "", 1)
+        self.schemas: dict[str, Namespace] = {}
+        self.extensions: dict[str, Extension] = {}
+        self.unpinned: set[str] = set()
+        self.enums: dict[str, EnumType] = {}
+        self.domains: dict[str, Domain] = {}
+        self.functions: dict[str, Function] = {}
+        self.sequences: dict[str, Sequence] = {}
+        self.sequence_owners: dict[str, tuple[_Ctx, str]] = {}
+        self.tables: dict[str, Table] = {}
+        self.views: dict[str, View] = {}
+        self.table_renames: dict[str, str] = {}
+        self.column_renames: dict[tuple[str, str], str] = {}
+        self.value_renames: dict[tuple[str, str], str] = {}
+        self.extra_types: set[str] = set()
+        self.names: dict[str, str] = {}  # relation/type qname -> yaml path, for duplicates
+
+    # -- names -----------------------------------------------------------------------------
+    def qname(self, ctx: _Ctx, name: str) -> str:
+        """'schema.name' for a declared name; the schema defaults to public and must be declared."""
+        if not isinstance(name, str) or not name:
+            raise ctx.error("a name must be text")
+        schema, dot, rel = name.partition(".")
+        if not dot:
+            schema, rel = "public", name
+        if "." in rel or not rel or not schema:
+            raise ctx.error(f"{name!r} is not a name: use name or schema.name")
+        if schema in RESERVED_SCHEMAS:
+            raise ctx.error(f"schema {schema!r} is reserved")
+        if schema not in self.schemas:
+            if schema != "public":
+                self.schemas[schema] = Namespace(schema, source=ctx.source())
+        return qualify(schema, rel)
+
+    def claim(self, ctx: _Ctx, qname: str, kind: str) -> None:
+        if qname in self.names:
+            raise ctx.error(f"{kind} {qname} is declared twice (also at {self.names[qname]})")
+        self.names[qname] = f"line {ctx.line}"
+
+    def comment(self, ctx: _Ctx, spec: Any) -> str | None:
+        if isinstance(spec, dict) and spec.get("comment") is not None:
+            return _str(ctx.child(spec, "comment"), spec["comment"], "comment")
+        return None
+
+    def include_sql(self, ctx: _Ctx, spec: Any, columns: dict[str, Column], table: str,
+                    refs: set[str]) -> str:
+        """ INCLUDE (…) of an index or an exclusion constraint; its columns go into refs."""
+        if "include" not in spec:
+            return ""
+        inc = _names(ctx.child(spec, "include"), spec["include"], "include")
+        self.check_columns(ctx.child(spec, "include"), columns, inc, table)
+        refs |= set(inc)
+        return f" INCLUDE ({', '.join(ident(x) for x in inc)})"
+
+    def where_sql(self, ctx: _Ctx, spec: Any, columns: dict[str, Column], table: str,
+                  refs: set[str]) -> str:
+        """ WHERE (…) of an index or an exclusion constraint; its columns go into refs."""
+        if "where" not in spec:
+            return ""
+        wc = ctx.child(spec, "where")
+        where = _str(wc, spec["where"], "where")
+        wrefs = referenced_columns(parse_sql(wc, where, "where"))
+        self.check_columns(wc, columns, wrefs, table)
+        refs |= set(wrefs)
+        return f" WHERE ({where})"
+
+    def check_columns(self, ctx: _Ctx, columns: dict[str, Any], names: list[str], table: str) -> None:
+        for n in names:
+            if n not in columns:
+                close = difflib.get_close_matches(n, list(columns), n=1)
+                raise ctx.error(f"column {n!r} does not exist in table {table}",
+                                f"did you mean {close[0]!r}?" if close else None)
+
+    def default(self, ctx: _Ctx, value: Any, base: str) -> str:
+        if isinstance(value, dict):
+            _keys(ctx, value, {"sql"}, "default")
+            sql = _str(ctx, value.get("sql"), "default sql")
+            parse_sql(ctx, sql, "default")
+            return sql
+        if isinstance(value, bool):
+            return "true" if value else "false"
+        if isinstance(value, (int, float)):
+            return str(value)
+        if isinstance(value, list):
+            raise ctx.error("a list default needs SQL: {sql: \"'{a,b}'::text[]\"} or {sql: \"ARRAY['a']\"}")
+        text = str(value)
+        if re.fullmatch(r"[A-Za-z_][\w.]*\(.*\)", text.strip()) and base not in TEXT_TYPES:
+            raise ctx.error(f"default {text!r} is taken as the literal text {text!r}",
+                            f"for the SQL expression write default: {{sql: {text}}}")
+        return literal(text)
+
+def _key_sql(head: str, cols: list[str]) -> str:
+    return f"{head} ({', '.join(ident(c) for c in cols)})"
+
+
+def storage_options(ctx: _Ctx, spec: Any) -> tuple[str, ...]:
+    """with: {fillfactor: 70, autovacuum_enabled: false} as PostgreSQL keeps them."""
+    if not isinstance(spec, dict) or "with" not in spec:
+        return ()
+    wc = ctx.child(spec, "with")
+    if not isinstance(spec["with"], dict):
+        raise wc.error("with is a mapping of storage parameters, like {fillfactor: 70}")
+    out = []
+    for k, v in spec["with"].items():
+        if isinstance(v, (dict, list)) or v is None:
+            raise wc.child(spec["with"], k).error(f"{k} takes one value")
+        out.append(f"{k}={str(v).lower() if isinstance(v, bool) else v}")
+    return tuple(out)
+
+
+def constraint_options(ctx: _Ctx, spec: Any, allowed: tuple[str, ...]) -> str:
+    """The options after a constraint's body, in the order PostgreSQL takes (and prints) them:
+    NO INHERIT, DEFERRABLE [INITIALLY DEFERRED], NOT VALID. ``allowed``: which the kind has."""
+    if not isinstance(spec, dict):
+        return ""
+    out = ""
+    for key in ("no_inherit", "deferrable", "initially_deferred", "not_valid"):
+        if key in spec and key not in allowed:
+            raise ctx.child(spec, key).error(f"{key} does not apply to this kind of constraint")
+        if key in spec:
+            _bool(ctx.child(spec, key), spec[key], key)
+    if spec.get("no_inherit"):
+        out += " NO INHERIT"
+    if spec.get("deferrable"):
+        out += " DEFERRABLE"
+        if spec.get("initially_deferred"):
+            out += " INITIALLY DEFERRED"
+    elif spec.get("initially_deferred"):
+        raise ctx.child(spec, "initially_deferred").error("initially_deferred needs deferrable: true")
+    if spec.get("not_valid"):
+        out += " NOT VALID"
+    return out

@@ -1,0 +1,58 @@
+"""sequences: of schema.yaml, and the columns that own them."""
+from __future__ import annotations
+
+import difflib
+from dataclasses import replace
+from typing import Any
+
+from ..model import Sequence
+from ..types import INTEGER_TYPES, type_base
+from .core import LoaderBase, _Ctx, _bool, _items, _keys, _str
+
+
+class SequenceLoader(LoaderBase):
+    def load_sequences(self, ctx: _Ctx, node: Any) -> None:
+        for name, spec, c in _items(ctx, node, "sequences"):
+            q = self.qname(c, name)
+            self.claim(c, q, "sequence")
+            spec = spec or {}
+            _keys(c, spec, {"name", "type", "start", "increment", "min", "max", "cache", "cycle",
+                            "owned_by", "comment"}, f"sequence {name}")
+            if "owned_by" in spec:
+                oc = c.child(spec, "owned_by")
+                self.sequence_owners[q] = (oc, _str(oc, spec["owned_by"], "owned_by"))
+            ints = {}
+            for key in ("start", "increment", "min", "max", "cache"):
+                if key in spec:
+                    if not isinstance(spec[key], int) or isinstance(spec[key], bool):
+                        raise c.child(spec, key).error(f"{key} must be a whole number")
+                    ints[key] = spec[key]
+            type_ = str(spec.get("type", "bigint"))
+            if type_base(type_)[0] not in INTEGER_TYPES:
+                raise c.child(spec, "type").error("a sequence type is smallint, integer or bigint")
+            inc = ints.get("increment", 1)
+            limits = {"smallint": 32767, "int2": 32767, "integer": 2147483647, "int": 2147483647,
+                      "int4": 2147483647}
+            maxv = ints.get("max", limits.get(type_base(type_)[0], 9223372036854775807) if inc > 0 else -1)
+            minv = ints.get("min", 1 if inc > 0 else -limits.get(type_base(type_)[0], 9223372036854775808))
+            start = ints.get("start", minv if inc > 0 else maxv)
+            schema, _, short = q.partition(".")
+            self.sequences[q] = Sequence(
+                schema, short, type_, start, inc, minv, maxv, ints.get("cache", 1),
+                _bool(c.child(spec, "cycle"), spec.get("cycle", False), "cycle"),
+                self.comment(c, spec), c.source(),
+            )
+
+    def resolve_sequence_owners(self) -> None:
+        """owned_by: table.column (or schema.table.column), once the tables are known."""
+        for q, (ctx, text) in self.sequence_owners.items():
+            table, dot, column = text.rpartition(".")
+            if not dot or not table:
+                raise ctx.error(f"owned_by {text!r}: write table.column or schema.table.column")
+            tq = self.qname(ctx, table)
+            if tq not in self.tables:
+                close = difflib.get_close_matches(tq, list(self.tables), n=1)
+                raise ctx.error(f"owned_by names table {tq}, which is not declared",
+                                f"did you mean {close[0]}?" if close else None)
+            self.check_columns(ctx, self.tables[tq].columns, [column], tq)
+            self.sequences[q] = replace(self.sequences[q], owned_by=(tq, column))

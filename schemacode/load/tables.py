@@ -1,0 +1,429 @@
+"""tables: of schema.yaml: columns, keys, checks, exclusion constraints, foreign keys."""
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import replace
+from typing import Any, Callable, Iterator
+
+from ..model import Column, Constraint, Table, qualify
+from ..sqltext import ident, qident
+from ..types import INTEGER_TYPES, SERIAL_TYPES, check_type, type_base
+from ..yamlsource import YMap
+from .core import (
+    CHECK_OPTIONS, FK_ACTIONS, FK_OPTIONS, INDEX_METHODS, KEY_OPTIONS, _Ctx, _bool, _items,
+    _key_sql, _keys, _names, _parse, _str, constraint_options, parse_sql, referenced_columns,
+    storage_options,
+)
+from .indexes import IndexLoader
+from .triggers import TriggerLoader
+
+
+class TableLoader(IndexLoader, TriggerLoader):
+    TABLE_KEYS = {"name", "columns", "primary_key", "unique", "foreign_keys", "checks", "exclude",
+                  "indexes", "triggers", "with", "unlogged", "replica_identity", "comment",
+                  "renamed_from"}
+    EXCLUDE_KEYS = {"using", "elements", "include", "where", "comment", *KEY_OPTIONS}
+    COLUMN_KEYS = {"type", "null", "default", "primary_key", "unique", "references", "on_delete",
+                   "on_update", "deferrable", "initially_deferred", "match", "not_valid", "check", "comment",
+                   "identity", "generated", "collation", "using", "renamed_from"}
+
+    def load_table(self, ctx: _Ctx, name: str, spec: Any) -> Table:
+        q = self.qname(ctx, name)
+        schema, _, short = q.partition(".")
+        if spec is None:
+            raise ctx.error(f"table {name} needs columns:")
+        _keys(ctx, spec, self.TABLE_KEYS, f"table {name}")
+        if "renamed_from" in spec:
+            old = _str(ctx.child(spec, "renamed_from"), spec["renamed_from"], "renamed_from")
+            self.table_renames[q] = self.qname(ctx.child(spec, "renamed_from"), old)
+        cols_ctx = ctx.child(spec, "columns")
+        cols_node = spec.get("columns")
+        if not isinstance(cols_node, dict):  # {} is a table with no columns, as PostgreSQL allows
+            raise cols_ctx.error(f"table {name} needs columns: (a mapping of column names)")
+        columns: dict[str, Column] = {}
+        constraints: dict[str, Constraint] = {}
+        pk_cols: list[str] = []
+
+        def add(con: Constraint, c: _Ctx) -> None:
+            key = con.name or f"~{con.kind}:{con.definition}"
+            if key in constraints:
+                raise c.error(f"constraint {con.name or con.definition} is declared twice on {q}")
+            constraints[key] = con
+
+        for col_name, col_spec in cols_node.items():
+            cc = cols_ctx.child(cols_node, col_name)
+            col, flags = self.load_column(cc, q, col_name, col_spec)
+            columns[col_name] = col
+            if flags.get("primary_key"):
+                pk_cols.append(col_name)
+            if flags.get("unique"):
+                uname = flags["unique"] if isinstance(flags["unique"], str) else None
+                add(Constraint(uname, "unique", f"UNIQUE ({ident(col_name)})", (col_name,),
+                               source=cc.source()), cc)
+            if flags.get("check"):
+                expr = flags["check"]
+                tree = parse_sql(cc, expr, "check")
+                add(Constraint(None, "check", f"CHECK ({expr})", tuple(referenced_columns(tree)),
+                               source=cc.source()), cc)
+
+        if "primary_key" in spec:
+            pc = ctx.child(spec, "primary_key")
+            if pk_cols:
+                raise pc.error("primary key declared both on columns and on the table")
+            pk = spec["primary_key"]
+            pk_name = None
+            pk_options = ""
+            if isinstance(pk, dict):
+                _keys(pc, pk, {"columns", "name", "comment", *KEY_OPTIONS}, "primary_key")
+                pk_name = pk.get("name")
+                pk_options = constraint_options(pc, pk, KEY_OPTIONS)
+                pk = pk.get("columns")
+            pk_cols = _names(pc, pk, "primary_key")
+            self.check_columns(pc, columns, pk_cols, q)
+            add(Constraint(pk_name, "primary_key", _key_sql("PRIMARY KEY", pk_cols) + pk_options, tuple(pk_cols),
+                           comment=self.comment(pc, spec["primary_key"]), source=pc.source()), pc)
+        elif pk_cols:
+            add(Constraint(None, "primary_key", _key_sql("PRIMARY KEY", pk_cols), tuple(pk_cols),
+                           source=cols_ctx.source()), cols_ctx)
+
+        uctx = ctx.child(spec, "unique")
+        for uname, ucols, uc, extra in self.named_lists(uctx, spec.get("unique"), "unique"):
+            self.check_columns(uc, columns, ucols, q)
+            nnd = extra.get("nulls_not_distinct", False)
+            head = "UNIQUE NULLS NOT DISTINCT" if nnd else "UNIQUE"
+            add(Constraint(uname, "unique", _key_sql(head, ucols) + extra.get("options", ""), tuple(ucols),
+                           comment=extra.get("comment"), source=uc.source()), uc)
+
+        chctx = ctx.child(spec, "checks")
+        checks = spec.get("checks")
+        for cname, cspec, cc in _items(chctx, checks, "checks") if isinstance(checks, dict) else []:
+            comment = None
+            expr = cspec
+            options = ""
+            if isinstance(cspec, dict):
+                _keys(cc, cspec, {"expr", "comment", *CHECK_OPTIONS}, f"check {cname}")
+                expr, comment = cspec.get("expr"), self.comment(cc, cspec)
+                options = constraint_options(cc, cspec, CHECK_OPTIONS)
+            expr = _str(cc, expr, "a check")
+            tree = parse_sql(cc, expr, "check")
+            refs = referenced_columns(tree)
+            self.check_columns(cc, columns, refs, q)
+            add(Constraint(cname, "check", f"CHECK ({expr}){options}", tuple(refs), comment=comment,
+                           source=cc.source()), cc)
+        if isinstance(checks, list):
+            for i, expr in enumerate(checks):
+                cc = chctx.child(checks, i)
+                expr = _str(cc, expr, "a check")
+                refs = referenced_columns(parse_sql(cc, expr, "check"))
+                self.check_columns(cc, columns, refs, q)
+                add(Constraint(None, "check", f"CHECK ({expr})", tuple(refs), source=cc.source()), cc)
+        elif checks is not None and not isinstance(checks, dict):
+            raise chctx.error("checks is a mapping of names to expressions, or a list of expressions")
+
+        exctx = ctx.child(spec, "exclude")
+        excludes = spec.get("exclude")
+        if excludes is not None and not isinstance(excludes, dict):
+            raise exctx.error("exclude is a mapping of constraint names to {using:, elements: [...]}")
+        for xname, xspec, xc in _items(exctx, excludes, "exclude") if excludes else []:
+            add(self.exclusion(xc, q, xname, xspec, columns), xc)
+
+        indexes = self.load_indexes(ctx.child(spec, "indexes"), spec.get("indexes"), q, columns)
+        triggers = self.load_triggers(ctx.child(spec, "triggers"), spec.get("triggers"), q, columns)
+        identity = str(spec.get("replica_identity", "default"))
+        if identity.lower() in ("default", "full", "nothing"):
+            identity = identity.lower()
+        elif isinstance(spec.get("replica_identity"), dict):
+            rc = ctx.child(spec, "replica_identity")
+            _keys(rc, spec["replica_identity"], {"index"}, "replica_identity")
+            index = _str(rc, spec["replica_identity"].get("index"), "replica_identity.index")
+            identity = f"index {ident(index)}"
+        else:
+            raise ctx.child(spec, "replica_identity").error(
+                "replica_identity is default, full, nothing or {index: name}")
+        return Table(schema, short, columns, constraints, indexes, triggers,
+                     self.comment(ctx, spec), ctx.source(),
+                     options=storage_options(ctx, spec),
+                     unlogged=_bool(ctx.child(spec, "unlogged"), spec.get("unlogged", False), "unlogged"),
+                     replica_identity=identity)
+
+    def exclusion(self, ctx: _Ctx, table: str, name: str, spec: Any, columns: dict[str, Column]
+                  ) -> Constraint:
+        """EXCLUDE USING method (element WITH operator, …) [INCLUDE (…)] [WHERE (…)]."""
+        if not isinstance(spec, dict):
+            raise ctx.error(f"exclusion constraint {name} is a mapping: {{using: gist, elements: "
+                            "[room_id WITH =, during WITH &&]}")
+        _keys(ctx, spec, self.EXCLUDE_KEYS, f"exclusion constraint {name}")
+        method = str(spec.get("using", "gist")).lower()
+        if method not in INDEX_METHODS:
+            raise ctx.child(spec, "using").error(f"unknown index method {method!r}")
+        ec = ctx.child(spec, "elements")
+        elements = spec.get("elements")
+        if isinstance(elements, str):
+            elements = [elements]
+        if not isinstance(elements, list) or not elements:
+            raise ec.error("elements is a list of `expression WITH operator`")
+        refs: set[str] = set()
+        for i, element in enumerate(elements):
+            c = ec.child(elements, i)
+            text = _str(c, element, "an element")
+            key, with_, op = text.rpartition(" WITH ")
+            if not with_ or not op.strip() or not key.strip():
+                raise c.error(f"{text!r} is not `expression WITH operator`", "like: room_id WITH =")
+            tree, error, _ = _parse(key)
+            if tree is None:  # an operator class after the expression: PostgreSQL checks it
+                tree, error, _ = _parse(key.rsplit(None, 1)[0])
+            if tree is None:
+                raise c.error(f"the element {key!r} {error}")
+            cols = referenced_columns(tree)
+            self.check_columns(c, columns, cols, table)
+            refs |= set(cols)
+        sql = f"EXCLUDE USING {method} ({', '.join(str(e) for e in elements)})"
+        sql += self.include_sql(ctx, spec, columns, table, refs)
+        sql += self.where_sql(ctx, spec, columns, table, refs)
+        sql += constraint_options(ctx, spec, KEY_OPTIONS)
+        return Constraint(name, "exclude", sql, tuple(sorted(refs)), comment=self.comment(ctx, spec),
+                          source=ctx.source())
+
+    def named_lists(self, ctx: _Ctx, node: Any, what: str
+                    ) -> Iterator[tuple[str | None, list[str], _Ctx, dict[str, Any]]]:
+        """unique: {name: [cols]} | {name: {columns: [...], ...}} | [[cols], ...]"""
+        if node is None:
+            return
+        if isinstance(node, dict):
+            for name, v in node.items():
+                c = ctx.child(node, name)
+                extra: dict[str, Any] = {}
+                if isinstance(v, dict):
+                    _keys(c, v, {"columns", "comment", "nulls_not_distinct", *KEY_OPTIONS},
+                          f"{what} {name}")
+                    extra = {"comment": self.comment(c, v),
+                             "nulls_not_distinct": v.get("nulls_not_distinct", False),
+                             "options": constraint_options(c, v, KEY_OPTIONS)}
+                    v = v.get("columns")
+                yield name, _names(c, v, what), c, extra
+        elif isinstance(node, list):
+            for i, v in enumerate(node):
+                c = ctx.child(node, i)
+                yield None, _names(c, v, what), c, {}
+        else:
+            raise ctx.error(f"{what} is a mapping of names to column lists, or a list of column lists")
+
+    def load_column(self, ctx: _Ctx, table: str, name: str, spec: Any
+                    ) -> tuple[Column, dict[str, Any]]:
+        flags: dict[str, Any] = {}
+        short = isinstance(spec, str)
+        if short:
+            spec = self.short_column(ctx, spec)
+        if not isinstance(spec, dict):
+            raise ctx.error(f"column {name} needs a type: `{name}: text` or `{name}: {{type: text}}`")
+        _keys(ctx, spec, self.COLUMN_KEYS, f"column {name}")
+        if "type" not in spec:
+            raise ctx.error(f"column {name} needs a type")
+        tctx = ctx if short else ctx.child(spec, "type")
+        type_ = _str(tctx, spec["type"], "type").strip()
+        problem = check_type(type_, self.extra_types)
+        if problem:
+            raise tctx.error(*problem)
+        base, is_array = type_base(type_)
+        if base in SERIAL_TYPES and is_array:
+            raise tctx.error("serial types cannot be arrays")
+        not_null = False
+        if "null" in spec:
+            not_null = not _bool(ctx.child(spec, "null"), spec["null"], "null")
+        for key in ("primary_key", "unique"):
+            if key in spec:
+                v = spec[key]
+                if not isinstance(v, (bool, str)):
+                    raise ctx.child(spec, key).error(f"{key} is true, false or a constraint name")
+                flags[key] = v
+        if flags.get("primary_key"):
+            not_null = True
+        if "check" in spec:
+            flags["check"] = _str(ctx.child(spec, "check"), spec["check"], "check")
+        default = None
+        if "default" in spec and spec["default"] is not None:
+            default = self.default(ctx.child(spec, "default"), spec["default"], base)
+        identity = identity_options = None
+        if "identity" in spec:
+            ic = ctx.child(spec, "identity")
+            ispec = spec["identity"]
+            if isinstance(ispec, dict):
+                _keys(ic, ispec, {"generation", "start", "increment", "min", "max", "cache", "cycle"},
+                      "identity")
+                opts = []
+                for key, clause in (("start", "START WITH"), ("increment", "INCREMENT BY"),
+                                    ("min", "MINVALUE"), ("max", "MAXVALUE"), ("cache", "CACHE")):
+                    if key in ispec:
+                        v = ispec[key]
+                        if not isinstance(v, int) or isinstance(v, bool):
+                            raise ic.child(ispec, key).error(f"{key} must be a whole number")
+                        opts.append(f"{clause} {v}")
+                if "cycle" in ispec:
+                    opts.append("CYCLE" if _bool(ic.child(ispec, "cycle"), ispec["cycle"], "cycle")
+                                else "NO CYCLE")
+                identity_options = " ".join(opts) or None
+                ispec = ispec.get("generation", "by default")
+            identity = str(ispec).lower()
+            if identity not in ("always", "by default"):
+                raise ic.error("identity is `always` or `by default`")
+            if base not in INTEGER_TYPES:
+                raise ic.error("an identity column is smallint, integer or bigint")
+            if default is not None:
+                raise ic.error("an identity column cannot also have a default")
+            not_null = True
+        generated = None
+        if "generated" in spec:
+            gc = ctx.child(spec, "generated")
+            generated = _str(gc, spec["generated"], "generated")
+            parse_sql(gc, generated, "generated")
+            if default is not None:
+                raise gc.error("a generated column cannot also have a default")
+        collation = None
+        if "collation" in spec:
+            collation = ident(_str(ctx.child(spec, "collation"), spec["collation"], "collation"))
+        using = None
+        if "using" in spec:
+            using = _str(ctx.child(spec, "using"), spec["using"], "using")
+            parse_sql(ctx.child(spec, "using"), using, "using")
+        if "renamed_from" in spec:
+            self.column_renames[(table, name)] = _str(ctx.child(spec, "renamed_from"),
+                                                      spec["renamed_from"], "renamed_from")
+        if "references" in spec:
+            flags["references"] = (spec["references"], ctx.child(spec, "references"), spec)
+        else:
+            for key in ("on_delete", "on_update", "deferrable", "initially_deferred"):
+                if key in spec:
+                    raise ctx.child(spec, key).error(f"{key} goes with references:")
+        col = Column(name, type_, not_null, default,
+                     identity,  # type: ignore[arg-type]
+                     identity_options, generated, collation, self.comment(ctx, spec), using, ctx.source())
+        return col, flags
+
+    def short_column(self, ctx: _Ctx, text: str) -> dict[str, Any]:
+        """`serial primary key`, `text not null`, `uuid references users.id unique` …"""
+        spec: dict[str, Any] = {}
+        rest = text.strip()
+        patterns: list[tuple[str, Callable[[re.Match[str]], None]]] = [
+            (r"\s+primary\s+key$", lambda m: spec.__setitem__("primary_key", True)),
+            (r"\s+not\s+null$", lambda m: spec.__setitem__("null", False)),
+            (r"\s+null$", lambda m: spec.__setitem__("null", True)),
+            (r"\s+unique$", lambda m: spec.__setitem__("unique", True)),
+            (r"\s+references\s+(\S+)$", lambda m: spec.__setitem__("references", m.group(1))),
+        ]
+        changed = True
+        while changed:
+            changed = False
+            for pat, act in patterns:
+                m = re.search(pat, rest, re.IGNORECASE)
+                if m:
+                    act(m)
+                    rest = rest[: m.start()].rstrip()
+                    changed = True
+        if re.search(r"\s(default|check)\s", f" {rest.lower()} "):
+            raise ctx.error(f"{text!r}: defaults and checks need the full form",
+                            "write {type: ..., default: ...}")
+        spec["type"] = rest
+        return spec
+
+    def load_foreign_keys(self, ctx: _Ctx, q: str, spec: YMap) -> None:
+        table = self.tables[q]
+        constraints = dict(table.constraints)
+        cols_node = spec["columns"]
+        cols_ctx = ctx.child(spec, "columns")
+        found: list[Constraint] = []
+        for col_name in cols_node:
+            cspec = cols_node[col_name]
+            if isinstance(cspec, str):
+                cspec = self.short_column(cols_ctx.child(cols_node, col_name), cspec)
+            if not isinstance(cspec, dict) or "references" not in cspec:
+                continue
+            rc = cols_ctx.child(cols_node, col_name)
+            ref = cspec["references"]
+            name = None
+            fk_keys = ("on_delete", "on_update", "match", *FK_OPTIONS)
+            opts: dict[str, Any] = {k: cspec[k] for k in fk_keys if k in cspec}
+            refc = rc.child(cspec, "references") if isinstance(cspec, YMap) else rc
+            if isinstance(ref, dict):
+                _keys(refc, ref, {"to", "name", "comment", *fk_keys}, "references")
+                name = ref.get("name")
+                opts = {**opts, **ref}
+                ref = ref.get("to")
+            target = _str(refc, ref, "references")
+            found.append(self.foreign_key(refc, q, name, [col_name], target, None, opts))
+        fctx = ctx.child(spec, "foreign_keys")
+        fks = spec.get("foreign_keys")
+        if fks is not None and not isinstance(fks, dict):
+            raise fctx.error("foreign_keys is a mapping of constraint names to definitions")
+        for fname, fspec, fc in _items(fctx, fks, "foreign_keys") if fks else []:
+            _keys(fc, fspec, {"columns", "references", "on_delete", "on_update", "match", *FK_OPTIONS,
+                              "comment"}, f"foreign key {fname}")
+            fcols = _names(fc.child(fspec, "columns"), fspec.get("columns"), "columns")
+            self.check_columns(fc.child(fspec, "columns"), table.columns, fcols, q)
+            ref = fspec.get("references")
+            rc = fc.child(fspec, "references")
+            ref_cols = None
+            if isinstance(ref, dict):
+                _keys(rc, ref, {"table", "columns"}, "references")
+                ref_cols = _names(rc, ref.get("columns"), "references.columns") if "columns" in ref else None
+                ref = ref.get("table")
+            target = _str(rc, ref, "references")
+            found.append(self.foreign_key(fc, q, fname, fcols, target, ref_cols, fspec))
+        for con in found:
+            key = con.name or f"~foreign_key:{con.definition}"
+            if key in constraints:
+                raise ctx.error(f"foreign key {con.name or con.definition} is declared twice on {q}")
+            constraints[key] = con
+        self.tables[q] = replace(table, constraints=constraints)
+
+    def foreign_key(self, ctx: _Ctx, table: str, name: str | None, cols: list[str], target: str,
+                    ref_cols: list[str] | None, opts: Any) -> Constraint:
+        """`references: table`, `table.column` or `schema.table.column`."""
+        parts = target.split(".")
+        ref_table: str | None = None
+        if ref_cols is None:
+            if len(parts) == 1:
+                ref_table = self.qname(ctx, parts[0])
+            elif len(parts) == 2:
+                # table.column, or schema.table when that table exists
+                as_table = qualify(parts[0], parts[1])
+                if as_table in self.tables and qualify("public", parts[0]) not in self.tables:
+                    ref_table = as_table
+                else:
+                    ref_table, ref_cols = self.qname(ctx, parts[0]), [parts[1]]
+            elif len(parts) == 3:
+                ref_table, ref_cols = qualify(parts[0], parts[1]), [parts[2]]
+            else:
+                raise ctx.error(f"references {target!r}: write table, table.column or schema.table.column")
+        else:
+            ref_table = self.qname(ctx, target)
+        if ref_table not in self.tables:
+            close = difflib.get_close_matches(ref_table, list(self.tables), n=1)
+            raise ctx.error(f"references table {ref_table}, which is not declared",
+                            f"did you mean {close[0]}?" if close else None)
+        ref = self.tables[ref_table]
+        if ref_cols is None:
+            pk = ref.primary_key()
+            if pk is None:
+                raise ctx.error(f"{ref_table} has no primary key; name the referenced column: {ref_table}.column")
+            ref_cols = list(pk.columns)
+        self.check_columns(ctx, ref.columns, ref_cols, ref_table)
+        if len(ref_cols) != len(cols):
+            raise ctx.error(f"{len(cols)} column(s) reference {len(ref_cols)} column(s) of {ref_table}")
+        sql = (f"FOREIGN KEY ({', '.join(ident(c) for c in cols)}) REFERENCES "
+               f"{qident(*ref_table.split('.', 1))} ({', '.join(ident(c) for c in ref_cols)})")
+        match = str(opts.get("match", "simple")).lower()
+        if match not in ("simple", "full"):
+            raise ctx.error(f"match is simple or full, not {opts.get('match')!r}")
+        if match == "full":
+            sql += " MATCH FULL"
+        for key, clause in (("on_update", "ON UPDATE"), ("on_delete", "ON DELETE")):
+            if opts.get(key) is not None:
+                action = str(opts[key]).lower().replace("_", " ")
+                if action not in FK_ACTIONS:
+                    raise ctx.error(f"{key} is one of {', '.join(FK_ACTIONS)}, not {opts[key]!r}")
+                sql += f" {clause} {FK_ACTIONS[action]}"
+        sql += constraint_options(ctx, opts, FK_OPTIONS)
+        return Constraint(name, "foreign_key", sql, tuple(cols), ref_table, tuple(ref_cols),
+                          comment=opts.get("comment") if isinstance(opts.get("comment"), str) else None,
+                          source=ctx.source())
