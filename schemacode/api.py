@@ -51,6 +51,7 @@ def plan(schema: str | Path | LoadedSchema, database_url: str | None = None,
     url = resolve_url(database_url)
     with connect(url, autocommit=True) as conn:  # the target first: a wrong URL fails before any build
         target_version = server_version(conn)
+        check_roles(conn, loaded)
         # The live catalog is read while the scratch server builds the desired one: two servers,
         # and the build mostly waits on its own.
         with ThreadPoolExecutor(1) as pool:
@@ -75,6 +76,25 @@ def plan_from(current: Catalog, desired: Catalog, loaded: LoadedSchema, dev_url:
         return p
     return make_plan(canon, desired, loaded.renames, loaded.unpinned_extensions, loaded.text_hash,
                      live=current, online=online)
+
+
+def check_roles(conn: psycopg.Connection[Any], loaded: LoadedSchema) -> None:
+    """Roles belong to the cluster: schemacode creates none. One schema.yaml names that the
+    database's server does not have is an error naming it and where, before anything runs."""
+    keywords = {"public", "current_user", "current_role", "session_user"}
+    named = [(r, p.source) for t in loaded.catalog.tables.values() for p in t.policies.values()
+             for r in p.roles if r not in keywords]
+    if not named:
+        return
+    have = {r[0] for r in conn.execute("SELECT quote_ident(rolname) FROM pg_roles").fetchall()}
+    for role, src in named:
+        if role not in have:
+            raise SchemaError(
+                f"role {role} does not exist on the database's server; nothing was applied",
+                file=src.file if src else loaded.file, line=src.line if src else None,
+                path=src.path if src else None,
+                hint=f"schemacode does not create roles (they belong to the cluster): CREATE ROLE {role} "
+                     "first, or name a role that exists")
 
 
 def check_conversions(conn: psycopg.Connection[Any], p: Plan) -> Plan:
@@ -153,6 +173,7 @@ def apply(schema: str | Path | LoadedSchema, database_url: str | None = None,
     desired, _ = desired_catalog(loaded, dev_url)
     url = resolve_url(database_url)
     with connect(url, autocommit=True) as conn:
+        check_roles(conn, loaded)
         return locked_apply(
             conn, loaded.scope,
             lambda current: check_conversions(conn, plan_from(current, desired, loaded, dev_url, online)),

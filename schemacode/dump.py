@@ -12,7 +12,7 @@ from typing import Any
 import yaml
 
 from . import __version__
-from .model import Catalog, Column, Constraint, Index, Table, Trigger, View
+from .model import Catalog, Column, Constraint, Index, Policy, Table, Trigger, View
 from .sqltext import closing_bracket, reproducible, split_top_level, unquote_ident
 
 _SHORT_TYPES = [
@@ -378,6 +378,28 @@ class _Dump:
             spec["indexes"] = {n: self.index(t.qname, i) for n, i in sorted(t.indexes.items())}
         if t.triggers:
             spec["triggers"] = {n: self.trigger(t.qname, g) for n, g in sorted(t.triggers.items())}
+        if t.row_security or t.force_row_security:
+            spec["row_security"] = ("forced" if t.force_row_security else "enabled") if t.row_security \
+                else _Flow({"enabled": False, "forced": True})
+        if t.policies:
+            spec["policies"] = {n: self.policy(p) for n, p in sorted(t.policies.items())}
+        return spec
+
+    def policy(self, p: Policy) -> Any:
+        spec: dict[str, Any] = {}
+        if p.command != "ALL":
+            spec["for"] = p.command.lower()
+        if not p.permissive:
+            spec["as"] = "restrictive"
+        if p.roles != ("public",):
+            roles = [unquote_ident(r) for r in p.roles]
+            spec["to"] = roles[0] if len(roles) == 1 else _FlowList(roles)
+        if p.using is not None:
+            spec["using"] = reproducible(p.using)
+        if p.with_check is not None:
+            spec["with_check"] = reproducible(p.with_check)
+        if p.comment:
+            spec["comment"] = p.comment
         return spec
 
     def column(self, t: Table, c: Column) -> dict[str, Any]:

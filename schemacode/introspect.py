@@ -19,12 +19,12 @@ from psycopg.rows import dict_row, namedtuple_row
 from .sqltext import literal, qident
 from .model import (
     Catalog, Column, Constraint, ConstraintKind, Domain, EnumType, Extension, Function, Index, Namespace,
-    Sequence, Table, Trigger, Unmanaged, View, serial_sequence,
+    Policy, Sequence, Table, Trigger, Unmanaged, View, serial_sequence,
 )
 
 QUERY_NAMES = (
     "schemas", "extensions", "enums", "domains", "functions", "relations", "columns", "constraints",
-    "indexes", "triggers", "view_dependencies", "sequences", "unmanaged",
+    "indexes", "triggers", "view_dependencies", "sequences", "unmanaged", "policies",
 )
 HISTORY_SCHEMA = "schemacode"
 
@@ -146,6 +146,12 @@ def build_catalog(rows: dict[str, list[Any]]) -> Catalog:
             r.name, r.definition, r.function, r.enabled,
             tuple(sorted(r.columns)), r.comment,
         )
+    policies: dict[int, dict[str, Policy]] = defaultdict(dict)
+    for r in rows["policies"]:
+        policies[r.relid][r.name] = Policy(
+            r.name, r.command, r.permissive, tuple(r.roles), r.using, r.with_check,
+            tuple(sorted(r.columns)), r.comment, reads=tuple(sorted(r.reads)),
+        )
     view_deps: dict[int, set[str]] = defaultdict(set)
     for r in rows["view_dependencies"]:
         view_deps[r.view_relid].add(r.relation)
@@ -157,7 +163,9 @@ def build_catalog(rows: dict[str, list[Any]]) -> Catalog:
         if kind in ("r", "p"):
             t = Table(r.schema, r.name, dict(columns[oid]), dict(constraints[oid]),
                       dict(indexes[oid]), dict(triggers[oid]), r.comment, options=tuple(r.options),
-                      unlogged=r.unlogged, replica_identity=r.replica_identity)
+                      unlogged=r.unlogged, replica_identity=r.replica_identity,
+                      row_security=r.row_security, force_row_security=r.force_row_security,
+                      policies=dict(policies[oid]))
             tables[t.qname] = t
         elif kind in ("v", "m"):
             cols = columns[oid]

@@ -109,6 +109,15 @@ def build() -> dict[str, Any]:
         "unlogged": _bool,
         "replica_identity": {"oneOf": [{"enum": ["default", "full", "nothing"]},
                                        _obj({"index": _str}, ["index"])]},
+        "row_security": {"oneOf": [{"enum": ["enabled", "forced", "disabled"]}, _bool,
+                                   _obj({"enabled": _bool, "forced": _bool})],
+                         "description": "row-level security: enabled, forced (the owner too) or disabled"},
+        "policies": {"type": "object", "additionalProperties": {"oneOf": [_str, _obj({
+            "for": {"enum": ["all", "select", "insert", "update", "delete"]},
+            "as": {"enum": ["permissive", "restrictive"]},
+            "to": {"oneOf": [_str, {"type": "array", "items": _str, "minItems": 1}],
+                   "description": "roles (they must exist: schemacode creates none); default public"},
+            "using": _str, "with_check": _str, "comment": _comment})]}},
     }, ["columns"])
     enum_value = {"oneOf": [_str, {"type": "object", "maxProperties": 1, "additionalProperties":
                                    _obj({"renamed_from": _str}, ["renamed_from"])}]}

@@ -115,6 +115,8 @@ def lock_of(sql: str, rewrites: bool = False, table: str | None = None) -> Lock 
         return Lock("SHARE ROW EXCLUSIVE", (_qname(m.group(1)),))
     if m := _m(rf"DROP TRIGGER (?:IF EXISTS )?{_NAME} ON {_QNAME}", s):
         return Lock("ACCESS EXCLUSIVE", (_qname(m.group(1)),))
+    if m := _m(rf"(?:CREATE|ALTER|DROP) POLICY {_NAME} ON {_QNAME}", s):
+        return Lock("ACCESS EXCLUSIVE", (_qname(m.group(1)),))
     if m := _m(rf"(?:DROP|ALTER) (?:MATERIALIZED )?VIEW (?:IF EXISTS )?{_QNAME}", s):
         return Lock("ACCESS EXCLUSIVE", (_qname(m.group(1)),))
     if m := _m(rf"CREATE OR REPLACE VIEW {_QNAME}", s):
@@ -130,7 +132,7 @@ def lock_of(sql: str, rewrites: bool = False, table: str | None = None) -> Lock 
         return Lock("SHARE UPDATE EXCLUSIVE", (table or _qname(m.group(1)),))
     if m := _m(rf"COMMENT ON COLUMN ({_NAME}(?:\.{_NAME})?)\.{_NAME} IS", s):
         return Lock("SHARE UPDATE EXCLUSIVE", (_qname(m.group(1)),))
-    if m := _m(rf"COMMENT ON (?:CONSTRAINT|TRIGGER) {_NAME} ON {_QNAME}", s):
+    if m := _m(rf"COMMENT ON (?:CONSTRAINT|TRIGGER|POLICY) {_NAME} ON {_QNAME}", s):
         return Lock("SHARE UPDATE EXCLUSIVE", (_qname(m.group(1)),))
     if m := _m(rf"(?:UPDATE|INSERT INTO|DELETE FROM) {_QNAME}", s):
         return Lock("ROW EXCLUSIVE", (_qname(m.group(1)),), "scan")

@@ -271,6 +271,32 @@ class Trigger:
 
 
 @dataclass(frozen=True, slots=True)
+class Policy:
+    """A row-level security policy of a table."""
+
+    name: str
+    command: str = "ALL"  # ALL, SELECT, INSERT, UPDATE, DELETE
+    permissive: bool = True  # AS PERMISSIVE (default) or AS RESTRICTIVE
+    roles: tuple[str, ...] = ("public",)  # quoted as SQL names them; public, current_user, …
+    using: str | None = None
+    with_check: str | None = None
+    columns: tuple[str, ...] = ()  # columns its expressions read
+    comment: str | None = None
+    source: Source | None = field(default=None, compare=False, repr=False)
+    # other tables and views its expressions read (subqueries): they cannot be dropped before it
+    reads: tuple[str, ...] = field(default=(), compare=False)
+    written: Policy | None = field(default=None, compare=False, repr=False)  # as declared
+
+    @property
+    def using_sql(self) -> str | None:
+        return _run(self.using, self.written.using if self.written else None)
+
+    @property
+    def with_check_sql(self) -> str | None:
+        return _run(self.with_check, self.written.with_check if self.written else None)
+
+
+@dataclass(frozen=True, slots=True)
 class Table:
     schema: str
     name: str
@@ -283,6 +309,9 @@ class Table:
     options: tuple[str, ...] = ()  # storage parameters, as PostgreSQL keeps them: "fillfactor=70"
     unlogged: bool = False
     replica_identity: str = "default"  # default, full, nothing, or "index <name>"
+    row_security: bool = False  # ENABLE ROW LEVEL SECURITY
+    force_row_security: bool = False  # FORCE ROW LEVEL SECURITY (the owner too)
+    policies: dict[str, Policy] = field(default_factory=dict)
 
     @property
     def qname(self) -> str:
@@ -374,6 +403,13 @@ class Catalog:
     # Not compared: the differ never acts on it (see Unmanaged), two catalogs equal as managed.
     unmanaged: dict[str, Unmanaged] = field(default_factory=dict, compare=False)
 
+    def roles(self) -> set[str]:
+        """The roles the catalog names (policies' TO), quoted as SQL names them; not the keywords
+        public, current_user, current_role and session_user."""
+        keywords = {"public", "current_user", "current_role", "session_user"}
+        return {r for t in self.tables.values() for p in t.policies.values() for r in p.roles
+                if r not in keywords}
+
     def is_empty(self) -> bool:
         return not (
             self.extensions or self.enums or self.domains or self.functions or self.sequences
@@ -409,6 +445,7 @@ def attach_written(catalog: Catalog, written: Catalog) -> Catalog:
             constraints=_constraints(t.constraints, w.constraints),
             indexes=src(t.indexes, w.indexes),
             triggers=src(t.triggers, w.triggers),
+            policies=src(t.policies, w.policies),
         )
 
     def view(v: View) -> View:
@@ -485,5 +522,5 @@ def _constraints(printed: dict[str, Constraint], written: dict[str, Constraint]
 _RUN_FIELDS.update({
     Column: ("default", "generated"), Constraint: ("definition",), Index: ("definition",),
     Trigger: ("definition",), View: ("query",), Function: ("definition",),
-    Domain: ("default", "checks"),
+    Domain: ("default", "checks"), Policy: ("using", "with_check"),
 })

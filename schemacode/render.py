@@ -10,7 +10,7 @@ import click
 from .plan import Plan, PlannedStatement
 
 _COLORS = {"+": "green", "-": "red", "~": "yellow", "→": "cyan"}
-_HAZARD_COLORS = {"data-loss": "red", "rewrite": "yellow", "lock": "yellow", "irreversible": "magenta"}
+_HAZARD_COLORS = {"data-loss": "red", "rewrite": "yellow", "lock": "yellow", "irreversible": "magenta", "security": "magenta"}
 
 
 def unmanaged_text(plan: Plan, verbose: bool = False) -> list[str]:

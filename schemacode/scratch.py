@@ -50,7 +50,7 @@ class Materialized:
 
 def materialize(loaded: LoadedSchema, dev_url: str | None = None, use_cache: bool = True) -> Materialized:
     """The desired schema as PostgreSQL stores it (cached by the text of schema.yaml)."""
-    return _cached(f"yaml:{loaded.file}:{loaded.text_hash}", lambda: creation_statements(loaded.catalog),
+    return _cached(f"yaml:{loaded.file}:{loaded.text_hash}", lambda: loaded.catalog,
                    loaded.scope, dev_url, loaded, use_cache)
 
 
@@ -63,7 +63,7 @@ def canonicalize(catalog: Catalog, scope: list[str], dev_url: str | None = None)
     it (say, an extension it lacks): then the text is compared as it is.
     """
     try:
-        canon = _cached("catalog:" + fingerprint(catalog), lambda: creation_statements(catalog),
+        canon = _cached("catalog:" + fingerprint(catalog), lambda: catalog,
                         scope, dev_url, None, True).catalog
     except SchemacodeError:
         return None
@@ -73,7 +73,7 @@ def canonicalize(catalog: Catalog, scope: list[str], dev_url: str | None = None)
     return replace(canon, views=views)
 
 
-def _cached(what: str, make_stmts: Callable[[], list[PlannedStatement]], scope: list[str],
+def _cached(what: str, make_catalog: Callable[[], Catalog], scope: list[str],
             dev_url: str | None, loaded: LoadedSchema | None, use_cache: bool) -> Materialized:
     # The embedded scratch server's version is its binaries': a hit needs no server at all
     # (after a reboot, a warm plan does not start one just to ask).
@@ -94,7 +94,9 @@ def _cached(what: str, make_stmts: Callable[[], list[PlannedStatement]], scope: 
         # prints it: that text is compared, and the text as written is what apply runs (the same
         # text gives the same stored tree, so the target then prints what the scratch printed).
         with scratch_database(admin, admin_url, reuse) as conn:
-            _build(conn, make_stmts(), loaded, admin_url)
+            wanted = make_catalog()
+            _ensure_roles(admin, wanted.roles())
+            _build(conn, creation_statements(wanted), loaded, admin_url)
             catalog = introspect(conn, scope)
         if loaded is not None:
             catalog = attach_written(catalog, loaded.catalog)
@@ -255,6 +257,20 @@ def _empty(conn: psycopg.Connection[Any]) -> None:
 
 
 _CHUNK = 2000  # statements per round trip
+
+
+def _ensure_roles(admin: psycopg.Connection[Any], roles: set[str]) -> None:
+    """Roles belong to the cluster, not to schema.yaml: the scratch server gets the ones the
+    schema names (NOLOGIN, nothing granted) so that it can build it. The target's own roles are
+    checked, never created (api.check_roles)."""
+    if not roles:
+        return
+    have = {r[0] for r in admin.execute("SELECT quote_ident(rolname) FROM pg_roles").fetchall()}
+    for role in sorted(roles - have):
+        try:
+            admin.execute(f"CREATE ROLE {role} NOLOGIN".encode())
+        except psycopg.errors.DuplicateObject:
+            pass  # another build made it meanwhile
 
 
 def _build(conn: psycopg.Connection[Any], stmts: list[PlannedStatement],

@@ -86,6 +86,8 @@ def test_the_keys_agree() -> None:
     assert set(table["properties"]["triggers"]["additionalProperties"]["properties"]) == _Loader.TRIGGER_KEYS
     view = schema["properties"]["views"]["additionalProperties"]["oneOf"][1]
     assert set(view["properties"]) == _Loader.VIEW_KEYS
+    policy = table["properties"]["policies"]["additionalProperties"]["oneOf"][1]
+    assert set(policy["properties"]) == _Loader.POLICY_KEYS
 
 
 def test_init_writes_a_starter_that_plans(pg_admin: str, tmp_path: Path) -> None:

@@ -21,6 +21,7 @@ CREATE VIEW names AS SELECT id, name FROM people;
 CREATE FUNCTION touch() RETURNS trigger LANGUAGE plpgsql AS $$BEGIN RETURN NEW; END$$;
 CREATE TRIGGER people_touch BEFORE UPDATE ON people FOR EACH ROW EXECUTE FUNCTION touch();
 ALTER TABLE people ADD CONSTRAINT people_age_nv CHECK (age > 0) NOT VALID;
+CREATE POLICY adults ON people USING (id > 0);
 """
 
 # (statement, level schemacode names, what it does while holding it)
@@ -58,6 +59,11 @@ CASES = [
     ("CREATE OR REPLACE VIEW public.names AS SELECT id, name, age FROM people", "ACCESS EXCLUSIVE", "catalog"),
     ("DROP VIEW public.names", "ACCESS EXCLUSIVE", "catalog"),
     ("DROP TABLE public.orgs", "ACCESS EXCLUSIVE", "catalog"),
+    ("CREATE POLICY mine ON public.people FOR SELECT USING (org = 1)", "ACCESS EXCLUSIVE", "catalog"),
+    ("ALTER POLICY adults ON public.people USING (id > 1)", "ACCESS EXCLUSIVE", "catalog"),
+    ("DROP POLICY adults ON public.people", "ACCESS EXCLUSIVE", "catalog"),
+    ("ALTER TABLE public.people ENABLE ROW LEVEL SECURITY", "ACCESS EXCLUSIVE", "catalog"),
+    ("ALTER TABLE public.people FORCE ROW LEVEL SECURITY", "ACCESS EXCLUSIVE", "catalog"),
     ("CREATE TABLE public.pets (id int, owner int REFERENCES public.people(id))", "SHARE ROW EXCLUSIVE", "catalog"),
 ]
 

@@ -120,9 +120,9 @@ def test_unsupported_objects_are_named_not_dropped(db: Database) -> None:
         CREATE AGGREGATE my_sum (integer) (SFUNC = int4pl, STYPE = integer);
     """)
     pulled = api.pull(db.url)
-    assert "not supported, left out: row-level security policy public.docs: docs_owner" in pulled.warnings
     assert "not supported, left out: aggregate public.my_sum(integer)" in pulled.warnings
-    assert "#   row-level security policy public.docs: docs_owner" in pulled.text
+    assert "#   aggregate public.my_sum(integer)" in pulled.text
+    assert "docs_owner:" in pulled.text and "row_security: enabled" in pulled.text  # declarable now
     assert "docs:" in pulled.text  # the table itself is pulled
 
 

@@ -21,9 +21,9 @@ CREATE TABLE accounts (id int PRIMARY KEY, owner text, balance int,
 """
 # Each: SQL that builds something schema.yaml cannot declare (on top of BASE), and how it is named.
 UNMANAGED = {
-    "policy": ("ALTER TABLE accounts ENABLE ROW LEVEL SECURITY;"
-               "CREATE POLICY mine ON accounts USING (owner = current_user);",
-               "row-level security policy public.accounts: mine"),
+    "rule": ("CREATE RULE mine AS ON UPDATE TO accounts WHERE NEW.owner <> current_user "
+             "DO INSTEAD NOTHING;", "rule public.accounts: mine"),
+    "composite type": ("CREATE TYPE pair AS (a int, b int);", "composite type public.pair"),
     "aggregate": ("CREATE FUNCTION add2(int, int) RETURNS int LANGUAGE sql RETURN $1 + $2;"
                   "CREATE AGGREGATE total(int) (SFUNC = add2, STYPE = int);",
                   "aggregate public.total(integer)"),
@@ -36,8 +36,8 @@ UNMANAGED = {
                           "partitioned table public.ledger"),
     "internal function": ("CREATE FUNCTION my_abs(int) RETURNS int LANGUAGE internal IMMUTABLE AS 'int4abs';",
                           "function in language internal public.my_abs(integer)"),
-    "rule": ("CREATE TABLE audit (id int); CREATE RULE no_delete AS ON DELETE TO audit DO INSTEAD NOTHING;",
-             "rule public.audit: no_delete"),
+    "rule on another table": ("CREATE TABLE audit (id int); CREATE RULE no_delete AS ON DELETE TO audit "
+                              "DO INSTEAD NOTHING;", "rule public.audit: no_delete"),
     "inheritance": ("CREATE TABLE base (id int); CREATE TABLE child (extra text) INHERITS (base);",
                     "table inheritance public.child"),
     "range type": ("CREATE TYPE floatrange AS RANGE (subtype = float8);", "range type public.floatrange"),
@@ -96,13 +96,13 @@ def test_a_partitioned_tables_partitions_are_left_alone_and_pin_it(db: Database)
 
 
 def test_what_an_unmanaged_object_depends_on_is_not_dropped(db: Database) -> None:
-    db.execute(BASE + UNMANAGED["policy"][0])
+    db.execute(BASE + UNMANAGED["rule"][0])
     text = api.pull(db.url).text
     without_owner = text.replace("      owner: text\n", "")
     assert without_owner != text
     with pytest.raises(UnmanagedError) as e:
         api.plan(load_text(without_owner), db.url)
-    assert "- column public.accounts.owner: row-level security policy public.accounts: mine " \
+    assert "- column public.accounts.owner: rule public.accounts: mine " \
            "depends on column public.accounts.owner" in str(e.value)
     with pytest.raises(UnmanagedError):
         api.apply(load_text(without_owner), db.url, allow_destructive=True)
@@ -147,11 +147,11 @@ def test_a_plan_against_a_canonical_copy_keeps_the_live_databases_unmanaged_obje
 
     from schemacode.plan import make_plan
 
-    db.execute(BASE + UNMANAGED["policy"][0])
+    db.execute(BASE + UNMANAGED["rule"][0])
     live = db.catalog()
     canonical = replace(live, unmanaged={})
     plan = make_plan(canonical, canonical, live=live)
-    assert any(u.startswith("row-level security policy public.accounts: mine") for u in plan.unmanaged)
+    assert any(u.startswith("rule public.accounts: mine") for u in plan.unmanaged)
     without_owner = replace(canonical, tables={k: replace(t, columns={n: c for n, c in t.columns.items()
                                                                      if n != "owner"})
                                                for k, t in canonical.tables.items()})

@@ -6,7 +6,7 @@ from typing import ClassVar, Literal
 
 from ..model import Source
 
-HazardKind = Literal["data-loss", "rewrite", "lock", "irreversible"]
+HazardKind = Literal["data-loss", "rewrite", "lock", "irreversible", "security"]
 # When a statement runs: "main" inside the apply transaction; "pre" before it and "post" after
 # it, each on its own, for what PostgreSQL will not do inside a transaction block (a new enum
 # value used in the same transaction; CREATE INDEX CONCURRENTLY).
@@ -37,6 +37,7 @@ class Phase:
 
     RENAME = 5
     DROP_TRIGGER = 10
+    DROP_POLICY = 12  # before the columns and functions it reads
     DROP_VIEW = 15
     DROP_FOREIGN_KEY = 20
     DROP_CONSTRAINT = 25
@@ -60,6 +61,8 @@ class Phase:
     CREATE_VIEW = 180
     CREATE_VIEW_INDEX = 185
     TRIGGER = 190
+    POLICY = 192
+    ROW_SECURITY = 194  # enabled once its policies are there (one transaction: no gap either way)
     COMMENT = 200
     # What columns, defaults and triggers may still use goes once they no longer do.
     DROP_FUNCTION = 250

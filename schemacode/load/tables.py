@@ -16,13 +16,14 @@ from .core import (
     storage_options,
 )
 from .indexes import IndexLoader
+from .policies import PolicyLoader
 from .triggers import TriggerLoader
 
 
-class TableLoader(IndexLoader, TriggerLoader):
+class TableLoader(IndexLoader, TriggerLoader, PolicyLoader):
     TABLE_KEYS = {"name", "columns", "primary_key", "unique", "foreign_keys", "checks", "exclude",
                   "indexes", "triggers", "with", "unlogged", "replica_identity", "comment",
-                  "renamed_from"}
+                  "renamed_from", "row_security", "policies"}
     EXCLUDE_KEYS = {"using", "elements", "include", "where", "comment", *KEY_OPTIONS}
     COLUMN_KEYS = {"type", "null", "default", "primary_key", "unique", "references", "on_delete",
                    "on_update", "deferrable", "initially_deferred", "match", "not_valid", "check", "comment",
@@ -141,11 +142,13 @@ class TableLoader(IndexLoader, TriggerLoader):
         else:
             raise ctx.child(spec, "replica_identity").error(
                 "replica_identity is default, full, nothing or {index: name}")
+        enabled, forced = self.load_row_security(ctx, spec)
         return Table(schema, short, columns, constraints, indexes, triggers,
                      self.comment(ctx, spec), ctx.source(),
                      options=storage_options(ctx, spec),
                      unlogged=_bool(ctx.child(spec, "unlogged"), spec.get("unlogged", False), "unlogged"),
-                     replica_identity=identity)
+                     replica_identity=identity, row_security=enabled, force_row_security=forced,
+                     policies=self.load_policies(ctx.child(spec, "policies"), spec.get("policies"), q))
 
     def exclusion(self, ctx: _Ctx, table: str, name: str, spec: Any, columns: dict[str, Column]
                   ) -> Constraint:

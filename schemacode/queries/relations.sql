@@ -5,6 +5,7 @@ SELECT c.oid, n.nspname AS schema, c.relname AS name, c.relkind AS kind,
        CASE WHEN c.relkind IN ('v', 'm') THEN pg_get_viewdef(c.oid) END AS view_query,
        coalesce(c.reloptions, '{}') AS options,  -- in the order given: pg_dump prints them so
        c.relpersistence = 'u' AS unlogged,
+       c.relrowsecurity AS row_security, c.relforcerowsecurity AS force_row_security,
        CASE c.relreplident WHEN 'f' THEN 'full' WHEN 'n' THEN 'nothing'
             WHEN 'i' THEN 'index ' || (SELECT quote_ident(ic.relname) FROM pg_index i
                                        JOIN pg_class ic ON ic.oid = i.indexrelid

@@ -2,22 +2,12 @@
 -- recreate it, nor drop what it depends on (pins). hide_relation / hide_function / hide_column
 -- name an object the other queries read that is left out of the model for this reason.
 WITH objects AS (
-    SELECT 'row-level security policy' AS kind, n.nspname || '.' || c.relname || ': ' || p.polname AS name,
-           'policies' AS what, 'pg_policy'::regclass AS classid, p.oid AS objid,
-           NULL::oid AS hide_relation, NULL::oid AS hide_function, NULL::int2 AS hide_column
-    FROM pg_policy p JOIN pg_class c ON c.oid = p.polrelid JOIN pg_namespace n ON n.oid = c.relnamespace
-    WHERE n.nspname = ANY(%(schemas)s)
-    UNION ALL
-    SELECT 'row-level security', n.nspname || '.' || c.relname, 'row-level security',
-           'pg_class'::regclass, c.oid, NULL, NULL, NULL
-    FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-    WHERE n.nspname = ANY(%(schemas)s) AND c.relrowsecurity
-    UNION ALL
     SELECT CASE p.prokind WHEN 'a' THEN 'aggregate' WHEN 'w' THEN 'window function'
-                ELSE 'function in language ' || l.lanname END,
-           n.nspname || '.' || p.proname || '(' || pg_get_function_identity_arguments(p.oid) || ')',
-           CASE WHEN p.prokind IN ('a', 'w') THEN 'aggregates' ELSE 'functions in C' END,
-           'pg_proc'::regclass, p.oid, NULL, CASE WHEN p.prokind IN ('f', 'p') THEN p.oid END, NULL
+                ELSE 'function in language ' || l.lanname END AS kind,
+           n.nspname || '.' || p.proname || '(' || pg_get_function_identity_arguments(p.oid) || ')' AS name,
+           CASE WHEN p.prokind IN ('a', 'w') THEN 'aggregates' ELSE 'functions in C' END AS what,
+           'pg_proc'::regclass AS classid, p.oid AS objid, NULL::oid AS hide_relation,
+           CASE WHEN p.prokind IN ('f', 'p') THEN p.oid END AS hide_function, NULL::int2 AS hide_column
     FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace JOIN pg_language l ON l.oid = p.prolang
     WHERE n.nspname = ANY(%(schemas)s)
       AND (p.prokind IN ('a', 'w') OR l.lanname IN ('c', 'internal'))
