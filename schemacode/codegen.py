@@ -152,6 +152,8 @@ def build_models(catalog: Catalog) -> tuple[list[EnumModel], list[Model]]:
 
     models: list[Model] = []
     for key in sorted(catalog.tables):
+        if catalog.tables[key].partition_of:
+            continue  # a partition's rows are its parent's: one class, the parent's
         models.append(_table_model(catalog.tables[key], class_name, types))
     for key in sorted(catalog.views):
         models.append(_view_model(catalog.views[key], class_name, types))

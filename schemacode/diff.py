@@ -284,21 +284,71 @@ class _Differ:
             indexes[idx.name] = idx
         return replace(t, constraints=constraints, indexes=indexes)
 
+    def partitioning(self, cur: dict[str, Table], des: dict[str, Table]) -> tuple[set[str], set[str]]:
+        """Tables whose partitioning changes. A table whose PARTITION BY changes (or that gains or
+        loses it) is created again: PostgreSQL cannot alter it (a data-loss hazard, never
+        silent). A partition that changes parent or bound is detached, and attached again where
+        schema.yaml wants it; a table becoming a partition is attached: both keep their rows.
+        Returns (tables created again, their partitions that go with them); ``cur`` and ``des``
+        are rewritten so that what is detached, or attached, compares as a table of its own."""
+        rebuilt = {k for k in _common(cur, des) if cur[k].partition_by != des[k].partition_by}
+        cascaded: set[str] = set()  # partitions dropped with a parent created again
+
+        def under(parent: str) -> list[str]:
+            return [k for k, t in cur.items() if t.partition_of == parent]
+
+        for k in sorted(rebuilt):
+            stack = under(k)
+            while stack:
+                child = stack.pop()
+                if child in des and des[child].partition_by == cur[child].partition_by:
+                    continue  # detached below, kept
+                cascaded.add(child)
+                stack += under(child)
+        for k in _common(cur, des):
+            if k in rebuilt or k in cascaded:
+                continue
+            a, b = cur[k], des[k]
+            parent_changes = a.partition_of in rebuilt or b.partition_of in rebuilt
+            if a.partition_of and ((a.partition_of, a.bound) != (b.partition_of, b.bound) or parent_changes):
+                self.emit(ch.AttachPartition(k, a.partition_of, None))
+                parent = cur.get(a.partition_of)
+                cur[k] = replace(a, partition_of=None, bound=None,
+                                 columns=dict(a.inherited_columns or (parent.columns if parent else {})),
+                                 constraints={**_detached(a.inherited_constraints), **a.constraints},
+                                 indexes={**a.inherited_indexes, **a.indexes})
+            if b.partition_of and ((a.partition_of, a.bound) != (b.partition_of, b.bound) or parent_changes):
+                self.emit(ch.AttachPartition(k, b.partition_of, b.bound))
+                parent = des.get(b.partition_of)
+                des[k] = replace(b, partition_of=None, bound=None,
+                                 columns=dict(parent.columns) if parent else {})
+        return rebuilt, cascaded
+
     def tables(self, cur: dict[str, Table]) -> None:
-        des = self.des.tables
-        pairs = [(cur[k], des[k]) for k in _common(cur, des)]
+        des = dict(self.des.tables)
+        rebuilt, cascaded = self.partitioning(cur, des)
         for k in _common(cur, des):  # first, what changes under dependents
-            cur[k] = self.rename_columns(cur[k], des[k])
-        pairs = [(cur[k], des[k]) for k in _common(cur, des)]
+            if k not in rebuilt and k not in cascaded:
+                cur[k] = self.rename_columns(cur[k], des[k])
+        pairs = [(cur[k], des[k]) for k in _common(cur, des) if k not in rebuilt and k not in cascaded]
         for a, b in pairs:
             self.mark_affected(a, b)
-        for k in _added(cur, des):
-            self.create_table(des[k])
-        dropped = set(_dropped(cur, des))
+        for k in rebuilt:  # created again: every column goes, and what reads it
+            self.affected_columns |= {(k, c) for c in cur[k].columns}
+        depth = _partition_depths(des)
+        for k in sorted(set(_added(cur, des)) | rebuilt | (cascaded & set(des)),
+                        key=lambda k: (depth.get(k, 0), k)):
+            self.create_table(des[k], depth.get(k, 0))
+        dropped = set(_dropped(cur, des)) | rebuilt
         gone = dropped | set(_dropped(self.cur.views, self.des.views))
-        for k in dropped:
+        for k in sorted(dropped):
             t = cur[k]
-            self.emit(ch.DropTable(t))
+            if t.partition_of and (t.partition_of in dropped or t.partition_of in cascaded):
+                continue  # dropped with its parent
+            if k in rebuilt:
+                self.emit(ch.DropTable(t, rebuilt=True))
+            else:
+                self.emit(ch.DropTable(t))
             for pol in t.policies.values():
                 if gone & set(pol.reads):  # it reads another table that goes: it goes first
                     self.emit(ch.DropPolicy(k, pol))
@@ -362,8 +412,8 @@ class _Differ:
         ref = (c.ref_table, tuple(sorted(c.ref_columns)))
         return ref in self.dropped_keys or self.touches(c.ref_table, c.ref_columns)
 
-    def create_table(self, t: Table) -> None:
-        self.emit(ch.CreateTable(t))
+    def create_table(self, t: Table, depth: int = 0) -> None:
+        self.emit(ch.CreateTable(t, depth))
         if t.replica_identity != "default":
             self.emit(ch.SetReplicaIdentity(t.qname, t.replica_identity))
         for con in t.constraints.values():
@@ -628,6 +678,25 @@ def _function_depths(functions: Mapping[str, Function]) -> dict[str, int]:
         called = {n for n in names if re.search(r"(?<![\w$])\"?" + re.escape(n) + r"\"?\s*\(", body)}
         calls[k] = [g for g, other in functions.items() if g != k and other.name in called]
     return _graph_depths(calls)
+
+
+def _partition_depths(tables: Mapping[str, Table]) -> dict[str, int]:
+    """How many parents above each partition: a parent is created before its partitions."""
+    out: dict[str, int] = {}
+    for k, t in tables.items():
+        n, seen, parent = 0, {k}, t.partition_of
+        while parent and parent not in seen and parent in tables:
+            n += 1
+            seen.add(parent)
+            parent = tables[parent].partition_of
+        out[k] = n
+    return out
+
+
+def _detached(inherited: dict[str, Constraint]) -> dict[str, Constraint]:
+    """What a partition's copies of its parent's constraints become when it is detached: its
+    own (a foreign key's copies onto the referenced table's partitions are not the table's)."""
+    return {n: c for n, c in inherited.items()}
 
 
 def _depths(views: Mapping[str, View]) -> dict[str, int]:

@@ -200,7 +200,8 @@ class _Dump:
         if self.c.sequences:
             doc["sequences"] = {_name(k): self.sequence(k) for k in sorted(self.c.sequences)}
         if self.c.tables:
-            doc["tables"] = {_name(k): self.table(t) for k, t in sorted(self.c.tables.items())}
+            doc["tables"] = {_name(k): self.table(t) for k, t in sorted(self.c.tables.items())
+                             if not t.partition_of}  # (written under their parents)
         if self.c.views:
             doc["views"] = {_name(k): self.view(v) for k, v in sorted(self.c.views.items())}
         return doc
@@ -320,7 +321,7 @@ class _Dump:
         if pk is not None:
             pk_options = _options(pk.definition)
             plain = pk.name == f"{t.name}_pkey" and not pk.comment and not pk_options
-            if len(pk.columns) == 1 and plain:
+            if len(pk.columns) == 1 and plain and pk.columns[0] in cols:
                 cols[pk.columns[0]]["primary_key"] = True
             else:
                 spec["primary_key"] = (_FlowList(pk.columns) if plain
@@ -336,7 +337,8 @@ class _Dump:
             if con.kind == "unique":
                 nnd = "NULLS NOT DISTINCT" in con.definition
                 key_options = _options(con.definition)
-                if len(con.columns) == 1 and not con.comment and not nnd and not key_options:
+                if len(con.columns) == 1 and con.columns[0] in cols and not con.comment and not nnd \
+                        and not key_options:
                     default = name == _default_name(t.name, con.columns, "key")
                     cols[con.columns[0]]["unique"] = True if default else name
                 elif con.comment or nnd or key_options:
@@ -355,8 +357,8 @@ class _Dump:
                 if con.comment or check_options:
                     checks[name] = _Flow({"expr": expr, **check_options,
                                           **({"comment": con.comment} if con.comment else {})})
-                elif len(con.columns) == 1 and name == _default_name(t.name, con.columns, "check") \
-                        and "check" not in cols[con.columns[0]]:
+                elif len(con.columns) == 1 and con.columns[0] in cols \
+                        and name == _default_name(t.name, con.columns, "check") and "check" not in cols[con.columns[0]]:
                     cols[con.columns[0]]["check"] = expr
                 else:
                     checks[name] = expr
@@ -365,7 +367,8 @@ class _Dump:
             elif con.kind == "exclude":
                 excludes[name] = _Flow({**_exclusion(con.definition),
                                         **({"comment": con.comment} if con.comment else {})})
-        spec["columns"] = {n: _column_value(c) for n, c in cols.items()}
+        if not t.partition_of:  # (a partition's columns are its parent's)
+            spec["columns"] = {n: _column_value(c) for n, c in cols.items()}
         if unique:
             spec["unique"] = unique
         if checks:
@@ -378,12 +381,47 @@ class _Dump:
             spec["indexes"] = {n: self.index(t.qname, i) for n, i in sorted(t.indexes.items())}
         if t.triggers:
             spec["triggers"] = {n: self.trigger(t.qname, g) for n, g in sorted(t.triggers.items())}
+        if t.partition_by:
+            strategy, _, key = t.partition_by.partition(" ")
+            spec["partition_by"] = f"{strategy.lower()} {key}"
+            partitions = self.partitions(t)
+            if partitions:
+                spec["partitions"] = partitions
         if t.row_security or t.force_row_security:
             spec["row_security"] = ("forced" if t.force_row_security else "enabled") if t.row_security \
                 else _Flow({"enabled": False, "forced": True})
         if t.policies:
             spec["policies"] = {n: self.policy(p) for n, p in sorted(t.policies.items())}
         return spec
+
+    def partitions(self, parent: Table) -> dict[str, Any]:
+        """A parent's partitions, runs of them written once where a name with placeholders and
+        a step stand for them exactly (see load/partitions.py)."""
+        from .load.partitions import compact_runs
+
+        children = sorted((t for t in self.c.tables.values() if t.partition_of == parent.qname),
+                          key=lambda t: t.name)
+        out: dict[str, Any] = {}
+        plain = {}
+        for t in children:
+            spec = self.partition(t)
+            key = t.name if t.schema == parent.schema else t.qname
+            if set(spec) <= {"from", "to", "in", "modulus", "remainder", "default"}:
+                plain[key] = (t.bound or "", spec)
+            out[key] = spec
+        for name, spec, members in compact_runs({k: b for k, (b, _) in plain.items()}):
+            first = min(members)
+            out = {(name if k == first else k): (_Flow(spec) if k == first else v)
+                   for k, v in out.items() if k == first or k not in members}
+        return out
+
+    def partition(self, t: Table) -> Any:
+        """A partition: its bound, then what is its own, as a table's (no columns: its parent's)."""
+        spec: dict[str, Any] = dict(_bound_spec(t.bound or ""))
+        spec.update(self.table(t))
+        if spec == {"default": True}:
+            return "default"
+        return _Flow(spec) if set(spec) <= {"from", "to", "in", "modulus", "remainder", "default"} else spec
 
     def policy(self, p: Policy) -> Any:
         spec: dict[str, Any] = {}
@@ -434,7 +472,7 @@ class _Dump:
         ref_table = con.ref_table or ""
         ref_pk = self.c.tables.get(ref_table)
         pk = ref_pk.primary_key() if ref_pk else None
-        if len(con.columns) == 1 and not con.comment:
+        if len(con.columns) == 1 and con.columns[0] in cols and not con.comment:
             target = _name(ref_table) + "." + con.ref_columns[0]
             col = cols[con.columns[0]]
             if "references" not in col:
@@ -728,3 +766,44 @@ def _options_map(options: tuple[str, ...]) -> _Flow:
 
 def _number(v: str) -> Any:
     return int(v) if re.fullmatch(r"-?\d+", v) else v
+
+
+def _bound_value(text: str) -> Any:
+    t = text.strip()
+    if t.startswith("'") and t.endswith("'"):
+        return t[1:-1].replace("''", "'")
+    if t.upper() in ("MINVALUE", "MAXVALUE"):
+        return t.lower()
+    if t.upper() == "NULL":
+        return None
+    if t in ("true", "false"):
+        return t == "true"
+    try:
+        return int(t)
+    except ValueError:
+        try:
+            return float(t)
+        except ValueError:
+            return t
+
+
+def _bound_values(text: str) -> Any:
+    vals = [_bound_value(v) for v in split_top_level(text)]
+    return vals[0] if len(vals) == 1 else _FlowList(vals)
+
+
+def _bound_spec(bound: str) -> dict[str, Any]:
+    """FOR VALUES … as PostgreSQL prints it → {from:, to:} / {in:} / {modulus:, remainder:} / default."""
+    if bound == "DEFAULT":
+        return {"default": True}
+    m = re.match(r"^FOR VALUES FROM \((.*)\) TO \((.*)\)$", bound, re.DOTALL)
+    if m:
+        return {"from": _bound_values(m.group(1)), "to": _bound_values(m.group(2))}
+    m = re.match(r"^FOR VALUES IN \((.*)\)$", bound, re.DOTALL)
+    if m:
+        vals = [_bound_value(v) for v in split_top_level(m.group(1))]
+        return {"in": _FlowList(vals)}
+    m = re.match(r"^FOR VALUES WITH \(modulus (\d+), remainder (\d+)\)$", bound)
+    if m:
+        return {"modulus": int(m.group(1)), "remainder": int(m.group(2))}
+    raise ValueError(f"a partition bound pull does not know: {bound}")

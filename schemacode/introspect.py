@@ -129,15 +129,17 @@ def build_catalog(rows: dict[str, list[Any]]) -> Catalog:
             continue
         columns[r.relid][r.name] = _column(r, rel, sequences, quoted_sequences)
     constraints: dict[int, dict[str, Constraint]] = defaultdict(dict)
+    inherited_constraints: dict[int, dict[str, Constraint]] = defaultdict(dict)
     for r in rows["constraints"]:
-        constraints[r.relid][r.name] = Constraint(
+        (inherited_constraints if r.inherited else constraints)[r.relid][r.name] = Constraint(
             name=r.name, kind=_CONSTRAINT_KINDS[r.kind], definition=r.definition,
             columns=tuple(r.columns), ref_table=r.ref_table,
             ref_columns=tuple(r.ref_columns), comment=r.comment,
         )
     indexes: dict[int, dict[str, Index]] = defaultdict(dict)
+    inherited_indexes: dict[int, dict[str, Index]] = defaultdict(dict)
     for r in rows["indexes"]:
-        indexes[r.relid][r.name] = Index(
+        (inherited_indexes if r.inherited else indexes)[r.relid][r.name] = Index(
             r.name, r.definition, tuple(sorted(r.columns)), r.comment,
         )
     triggers: dict[int, dict[str, Trigger]] = defaultdict(dict)
@@ -161,10 +163,15 @@ def build_catalog(rows: dict[str, list[Any]]) -> Catalog:
     for oid, r in relations.items():
         kind = r.kind
         if kind in ("r", "p"):
-            t = Table(r.schema, r.name, dict(columns[oid]), dict(constraints[oid]),
+            # a partition's columns are its parent's
+            t = Table(r.schema, r.name, {} if r.partition_of else dict(columns[oid]), dict(constraints[oid]),
                       dict(indexes[oid]), dict(triggers[oid]), r.comment, options=tuple(r.options),
                       unlogged=r.unlogged, replica_identity=r.replica_identity,
                       row_security=r.row_security, force_row_security=r.force_row_security,
+                      partition_by=r.partition_by, partition_of=r.partition_of, bound=r.bound,
+                      inherited_constraints=dict(inherited_constraints[oid]),
+                      inherited_indexes=dict(inherited_indexes[oid]),
+                      inherited_columns=dict(columns[oid]) if r.partition_of else {},
                       policies=dict(policies[oid]))
             tables[t.qname] = t
         elif kind in ("v", "m"):
@@ -176,8 +183,8 @@ def build_catalog(rows: dict[str, list[Any]]) -> Catalog:
                      owner=r.owner)
             views[v.qname] = v
     for q, t in tables.items():
-        # A foreign key to a table schema.yaml cannot declare (a partitioned one) cannot be
-        # declared either: unmanaged with what it references.
+        # A foreign key to a table outside what schemacode manages cannot be declared either:
+        # unmanaged with what it references.
         dangling = [k for k, c in t.constraints.items() if c.kind == "foreign_key" and c.ref_table not in tables]
         if dangling:
             for k in dangling:

@@ -109,6 +109,12 @@ def build() -> dict[str, Any]:
         "unlogged": _bool,
         "replica_identity": {"oneOf": [{"enum": ["default", "full", "nothing"]},
                                        _obj({"index": _str}, ["index"])]},
+        "partition_by": {"type": "string",
+                         "description": "range (column), list (column) or hash (column); columns or (expressions)"},
+        "partitions": {"type": "object", "description": "partition name → {from:, to:} | {in: [...]} | "
+                       "{modulus:, remainder:} | default, and what is its own (keys, checks, indexes, "
+                       "its partitions); name_{yyyy}_{mm}: {from:, to:, every: 1 month} stands for many",
+                       "additionalProperties": {"oneOf": [{"enum": ["default"]}, {"type": "object"}]}},
         "row_security": {"oneOf": [{"enum": ["enabled", "forced", "disabled"]}, _bool,
                                    _obj({"enabled": _bool, "forced": _bool})],
                          "description": "row-level security: enabled, forced (the owner too) or disabled"},

@@ -309,6 +309,18 @@ class Table:
     options: tuple[str, ...] = ()  # storage parameters, as PostgreSQL keeps them: "fillfactor=70"
     unlogged: bool = False
     replica_identity: str = "default"  # default, full, nothing, or "index <name>"
+    # Declarative partitioning: PARTITION BY as PostgreSQL prints it ("RANGE (paid_at)"); of a
+    # partition, its parent (qualified) and its bound ("FOR VALUES FROM ('2024-01-01') TO (…)",
+    # "DEFAULT"). A partition's columns, and the keys, indexes and triggers it gets from its
+    # parent, are its parent's: only what is its own is in the partition's Table.
+    partition_by: str | None = None
+    partition_of: str | None = None
+    bound: str | None = None
+    # A partition's copies of its parent's keys, checks and indexes: not its own, not compared;
+    # DETACH PARTITION makes them the table's own.
+    inherited_constraints: dict[str, Constraint] = field(default_factory=dict, compare=False, repr=False)
+    inherited_indexes: dict[str, Index] = field(default_factory=dict, compare=False, repr=False)
+    inherited_columns: dict[str, Column] = field(default_factory=dict, compare=False, repr=False)
     row_security: bool = False  # ENABLE ROW LEVEL SECURITY
     force_row_security: bool = False  # FORCE ROW LEVEL SECURITY (the owner too)
     policies: dict[str, Policy] = field(default_factory=dict)

@@ -27,13 +27,6 @@ UNMANAGED = {
     "aggregate": ("CREATE FUNCTION add2(int, int) RETURNS int LANGUAGE sql RETURN $1 + $2;"
                   "CREATE AGGREGATE total(int) (SFUNC = add2, STYPE = int);",
                   "aggregate public.total(integer)"),
-    "partitioned table": ("CREATE TABLE ledger (id int, at date NOT NULL, PRIMARY KEY (id, at)) "
-                          "PARTITION BY RANGE (at);"
-                          "CREATE TABLE ledger_2025 PARTITION OF ledger FOR VALUES FROM ('2025-01-01') "
-                          "TO ('2026-01-01');"
-                          "CREATE TABLE entries (id int, ledger_id int, ledger_at date, "
-                          "FOREIGN KEY (ledger_id, ledger_at) REFERENCES ledger);",
-                          "partitioned table public.ledger"),
     "internal function": ("CREATE FUNCTION my_abs(int) RETURNS int LANGUAGE internal IMMUTABLE AS 'int4abs';",
                           "function in language internal public.my_abs(integer)"),
     "rule on another table": ("CREATE TABLE audit (id int); CREATE RULE no_delete AS ON DELETE TO audit "
@@ -76,23 +69,6 @@ def test_each_unmanaged_kind_is_left_alone(db: Database, kind: str) -> None:
     assert planned.is_empty, "\n".join(c.summary() for c in planned.changes)
     assert any(u.startswith(name) for u in planned.unmanaged)
     assert api.apply(loaded, db.url).applied is False
-
-
-def test_a_partitioned_tables_partitions_are_left_alone_and_pin_it(db: Database) -> None:
-    """The parent's columns and indexes are managed (an index added to it goes to every
-    partition, as PostgreSQL does); its partitioning is not, and dropping it is refused."""
-    db.execute(UNMANAGED["partitioned table"][0])
-    text = api.pull(db.url).text
-    with_index = text.replace("      id: integer not null\n      at: date not null\n",
-                              "      id: integer not null\n      at: date not null\n"
-                              "    indexes:\n      ledger_at_idx: [at]\n")
-    assert with_index != text
-    api.apply(load_text(with_index), db.url)
-    assert db.execute("SELECT count(*) FROM pg_indexes WHERE tablename = 'ledger_2025'") == [(2,)]
-    without = "tables:\n  entries:\n    columns: {id: int, ledger_id: int, ledger_at: date}\n"
-    with pytest.raises(UnmanagedError) as e:
-        api.plan(load_text(without), db.url)
-    assert "partition public.ledger_2025 depends on table public.ledger" in str(e.value)
 
 
 def test_what_an_unmanaged_object_depends_on_is_not_dropped(db: Database) -> None:

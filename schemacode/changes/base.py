@@ -53,6 +53,7 @@ class Phase:
     CREATE_TABLE = 130
     ADD_COLUMN = 135
     ALTER_COLUMN = 140
+    ATTACH_PARTITION = 142
     FUNCTION_STANDARD_BODY = 145  # parsed at creation: after the tables it may read
     ADD_KEY = 150
     ADD_CHECK = 155

@@ -77,27 +77,46 @@ class CreateTable(Change):
     """CREATE TABLE with its columns and its own keys and checks (foreign keys come later)."""
 
     table: Table
+    depth: int = 0  # a partition after its parent
     symbol = "+"
     phase = Phase.CREATE_TABLE
+
+    def sort_key(self) -> tuple[int, int, str]:
+        return (Phase.CREATE_TABLE, self.depth, "")
 
     @property
     def source(self) -> Source | None:
         return self.table.source
 
+    @property
+    def object_key(self) -> tuple[str, str, str] | None:
+        return ("table", self.table.qname, "")
+
     def describe(self) -> str:
-        return f"table {self.table.qname}"
+        return f"{'partition' if self.table.partition_of else 'table'} {self.table.qname}"
 
     def statements(self) -> list[Statement]:
         t = self.table
-        items = [column_sql(c) for c in t.columns.values()]
+        # a partition's columns are its parent's (in the catalog as written, for its checks)
+        columns = [] if t.partition_of else list(t.columns.values())
+        items = [column_sql(c) for c in columns]
         inline = [c for c in t.constraints.values() if c.inline]
         items += [constraint_sql(c) for c in inline]
         body = ",\n    ".join(items)
         kind = "UNLOGGED TABLE" if t.unlogged else "TABLE"
-        out = [Statement(f"CREATE {kind} {qident(t.schema, t.name)} (\n    {body}\n){with_options(t.options)}")]
+        head = f"CREATE {kind} {qident(t.schema, t.name)}"
+        if t.partition_of:
+            head += f" PARTITION OF {qname_ident(t.partition_of)}"
+            head += f" (\n    {body}\n)" if items else ""
+            head += f" {t.bound}"
+        else:
+            head += f" (\n    {body}\n)"
+        if t.partition_by:
+            head += f" PARTITION BY {t.partition_by}"
+        out = [Statement(f"{head}{with_options(t.options)}")]
         if t.comment is not None:
             out.append(Statement(comment_sql(f"TABLE {qident(t.schema, t.name)}", t.comment)))
-        for c in t.columns.values():
+        for c in columns:
             if c.comment is not None:
                 out.append(Statement(column_comment_sql(t.qname, c)))
         for con in inline:
@@ -157,17 +176,55 @@ class SetReplicaIdentity(Change):
 @dataclass(frozen=True)
 class DropTable(Change):
     table: Table
+    rebuilt: bool = False  # created again: its partitioning changes
     symbol = "-"
     phase = Phase.DROP_TABLE
 
+    @property
+    def object_key(self) -> tuple[str, str, str] | None:
+        return ("table", self.table.qname, "")
+
     def describe(self) -> str:
-        return f"table {self.table.qname}"
+        return f"{'partition' if self.table.partition_of else 'table'} {self.table.qname}"
 
     def statements(self) -> list[Statement]:
         return [Statement(
             f"DROP TABLE {qident(self.table.schema, self.table.name)}",
-            (Hazard("data-loss", f"drops table {self.table.qname} and all its rows"),),
+            (Hazard("data-loss", f"drops {'partition' if self.table.partition_of else 'table'} "
+                                 f"{self.table.qname} and all its rows"
+                                 + (" (and its partitions')" if self.table.partition_by else "")
+                                 + (": its partitioning changes, which PostgreSQL cannot alter; "
+                                    "it is created again, empty (copy the rows first)" if self.rebuilt else "")),),
         )]
+
+
+@dataclass(frozen=True)
+class AttachPartition(Change):
+    """A table becomes a partition (its rows are checked against the bound), or leaves one
+    (DETACH: the table stays, with its rows). A changed bound is both."""
+
+    table: str
+    parent: str
+    bound: str | None  # None: DETACH
+    symbol = "~"
+    phase = Phase.ATTACH_PARTITION
+
+    def describe(self) -> str:
+        return (f"partition {self.table} of {self.parent} attached: {self.bound}" if self.bound
+                else f"partition {self.table} detached from {self.parent}")
+
+    def statements(self) -> list[Statement]:
+        parent = qname_ident(self.parent)
+        if self.bound is None:
+            return [Statement(f"ALTER TABLE {parent} DETACH PARTITION {qname_ident(self.table)}")]
+        return [Statement(f"ALTER TABLE {parent} ATTACH PARTITION {qname_ident(self.table)} {self.bound}",
+                          (Hazard("lock", f"scans {self.table} to check its rows fit the bound (and the "
+                                          f"default partition of {self.parent}, if any)"),))]
+
+    def sort_key(self) -> tuple[int, int, str]:
+        # detached first (what it got from its parent is then its own, to keep or drop),
+        # attached once the table is ready
+        return (Phase.RENAME + 1 if self.bound is None else Phase.ATTACH_PARTITION, 0, self.table)
 
 
 @dataclass(frozen=True)

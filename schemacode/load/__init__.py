@@ -48,6 +48,8 @@ class _Loader(SchemaLoader, TypeLoader, FunctionLoader, SequenceLoader, TableLoa
             self.tables[t.qname] = t
         for name, spec, ctx in raw_tables:
             self.load_foreign_keys(ctx, self.qname(ctx, name), spec)
+        for ctx, q, spec in self.partition_specs:
+            self.load_foreign_keys(ctx, q, spec)
         self.resolve_sequence_owners()
         self.load_views(self.root.child(d, "views"), d.get("views"))
         catalog = Catalog(self.schemas, self.extensions, self.enums, self.domains, self.functions,

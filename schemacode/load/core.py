@@ -211,6 +211,7 @@ class LoaderBase:
         self.value_renames: dict[tuple[str, str], str] = {}
         self.extra_types: set[str] = set()
         self.names: dict[str, str] = {}  # relation/type qname -> yaml path, for duplicates
+        self.partition_specs: list[tuple[_Ctx, str, Any]] = []  # (where, qname, spec) of partitions
 
     # -- names -----------------------------------------------------------------------------
     def qname(self, ctx: _Ctx, name: str) -> str:

@@ -15,6 +15,7 @@ from .core import (
     _key_sql, _keys, _names, _parse, _str, constraint_options, parse_sql, referenced_columns,
     storage_options,
 )
+from .partitions import BOUND_KEYS, PLACEHOLDERS, bound_sql, expand, partition_by_sql
 from .indexes import IndexLoader
 from .policies import PolicyLoader
 from .triggers import TriggerLoader
@@ -23,26 +24,33 @@ from .triggers import TriggerLoader
 class TableLoader(IndexLoader, TriggerLoader, PolicyLoader):
     TABLE_KEYS = {"name", "columns", "primary_key", "unique", "foreign_keys", "checks", "exclude",
                   "indexes", "triggers", "with", "unlogged", "replica_identity", "comment",
-                  "renamed_from", "row_security", "policies"}
+                  "renamed_from", "row_security", "policies", "partition_by", "partitions"}
+    # A partition is a table whose columns are its parent's, with a bound (load/partitions.py)
+    PARTITION_KEYS = (TABLE_KEYS - {"columns", "renamed_from"}) | BOUND_KEYS
     EXCLUDE_KEYS = {"using", "elements", "include", "where", "comment", *KEY_OPTIONS}
     COLUMN_KEYS = {"type", "null", "default", "primary_key", "unique", "references", "on_delete",
                    "on_update", "deferrable", "initially_deferred", "match", "not_valid", "check", "comment",
                    "identity", "generated", "collation", "using", "renamed_from"}
 
-    def load_table(self, ctx: _Ctx, name: str, spec: Any) -> Table:
+    def load_table(self, ctx: _Ctx, name: str, spec: Any, parent: Table | None = None,
+                   parent_columns: dict[str, Column] | None = None, bound: str | None = None) -> Table:
+        """A table, or (``parent``) a partition of one, whose columns are its parent's."""
         q = self.qname(ctx, name)
         schema, _, short = q.partition(".")
         if spec is None:
             raise ctx.error(f"table {name} needs columns:")
-        _keys(ctx, spec, self.TABLE_KEYS, f"table {name}")
+        if parent is None:
+            _keys(ctx, spec, self.TABLE_KEYS, f"table {name}")
+        else:
+            _keys(ctx, spec, self.PARTITION_KEYS, f"partition {name}")
         if "renamed_from" in spec:
             old = _str(ctx.child(spec, "renamed_from"), spec["renamed_from"], "renamed_from")
             self.table_renames[q] = self.qname(ctx.child(spec, "renamed_from"), old)
         cols_ctx = ctx.child(spec, "columns")
-        cols_node = spec.get("columns")
+        cols_node = spec.get("columns") if parent is None else {}
         if not isinstance(cols_node, dict):  # {} is a table with no columns, as PostgreSQL allows
             raise cols_ctx.error(f"table {name} needs columns: (a mapping of column names)")
-        columns: dict[str, Column] = {}
+        columns: dict[str, Column] = dict(parent_columns or {})
         constraints: dict[str, Constraint] = {}
         pk_cols: list[str] = []
 
@@ -143,12 +151,53 @@ class TableLoader(IndexLoader, TriggerLoader, PolicyLoader):
             raise ctx.child(spec, "replica_identity").error(
                 "replica_identity is default, full, nothing or {index: name}")
         enabled, forced = self.load_row_security(ctx, spec)
-        return Table(schema, short, columns, constraints, indexes, triggers,
-                     self.comment(ctx, spec), ctx.source(),
-                     options=storage_options(ctx, spec),
-                     unlogged=_bool(ctx.child(spec, "unlogged"), spec.get("unlogged", False), "unlogged"),
-                     replica_identity=identity, row_security=enabled, force_row_security=forced,
-                     policies=self.load_policies(ctx.child(spec, "policies"), spec.get("policies"), q))
+        partition_by = None
+        if spec.get("partition_by") is not None:
+            partition_by = partition_by_sql(ctx.child(spec, "partition_by"), spec["partition_by"])
+        elif spec.get("partitions") is not None:
+            raise ctx.child(spec, "partitions").error("partitions need the table's partition_by:")
+        table = Table(schema, short, columns, constraints, indexes, triggers,
+                      self.comment(ctx, spec), ctx.source(),
+                      options=storage_options(ctx, spec),
+                      unlogged=_bool(ctx.child(spec, "unlogged"), spec.get("unlogged", False), "unlogged"),
+                      replica_identity=identity, row_security=enabled, force_row_security=forced,
+                      policies=self.load_policies(ctx.child(spec, "policies"), spec.get("policies"), q),
+                      partition_by=partition_by, partition_of=parent.qname if parent else None,
+                      bound=bound or (bound_sql(ctx, spec, parent.partition_by.split(" ", 1)[0].lower())
+                                      if parent and parent.partition_by else None))
+        if partition_by:
+            for part in self.load_partitions(ctx.child(spec, "partitions"), spec.get("partitions"), table,
+                                             partition_by.split(" ", 1)[0].lower(), columns):
+                self.tables[part.qname] = part
+        return table
+
+    def load_partitions(self, ctx: _Ctx, node: Any, parent: Table, strategy: str,
+                        columns: dict[str, Column]) -> list[Table]:
+        """The partitions under ``parent`` (and theirs), as tables of their own: each is read as
+        a table (keys, checks, indexes, triggers, policies, … of its own) whose columns are its
+        parent's."""
+        out: list[Table] = []
+        if node is None:
+            return out
+        if not isinstance(node, dict):
+            raise ctx.error("partitions is a mapping of partition names to bounds")
+        for name, spec, c in _items(ctx, node, "partitions"):
+            qualified = name if "." in name else f"{parent.schema}.{name}"
+            if any(p in name for p in PLACEHOLDERS):
+                for label, bound in expand(c, qualified, spec, strategy):
+                    out.append(self.partition(c, label, {}, parent, columns, bound))
+                continue
+            if spec == "default" or spec is None:
+                spec = {"default": True}
+            out.append(self.partition(c, qualified, spec, parent, columns))
+        return out
+
+    def partition(self, ctx: _Ctx, qname: str, spec: Any, parent: Table, columns: dict[str, Column],
+                  bound: str | None = None) -> Table:
+        q = self.qname(ctx, qname)
+        self.claim(ctx, q, "table")
+        self.partition_specs.append((ctx, q, spec))  # their foreign keys are read with the tables'
+        return self.load_table(ctx, qname, spec, parent, columns, bound)
 
     def exclusion(self, ctx: _Ctx, table: str, name: str, spec: Any, columns: dict[str, Column]
                   ) -> Constraint:
@@ -332,7 +381,7 @@ class TableLoader(IndexLoader, TriggerLoader, PolicyLoader):
     def load_foreign_keys(self, ctx: _Ctx, q: str, spec: YMap) -> None:
         table = self.tables[q]
         constraints = dict(table.constraints)
-        cols_node = spec["columns"]
+        cols_node = spec.get("columns") or {}  # (a partition has none of its own)
         cols_ctx = ctx.child(spec, "columns")
         found: list[Constraint] = []
         for col_name in cols_node:

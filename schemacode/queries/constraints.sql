@@ -9,7 +9,10 @@ SELECT con.conrelid AS relid, con.conname AS name, con.contype AS kind,
        ARRAY(SELECT a.attname FROM unnest(con.confkey) WITH ORDINALITY AS k(num, ord)
              JOIN pg_attribute a ON a.attrelid = con.confrelid AND a.attnum = k.num
              ORDER BY k.ord) AS ref_columns,
-       obj_description(con.oid, 'pg_constraint') AS comment
+       obj_description(con.oid, 'pg_constraint') AS comment,
+       -- a partition's copy of its parent's key, foreign key or check: its parent's, not its own
+       -- (read for DETACH, which makes it the table's own)
+       con.conparentid <> 0 OR (con.contype = 'c' AND NOT con.conislocal) AS inherited
 FROM pg_constraint con
 JOIN pg_namespace n ON n.oid = con.connamespace
 LEFT JOIN pg_class fc ON fc.oid = con.confrelid
@@ -17,5 +20,4 @@ LEFT JOIN pg_namespace fn ON fn.oid = fc.relnamespace
 WHERE n.nspname = ANY(%(schemas)s)
   AND con.conrelid <> 0
   AND con.contype IN ('p', 'u', 'f', 'c', 'x')
-  AND con.conparentid = 0
 ORDER BY con.conrelid, con.conname

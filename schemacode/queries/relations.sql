@@ -1,11 +1,17 @@
 -- Tables, views, materialized views and sequences (not an identity column's) in scope.
--- Extension members and partitions (managed through their parent) are skipped.
+-- Extension members are skipped. A partition is read with its parent and bound.
 SELECT c.oid, n.nspname AS schema, c.relname AS name, c.relkind AS kind,
        obj_description(c.oid, 'pg_class') AS comment,
        CASE WHEN c.relkind IN ('v', 'm') THEN pg_get_viewdef(c.oid) END AS view_query,
        coalesce(c.reloptions, '{}') AS options,  -- in the order given: pg_dump prints them so
        c.relpersistence = 'u' AS unlogged,
        c.relrowsecurity AS row_security, c.relforcerowsecurity AS force_row_security,
+       CASE WHEN c.relkind = 'p' THEN pg_get_partkeydef(c.oid) END AS partition_by,
+       CASE WHEN c.relispartition THEN
+           (SELECT pn.nspname || '.' || pc.relname FROM pg_inherits i
+            JOIN pg_class pc ON pc.oid = i.inhparent JOIN pg_namespace pn ON pn.oid = pc.relnamespace
+            WHERE i.inhrelid = c.oid) END AS partition_of,
+       CASE WHEN c.relispartition THEN pg_get_expr(c.relpartbound, c.oid) END AS bound,
        CASE c.relreplident WHEN 'f' THEN 'full' WHEN 'n' THEN 'nothing'
             WHEN 'i' THEN 'index ' || (SELECT quote_ident(ic.relname) FROM pg_index i
                                        JOIN pg_class ic ON ic.oid = i.indexrelid
@@ -26,7 +32,6 @@ FROM pg_class c
 JOIN pg_namespace n ON n.oid = c.relnamespace
 WHERE n.nspname = ANY(%(schemas)s)
   AND c.relkind IN ('r', 'p', 'v', 'm', 'S')
-  AND NOT c.relispartition
   AND NOT EXISTS (SELECT 1 FROM pg_depend d
                   WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid
                     AND (d.deptype = 'e'

@@ -14,23 +14,14 @@ WITH objects AS (
       AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_proc'::regclass
                       AND d.objid = p.oid AND d.deptype = 'e')
     UNION ALL
-    SELECT CASE c.relkind WHEN 'f' THEN 'foreign table' WHEN 'c' THEN 'composite type'
-                WHEN 'p' THEN 'partitioned table' END,
+    SELECT CASE c.relkind WHEN 'f' THEN 'foreign table' WHEN 'c' THEN 'composite type' END,
            n.nspname || '.' || c.relname,
-           CASE c.relkind WHEN 'f' THEN 'foreign tables' WHEN 'c' THEN 'composite types'
-                ELSE 'partitioning (PARTITION BY and the partitions)' END,
-           -- a partitioned table's columns, keys, indexes and triggers are managed like a
-           -- table's; its partitioning is not (its partitions pin it)
+           CASE c.relkind WHEN 'f' THEN 'foreign tables' WHEN 'c' THEN 'composite types' END,
            'pg_class'::regclass, c.oid, NULL, NULL, NULL
     FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-    WHERE n.nspname = ANY(%(schemas)s) AND c.relkind IN ('f', 'c', 'p') AND NOT c.relispartition
+    WHERE n.nspname = ANY(%(schemas)s) AND c.relkind IN ('f', 'c')
       AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass
                       AND d.objid = c.oid AND d.deptype = 'e')
-    UNION ALL
-    SELECT 'partition', n.nspname || '.' || c.relname, 'partitions', 'pg_class'::regclass, c.oid,
-           NULL, NULL, NULL
-    FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-    WHERE n.nspname = ANY(%(schemas)s) AND c.relispartition AND c.relkind IN ('r', 'p')
     UNION ALL
     SELECT 'table inheritance', n.nspname || '.' || c.relname, 'table inheritance (INHERITS)',
            'pg_class'::regclass, c.oid, c.oid, NULL, NULL

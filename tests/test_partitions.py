@@ -1,0 +1,210 @@
+"""Declarative partitioning: partitioned tables (range, list, hash; columns or expressions), their
+partitions and sub-partitions, keys, indexes and foreign keys across them; partitions added and
+dropped, attached and detached; a table whose partitioning changes is created again, announced."""
+from __future__ import annotations
+
+import pytest
+
+from schemacode import api
+from schemacode.errors import SchemaError
+from schemacode.load.partitions import compact_runs
+
+from .acceptance import Case, run_case
+from .conftest import Database
+from .roundtrip import round_trip
+
+PAYMENTS = """
+tables:
+  payments:
+    columns:
+      id: bigint
+      paid_at: date
+      region: text
+      amount: numeric(12,2)
+    primary_key: [id, paid_at]
+    indexes:
+      payments_region: [region]
+    partition_by: range (paid_at)
+    partitions:
+      payments_{yyyy}_{mm}: {from: 2024-01-01, to: 2025-01-01, every: 1 month}
+      payments_old:
+        from: minvalue
+        to: 2024-01-01
+        comment: Before 2024
+        indexes:
+          payments_old_amount: [amount]
+        checks:
+          old_amounts: amount < 1000000
+  refunds:
+    columns:
+      id: int primary key
+      payment_id: bigint
+      payment_at: date
+    foreign_keys:
+      refunds_payment: {columns: [payment_id, payment_at], references: payments}
+"""
+
+
+def test_twelve_monthly_partitions_from_one_line(db: Database) -> None:
+    loaded = db.load(PAYMENTS)
+    parts = sorted(k for k, t in loaded.catalog.tables.items() if t.partition_of == "public.payments")
+    assert len(parts) == 13 and parts[0] == "public.payments_2024_01" and parts[11] == "public.payments_2024_12"
+    assert loaded.catalog.tables["public.payments_2024_12"].bound == \
+        "FOR VALUES FROM ('2024-12-01') TO ('2025-01-01')"
+    api.apply(loaded, db.url)
+    assert api.plan(loaded, db.url).plan.is_empty
+    # a parent's index is on every partition; a partition's own index on it alone
+    assert db.execute("SELECT count(*) FROM pg_indexes WHERE indexname LIKE 'payments_2024_%region%'") == [(12,)]
+    assert db.execute("SELECT count(*) FROM pg_indexes WHERE indexdef LIKE '%(amount)'") == [(1,)]
+    db.execute("INSERT INTO payments VALUES (1, '2024-03-05', 'eu', 10), (2, '2020-01-01', 'us', 5)")
+    assert db.execute("SELECT tableoid::regclass::text FROM payments ORDER BY id") == \
+        [("payments_2024_03",), ("payments_old",)]
+    # pull writes the compact form back
+    pulled = api.pull(db.url).text
+    assert "payments_{yyyy}_{mm}: {from: '2024-01-01', to: '2025-01-01', every: 1 month}" in pulled
+    assert "partition_by: range (paid_at)" in pulled
+
+
+YEARLY = """
+tables:
+  logs:
+    columns:
+      id: bigint
+      at: date
+      body: text
+    partition_by: range (at)
+    partitions:
+      logs_2024: {from: 2024-01-01, to: 2025-01-01}
+      logs_2025: {from: 2025-01-01, to: 2026-01-01}
+"""
+
+CASES = [
+    Case("a partition added", YEARLY, YEARLY + "      logs_2026: {from: 2026-01-01, to: 2027-01-01}\n",
+         expect_summary=("+ partition public.logs_2026",)),
+    Case("a partition dropped", YEARLY, YEARLY.replace("      logs_2025: {from: 2025-01-01, to: 2026-01-01}\n", ""),
+         hazards=frozenset({"data-loss"}), expect_summary=("- partition public.logs_2025",)),
+    Case("a bound changed: detached and attached again, rows kept", YEARLY,
+         YEARLY.replace("logs_2025: {from: 2025-01-01, to: 2026-01-01}", "logs_2025: {from: 2025-01-01, to: 2027-01-01}"),
+         data="INSERT INTO logs VALUES (1, '2025-06-01', 'x')", no_hazards=frozenset({"data-loss"}),
+         expect_summary=("partition public.logs_2025 detached", "attached: FOR VALUES FROM ('2025-01-01') TO ('2027-01-01')"),
+         check="SELECT count(*) = 1 FROM logs_2025"),
+    Case("a table becomes a partition: attached, rows kept", YEARLY + """
+  logs_2023:
+    columns:
+      id: bigint
+      at: date
+      body: text
+""", YEARLY + "      logs_2023: {from: 2023-01-01, to: 2024-01-01}\n",
+         data="INSERT INTO logs_2023 VALUES (1, '2023-06-01', 'x')", no_hazards=frozenset({"data-loss"}),
+         expect_summary=("partition public.logs_2023 of public.logs attached",),
+         check="SELECT count(*) = 1 FROM logs WHERE id = 1"),
+    Case("a partition becomes a table of its own: detached, rows kept",
+         YEARLY + "      logs_2023: {from: 2023-01-01, to: 2024-01-01}\n", YEARLY + """
+  logs_2023:
+    columns:
+      id: bigint
+      at: date
+      body: text
+""", data="INSERT INTO logs VALUES (1, '2023-06-01', 'x')", no_hazards=frozenset({"data-loss"}),
+         expect_summary=("partition public.logs_2023 detached from public.logs",),
+         check="SELECT count(*) = 1 FROM logs_2023"),
+    Case("partitioning changes: the table is created again, announced",
+         YEARLY, YEARLY.replace("partition_by: range (at)", "partition_by: list (at)").replace(
+             "      logs_2024: {from: 2024-01-01, to: 2025-01-01}\n      logs_2025: {from: 2025-01-01, to: 2026-01-01}\n",
+             "      logs_any: default\n"),
+         hazards=frozenset({"data-loss"}), expect_summary=("- table public.logs", "+ table public.logs")),
+    Case("an index on the parent", YEARLY, YEARLY.replace("    partition_by:", "    indexes:\n      logs_at: [at]\n    partition_by:"),
+         expect_summary=("+ index public.logs_at on public.logs",),
+         check="SELECT count(*) = 3 FROM pg_indexes WHERE indexdef LIKE '%(at)'"),
+    Case("a hash partitioning, and a list one with a default", "tables: {}\n", """
+tables:
+  events:
+    columns: {id: int, kind: text}
+    partition_by: hash (id)
+    partitions:
+      events_{remainder}: {modulus: 4}
+  regions:
+    columns: {id: int, region: text}
+    partition_by: list (lower(region))
+    partitions:
+      regions_eu: {in: [eu, uk]}
+      regions_rest: default
+""", check="SELECT count(*) = 6 FROM pg_class WHERE relispartition"),
+]
+
+
+@pytest.mark.parametrize("case", CASES, ids=str)
+def test_partition_case(db: Database, case: Case) -> None:
+    run_case(db, case)
+
+
+def test_a_partitioning_change_is_a_data_loss_hazard_saying_why(db: Database) -> None:
+    api.apply(db.load(YEARLY), db.url)
+    new = YEARLY.replace("partition_by: range (at)", "partition_by: range (id)").replace("2024-01-01", "0").replace(
+        "2025-01-01", "100").replace("2026-01-01", "200")
+    planned = api.plan(db.load(new), db.url).plan
+    messages = [h.message for _, h in planned.hazards("data-loss")]
+    assert any("its partitioning changes, which PostgreSQL cannot alter" in m for m in messages), messages
+    with pytest.raises(Exception):
+        api.apply(db.load(new), db.url)  # refused without --allow-destructive
+
+
+def test_partitioned_tables_round_trip(db: Database) -> None:
+    rt = round_trip(db, """
+        CREATE TABLE measurement (city_id int NOT NULL, logdate date NOT NULL, peaktemp int,
+                                  region text NOT NULL DEFAULT 'eu',
+                                  PRIMARY KEY (city_id, logdate, region))
+            PARTITION BY RANGE (logdate);
+        CREATE INDEX measurement_peak ON measurement (peaktemp);
+        CREATE TABLE measurement_y2006m02 PARTITION OF measurement FOR VALUES FROM ('2006-02-01') TO ('2006-03-01');
+        CREATE TABLE measurement_y2006m03 PARTITION OF measurement FOR VALUES FROM ('2006-03-01') TO ('2006-04-01');
+        CREATE TABLE measurement_y2006m04 PARTITION OF measurement FOR VALUES FROM ('2006-04-01') TO ('2006-05-01');
+        CREATE TABLE measurement_y2006m05 PARTITION OF measurement FOR VALUES FROM ('2006-05-01') TO ('2006-06-01')
+            PARTITION BY LIST (region);
+        CREATE TABLE measurement_y2006m05_eu PARTITION OF measurement_y2006m05 FOR VALUES IN ('eu');
+        CREATE TABLE measurement_y2006m05_rest PARTITION OF measurement_y2006m05 DEFAULT;
+        CREATE TABLE measurement_old PARTITION OF measurement FOR VALUES FROM (MINVALUE) TO ('2006-02-01')
+            WITH (fillfactor = 70);
+        ALTER TABLE measurement_old ADD CONSTRAINT old_temps CHECK (peaktemp < 100);
+        COMMENT ON TABLE measurement_old IS 'the archive';
+        CREATE INDEX measurement_old_city ON measurement_old (city_id);
+        CREATE TABLE readings (id int PRIMARY KEY, city_id int, logdate date, region text,
+            FOREIGN KEY (city_id, logdate, region) REFERENCES measurement);
+        CREATE TABLE hits (id bigint, at timestamptz) PARTITION BY HASH (id);
+        CREATE TABLE hits_0 PARTITION OF hits FOR VALUES WITH (modulus 3, remainder 0);
+        CREATE TABLE hits_1 PARTITION OF hits FOR VALUES WITH (modulus 3, remainder 1);
+        CREATE TABLE hits_2 PARTITION OF hits FOR VALUES WITH (modulus 3, remainder 2);
+    """, older="CREATE TABLE readings (id int PRIMARY KEY, city_id int, logdate date, region text);")
+    assert "measurement_y{yyyy}m{mm}: {from: '2006-02-01', to: '2006-05-01', every: 1 month}" in rt.text
+    assert "hits_{remainder}: {modulus: 3}" in rt.text
+
+
+def test_compact_runs_only_where_they_stand_for_exactly_those_partitions() -> None:
+    monthly = {f"p_2024_{m:02d}": f"FOR VALUES FROM ('2024-{m:02d}-01') TO ('2024-{m + 1:02d}-01')" for m in range(1, 6)}
+    [(name, spec, members)] = compact_runs(monthly)
+    assert name == "p_{yyyy}_{mm}" and spec == {"from": "2024-01-01", "to": "2024-06-01", "every": "1 month"}
+    gap = dict(monthly)
+    del gap["p_2024_03"]
+    assert compact_runs(gap) == []  # two runs of two: written one by one
+    odd_name = dict(monthly, p_2024_02="FOR VALUES FROM ('2024-02-01') TO ('2024-02-15')")
+    assert all(len(m) < 5 for _, _, m in compact_runs(odd_name))
+    numbers = {f"n_{i}": f"FOR VALUES FROM ({i}) TO ({i + 100})" for i in range(0, 500, 100)}
+    assert compact_runs(numbers) == [("n_{from}", {"from": 0, "to": 500, "every": 100}, set(numbers))]
+
+
+@pytest.mark.parametrize("text,error", [
+    ("tables:\n  t:\n    columns: {a: int}\n    partition_by: sideways (a)\n", "is not a partitioning"),
+    ("tables:\n  t:\n    columns: {a: int}\n    partitions: {t1: default}\n", "partitions need the table's partition_by"),
+    ("tables:\n  t:\n    columns: {a: int}\n    partition_by: range (a)\n    partitions:\n      t1: {from: 1}\n",
+     "a range partition needs from: and to:"),
+    ("tables:\n  t:\n    columns: {a: int}\n    partition_by: hash (a)\n    partitions:\n      t1: default\n",
+     "a hash partitioning has no default partition"),
+    ("tables:\n  t:\n    columns: {a: date}\n    partition_by: range (a)\n    partitions:\n"
+     "      t_{yyyy}: {from: 2024-01-01, to: 2026-01-01, every: 1 fortnight}\n", "is not a step"),
+    ("tables:\n  t:\n    columns: {a: int}\n    partition_by: range (a)\n    partitions:\n"
+     "      t1: {from: 1, to: 2, colour: red}\n", "unknown key 'colour' in partition public.t1"),
+])
+def test_bad_partitioning_is_a_located_error(db: Database, text: str, error: str) -> None:
+    with pytest.raises(SchemaError) as e:
+        db.load(text)
+    assert error in str(e.value) and e.value.line is not None
