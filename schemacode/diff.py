@@ -325,7 +325,9 @@ class _Differ:
         return rebuilt, cascaded
 
     def tables(self, cur: dict[str, Table]) -> None:
-        des = dict(self.des.tables)
+        created = self.des.tables  # what is created, as declared
+        des = _own_columns(dict(self.des.tables))  # what is compared
+        cur.update(_own_columns(cur))
         rebuilt, cascaded = self.partitioning(cur, des)
         for k in _common(cur, des):  # first, what changes under dependents
             if k not in rebuilt and k not in cascaded:
@@ -338,7 +340,7 @@ class _Differ:
         depth = _partition_depths(des)
         for k in sorted(set(_added(cur, des)) | rebuilt | (cascaded & set(des)),
                         key=lambda k: (depth.get(k, 0), k)):
-            self.create_table(des[k], depth.get(k, 0))
+            self.create_table(created[k], depth.get(k, 0))
         dropped = set(_dropped(cur, des)) | rebuilt
         gone = dropped | set(_dropped(self.cur.views, self.des.views))
         for k in sorted(dropped):
@@ -455,6 +457,22 @@ class _Differ:
 
     def table(self, a: Table, b: Table, dropped_tables: set[str]) -> None:
         q = b.qname
+        for p in a.inherits:
+            if p not in b.inherits:
+                self.emit(ch.AlterInherit(q, p, False))
+        for p in b.inherits:
+            if p not in a.inherits:
+                self.emit(ch.AlterInherit(q, p, True))
+        if a.inherits != b.inherits:
+            # A parent's columns stay in the table that leaves it, as its own (NOT NULL and all);
+            # a table taking a parent must have its columns already, and keeps them as its own.
+            left = {n for p in set(a.inherits) - set(b.inherits) if (t := self.cur.tables.get(p))
+                    for n in t.columns}
+            a = replace(a, columns={**{n: c for n, c in a.inherited_columns.items() if n in left},
+                                    **a.columns})
+            taken = {n: c for p in set(b.inherits) - set(a.inherits) if (t := self.des.tables.get(p))
+                     for n, c in t.columns.items()}
+            b = replace(b, columns={**{n: c for n, c in taken.items() if n in a.columns}, **b.columns})
         self.comment(f"TABLE {qname_ident(q)}", f"table {q}", a.comment, b.comment)
         if sorted(a.options) != sorted(b.options) or a.unlogged != b.unlogged:
             self.emit(ch.AlterTableStorage(a, b))  # (their order is kept where they are created)
@@ -680,16 +698,33 @@ def _function_depths(functions: Mapping[str, Function]) -> dict[str, int]:
     return _graph_depths(calls)
 
 
-def _partition_depths(tables: Mapping[str, Table]) -> dict[str, int]:
-    """How many parents above each partition: a parent is created before its partitions."""
-    out: dict[str, int] = {}
+def _own_columns(tables: dict[str, Table]) -> dict[str, Table]:
+    """A child table's columns without those its parents have: a column a child declares that its
+    parent has too is one column (PostgreSQL merges them), whether or not the child names it."""
+    out = dict(tables)
     for k, t in tables.items():
-        n, seen, parent = 0, {k}, t.partition_of
-        while parent and parent not in seen and parent in tables:
-            n += 1
-            seen.add(parent)
-            parent = tables[parent].partition_of
-        out[k] = n
+        if t.inherits:
+            theirs = {n for p in t.inherits if p in tables for n in tables[p].columns}
+            if theirs & set(t.columns):
+                out[k] = replace(t, columns={n: c for n, c in t.columns.items() if n not in theirs})
+    return out
+
+
+def _partition_depths(tables: Mapping[str, Table]) -> dict[str, int]:
+    """How many parents above each table (partitions, INHERITS): parents are created first."""
+    out: dict[str, int] = {}
+
+    def depth(k: str, seen: frozenset[str]) -> int:
+        if k in out:
+            return out[k]
+        t = tables[k]
+        parents = [p for p in ((t.partition_of,) if t.partition_of else ()) + t.inherits
+                   if p in tables and p not in seen]
+        out[k] = 1 + max(depth(p, seen | {k}) for p in parents) if parents else 0
+        return out[k]
+
+    for k in tables:
+        depth(k, frozenset())
     return out
 
 

@@ -381,6 +381,9 @@ class _Dump:
             spec["indexes"] = {n: self.index(t.qname, i) for n, i in sorted(t.indexes.items())}
         if t.triggers:
             spec["triggers"] = {n: self.trigger(t.qname, g) for n, g in sorted(t.triggers.items())}
+        if t.inherits:
+            parents = [_name(p) for p in t.inherits]
+            spec["inherits"] = parents[0] if len(parents) == 1 else _FlowList(parents)
         if t.partition_by:
             strategy, _, key = t.partition_by.partition(" ")
             spec["partition_by"] = f"{strategy.lower()} {key}"

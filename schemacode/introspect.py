@@ -123,10 +123,14 @@ def build_catalog(rows: dict[str, list[Any]]) -> Catalog:
             sequences[s.qname] = s
     quoted_sequences = {qident(s.schema, s.name): q for q, s in sequences.items()}  # as columns name them
     columns: dict[int, dict[str, Column]] = defaultdict(dict)
+    inherited_cols: dict[int, dict[str, Column]] = defaultdict(dict)
     for r in rows["columns"]:
         rel = relations.get(r.relid)
         if rel is None or (r.relid, r.num) in hidden_columns:
             continue
+        if not r.local and rel.inherits:
+            inherited_cols[r.relid][r.name] = _column(r, rel, sequences, quoted_sequences)
+            continue  # a parent's column: the parent declares it
         columns[r.relid][r.name] = _column(r, rel, sequences, quoted_sequences)
     constraints: dict[int, dict[str, Constraint]] = defaultdict(dict)
     inherited_constraints: dict[int, dict[str, Constraint]] = defaultdict(dict)
@@ -169,9 +173,10 @@ def build_catalog(rows: dict[str, list[Any]]) -> Catalog:
                       unlogged=r.unlogged, replica_identity=r.replica_identity,
                       row_security=r.row_security, force_row_security=r.force_row_security,
                       partition_by=r.partition_by, partition_of=r.partition_of, bound=r.bound,
+                      inherits=tuple(r.inherits),
                       inherited_constraints=dict(inherited_constraints[oid]),
                       inherited_indexes=dict(inherited_indexes[oid]),
-                      inherited_columns=dict(columns[oid]) if r.partition_of else {},
+                      inherited_columns=dict(columns[oid]) if r.partition_of else dict(inherited_cols[oid]),
                       policies=dict(policies[oid]))
             tables[t.qname] = t
         elif kind in ("v", "m"):

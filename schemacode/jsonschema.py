@@ -109,6 +109,8 @@ def build() -> dict[str, Any]:
         "unlogged": _bool,
         "replica_identity": {"oneOf": [{"enum": ["default", "full", "nothing"]},
                                        _obj({"index": _str}, ["index"])]},
+        "inherits": {"oneOf": [_str, {"type": "array", "items": _str, "minItems": 1}],
+                     "description": "INHERITS: the parent table(s); columns: lists this table's own"},
         "partition_by": {"type": "string",
                          "description": "range (column), list (column) or hash (column); columns or (expressions)"},
         "partitions": {"type": "object", "description": "partition name → {from:, to:} | {in: [...]} | "

@@ -316,6 +316,8 @@ class Table:
     partition_by: str | None = None
     partition_of: str | None = None
     bound: str | None = None
+    # INHERITS (parents, qualified, in order): the table's columns are then its own ones only
+    inherits: tuple[str, ...] = ()
     # A partition's copies of its parent's keys, checks and indexes: not its own, not compared;
     # DETACH PARTITION makes them the table's own.
     inherited_constraints: dict[str, Constraint] = field(default_factory=dict, compare=False, repr=False)

@@ -31,8 +31,6 @@ UNMANAGED = {
                           "function in language internal public.my_abs(integer)"),
     "rule on another table": ("CREATE TABLE audit (id int); CREATE RULE no_delete AS ON DELETE TO audit "
                               "DO INSTEAD NOTHING;", "rule public.audit: no_delete"),
-    "inheritance": ("CREATE TABLE base (id int); CREATE TABLE child (extra text) INHERITS (base);",
-                    "table inheritance public.child"),
     "range type": ("CREATE TYPE floatrange AS RANGE (subtype = float8);", "range type public.floatrange"),
 }
 VIRTUAL = "virtual generated column public.accounts.doubled"

@@ -7,7 +7,7 @@ from .indexes import CreateIndex, DropIndex
 from .policies import AlterPolicy, CreatePolicy, DropPolicy, SetRowSecurity
 from .schemas import AlterExtension, CreateExtension, CreateSchema, DropExtension, DropSchema
 from .tables import (
-    AddColumn, AlterColumn, AlterTableStorage, AttachPartition, CreateTable, SetReplicaIdentity, DropColumn, DropTable, RenameColumn, RenameConstraint,
+    AddColumn, AlterColumn, AlterInherit, AlterTableStorage, AttachPartition, CreateTable, SetReplicaIdentity, DropColumn, DropTable, RenameColumn, RenameConstraint,
     RenameIndex, RenameSequence, RenameTable,
 )
 from .triggers import CreateTrigger, DropTrigger, EnableTrigger
@@ -26,5 +26,5 @@ __all__ = [
     "AlterSequence", "CreateEnum", "CreateSequence", "DropEnum", "DropSequence", "EnumUsage",
     "RebuildEnum", "RenameEnumValue", "CreateView", "DropView", "AlterDomain", "CreateDomain",
     "DropDomain", "SetSequenceOwner", "AlterTableStorage", "SetReplicaIdentity", "AlterViewOptions",
-    "CreatePolicy", "DropPolicy", "AlterPolicy", "SetRowSecurity", "AttachPartition",
+    "CreatePolicy", "DropPolicy", "AlterPolicy", "SetRowSecurity", "AttachPartition", "AlterInherit",
 ]

@@ -111,6 +111,8 @@ class CreateTable(Change):
             head += f" {t.bound}"
         else:
             head += f" (\n    {body}\n)"
+        if t.inherits:
+            head += f" INHERITS ({', '.join(qname_ident(p) for p in t.inherits)})"
         if t.partition_by:
             head += f" PARTITION BY {t.partition_by}"
         out = [Statement(f"{head}{with_options(t.options)}")]
@@ -567,3 +569,23 @@ def type_change_hazards(table: str, column: str, before: str, after: str) -> tup
 
 def constraint_comment_sql(table: str, con: Constraint) -> str:
     return comment_sql(f"CONSTRAINT {ident(con.name or '')} ON {qname_ident(table)}", con.comment)
+
+
+@dataclass(frozen=True)
+class AlterInherit(Change):
+    """ALTER TABLE … INHERIT parent / NO INHERIT parent."""
+
+    table: str
+    parent: str
+    inherit: bool
+
+    def describe(self) -> str:
+        return f"table {self.table} {'inherits from' if self.inherit else 'no longer inherits from'} {self.parent}"
+
+    def sort_key(self) -> tuple[int, int, str]:
+        # left before its columns change, taken once they are there
+        return (Phase.RENAME + 1 if not self.inherit else Phase.ATTACH_PARTITION, 1, self.table)
+
+    def statements(self) -> list[Statement]:
+        return [Statement(f"ALTER TABLE {qname_ident(self.table)} {'' if self.inherit else 'NO '}"
+                          f"INHERIT {qname_ident(self.parent)}")]

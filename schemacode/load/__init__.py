@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 from .. import cache
 from ..diff import Renames
@@ -43,7 +44,7 @@ class _Loader(SchemaLoader, TypeLoader, FunctionLoader, SequenceLoader, TableLoa
         raw_tables = list(_items(tables_ctx, d.get("tables"), "tables"))
         for name, spec, ctx in raw_tables:  # names first: foreign keys may point forward
             self.claim(ctx, self.qname(ctx, name), "table")
-        for name, spec, ctx in raw_tables:
+        for name, spec, ctx in _parents_first(raw_tables, lambda n, c: self.qname(c, n)):
             t = self.load_table(ctx, name, spec)
             self.tables[t.qname] = t
         for name, spec, ctx in raw_tables:
@@ -57,6 +58,30 @@ class _Loader(SchemaLoader, TypeLoader, FunctionLoader, SequenceLoader, TableLoa
         renames = Renames(self.table_renames, self.column_renames, self.value_renames)
         return LoadedSchema(catalog, renames, self.file, text_hash, frozenset(self.unpinned),
                             tuple(catalog.schemas))
+
+
+def _parents_first(raw: list[tuple[str, Any, _Ctx]], qname: Any) -> list[tuple[str, Any, _Ctx]]:
+    """Tables in the order written, but each after the tables it inherits from (a table's checks
+    and keys may name its parents' columns). A cycle keeps the order written: its error is
+    "no table" for the first one."""
+    names = {qname(n, c): (n, s, c) for n, s, c in raw}
+    out: list[tuple[str, Any, _Ctx]] = []
+    done: set[str] = set()
+
+    def visit(q: str, seen: frozenset[str]) -> None:
+        if q in done or q in seen or q not in names:
+            return
+        n, s, c = names[q]
+        parents = s.get("inherits") if isinstance(s, dict) else None
+        for p in ([parents] if isinstance(parents, str) else parents if isinstance(parents, list) else []):
+            if isinstance(p, str):
+                visit(qname(p, c), seen | {q})
+        done.add(q)
+        out.append((n, s, c))
+
+    for n, s, c in raw:
+        visit(qname(n, c), frozenset())
+    return out
 
 
 def load_file(path: str | Path, cache_dir: Path | None = None) -> LoadedSchema:

@@ -24,7 +24,7 @@ from .triggers import TriggerLoader
 class TableLoader(IndexLoader, TriggerLoader, PolicyLoader):
     TABLE_KEYS = {"name", "columns", "primary_key", "unique", "foreign_keys", "checks", "exclude",
                   "indexes", "triggers", "with", "unlogged", "replica_identity", "comment",
-                  "renamed_from", "row_security", "policies", "partition_by", "partitions"}
+                  "renamed_from", "row_security", "policies", "partition_by", "partitions", "inherits"}
     # A partition is a table whose columns are its parent's, with a bound (load/partitions.py)
     PARTITION_KEYS = (TABLE_KEYS - {"columns", "renamed_from"}) | BOUND_KEYS
     EXCLUDE_KEYS = {"using", "elements", "include", "where", "comment", *KEY_OPTIONS}
@@ -75,6 +75,10 @@ class TableLoader(IndexLoader, TriggerLoader, PolicyLoader):
                 tree = parse_sql(cc, expr, "check")
                 add(Constraint(None, "check", f"CHECK ({expr})", tuple(referenced_columns(tree)),
                                source=cc.source()), cc)
+        own = columns
+        inherits = self.load_inherits(ctx, spec) if parent is None else ()
+        if inherits:  # what the table's keys, checks and indexes may name: its parents' columns too
+            columns = {n: c for p in inherits for n, c in self.tables[p].columns.items()} | own
 
         if "primary_key" in spec:
             pc = ctx.child(spec, "primary_key")
@@ -156,13 +160,14 @@ class TableLoader(IndexLoader, TriggerLoader, PolicyLoader):
             partition_by = partition_by_sql(ctx.child(spec, "partition_by"), spec["partition_by"])
         elif spec.get("partitions") is not None:
             raise ctx.child(spec, "partitions").error("partitions need the table's partition_by:")
-        table = Table(schema, short, columns, constraints, indexes, triggers,
+        table = Table(schema, short, own, constraints, indexes, triggers,
                       self.comment(ctx, spec), ctx.source(),
                       options=storage_options(ctx, spec),
                       unlogged=_bool(ctx.child(spec, "unlogged"), spec.get("unlogged", False), "unlogged"),
                       replica_identity=identity, row_security=enabled, force_row_security=forced,
                       policies=self.load_policies(ctx.child(spec, "policies"), spec.get("policies"), q),
                       partition_by=partition_by, partition_of=parent.qname if parent else None,
+                      inherits=inherits,
                       bound=bound or (bound_sql(ctx, spec, parent.partition_by.split(" ", 1)[0].lower())
                                       if parent and parent.partition_by else None))
         if partition_by:
@@ -170,6 +175,21 @@ class TableLoader(IndexLoader, TriggerLoader, PolicyLoader):
                                              partition_by.split(" ", 1)[0].lower(), columns):
                 self.tables[part.qname] = part
         return table
+
+    def load_inherits(self, ctx: _Ctx, spec: Any) -> tuple[str, ...]:
+        """inherits: parent or [parents]: tables schema.yaml declares (loaded before this one)."""
+        if spec.get("inherits") is None:
+            return ()
+        ic = ctx.child(spec, "inherits")
+        out = []
+        for name in _names(ic, spec["inherits"], "inherits"):
+            q = self.qname(ic, name)
+            if q not in self.tables:
+                raise ic.error(f"inherits {name}: no table {q} in schema.yaml")
+            if self.tables[q].partition_by or self.tables[q].partition_of:
+                raise ic.error(f"{q} is partitioned or a partition: a table cannot inherit from it")
+            out.append(q)
+        return tuple(out)
 
     def load_partitions(self, ctx: _Ctx, node: Any, parent: Table, strategy: str,
                         columns: dict[str, Column]) -> list[Table]:

@@ -2,6 +2,7 @@
 SELECT a.attrelid AS relid, a.attnum AS num, a.attname AS name,
        format_type(a.atttypid, a.atttypmod) AS type,
        a.attnotnull AS not_null,
+       a.attislocal AS local,  -- false: inherited from a parent table only
        pg_get_expr(ad.adbin, ad.adrelid) AS default,
        a.attidentity AS identity,
        a.attgenerated AS generated,

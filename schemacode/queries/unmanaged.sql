@@ -23,12 +23,6 @@ WITH objects AS (
       AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass
                       AND d.objid = c.oid AND d.deptype = 'e')
     UNION ALL
-    SELECT 'table inheritance', n.nspname || '.' || c.relname, 'table inheritance (INHERITS)',
-           'pg_class'::regclass, c.oid, c.oid, NULL, NULL
-    FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-    WHERE n.nspname = ANY(%(schemas)s) AND c.relkind = 'r' AND NOT c.relispartition
-      AND EXISTS (SELECT 1 FROM pg_inherits i WHERE i.inhrelid = c.oid)
-    UNION ALL
     SELECT 'virtual generated column', n.nspname || '.' || c.relname || '.' || a.attname,
            'virtual generated columns', 'pg_class'::regclass, c.oid, NULL, NULL, a.attnum
     FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace
