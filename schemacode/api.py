@@ -82,8 +82,13 @@ def check_roles(conn: psycopg.Connection[Any], loaded: LoadedSchema) -> None:
     """Roles belong to the cluster: schemacode creates none. One schema.yaml names that the
     database's server does not have is an error naming it and where, before anything runs."""
     keywords = {"public", "current_user", "current_role", "session_user"}
-    named = [(r, p.source) for t in loaded.catalog.tables.values() for p in t.policies.values()
+    c = loaded.catalog
+    named = [(r, p.source) for t in c.tables.values() for p in t.policies.values()
              for r in p.roles if r not in keywords]
+    for group in (c.schemas, c.tables, c.views, c.sequences, c.functions):
+        for obj in group.values():
+            if obj.acl is not None:
+                named += [(r, obj.source) for r in sorted(obj.acl.roles())]
     if not named:
         return
     have = {r[0] for r in conn.execute("SELECT quote_ident(rolname) FROM pg_roles").fetchall()}
@@ -227,7 +232,8 @@ class Pulled:
 
 
 def pull(database_url: str | None = None, schemas: list[str] | None = None,
-         origin: str | None = None, verify: bool = True, dev_url: str | None = None) -> Pulled:
+         origin: str | None = None, verify: bool = True, dev_url: str | None = None,
+         privileges: bool = False) -> Pulled:
     """schema.yaml text for what a live database holds.
 
     With ``verify``, what was written is built in the scratch database and planned against what
@@ -242,10 +248,11 @@ def pull(database_url: str | None = None, schemas: list[str] | None = None,
         scope = sorted(schemas or user_schemas(conn))
         catalog = introspect(conn, scope)
         details = Details.from_rows(pull_details(conn, scope))
+        me = conn.execute("SELECT quote_ident(current_user)").fetchone()
     missing = sorted(set(scope) - set(catalog.schemas))
     if missing:
         raise DatabaseError(f"schema(s) not found in {describe(url)}: {', '.join(missing)}")
-    out = dump(catalog, details, origin or describe(url))
+    out = dump(catalog, details, origin or describe(url), me[0] if privileges and me else None)
     warnings = list(out.warnings)
     if verify:
         warnings += _pull_differences(out.text, catalog, dev_url)

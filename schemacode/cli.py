@@ -513,10 +513,14 @@ def _write_pulled(pulled: api.Pulled, output: str | None) -> None:
 @click.option("-o", "--output", metavar="FILE", help="Write here instead of standard output.")
 @click.option("--no-verify", is_flag=True,
               help="Do not build what was written to check that it comes back the same.")
-def pull(database_url: str | None, schemas: str | None, output: str | None, no_verify: bool) -> None:
+@click.option("--privileges", is_flag=True,
+              help="Also write owners and grants (privileges are managed where schema.yaml declares them).")
+def pull(database_url: str | None, schemas: str | None, output: str | None, no_verify: bool,
+         privileges: bool) -> None:
     """Write schema.yaml for what a live database holds.
 
     Objects schema.yaml cannot declare yet are named in a warning, never dropped silently.
+    With --privileges, owners and grants too (schemacode then manages them on those objects).
 
     \b
     Example:
@@ -524,7 +528,7 @@ def pull(database_url: str | None, schemas: str | None, output: str | None, no_v
     """
     def go() -> int:
         scope = [s.strip() for s in schemas.split(",") if s.strip()] if schemas else None
-        _write_pulled(api.pull(database_url, scope, verify=not no_verify), output)
+        _write_pulled(api.pull(database_url, scope, verify=not no_verify, privileges=privileges), output)
         return 0
 
     _run(go)

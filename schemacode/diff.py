@@ -12,7 +12,7 @@ from typing import Mapping, TypeVar
 
 from . import changes as ch
 from .model import (
-    SERIAL_TYPES, Catalog, Column, Constraint, EnumType, Function, Index, Sequence, Table, Trigger, View,
+    SERIAL_TYPES, Acl, Catalog, Column, Constraint, EnumType, Function, Index, Sequence, Table, Trigger, View,
     qualify,
     serial_sequence, serial_sequence_name,
 )
@@ -89,14 +89,32 @@ class _Differ:
             self.emit(ch.SetComment(target, label, after))
 
     # -- schemas, extensions, types, sequences, functions -------------------------------------
+    def privileges(self, kind: str, name: str, label: str, a: Acl | None, b: Acl | None,
+                   created: bool = False) -> None:
+        """Owner and grants, where both sides manage them (schema.yaml declares them; a database
+        always has them), or for an object created with them."""
+        if b is None:
+            return
+        if not created:
+            if a is None:
+                return
+            b = Acl(b.grants if a.grants is not None else None, b.owner if a.owner is not None else None)
+            if b.grants is None and b.owner is None:
+                return
+        change = ch.SetPrivileges(kind, name, label, None if created else a, b)
+        if change.statements():
+            self.emit(change)
+
     def schemas(self) -> None:
         cur, des = self.cur.schemas, self.des.schemas
         for k in _added(cur, des):
             self.emit(ch.CreateSchema(des[k]))
+            self.privileges("schema", ident(k), f"schema {k}", None, des[k].acl, created=True)
         for k in _dropped(cur, des):
             self.emit(ch.DropSchema(cur[k]))
         for k in _common(cur, des):
             self.comment(f"SCHEMA {ident(k)}", f"schema {k}", cur[k].comment, des[k].comment)
+            self.privileges("schema", ident(k), f"schema {k}", cur[k].acl, des[k].acl)
 
     def extensions(self) -> None:
         cur, des = self.cur.extensions, self.des.extensions
@@ -188,6 +206,7 @@ class _Differ:
             self.emit(ch.CreateSequence(des[k]))
             if des[k].owned_by:
                 self.emit(ch.SetSequenceOwner(des[k], des[k].owned_by))
+            self.privileges("sequence", qname_ident(k), f"sequence {k}", None, des[k].acl, created=True)
         for k in dropped:
             if k in des_serial:
                 self.adopted_sequences.add(k)
@@ -208,12 +227,17 @@ class _Differ:
             if b.owned_by:
                 self.emit(ch.SetSequenceOwner(b, b.owned_by))
         self.comment(f"SEQUENCE {qname_ident(b.qname)}", f"sequence {b.qname}", a.comment, b.comment)
+        self.privileges("sequence", qname_ident(b.qname), f"sequence {b.qname}", a.acl, b.acl)
 
     def functions(self) -> None:
         cur, des = self.cur.functions, self.des.functions
         cur_depth, des_depth = _function_depths(cur), _function_depths(des)
+        def routine(f: Function) -> tuple[str, str]:
+            return f"{qname_ident(f.qname)}({f.arguments})", f"function {f.qname}({f.arguments})"
+
         for k in _added(cur, des):
             self.emit(ch.CreateFunction(des[k], depth=des_depth[k]))
+            self.privileges("function", *routine(des[k]), None, des[k].acl, created=True)
         for k in _dropped(cur, des):
             self.emit(ch.DropFunction(cur[k], depth=cur_depth[k]))
             self.recreated_functions.add(cur[k].qname)
@@ -223,11 +247,14 @@ class _Differ:
                 self.emit(ch.DropFunction(a, early=True, depth=cur_depth[k]),
                           ch.CreateFunction(b, depth=des_depth[k]))
                 self.recreated_functions.add(a.qname)
+                self.privileges("function", *routine(b), None, b.acl if b.acl is not None else a.acl,
+                                created=True)
             else:
                 if a.compared != b.compared:
                     self.emit(ch.CreateFunction(b, replace=True, depth=des_depth[k]))
                 self.comment(ch.functions.function_target(b), f"function {b.qname}({b.arguments})",
                              a.comment, b.comment)
+                self.privileges("function", *routine(b), a.acl, b.acl)
 
     # -- tables --------------------------------------------------------------------------------
     def rename_tables(self) -> dict[str, Table]:
@@ -365,7 +392,7 @@ class _Differ:
         quiet = not (self.affected_columns or self.dropped_keys or self.recreated_functions
                      or self.enum_columns)
         for a, b in pairs:
-            if not (quiet and a == b):
+            if not (quiet and a == b and (b.acl is None or a.acl == b.acl)):
                 self.table(a, b, dropped)
 
     def rename_columns(self, a: Table, b: Table) -> Table:
@@ -416,6 +443,7 @@ class _Differ:
 
     def create_table(self, t: Table, depth: int = 0) -> None:
         self.emit(ch.CreateTable(t, depth))
+        self.privileges("table", qname_ident(t.qname), f"table {t.qname}", None, t.acl, created=True)
         if t.replica_identity != "default":
             self.emit(ch.SetReplicaIdentity(t.qname, t.replica_identity))
         for con in t.constraints.values():
@@ -457,6 +485,7 @@ class _Differ:
 
     def table(self, a: Table, b: Table, dropped_tables: set[str]) -> None:
         q = b.qname
+        self.privileges("table", qname_ident(q), f"table {q}", a.acl, b.acl)
         for p in a.inherits:
             if p not in b.inherits:
                 self.emit(ch.AlterInherit(q, p, False))
@@ -600,6 +629,8 @@ class _Differ:
                 # current one going forward, the desired one going back) gives them back
                 self.create_view(b, des_depth[k], a if a.grants or a.owner else b)
                 continue
+            kind = "materialized view" if b.materialized else "view"
+            self.privileges(kind, qname_ident(k), f"{kind} {k}", a.acl, b.acl)
             if k in replace_in_place:
                 self.emit(ch.CreateView(b, des_depth[k], replace=True))
             self.comment(f"{'MATERIALIZED VIEW' if b.materialized else 'VIEW'} {qname_ident(k)}",
@@ -621,7 +652,12 @@ class _Differ:
                                  b.indexes[name].comment)
 
     def create_view(self, v: View, depth: int, restore: View | None = None) -> None:
+        if v.acl is not None and restore is not None and restore.acl is None:
+            restore = None  # managed: its declared grants are made below
         self.emit(ch.CreateView(v, depth, restore=restore if restore and (restore.grants or restore.owner) else None))
+        kind = "materialized view" if v.materialized else "view"
+        if v.acl is not None:
+            self.privileges(kind, qname_ident(v.qname), f"{kind} {v.qname}", None, v.acl, created=True)
         for idx in v.indexes.values():
             self.emit(ch.CreateIndex(v.qname, idx, new_table=True, on_view=True))
         for trg in v.triggers.values():

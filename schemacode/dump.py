@@ -12,7 +12,8 @@ from typing import Any
 import yaml
 
 from . import __version__
-from .model import Catalog, Column, Constraint, Index, Policy, Table, Trigger, View
+from .changes.privileges import DEFAULT_GRANTS, _split as _split_grant
+from .model import Acl, Catalog, Column, Constraint, Index, Policy, Table, Trigger, View
 from .sqltext import closing_bracket, reproducible, split_top_level, unquote_ident
 
 _SHORT_TYPES = [
@@ -91,8 +92,11 @@ class Dumped:
     warnings: list[str]
 
 
-def dump(catalog: Catalog, details: Details, origin: str = "a database") -> Dumped:
-    d = _Dump(catalog, details)
+def dump(catalog: Catalog, details: Details, origin: str = "a database",
+         privileges_of: str | None = None) -> Dumped:
+    """schema.yaml for ``catalog``; with ``privileges_of`` (the role reading it, as SQL names it),
+    owners other than that role and grants other than the defaults too (managed from then on)."""
+    d = _Dump(catalog, details, privileges_of)
     doc = d.document()
     body = yaml.dump(doc, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=100_000,
                      default_flow_style=False)
@@ -159,17 +163,50 @@ def _name(qname: str) -> str:
 
 
 class _Dump:
-    def __init__(self, catalog: Catalog, details: Details) -> None:
+    def __init__(self, catalog: Catalog, details: Details, privileges_of: str | None = None) -> None:
         self.c = catalog
         self.d = details
+        self.privileges_of = privileges_of
         self.warnings: list[str] = []
+
+    def acl(self, kind: str, what: str, acl: Acl | None) -> dict[str, Any]:
+        """owner: and grants: of an object (pull --privileges)."""
+        if self.privileges_of is None or acl is None:
+            return {}
+        out: dict[str, Any] = {}
+        if acl.owner and acl.owner != self.privileges_of:
+            out["owner"] = unquote_ident(acl.owner)
+        defaults = set(DEFAULT_GRANTS.get(kind, ()))
+        grants = set(acl.grants or ())
+        if grants == defaults:
+            return out
+        by_role: dict[str, list[tuple[str, bool]]] = {}
+        for g in sorted(acl.grants or ()):
+            privilege, grantee, option = _split_grant(g)
+            by_role.setdefault(grantee, []).append((privilege, option))
+        for g in sorted(defaults - grants):  # a default taken away
+            by_role.setdefault(_split_grant(g)[1], [])
+        spec: dict[str, Any] = {}
+        for grantee, items in by_role.items():
+            role = "public" if grantee == "PUBLIC" else unquote_ident(grantee)
+            names = [_privilege_name(p) for p, _ in items]
+            options = {o for _, o in items}
+            if len(options) > 1:
+                self.warnings.append(f"not exact: {what} grants {role} some privileges with the grant "
+                                     "option and some without; written all with it")
+            value: Any = names[0] if len(names) == 1 else _FlowList(names)
+            spec[role] = _Flow({"privileges": _FlowList(names), "grant_option": True}) if True in options else value
+        out["grants"] = spec
+        return out
 
     def document(self) -> dict[str, Any]:
         doc: dict[str, Any] = {}
         schemas = {n: ns for n, ns in self.c.schemas.items()
-                   if n != "public" or ns.comment not in (None, "standard public schema")}
+                   if n != "public" or ns.comment not in (None, "standard public schema")
+                   or (self.privileges_of and n != "public" and self.acl("schema", n, ns.acl))}
         if schemas:
-            doc["schemas"] = {n: _Flow({"comment": ns.comment} if ns.comment else {})
+            doc["schemas"] = {n: _Flow({**({"comment": ns.comment} if ns.comment else {}),
+                                        **(self.acl("schema", f"schema {n}", ns.acl) if n != "public" else {})})
                               for n, ns in sorted(schemas.items())}
         if self.c.extensions:
             exts: list[Any] = []
@@ -273,6 +310,7 @@ class _Dump:
             spec["sql_body"] = _Block(parts["sql_body"].strip() + "\n")
         else:
             spec["body"] = _body(parts["body"])
+        spec.update(self.acl("function", f"function {key}", f.acl))
         return spec
 
     def sequence(self, key: str) -> Any:
@@ -298,6 +336,7 @@ class _Dump:
             spec["cycle"] = True
         if s.owned_by:
             spec["owned_by"] = f"{_name(s.owned_by[0])}.{s.owned_by[1]}"
+        spec.update(self.acl("sequence", f"sequence {s.qname}", s.acl))
         if s.comment:
             spec["comment"] = s.comment
         return _Flow(spec)
@@ -395,6 +434,7 @@ class _Dump:
                 else _Flow({"enabled": False, "forced": True})
         if t.policies:
             spec["policies"] = {n: self.policy(p) for n, p in sorted(t.policies.items())}
+        spec.update(self.acl("table", f"table {t.qname}", t.acl))
         return spec
 
     def partitions(self, parent: Table) -> dict[str, Any]:
@@ -604,7 +644,15 @@ class _Dump:
             spec["indexes"] = {n: self.index(v.qname, i) for n, i in sorted(v.indexes.items())}
         if v.triggers:
             spec["triggers"] = {n: self.trigger(v.qname, g) for n, g in sorted(v.triggers.items())}
+        spec.update(self.acl("view", f"view {v.qname}", v.acl))
         return spec
+
+
+def _privilege_name(privilege: str) -> str:
+    """'UPDATE (a, b)' → 'update (a, b)'; 'SELECT' → 'select'."""
+    head, _, cols = privilege.partition(" (")
+    return head.lower() + (f" ({', '.join(unquote_ident(c.strip()) for c in cols.rstrip(')').split(','))})"
+                           if cols else "")
 
 
 def _overloads(c: Catalog, qname: str) -> int:

@@ -11,20 +11,22 @@ import hashlib
 from collections import defaultdict
 from functools import lru_cache
 from importlib import resources
-from typing import Any
+from typing import Any, TypeVar
 
 import psycopg
 from psycopg.rows import dict_row, namedtuple_row
 
 from .sqltext import literal, qident
 from .model import (
-    Catalog, Column, Constraint, ConstraintKind, Domain, EnumType, Extension, Function, Index, Namespace,
+    Acl, Catalog, Column, Constraint, ConstraintKind, Domain, EnumType, Extension, Function, Index, Namespace,
     Policy, Sequence, Table, Trigger, Unmanaged, View, serial_sequence,
 )
 
+_T = TypeVar("_T")
+
 QUERY_NAMES = (
     "schemas", "extensions", "enums", "domains", "functions", "relations", "columns", "constraints",
-    "indexes", "triggers", "view_dependencies", "sequences", "unmanaged", "policies",
+    "indexes", "triggers", "view_dependencies", "sequences", "unmanaged", "policies", "privileges",
 )
 HISTORY_SCHEMA = "schemacode"
 
@@ -199,7 +201,14 @@ def build_catalog(rows: dict[str, list[Any]]) -> Catalog:
                 unmanaged[str(u)] = u
             tables[q] = dataclasses.replace(
                 t, constraints={k: c for k, c in t.constraints.items() if k not in dangling})
-    return Catalog(schemas, extensions, enums, domains, functions, sequences, tables, views, unmanaged)
+    acls = {(r.kind, r.key): Acl(tuple(r.grants), r.owner) for r in rows["privileges"]}
+
+    def with_acl(objs: dict[str, _T], kind: str) -> dict[str, _T]:
+        return {k: dataclasses.replace(o, acl=acls.get((kind, k))) for k, o in objs.items()}  # type: ignore[type-var]
+
+    return Catalog(with_acl(schemas, "schema"), extensions, enums, domains, with_acl(functions, "function"),
+                   with_acl(sequences, "sequence"), with_acl(tables, "table"), with_acl(views, "view"),
+                   unmanaged)
 
 
 def _column(r: Any, rel: Any, sequences: dict[str, Sequence], quoted_sequences: dict[str, str]) -> Column:

@@ -34,6 +34,11 @@ def _obj(props: dict[str, Any], required: list[str] | None = None, **extra: Any)
 
 
 def build() -> dict[str, Any]:
+    grants = {"type": "object", "description": "role → privilege(s), or {privileges: [...], grant_option: "
+              "true}; [] takes a default away (public: [] on a function). Declared: managed exactly",
+              "additionalProperties": {"oneOf": [_str, {"type": "array", "items": _str}, _obj(
+                  {"privileges": {"type": "array", "items": _str}, "grant_option": _bool})]}}
+    owner = {**_str, "description": "the owning role (it must exist: schemacode creates none)"}
     column_long = _obj({
         "type": {**_str, "description": "a PostgreSQL type: text, varchar(50), numeric(10,2), uuid, jsonb, text[] …"},
         "null": {**_bool, "description": "false for NOT NULL"},
@@ -109,6 +114,7 @@ def build() -> dict[str, Any]:
         "unlogged": _bool,
         "replica_identity": {"oneOf": [{"enum": ["default", "full", "nothing"]},
                                        _obj({"index": _str}, ["index"])]},
+        "grants": grants, "owner": owner,
         "inherits": {"oneOf": [_str, {"type": "array", "items": _str, "minItems": 1}],
                      "description": "INHERITS: the parent table(s); columns: lists this table's own"},
         "partition_by": {"type": "string",
@@ -140,7 +146,8 @@ def build() -> dict[str, Any]:
         "additionalProperties": False,
         "properties": {
             "schemas": {"oneOf": [{"type": "object", "additionalProperties": {
-                "oneOf": [{"type": "null"}, _obj({"comment": _comment, "name": _str})]}},
+                "oneOf": [{"type": "null"}, _obj({"comment": _comment, "name": _str, "grants": grants,
+                                                  "owner": owner})]}},
                 {"type": "array", "items": _str}]},
             "extensions": {"oneOf": [{"type": "array", "items": {"oneOf": [_str, _obj(
                 {"name": _str, "schema": _str, "version": _str}, ["name"])]}},
@@ -162,12 +169,12 @@ def build() -> dict[str, Any]:
                 "cost": {"type": "number"}, "rows": {"type": "number"},
                 "security": {"enum": ["invoker", "definer"]}, "search_path": _names,
                 "set": {"type": "object", "description": "settings for the call: {work_mem: 64MB}"},
-                "comment": _comment}, oneOf=[{"required": ["body"]}, {"required": ["sql_body"]}])},
+                "comment": _comment, "grants": grants, "owner": owner}, oneOf=[{"required": ["body"]}, {"required": ["sql_body"]}])},
             "sequences": {"type": "object", "additionalProperties": {"oneOf": [{"type": "null"}, _obj({
                 "name": _str, "type": {"enum": ["smallint", "integer", "bigint", "int", "int2", "int4", "int8"]},
                 "start": _int, "increment": _int, "min": _int, "max": _int, "cache": _int,
                 "cycle": _bool, "owned_by": {**_str, "description": "table.column: dropped with it"},
-                "comment": _comment})]}},
+                "comment": _comment, "grants": grants, "owner": owner})]}},
             "tables": {"type": "object", "additionalProperties": table},
             "views": {"type": "object", "additionalProperties": {"oneOf": [_str, _obj({
                 "query": _str, "materialized": _bool, "comment": _comment,
@@ -175,7 +182,8 @@ def build() -> dict[str, Any]:
                 "security_invoker": _bool,
                 "with": {"type": "object", "description": "storage parameters (materialized views)"},
                 "indexes": {"type": "object", "additionalProperties": index},
-                "triggers": {"type": "object", "additionalProperties": trigger}}, ["query"])]}},
+                "triggers": {"type": "object", "additionalProperties": trigger},
+                "grants": grants, "owner": owner}, ["query"])]}},
         },
         "definitions": {"named": named},
     }

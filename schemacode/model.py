@@ -25,6 +25,8 @@ from typing import Any, Literal, TypeVar
 from .sqltext import reproducible
 
 _T = TypeVar("_T", bound=Any)
+# an object with an owner and grants (Acl)
+_A = TypeVar("_A", "Namespace", "Table", "View", "Sequence", "Function")
 
 ConstraintKind = Literal["primary_key", "unique", "foreign_key", "check", "exclude"]
 
@@ -89,10 +91,29 @@ def split_qualified(qname: str) -> tuple[str, str]:
 
 
 @dataclass(frozen=True, slots=True)
+class Acl:
+    """Privileges and owner of an object, managed only where schema.yaml declares them.
+
+    ``grants``: "SELECT TO app", "UPDATE (name, email) TO app WITH GRANT OPTION", "EXECUTE TO
+    PUBLIC", … as the database holds them (its default ones included, the owner's own left out),
+    sorted; None: not managed. ``owner``: a role, quoted as SQL names it; None: not managed."""
+
+    grants: tuple[str, ...] | None = None
+    owner: str | None = None
+
+    def roles(self) -> set[str]:
+        out = {g.rsplit(" TO ", 1)[1].removesuffix(" WITH GRANT OPTION") for g in self.grants or ()}
+        if self.owner:
+            out.add(self.owner)
+        return out - {"PUBLIC"}
+
+
+@dataclass(frozen=True, slots=True)
 class Namespace:
     name: str
     comment: str | None = None
     source: Source | None = field(default=None, compare=False, repr=False)
+    acl: Acl | None = field(default=None, compare=False, repr=False)  # see Acl
 
 
 @dataclass(frozen=True, slots=True)
@@ -150,6 +171,7 @@ class Function:
     comment: str | None = None
     source: Source | None = field(default=None, compare=False, repr=False)
     written: Function | None = field(default=None, compare=False, repr=False)  # as declared
+    acl: Acl | None = field(default=None, compare=False, repr=False)  # see Acl
 
     @property
     def definition_sql(self) -> str:
@@ -318,6 +340,7 @@ class Table:
     bound: str | None = None
     # INHERITS (parents, qualified, in order): the table's columns are then its own ones only
     inherits: tuple[str, ...] = ()
+    acl: Acl | None = field(default=None, compare=False, repr=False)  # see Acl
     # A partition's copies of its parent's keys, checks and indexes: not its own, not compared;
     # DETACH PARTITION makes them the table's own.
     inherited_constraints: dict[str, Constraint] = field(default_factory=dict, compare=False, repr=False)
@@ -359,6 +382,7 @@ class View:
     # owner when it is not the planning role. A view dropped and created again gets them back.
     grants: tuple[str, ...] = field(default=(), compare=False, repr=False)
     owner: str | None = field(default=None, compare=False, repr=False)
+    acl: Acl | None = field(default=None, compare=False, repr=False)  # see Acl
 
     @property
     def query_sql(self) -> str:
@@ -383,6 +407,7 @@ class Sequence:
     comment: str | None = None
     source: Source | None = field(default=None, compare=False, repr=False)
     owned_by: tuple[str, str] | None = None  # (qualified table, column): dropped with it
+    acl: Acl | None = field(default=None, compare=False, repr=False)  # see Acl
 
     @property
     def qname(self) -> str:
@@ -421,8 +446,13 @@ class Catalog:
         """The roles the catalog names (policies' TO), quoted as SQL names them; not the keywords
         public, current_user, current_role and session_user."""
         keywords = {"public", "current_user", "current_role", "session_user"}
-        return {r for t in self.tables.values() for p in t.policies.values() for r in p.roles
-                if r not in keywords}
+        out = {r for t in self.tables.values() for p in t.policies.values() for r in p.roles
+               if r not in keywords}
+        for group in (self.schemas, self.tables, self.views, self.sequences, self.functions):
+            for obj in group.values():
+                if obj.acl is not None:
+                    out |= obj.acl.roles()
+        return out
 
     def is_empty(self) -> bool:
         return not (
@@ -482,20 +512,37 @@ def attach_written(catalog: Catalog, written: Catalog) -> Catalog:
         if f.written is None and len(alone) == 1 and printed_names.count(f.qname) == 1:
             functions[k] = _with_written(f, alone[0])
 
+    def managed(obj: _A, w: _A | None) -> _A:
+        """Owner and grants as PostgreSQL holds them, where schema.yaml declares them; else
+        not managed (None)."""
+        wa = w.acl if w is not None else None
+        a = obj.acl
+        if wa is None or a is None:
+            return replace(obj, acl=None)
+        return replace(obj, acl=Acl(a.grants if wa.grants is not None else None,
+                                    a.owner if wa.owner is not None else None))
+
+    def written_function(f: Function) -> Function | None:
+        if f.key in written.functions:
+            return written.functions[f.key]
+        alone = by_name.get(f.qname, [])
+        return alone[0] if len(alone) == 1 else None
+
     return replace(
         catalog,
-        schemas={k: replace(o, source=written.schemas[k].source) if k in written.schemas else o
+        schemas={k: managed(replace(o, source=written.schemas[k].source) if k in written.schemas else o,
+                            written.schemas.get(k))
                  for k, o in catalog.schemas.items()},
         extensions={k: replace(o, source=written.extensions[k].source) if k in written.extensions
                     else o for k, o in catalog.extensions.items()},
         enums={k: replace(o, source=written.enums[k].source) if k in written.enums else o
                for k, o in catalog.enums.items()},
         domains=src(catalog.domains, written.domains),
-        functions=functions,
-        sequences={k: replace(o, source=written.sequences[k].source) if k in written.sequences
-                   else o for k, o in catalog.sequences.items()},
-        tables={k: table(t) for k, t in catalog.tables.items()},
-        views={k: view(v) for k, v in catalog.views.items()},
+        functions={k: managed(f, written_function(f)) for k, f in functions.items()},
+        sequences={k: managed(replace(o, source=written.sequences[k].source) if k in written.sequences
+                              else o, written.sequences.get(k)) for k, o in catalog.sequences.items()},
+        tables={k: managed(table(t), written.tables.get(k)) for k, t in catalog.tables.items()},
+        views={k: managed(view(v), written.views.get(k)) for k, v in catalog.views.items()},
     )
 
 

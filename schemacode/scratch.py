@@ -67,10 +67,18 @@ def canonicalize(catalog: Catalog, scope: list[str], dev_url: str | None = None)
                         scope, dev_url, None, True).catalog
     except SchemacodeError:
         return None
-    # what a database holds beside its definitions (a view's grants and owner) stays the live one's
-    views = {k: replace(v, grants=catalog.views[k].grants, owner=catalog.views[k].owner)
+    # what a database holds beside its definitions (owners and grants) stays the live one's
+    views = {k: replace(v, grants=catalog.views[k].grants, owner=catalog.views[k].owner, acl=catalog.views[k].acl)
              if k in catalog.views else v for k, v in canon.views.items()}
-    return replace(canon, views=views)
+    return replace(
+        canon, views=views,
+        tables={k: replace(t, acl=catalog.tables[k].acl) if k in catalog.tables else t for k, t in canon.tables.items()},
+        functions={k: replace(f, acl=catalog.functions[k].acl) if k in catalog.functions else f
+                   for k, f in canon.functions.items()},
+        sequences={k: replace(s, acl=catalog.sequences[k].acl) if k in catalog.sequences else s
+                   for k, s in canon.sequences.items()},
+        schemas={k: replace(n, acl=catalog.schemas[k].acl) if k in catalog.schemas else n
+                 for k, n in canon.schemas.items()})
 
 
 def _cached(what: str, make_catalog: Callable[[], Catalog], scope: list[str],

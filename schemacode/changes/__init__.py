@@ -4,6 +4,7 @@ from .comments import SetComment
 from .constraints import AddConstraint, DropConstraint, ValidateConstraint
 from .functions import CreateFunction, DropFunction
 from .indexes import CreateIndex, DropIndex
+from .privileges import SetPrivileges
 from .policies import AlterPolicy, CreatePolicy, DropPolicy, SetRowSecurity
 from .schemas import AlterExtension, CreateExtension, CreateSchema, DropExtension, DropSchema
 from .tables import (
@@ -26,5 +27,5 @@ __all__ = [
     "AlterSequence", "CreateEnum", "CreateSequence", "DropEnum", "DropSequence", "EnumUsage",
     "RebuildEnum", "RenameEnumValue", "CreateView", "DropView", "AlterDomain", "CreateDomain",
     "DropDomain", "SetSequenceOwner", "AlterTableStorage", "SetReplicaIdentity", "AlterViewOptions",
-    "CreatePolicy", "DropPolicy", "AlterPolicy", "SetRowSecurity", "AttachPartition", "AlterInherit",
+    "CreatePolicy", "DropPolicy", "AlterPolicy", "SetRowSecurity", "AttachPartition", "AlterInherit", "SetPrivileges",
 ]

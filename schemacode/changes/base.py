@@ -65,6 +65,7 @@ class Phase:
     POLICY = 192
     ROW_SECURITY = 194  # enabled once its policies are there (one transaction: no gap either way)
     COMMENT = 200
+    PRIVILEGES = 205
     # What columns, defaults and triggers may still use goes once they no longer do.
     DROP_FUNCTION = 250
     DROP_SEQUENCE = 255

@@ -22,6 +22,7 @@ from .. import cache
 from ..diff import Renames
 from ..errors import SchemaError
 from ..model import (
+    Acl,
     Catalog, Column, Domain, EnumType, Extension, Function, Namespace, Sequence, Source, Table,
     View, qualify,
 )
@@ -328,3 +329,66 @@ def constraint_options(ctx: _Ctx, spec: Any, allowed: tuple[str, ...]) -> str:
     if spec.get("not_valid"):
         out += " NOT VALID"
     return out
+
+
+# Privileges each kind can be granted (GRANT's documentation), in schema.yaml's spelling
+PRIVILEGES = {
+    "table": {"select", "insert", "update", "delete", "truncate", "references", "trigger", "maintain", "all"},
+    "view": {"select", "insert", "update", "delete", "truncate", "references", "trigger", "maintain", "all"},
+    "sequence": {"usage", "select", "update", "all"},
+    "function": {"execute", "all"},
+    "schema": {"usage", "create", "all"},
+}
+_COLUMN_PRIVILEGE = re.compile(r"^\s*(select|insert|update|references)\s*\((.+)\)\s*$", re.IGNORECASE)
+
+
+def privileges(ctx: _Ctx, spec: Any, kind: str, columns: dict[str, Any] | None = None) -> Acl | None:
+    """grants: {role: privilege | [privileges] | {privileges: [...], grant_option: true}} and
+    owner: role → an Acl (None where neither is declared: privileges not managed there).
+    Grants are written as GRANT takes them; the scratch database says what they come to."""
+    if not isinstance(spec, dict) or ("grants" not in spec and "owner" not in spec):
+        return None
+    owner = None
+    if spec.get("owner") is not None:
+        owner = _role(ctx.child(spec, "owner"), spec["owner"])
+    grants: list[str] | None = None
+    if "grants" in spec:
+        gc = ctx.child(spec, "grants")
+        node = spec["grants"] if spec["grants"] is not None else {}
+        if not isinstance(node, dict):
+            raise gc.error("grants is a mapping of roles to privileges, like {app: [select, insert]}")
+        grants = []
+        for role, value in node.items():
+            rc = gc.child(node, role)
+            grantee = _role(rc, role)
+            option = False
+            if isinstance(value, dict):
+                _keys(rc, value, {"privileges", "grant_option"}, f"grants of {role}")
+                option = _bool(rc.child(value, "grant_option"), value.get("grant_option", False), "grant_option")
+                value = value.get("privileges", [])
+            items = [value] if isinstance(value, str) else value if isinstance(value, list) else None
+            if items is None or not all(isinstance(i, str) for i in items):
+                raise rc.error(f"the privileges of {role} are a privilege or a list of them")
+            if not items:
+                grants.append(f"NONE TO {grantee}")  # (none: its defaults revoked)
+            for item in items:
+                m = _COLUMN_PRIVILEGE.match(item)
+                if m and kind in ("table", "view"):
+                    cols = [c.strip() for c in m.group(2).split(",")]
+                    for c in cols:
+                        if columns is not None and c not in columns:
+                            raise rc.error(f"column {c!r} does not exist (in {item!r})")
+                    privilege = f"{m.group(1).upper()} ({', '.join(ident(c) for c in cols)})"
+                elif item.lower() in PRIVILEGES[kind]:
+                    privilege = item.upper()
+                else:
+                    raise rc.error(f"{item!r} is not a privilege of a {kind}",
+                                   "one of: " + ", ".join(sorted(PRIVILEGES[kind])))
+                grants.append(f"{privilege} TO {grantee}" + (" WITH GRANT OPTION" if option else ""))
+    return Acl(tuple(grants) if grants is not None else None, owner)
+
+
+def _role(ctx: _Ctx, value: Any) -> str:
+    if not isinstance(value, str) or not value:
+        raise ctx.error("a role is a name")
+    return "PUBLIC" if value.lower() == "public" else ident(value)

@@ -5,13 +5,13 @@ from typing import Any
 
 from ..model import Function
 from ..sqltext import ident, literal, qident
-from .core import LoaderBase, VOLATILITY, _Ctx, _items, _keys, _names, _str
+from .core import LoaderBase, VOLATILITY, _Ctx, _items, _keys, _names, _str, privileges
 
 
 class FunctionLoader(LoaderBase):
     FUNCTION_KEYS = {"name", "kind", "arguments", "returns", "language", "body", "sql_body",
                      "volatility", "strict", "security", "parallel", "leakproof", "cost", "rows",
-                     "search_path", "set", "comment"}
+                     "search_path", "set", "comment", "grants", "owner"}
 
     def load_functions(self, ctx: _Ctx, node: Any) -> None:
         for name, spec, c in _items(ctx, node, "functions"):
@@ -93,7 +93,7 @@ class FunctionLoader(LoaderBase):
                 parts.append(f"\nAS {tag}{body}{tag}")  # the body byte for byte
             schema, _, short = q.partition(".")
             f = Function(schema, short, args, returns, "".join(parts), self.comment(c, spec),
-                         c.source())
+                         c.source(), acl=privileges(c, spec, "function"))
             if f.key in self.functions:
                 raise c.error(f"function {q}({args}) is declared twice")
             self.functions[f.key] = f

@@ -7,7 +7,7 @@ from typing import Any
 
 from ..model import Sequence
 from ..types import INTEGER_TYPES, type_base
-from .core import LoaderBase, _Ctx, _bool, _items, _keys, _str
+from .core import LoaderBase, _Ctx, _bool, _items, _keys, _str, privileges
 
 
 class SequenceLoader(LoaderBase):
@@ -17,7 +17,7 @@ class SequenceLoader(LoaderBase):
             self.claim(c, q, "sequence")
             spec = spec or {}
             _keys(c, spec, {"name", "type", "start", "increment", "min", "max", "cache", "cycle",
-                            "owned_by", "comment"}, f"sequence {name}")
+                            "owned_by", "comment", "grants", "owner"}, f"sequence {name}")
             if "owned_by" in spec:
                 oc = c.child(spec, "owned_by")
                 self.sequence_owners[q] = (oc, _str(oc, spec["owned_by"], "owned_by"))
@@ -40,7 +40,7 @@ class SequenceLoader(LoaderBase):
             self.sequences[q] = Sequence(
                 schema, short, type_, start, inc, minv, maxv, ints.get("cache", 1),
                 _bool(c.child(spec, "cycle"), spec.get("cycle", False), "cycle"),
-                self.comment(c, spec), c.source(),
+                self.comment(c, spec), c.source(), acl=privileges(c, spec, "sequence"),
             )
 
     def resolve_sequence_owners(self) -> None:

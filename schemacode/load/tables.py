@@ -12,7 +12,7 @@ from ..types import INTEGER_TYPES, SERIAL_TYPES, check_type, type_base
 from ..yamlsource import YMap
 from .core import (
     CHECK_OPTIONS, FK_ACTIONS, FK_OPTIONS, INDEX_METHODS, KEY_OPTIONS, _Ctx, _bool, _items,
-    _key_sql, _keys, _names, _parse, _str, constraint_options, parse_sql, referenced_columns,
+    _key_sql, _keys, _names, _parse, _str, constraint_options, parse_sql, privileges, referenced_columns,
     storage_options,
 )
 from .partitions import BOUND_KEYS, PLACEHOLDERS, bound_sql, expand, partition_by_sql
@@ -24,7 +24,8 @@ from .triggers import TriggerLoader
 class TableLoader(IndexLoader, TriggerLoader, PolicyLoader):
     TABLE_KEYS = {"name", "columns", "primary_key", "unique", "foreign_keys", "checks", "exclude",
                   "indexes", "triggers", "with", "unlogged", "replica_identity", "comment",
-                  "renamed_from", "row_security", "policies", "partition_by", "partitions", "inherits"}
+                  "renamed_from", "row_security", "policies", "partition_by", "partitions", "inherits",
+                  "grants", "owner"}
     # A partition is a table whose columns are its parent's, with a bound (load/partitions.py)
     PARTITION_KEYS = (TABLE_KEYS - {"columns", "renamed_from"}) | BOUND_KEYS
     EXCLUDE_KEYS = {"using", "elements", "include", "where", "comment", *KEY_OPTIONS}
@@ -167,7 +168,7 @@ class TableLoader(IndexLoader, TriggerLoader, PolicyLoader):
                       replica_identity=identity, row_security=enabled, force_row_security=forced,
                       policies=self.load_policies(ctx.child(spec, "policies"), spec.get("policies"), q),
                       partition_by=partition_by, partition_of=parent.qname if parent else None,
-                      inherits=inherits,
+                      inherits=inherits, acl=privileges(ctx, spec, "table", columns),
                       bound=bound or (bound_sql(ctx, spec, parent.partition_by.split(" ", 1)[0].lower())
                                       if parent and parent.partition_by else None))
         if partition_by:

@@ -7,14 +7,14 @@ import sqlglot
 from sqlglot import exp
 
 from ..model import Column, Index, Trigger, View, qualify
-from .core import _Ctx, _bool, _items, _keys, _str, storage_options
+from .core import _Ctx, _bool, _items, _keys, _str, privileges, storage_options
 from .indexes import IndexLoader
 from .triggers import TriggerLoader
 
 
 class ViewLoader(IndexLoader, TriggerLoader):
     VIEW_KEYS = {"query", "materialized", "check_option", "security_barrier", "security_invoker",
-                 "with", "comment", "indexes", "triggers"}
+                 "with", "comment", "indexes", "triggers", "grants", "owner"}
 
     def load_views(self, ctx: _Ctx, node: Any) -> None:
         for name, spec, c in _items(ctx, node, "views"):
@@ -68,4 +68,5 @@ class ViewLoader(IndexLoader, TriggerLoader):
                     raise c.child(spec, key).error(f"{key} is for views, not materialized views")
             self.views[q] = View(schema, short, query, materialized, depends_on=tuple(reads),
                                  indexes=indexes, triggers=triggers, comment=self.comment(c, spec),
-                                 source=c.source(), options=tuple(options))
+                                 source=c.source(), options=tuple(options),
+                                 acl=privileges(c, spec, "view"))

@@ -1,0 +1,70 @@
+"""Owners and privileges: ALTER … OWNER TO, GRANT and REVOKE, on what schema.yaml manages them for
+(see model.Acl): an object's grants are then exactly the ones declared (and its defaults)."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..model import Acl
+from .base import Change, Hazard, Phase, Statement
+
+# What GRANT and ALTER … OWNER call each kind
+GRANT_ON = {"schema": "SCHEMA", "table": "TABLE", "view": "TABLE", "materialized view": "TABLE",
+            "sequence": "SEQUENCE", "function": "ROUTINE"}
+ALTER = {"schema": "SCHEMA", "table": "TABLE", "view": "VIEW", "materialized view": "MATERIALIZED VIEW",
+         "sequence": "SEQUENCE", "function": "ROUTINE"}
+# What a new object of each kind grants by itself (besides its owner's own)
+DEFAULT_GRANTS = {"function": ("EXECUTE TO PUBLIC",)}
+
+
+def _split(grant: str) -> tuple[str, str, bool]:
+    """'UPDATE (a, b) TO app WITH GRANT OPTION' → ('UPDATE (a, b)', 'app', True)."""
+    option = grant.endswith(" WITH GRANT OPTION")
+    body = grant.removesuffix(" WITH GRANT OPTION")
+    privilege, _, grantee = body.rpartition(" TO ")
+    return privilege, grantee, option
+
+
+@dataclass(frozen=True)
+class SetPrivileges(Change):
+    kind: str  # schema, table, view, materialized view, sequence, function
+    name: str  # as SQL names it: public.accounts, public.add(integer, integer)
+    label: str  # as the plan says it: table public.accounts
+    before: Acl | None  # None: the object is new
+    after: Acl
+    phase = Phase.PRIVILEGES
+
+    def describe(self) -> str:
+        what = []
+        if self.after.owner and (self.before is None or self.before.owner != self.after.owner):
+            what.append(f"owner {self.after.owner}")
+        if self.after.grants is not None:
+            what.append("privileges")
+        return f"{self.label} {', '.join(what)}"
+
+    def statements(self) -> list[Statement]:
+        out = []
+        a, b = self.before, self.after
+        if b.owner and (a is None or a.owner != b.owner):
+            out.append(Statement(f"ALTER {ALTER[self.kind]} {self.name} OWNER TO {b.owner}"))
+        if b.grants is not None:
+            have = set(a.grants or ()) if a is not None else set(DEFAULT_GRANTS.get(self.kind, ()))
+            want = {g for g in b.grants if not g.startswith("NONE TO ")}
+            on = f"{GRANT_ON[self.kind]} {self.name}"
+            for g in sorted(g for g in b.grants if g.startswith("NONE TO ")):  # as declared: [] revokes
+                out.append(Statement(f"REVOKE ALL ON {on} FROM {g[len('NONE TO '):]}"))
+            kept = {_split(g)[:2] for g in want}
+            for g in sorted(have - want):
+                privilege, grantee, _ = _split(g)
+                loss = (f"{grantee} keeps {privilege} on {self.label} without the grant option"
+                        if (privilege, grantee) in kept else f"{grantee} loses {privilege} on {self.label}")
+                out.append(Statement(f"REVOKE {privilege} ON {on} FROM {grantee}",
+                                     (Hazard("security", loss),) if a is not None else ()))
+            for g in sorted(want - have):
+                privilege, grantee, option = _split(g)
+                out.append(Statement(f"GRANT {privilege} ON {on} TO {grantee}"
+                                     + (" WITH GRANT OPTION" if option else "")))
+        return out
+
+    @property
+    def is_empty(self) -> bool:
+        return not self.statements()

@@ -1,0 +1,38 @@
+-- Owners and privileges of schemas, tables, views, sequences and functions: each grant as
+-- "PRIVILEGE [(columns)] TO grantee [WITH GRANT OPTION]", the object's default ones included
+-- (acldefault where the ACL is still the default), the owner's own left out.
+WITH objects AS (
+    SELECT 'schema' AS kind, n.nspname AS key, n.nspowner AS owner,
+           coalesce(n.nspacl, acldefault('n', n.nspowner)) AS acl, NULL::oid AS relid
+    FROM pg_namespace n WHERE n.nspname = ANY(%(schemas)s)
+    UNION ALL
+    SELECT CASE c.relkind WHEN 'S' THEN 'sequence' WHEN 'v' THEN 'view' WHEN 'm' THEN 'view' ELSE 'table' END,
+           n.nspname || '.' || c.relname, c.relowner,
+           coalesce(c.relacl, acldefault(CASE c.relkind WHEN 'S' THEN 's'::"char" ELSE 'r'::"char" END, c.relowner)), c.oid
+    FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+    WHERE n.nspname = ANY(%(schemas)s) AND c.relkind IN ('r', 'p', 'v', 'm', 'S')
+    UNION ALL
+    SELECT 'function', n.nspname || '.' || p.proname || '(' || pg_get_function_identity_arguments(p.oid) || ')',
+           p.proowner, coalesce(p.proacl, acldefault('f', p.proowner)), NULL
+    FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+    WHERE n.nspname = ANY(%(schemas)s) AND p.prokind IN ('f', 'p')
+), grants AS (
+    SELECT o.kind, o.key, a.privilege_type || ' TO '
+               || CASE a.grantee WHEN 0 THEN 'PUBLIC' ELSE quote_ident(pg_get_userbyid(a.grantee)) END
+               || CASE WHEN a.is_grantable THEN ' WITH GRANT OPTION' ELSE '' END AS grant_
+    FROM objects o, aclexplode(o.acl) a
+    WHERE a.grantee <> o.owner
+    UNION ALL  -- column privileges, one line per privilege, grantee and option
+    SELECT o.kind, o.key, g.privilege_type || ' (' || string_agg(quote_ident(g.attname), ', ' ORDER BY g.attnum)
+               || ') TO ' || CASE g.grantee WHEN 0 THEN 'PUBLIC' ELSE quote_ident(pg_get_userbyid(g.grantee)) END
+               || CASE WHEN g.is_grantable THEN ' WITH GRANT OPTION' ELSE '' END
+    FROM objects o
+    JOIN LATERAL (SELECT at.attname, at.attnum, x.* FROM pg_attribute at, aclexplode(at.attacl) x
+                  WHERE at.attrelid = o.relid AND at.attacl IS NOT NULL AND NOT at.attisdropped) g ON true
+    WHERE o.relid IS NOT NULL AND g.grantee <> o.owner
+    GROUP BY o.kind, o.key, g.privilege_type, g.grantee, g.is_grantable
+)
+SELECT o.kind, o.key, quote_ident(pg_get_userbyid(o.owner)) AS owner,
+       ARRAY(SELECT g.grant_ FROM grants g WHERE g.kind = o.kind AND g.key = o.key ORDER BY 1) AS grants
+FROM objects o
+ORDER BY 1, 2
