@@ -37,6 +37,9 @@ _SCALARS = {
     "bytea": "bytes",
     "inet": "InetValue", "cidr": "CidrValue",
 }
+_BUILTIN_RANGES = {"int4range": "int", "int8range": "int", "numrange": "decimal.Decimal",
+                   "daterange": "datetime.date", "tsrange": "datetime.datetime",
+                   "tstzrange": "datetime.datetime"}
 _MODIFIERS = re.compile(r"\(\s*[\d,\s]*\)")
 
 
@@ -103,8 +106,9 @@ def _unique(names: list[str]) -> list[str]:
 class _Types:
     def __init__(self, catalog: Catalog, enum_classes: dict[str, str]) -> None:
         self.catalog = catalog
-        self.enum_classes = enum_classes  # format_type spelling -> class name
+        self.enum_classes = enum_classes  # format_type spelling -> class name (enums, composites)
         self.domains = {_type_key(d.schema, d.name): d.type for d in catalog.domains.values()}
+        self.ranges = {_type_key(r.schema, r.name): r.subtype for r in catalog.ranges.values()}
 
     def annotation(self, pg_type: str) -> str:
         t = pg_type.strip()
@@ -116,6 +120,10 @@ class _Types:
             py = self.enum_classes[base]
         elif base in self.domains:
             py = self.annotation(self.domains[base])
+        elif base in self.ranges:  # psycopg's Range, once register_types has run
+            py = f"Range[{self.annotation(self.ranges[base])}]"
+        elif base.endswith("range") and base in _BUILTIN_RANGES:
+            py = f"Range[{_BUILTIN_RANGES[base]}]"
         else:
             py = _SCALARS.get(base, "str")  # psycopg hands unknown types over as text
         for _ in range(dims):
@@ -129,6 +137,12 @@ def _type_key(schema: str, name: str) -> str:
 
 
 def build_models(catalog: Catalog) -> tuple[list[EnumModel], list[Model]]:
+    enums, models, _ = build_all(catalog)
+    return enums, models
+
+
+def build_all(catalog: Catalog) -> tuple[list[EnumModel], list[Model], list[Model]]:
+    """Enums, table and view models, and composite type models (a dataclass each)."""
     enums: list[EnumModel] = []
     enum_classes: dict[str, str] = {}
     used: set[str] = set()
@@ -148,7 +162,17 @@ def build_models(catalog: Catalog) -> tuple[list[EnumModel], list[Model]]:
         members = _unique([_member(v) for v in e.values])
         enums.append(EnumModel(cls, key, tuple(zip(members, e.values)), e.comment))
         enum_classes[_type_key(e.schema, e.name)] = cls
+    composite_names = {k: class_name(c.schema, c.name) for k, c in sorted(catalog.composites.items())}
+    for k, c in catalog.composites.items():
+        enum_classes[_type_key(c.schema, c.name)] = composite_names[k]
     types = _Types(catalog, enum_classes)
+    composites = []
+    for k, c in sorted(catalog.composites.items()):
+        names = _unique([field_name(a) for a, _ in c.attributes])
+        fields = tuple(Field(n, a, f"{types.annotation(t.split(' COLLATE ')[0])} | None", False, None)
+                       for n, (a, t) in zip(names, c.attributes))
+        composites.append(Model(composite_names[k], k, fields, tuple(a for a, _ in c.attributes), (),
+                                c.comment, "composite type"))
 
     models: list[Model] = []
     for key in sorted(catalog.tables):
@@ -157,10 +181,11 @@ def build_models(catalog: Catalog) -> tuple[list[EnumModel], list[Model]]:
         models.append(_table_model(catalog.tables[key], class_name, types))
     for key in sorted(catalog.views):
         models.append(_view_model(catalog.views[key], class_name, types))
-    return enums, models
+    return enums, models, composites
 
 
-_RESERVED_NAMES = {"JsonValue", "InetValue", "CidrValue", "register_types", "Any"}
+_RESERVED_NAMES = {"JsonValue", "InetValue", "CidrValue", "register_types", "Any", "Range", "COMPOSITES",
+                   "RANGES"}
 
 
 def _member(label: str) -> str:
@@ -219,9 +244,10 @@ def _docstring(text: str) -> str:
 
 def render(catalog: Catalog, source: str = "schema.yaml") -> dict[str, str]:
     """File name -> content of the generated package."""
-    enums, models = build_models(catalog)
+    enums, models, composites = build_all(catalog)
     env = _env()
-    ctx = {"enums": enums, "models": models, "fingerprint": fingerprint(catalog),
+    ctx = {"enums": enums, "models": models, "composites": composites, "ranges": sorted(catalog.ranges),
+           "fingerprint": fingerprint(catalog),
            "source": source, "version": __version__}
     return {name: env.get_template(f"{name}.j2").render(**ctx)
             for name in ("models.py", "__init__.py")}

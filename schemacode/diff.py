@@ -12,7 +12,7 @@ from typing import Mapping, TypeVar
 
 from . import changes as ch
 from .model import (
-    SERIAL_TYPES, Acl, Catalog, Column, Constraint, EnumType, Function, Index, Sequence, Table, Trigger, View,
+    SERIAL_TYPES, Acl, Catalog, CompositeType, Column, Constraint, EnumType, Function, Index, Sequence, Table, Trigger, View,
     qualify,
     serial_sequence, serial_sequence_name,
 )
@@ -73,6 +73,7 @@ class _Differ:
         self.schemas()
         self.extensions()
         self.enums()
+        self.types()
         self.domains()
         self.sequences()
         self.functions()
@@ -135,6 +136,24 @@ class _Differ:
         for k in _common(cur, des):
             self.enum_values(cur[k], des[k])
             self.comment(f"TYPE {qname_ident(k)}", f"enum {k}", cur[k].comment, des[k].comment)
+
+    def types(self) -> None:
+        """Composite and range types."""
+        for cur, des in ((self.cur.composites, self.des.composites), (self.cur.ranges, self.des.ranges)):
+            for k in _added(cur, des):
+                self.emit(ch.CreateType(des[k]))
+            for k in _dropped(cur, des):
+                self.emit(ch.DropType(cur[k]))
+            for k in _common(cur, des):
+                a, b = cur[k], des[k]
+                if replace(a, comment=None) != replace(b, comment=None):
+                    if isinstance(a, CompositeType) and isinstance(b, CompositeType) \
+                            and ch.AlterCompositeType.possible(a, b):
+                        self.emit(ch.AlterCompositeType(a, b))
+                    else:  # a range's subtype or options, attributes reordered: made again
+                        self.emit(ch.DropType(a, early=True), ch.CreateType(b))
+                        continue
+                self.comment(f"TYPE {qname_ident(k)}", f"type {k}", a.comment, b.comment)
 
     def enum_values(self, before: EnumType, after: EnumType) -> None:
         values = list(before.values)

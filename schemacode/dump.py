@@ -223,6 +223,20 @@ class _Dump:
                 for k, e in sorted(self.c.enums.items())}
         if self.c.domains:
             doc["domains"] = {_name(k): self.domain(dm) for k, dm in sorted(self.c.domains.items())}
+        types: dict[str, Any] = {}
+        for k, ct in sorted(self.c.composites.items()):
+            types[_name(k)] = {**({"comment": ct.comment} if ct.comment else {}),
+                               "attributes": _Flow({a: short_type(t) for a, t in ct.attributes})}
+        for k, rt in sorted(self.c.ranges.items()):
+            rspec: dict[str, Any] = {"range": short_type(rt.subtype)}
+            for option in rt.options:
+                key, _, value = option.partition(" = ")
+                rspec[key] = unquote_ident(value) if key == "multirange_type_name" else value
+            if rt.comment:
+                rspec["comment"] = rt.comment
+            types[_name(k)] = _Flow(rspec)
+        if types:
+            doc["types"] = dict(sorted(types.items()))
         functions = {}
         for key, f in sorted(self.c.functions.items()):
             spec = self.function(key)

@@ -18,7 +18,7 @@ from psycopg.rows import dict_row, namedtuple_row
 
 from .sqltext import literal, qident
 from .model import (
-    Acl, Catalog, Column, Constraint, ConstraintKind, Domain, EnumType, Extension, Function, Index, Namespace,
+    Acl, Catalog, CompositeType, RangeType, Column, Constraint, ConstraintKind, Domain, EnumType, Extension, Function, Index, Namespace,
     Policy, Sequence, Table, Trigger, Unmanaged, View, serial_sequence,
 )
 
@@ -26,7 +26,7 @@ _T = TypeVar("_T")
 
 QUERY_NAMES = (
     "schemas", "extensions", "enums", "domains", "functions", "relations", "columns", "constraints",
-    "indexes", "triggers", "view_dependencies", "sequences", "unmanaged", "policies", "privileges",
+    "indexes", "triggers", "view_dependencies", "sequences", "unmanaged", "policies", "privileges", "types",
 )
 HISTORY_SCHEMA = "schemacode"
 
@@ -206,9 +206,14 @@ def build_catalog(rows: dict[str, list[Any]]) -> Catalog:
     def with_acl(objs: dict[str, _T], kind: str) -> dict[str, _T]:
         return {k: dataclasses.replace(o, acl=acls.get((kind, k))) for k, o in objs.items()}  # type: ignore[type-var]
 
+    composites = {f"{r.schema}.{r.name}": CompositeType(r.schema, r.name, tuple((a, t) for a, t in r.attributes),
+                                                        r.comment)
+                  for r in rows["types"] if r.kind == "composite"}
+    ranges = {f"{r.schema}.{r.name}": RangeType(r.schema, r.name, r.subtype, tuple(r.options), r.comment)
+              for r in rows["types"] if r.kind == "range"}
     return Catalog(with_acl(schemas, "schema"), extensions, enums, domains, with_acl(functions, "function"),
                    with_acl(sequences, "sequence"), with_acl(tables, "table"), with_acl(views, "view"),
-                   unmanaged)
+                   unmanaged, composites, ranges)
 
 
 def _column(r: Any, rel: Any, sequences: dict[str, Sequence], quoted_sequences: dict[str, str]) -> Column:

@@ -159,6 +159,13 @@ def build() -> dict[str, Any]:
                 "name": _str, "type": _str, "null": _bool, "default": _default, "check": _str,
                 "checks": {"type": "object", "additionalProperties": _str}, "comment": _comment},
                 ["type"])]}},
+            "types": {"type": "object", "description": "composite types ({attributes: {name: type}}) "
+                      "and range types ({range: subtype})", "additionalProperties": {"oneOf": [
+                          _obj({"attributes": {"type": "object", "additionalProperties": _str},
+                                "comment": _comment, "name": _str}, ["attributes"]),
+                          _obj({"range": _str, "subtype_opclass": _str, "collation": _str, "canonical": _str,
+                                "subtype_diff": _str, "multirange_type_name": _str, "comment": _comment,
+                                "name": _str}, ["range"])]}},
             "functions": {"type": "object", "additionalProperties": _obj({
                 "name": _str, "kind": {"enum": ["function", "procedure"]}, "arguments": _str,
                 "returns": _str, "language": _str,

@@ -91,6 +91,38 @@ def split_qualified(qname: str) -> tuple[str, str]:
 
 
 @dataclass(frozen=True, slots=True)
+class CompositeType:
+    """CREATE TYPE name AS (attribute type, …)."""
+
+    schema: str
+    name: str
+    attributes: tuple[tuple[str, str], ...]  # (name, type [COLLATE …]) in order
+    comment: str | None = None
+    source: Source | None = field(default=None, compare=False, repr=False)
+
+    @property
+    def qname(self) -> str:
+        return qualify(self.schema, self.name)
+
+
+@dataclass(frozen=True, slots=True)
+class RangeType:
+    """CREATE TYPE name AS RANGE (subtype = …, …): options other than the subtype only where
+    they are not PostgreSQL's default ("subtype_diff = float8mi", "multirange_type_name = …")."""
+
+    schema: str
+    name: str
+    subtype: str
+    options: tuple[str, ...] = ()
+    comment: str | None = None
+    source: Source | None = field(default=None, compare=False, repr=False)
+
+    @property
+    def qname(self) -> str:
+        return qualify(self.schema, self.name)
+
+
+@dataclass(frozen=True, slots=True)
 class Acl:
     """Privileges and owner of an object, managed only where schema.yaml declares them.
 
@@ -441,6 +473,8 @@ class Catalog:
     views: dict[str, View] = field(default_factory=dict)
     # Not compared: the differ never acts on it (see Unmanaged), two catalogs equal as managed.
     unmanaged: dict[str, Unmanaged] = field(default_factory=dict, compare=False)
+    composites: dict[str, CompositeType] = field(default_factory=dict)
+    ranges: dict[str, RangeType] = field(default_factory=dict)
 
     def roles(self) -> set[str]:
         """The roles the catalog names (policies' TO), quoted as SQL names them; not the keywords
@@ -457,6 +491,7 @@ class Catalog:
     def is_empty(self) -> bool:
         return not (
             self.extensions or self.enums or self.domains or self.functions or self.sequences
+            or self.composites or self.ranges
             or self.tables or self.views
             or any(n != "public" for n in self.schemas)
         )
@@ -542,6 +577,10 @@ def attach_written(catalog: Catalog, written: Catalog) -> Catalog:
         sequences={k: managed(replace(o, source=written.sequences[k].source) if k in written.sequences
                               else o, written.sequences.get(k)) for k, o in catalog.sequences.items()},
         tables={k: managed(table(t), written.tables.get(k)) for k, t in catalog.tables.items()},
+        composites={k: replace(o, source=written.composites[k].source) if k in written.composites else o
+                    for k, o in catalog.composites.items()},
+        ranges={k: replace(o, source=written.ranges[k].source) if k in written.ranges else o
+                for k, o in catalog.ranges.items()},
         views={k: managed(view(v), written.views.get(k)) for k, v in catalog.views.items()},
     )
 

@@ -23,7 +23,6 @@ CREATE TABLE accounts (id int PRIMARY KEY, owner text, balance int,
 UNMANAGED = {
     "rule": ("CREATE RULE mine AS ON UPDATE TO accounts WHERE NEW.owner <> current_user "
              "DO INSTEAD NOTHING;", "rule public.accounts: mine"),
-    "composite type": ("CREATE TYPE pair AS (a int, b int);", "composite type public.pair"),
     "aggregate": ("CREATE FUNCTION add2(int, int) RETURNS int LANGUAGE sql RETURN $1 + $2;"
                   "CREATE AGGREGATE total(int) (SFUNC = add2, STYPE = int);",
                   "aggregate public.total(integer)"),
@@ -31,7 +30,6 @@ UNMANAGED = {
                           "function in language internal public.my_abs(integer)"),
     "rule on another table": ("CREATE TABLE audit (id int); CREATE RULE no_delete AS ON DELETE TO audit "
                               "DO INSTEAD NOTHING;", "rule public.audit: no_delete"),
-    "range type": ("CREATE TYPE floatrange AS RANGE (subtype = float8);", "range type public.floatrange"),
 }
 VIRTUAL = "virtual generated column public.accounts.doubled"
 

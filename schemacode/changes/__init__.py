@@ -14,7 +14,7 @@ from .tables import (
 from .triggers import CreateTrigger, DropTrigger, EnableTrigger
 from .types import (
     AlterDomain, CreateDomain, DropDomain, AddEnumValue, AlterSequence, CreateEnum, CreateSequence, DropEnum, DropSequence, EnumUsage,
-    RebuildEnum, RenameEnumValue, SetSequenceOwner,
+    RebuildEnum, RenameEnumValue, SetSequenceOwner, AlterCompositeType, CreateType, DropType,
 )
 from .views import AlterViewOptions, CreateView, DropView
 
@@ -27,5 +27,5 @@ __all__ = [
     "AlterSequence", "CreateEnum", "CreateSequence", "DropEnum", "DropSequence", "EnumUsage",
     "RebuildEnum", "RenameEnumValue", "CreateView", "DropView", "AlterDomain", "CreateDomain",
     "DropDomain", "SetSequenceOwner", "AlterTableStorage", "SetReplicaIdentity", "AlterViewOptions",
-    "CreatePolicy", "DropPolicy", "AlterPolicy", "SetRowSecurity", "AttachPartition", "AlterInherit", "SetPrivileges",
+    "CreatePolicy", "DropPolicy", "AlterPolicy", "SetRowSecurity", "AttachPartition", "AlterInherit", "SetPrivileges", "AlterCompositeType", "CreateType", "DropType",
 ]

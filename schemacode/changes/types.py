@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..model import Domain, EnumType, Sequence, Source
+from ..model import CompositeType, RangeType, Domain, EnumType, Sequence, Source
 from ..sqltext import ident, literal, qident, qname_ident
 from .base import Change, Hazard, Phase, Statement, comment_sql
 
@@ -307,3 +307,95 @@ class DropDomain(Change):
 
     def statements(self) -> list[Statement]:
         return [Statement(f"DROP DOMAIN {qident(self.domain.schema, self.domain.name)}")]
+
+
+def _type_kind(t: CompositeType | RangeType) -> str:
+    return "composite type" if isinstance(t, CompositeType) else "range type"
+
+
+@dataclass(frozen=True)
+class CreateType(Change):
+    """CREATE TYPE … AS (…) for a composite type, AS RANGE (…) for a range type."""
+
+    type: CompositeType | RangeType
+    symbol = "+"
+    phase = Phase.TYPE
+
+    @property
+    def source(self) -> Source | None:
+        return self.type.source
+
+    @property
+    def object_key(self) -> tuple[str, str, str] | None:
+        return ("type", self.type.qname, "")
+
+    def describe(self) -> str:
+        return f"{_type_kind(self.type)} {self.type.qname}"
+
+    def statements(self) -> list[Statement]:
+        t = self.type
+        name = qident(t.schema, t.name)
+        if isinstance(t, CompositeType):
+            body = ", ".join(f"{ident(a)} {typ}" for a, typ in t.attributes)
+            out = [Statement(f"CREATE TYPE {name} AS ({body})")]
+        else:
+            out = [Statement(f"CREATE TYPE {name} AS RANGE ({', '.join(['subtype = ' + t.subtype, *t.options])})")]
+        if t.comment is not None:
+            out.append(Statement(comment_sql(f"TYPE {name}", t.comment)))
+        return out
+
+
+@dataclass(frozen=True)
+class DropType(Change):
+    type: CompositeType | RangeType
+    symbol = "-"
+    phase = Phase.DROP_TYPE
+
+    @property
+    def object_key(self) -> tuple[str, str, str] | None:
+        return ("type", self.type.qname, "")
+
+    def describe(self) -> str:
+        return f"{_type_kind(self.type)} {self.type.qname}"
+
+    def statements(self) -> list[Statement]:
+        return [Statement(f"DROP TYPE {qident(self.type.schema, self.type.name)}")]
+
+    def sort_key(self) -> tuple[int, int, str]:
+        # created again under the same name: gone before the CREATE (TYPE phase) runs
+        return (Phase.DROP_FUNCTION_EARLY if self.early else Phase.DROP_TYPE, 0, self.type.qname)
+
+    early: bool = False
+
+
+@dataclass(frozen=True)
+class AlterCompositeType(Change):
+    """Attributes added, dropped or retyped in place (ALTER TYPE … ADD / DROP / ALTER ATTRIBUTE)."""
+
+    before: CompositeType
+    after: CompositeType
+    phase = Phase.TYPE
+
+    def describe(self) -> str:
+        return f"composite type {self.after.qname} attributes"
+
+    @staticmethod
+    def possible(a: CompositeType, b: CompositeType) -> bool:
+        """The attributes both have keep their order (new ones may come anywhere after)."""
+        kept = [n for n, _ in b.attributes if n in dict(a.attributes)]
+        return kept == [n for n, _ in a.attributes if n in dict(b.attributes)]
+
+    def statements(self) -> list[Statement]:
+        name = qident(self.after.schema, self.after.name)
+        old, new = dict(self.before.attributes), dict(self.after.attributes)
+        out = []
+        for n in old:
+            if n not in new:
+                out.append(Statement(f"ALTER TYPE {name} DROP ATTRIBUTE {ident(n)}",
+                                     (Hazard("data-loss", f"values of {self.after.qname} lose {n}"),)))
+        for n, typ in self.after.attributes:
+            if n not in old:
+                out.append(Statement(f"ALTER TYPE {name} ADD ATTRIBUTE {ident(n)} {typ}"))
+            elif old[n] != typ:
+                out.append(Statement(f"ALTER TYPE {name} ALTER ATTRIBUTE {ident(n)} TYPE {typ}"))
+        return out

@@ -31,13 +31,14 @@ class _Loader(SchemaLoader, TypeLoader, FunctionLoader, SequenceLoader, TableLoa
     """schema.yaml -> LoadedSchema: every kind's loader, in the order kinds depend on each other."""
 
     def load(self, text_hash: str) -> LoadedSchema:
-        _keys(self.root, self.data, {"schemas", "extensions", "enums", "domains", "functions",
+        _keys(self.root, self.data, {"schemas", "extensions", "enums", "domains", "types", "functions",
                                      "sequences", "tables", "views"}, "schema.yaml")
         d = self.data
         self.load_schemas(self.root.child(d, "schemas"), d.get("schemas"))
         self.load_extensions(self.root.child(d, "extensions"), d.get("extensions"))
         self.load_enums(self.root.child(d, "enums"), d.get("enums"))
         self.load_domains(self.root.child(d, "domains"), d.get("domains"))
+        self.load_types(self.root.child(d, "types"), d.get("types"))
         self.load_functions(self.root.child(d, "functions"), d.get("functions"))
         self.load_sequences(self.root.child(d, "sequences"), d.get("sequences"))
         tables_ctx = self.root.child(d, "tables")
@@ -54,7 +55,7 @@ class _Loader(SchemaLoader, TypeLoader, FunctionLoader, SequenceLoader, TableLoa
         self.resolve_sequence_owners()
         self.load_views(self.root.child(d, "views"), d.get("views"))
         catalog = Catalog(self.schemas, self.extensions, self.enums, self.domains, self.functions,
-                          self.sequences, self.tables, self.views)
+                          self.sequences, self.tables, self.views, composites=self.composites, ranges=self.ranges)
         renames = Renames(self.table_renames, self.column_renames, self.value_renames)
         return LoadedSchema(catalog, renames, self.file, text_hash, frozenset(self.unpinned),
                             tuple(catalog.schemas))

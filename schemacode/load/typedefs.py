@@ -1,9 +1,9 @@
-"""enums: and domains: of schema.yaml."""
+"""enums:, domains: and types: (composite and range types) of schema.yaml."""
 from __future__ import annotations
 
 from typing import Any
 
-from ..model import Domain, EnumType
+from ..model import CompositeType, Domain, EnumType, RangeType
 from ..types import check_type, type_base
 from .core import LoaderBase, _Ctx, _bool, _items, _keys, _str, parse_sql
 
@@ -79,4 +79,46 @@ class TypeLoader(LoaderBase):
             schema, _, short = q.partition(".")
             self.domains[q] = Domain(schema, short, type_, default, not_null, checks,
                                      self.comment(c, spec), c.source())
+            self.extra_types.add(short)
+
+    TYPE_KEYS = {"attributes", "range", "subtype_opclass", "collation", "canonical", "subtype_diff",
+                 "multirange_type_name", "comment", "name"}
+    RANGE_OPTIONS = ("subtype_opclass", "collation", "canonical", "subtype_diff", "multirange_type_name")
+
+    def load_types(self, ctx: _Ctx, node: Any) -> None:
+        """types: composite types ({attributes: {name: type}}) and range types ({range: subtype})."""
+        for name, spec, c in _items(ctx, node, "types"):
+            q = self.qname(c, name)
+            self.claim(c, q, "type")
+            if not isinstance(spec, dict) or ("attributes" in spec) == ("range" in spec):
+                raise c.error(f"type {name} is {{attributes: {{name: type, …}}}} (composite) "
+                              "or {range: subtype} (range)")
+            _keys(c, spec, self.TYPE_KEYS, f"type {name}")
+            schema, _, short = q.partition(".")
+            if "attributes" in spec:
+                ac = c.child(spec, "attributes")
+                attrs = spec["attributes"]
+                if not isinstance(attrs, dict) or not attrs:
+                    raise ac.error("attributes is a mapping of names to types")
+                extra = [k for k in self.RANGE_OPTIONS if k in spec]
+                if extra:
+                    raise c.child(spec, extra[0]).error(f"{extra[0]} is for range types")
+                out = []
+                for an, at in attrs.items():
+                    tc = ac.child(attrs, an)
+                    typ = _str(tc, at, "an attribute type")
+                    problem = check_type(typ, self.extra_types)
+                    if problem:
+                        raise tc.error(*problem)
+                    out.append((str(an), typ))
+                self.composites[q] = CompositeType(schema, short, tuple(out), self.comment(c, spec), c.source())
+            else:
+                rc = c.child(spec, "range")
+                subtype = _str(rc, spec["range"], "range")
+                problem = check_type(subtype, self.extra_types)
+                if problem:
+                    raise rc.error(*problem)
+                options = tuple(f"{k} = {_str(c.child(spec, k), spec[k], k)}"
+                                for k in self.RANGE_OPTIONS if k in spec)
+                self.ranges[q] = RangeType(schema, short, subtype, options, self.comment(c, spec), c.source())
             self.extra_types.add(short)

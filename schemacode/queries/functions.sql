@@ -9,5 +9,6 @@ JOIN pg_namespace n ON n.oid = p.pronamespace
 WHERE n.nspname = ANY(%(schemas)s)
   AND p.prokind IN ('f', 'p')
   AND NOT EXISTS (SELECT 1 FROM pg_depend d
-                  WHERE d.classid = 'pg_proc'::regclass AND d.objid = p.oid AND d.deptype = 'e')
+                  WHERE d.classid = 'pg_proc'::regclass AND d.objid = p.oid
+                    AND (d.deptype = 'e' OR d.deptype = 'i'))  -- an extension's, or a range type's constructor
 ORDER BY 1, 2, 3

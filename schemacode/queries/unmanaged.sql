@@ -12,14 +12,12 @@ WITH objects AS (
     WHERE n.nspname = ANY(%(schemas)s)
       AND (p.prokind IN ('a', 'w') OR l.lanname IN ('c', 'internal'))
       AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_proc'::regclass
-                      AND d.objid = p.oid AND d.deptype = 'e')
+                      AND d.objid = p.oid AND d.deptype IN ('e', 'i'))  -- (a range's constructors)
     UNION ALL
-    SELECT CASE c.relkind WHEN 'f' THEN 'foreign table' WHEN 'c' THEN 'composite type' END,
-           n.nspname || '.' || c.relname,
-           CASE c.relkind WHEN 'f' THEN 'foreign tables' WHEN 'c' THEN 'composite types' END,
+    SELECT 'foreign table', n.nspname || '.' || c.relname, 'foreign tables',
            'pg_class'::regclass, c.oid, NULL, NULL, NULL
     FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-    WHERE n.nspname = ANY(%(schemas)s) AND c.relkind IN ('f', 'c')
+    WHERE n.nspname = ANY(%(schemas)s) AND c.relkind = 'f'
       AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass
                       AND d.objid = c.oid AND d.deptype = 'e')
     UNION ALL
@@ -29,11 +27,10 @@ WITH objects AS (
     WHERE n.nspname = ANY(%(schemas)s) AND c.relkind IN ('r', 'p') AND a.attgenerated = 'v'
       AND NOT a.attisdropped
     UNION ALL
-    SELECT CASE t.typtype WHEN 'r' THEN 'range type' WHEN 'b' THEN 'base type' WHEN 'm' THEN 'multirange type' END,
-           n.nspname || '.' || t.typname, 'range and base types', 'pg_type'::regclass, t.oid,
+    SELECT 'base type', n.nspname || '.' || t.typname, 'base types', 'pg_type'::regclass, t.oid,
            NULL, NULL, NULL
     FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace
-    WHERE n.nspname = ANY(%(schemas)s) AND t.typtype IN ('r', 'b')
+    WHERE n.nspname = ANY(%(schemas)s) AND t.typtype = 'b'
       AND t.typelem = 0 AND t.typarray <> 0
       AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_type'::regclass
                       AND d.objid = t.oid AND d.deptype = 'e')
