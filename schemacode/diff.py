@@ -12,7 +12,7 @@ from typing import Mapping, TypeVar
 
 from . import changes as ch
 from .model import (
-    SERIAL_TYPES, Acl, Catalog, CompositeType, Column, Constraint, EnumType, Function, Index, Sequence, Table, Trigger, View,
+    SERIAL_TYPES, Acl, Aggregate, Catalog, CompositeType, Column, Constraint, EnumType, Function, Index, Sequence, Table, Trigger, View,
     qualify,
     serial_sequence, serial_sequence_name,
 )
@@ -77,6 +77,7 @@ class _Differ:
         self.domains()
         self.sequences()
         self.functions()
+        self.aggregates()
         tables = self.rename_tables()
         self.tables(tables)
         self.views(tables)
@@ -274,6 +275,26 @@ class _Differ:
                 self.comment(ch.functions.function_target(b), f"function {b.qname}({b.arguments})",
                              a.comment, b.comment)
                 self.privileges("function", *routine(b), a.acl, b.acl)
+
+    def aggregates(self) -> None:
+        cur, des = self.cur.aggregates, self.des.aggregates
+        for k in _added(cur, des):
+            self.emit(ch.CreateAggregate(des[k]))
+        for k in _dropped(cur, des):
+            self.emit(ch.DropAggregate(cur[k]))
+        for k in _common(cur, des):
+            a, b = cur[k], des[k]
+            if a.options != b.options:
+                def typed(x: Aggregate) -> list[str]:  # what its state and result types come from
+                    return [o for o in x.options if o.startswith(("stype = ", "finalfunc = "))]
+                if typed(a) == typed(b):  # CREATE OR REPLACE AGGREGATE keeps what uses it
+                    self.emit(ch.CreateAggregate(b, replace=True))
+                else:  # another result type: made again, and the views calling it with it
+                    self.emit(ch.DropAggregate(a, early=True), ch.CreateAggregate(b))
+                    self.recreated_functions.add(a.qname)
+                    continue
+            self.comment(ch.functions.aggregate_target(b), f"aggregate {b.qname}({b.arguments})",
+                         a.comment, b.comment)
 
     # -- tables --------------------------------------------------------------------------------
     def rename_tables(self) -> dict[str, Table]:

@@ -248,6 +248,9 @@ class _Dump:
                 functions[f"{_name(f.qname)}({spec.pop('arguments', '')})"] = spec
         if functions:
             doc["functions"] = functions
+        if self.c.aggregates:
+            doc["aggregates"] = {f"{_name(a.qname)}({a.arguments})": self.aggregate(a.options, a.comment)
+                                 for _, a in sorted(self.c.aggregates.items())}
         if self.c.sequences:
             doc["sequences"] = {_name(k): self.sequence(k) for k in sorted(self.c.sequences)}
         if self.c.tables:
@@ -450,6 +453,24 @@ class _Dump:
             spec["policies"] = {n: self.policy(p) for n, p in sorted(t.policies.items())}
         spec.update(self.acl("table", f"table {t.qname}", t.acl))
         return spec
+
+    def aggregate(self, options: tuple[str, ...], comment: str | None) -> Any:
+        spec: dict[str, Any] = {}
+        for option in options:
+            key, sep, value = option.partition(" = ")
+            if not sep:
+                spec[key] = True  # finalfunc_extra, mfinalfunc_extra
+            elif key in ("initcond", "minitcond"):
+                spec[key] = value[1:-1].replace("''", "'")
+            elif key in ("sspace", "msspace"):
+                spec[key] = int(value)
+            elif key in ("stype", "mstype"):
+                spec[key] = short_type(value)
+            else:  # a function (or an operator): public's by its name alone
+                spec[key] = value.removeprefix("public.")
+        if comment:
+            spec["comment"] = comment
+        return _Flow(spec)
 
     def partitions(self, parent: Table) -> dict[str, Any]:
         """A parent's partitions, runs of them written once where a name with placeholders and

@@ -18,7 +18,7 @@ from psycopg.rows import dict_row, namedtuple_row
 
 from .sqltext import literal, qident
 from .model import (
-    Acl, Catalog, CompositeType, RangeType, Column, Constraint, ConstraintKind, Domain, EnumType, Extension, Function, Index, Namespace,
+    Acl, Aggregate, Catalog, CompositeType, RangeType, Column, Constraint, ConstraintKind, Domain, EnumType, Extension, Function, Index, Namespace,
     Policy, Sequence, Table, Trigger, Unmanaged, View, serial_sequence,
 )
 
@@ -26,7 +26,7 @@ _T = TypeVar("_T")
 
 QUERY_NAMES = (
     "schemas", "extensions", "enums", "domains", "functions", "relations", "columns", "constraints",
-    "indexes", "triggers", "view_dependencies", "sequences", "unmanaged", "policies", "privileges", "types",
+    "indexes", "triggers", "view_dependencies", "sequences", "unmanaged", "policies", "privileges", "types", "aggregates",
 )
 HISTORY_SCHEMA = "schemacode"
 
@@ -211,9 +211,11 @@ def build_catalog(rows: dict[str, list[Any]]) -> Catalog:
                   for r in rows["types"] if r.kind == "composite"}
     ranges = {f"{r.schema}.{r.name}": RangeType(r.schema, r.name, r.subtype, tuple(r.options), r.comment)
               for r in rows["types"] if r.kind == "range"}
+    aggregates = {a.key: a for a in (Aggregate(r.schema, r.name, r.arguments or "*", tuple(r.options), r.comment)
+                                     for r in rows["aggregates"])}
     return Catalog(with_acl(schemas, "schema"), extensions, enums, domains, with_acl(functions, "function"),
                    with_acl(sequences, "sequence"), with_acl(tables, "table"), with_acl(views, "view"),
-                   unmanaged, composites, ranges)
+                   unmanaged, composites, ranges, aggregates)
 
 
 def _column(r: Any, rel: Any, sequences: dict[str, Sequence], quoted_sequences: dict[str, str]) -> Column:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from .load.aggregates import ORDER as AGGREGATE_ORDER
 from .load import FK_ACTIONS, INDEX_METHODS, VOLATILITY, _Loader
 
 SCHEMA_ID = "urn:schemacode:schema.yaml"
@@ -166,6 +167,14 @@ def build() -> dict[str, Any]:
                           _obj({"range": _str, "subtype_opclass": _str, "collation": _str, "canonical": _str,
                                 "subtype_diff": _str, "multirange_type_name": _str, "comment": _comment,
                                 "name": _str}, ["range"])]}},
+            "aggregates": {"type": "object", "description": "name(argument types): CREATE AGGREGATE's options",
+                           "additionalProperties": _obj({**{k: _str for k in AGGREGATE_ORDER},
+                                                         "sspace": _int, "msspace": _int,
+                                                         "finalfunc_extra": _bool, "mfinalfunc_extra": _bool,
+                                                         "initcond": {"type": ["string", "number"]},
+                                                         "minitcond": {"type": ["string", "number"]},
+                                                         "arguments": _str, "comment": _comment},
+                                                        ["sfunc", "stype"])},
             "functions": {"type": "object", "additionalProperties": _obj({
                 "name": _str, "kind": {"enum": ["function", "procedure"]}, "arguments": _str,
                 "returns": _str, "language": _str,

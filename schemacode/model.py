@@ -123,6 +123,27 @@ class RangeType:
 
 
 @dataclass(frozen=True, slots=True)
+class Aggregate:
+    """CREATE AGGREGATE name(arguments) (sfunc = …, stype = …, …): options as PostgreSQL holds
+    them, defaults left out ("sfunc = int4pl", "initcond = '0'", "finalfunc_extra")."""
+
+    schema: str
+    name: str
+    arguments: str  # identity arguments: "integer", "*" for none
+    options: tuple[str, ...]
+    comment: str | None = None
+    source: Source | None = field(default=None, compare=False, repr=False)
+
+    @property
+    def qname(self) -> str:
+        return qualify(self.schema, self.name)
+
+    @property
+    def key(self) -> str:
+        return f"{self.schema}.{self.name}({self.arguments})"
+
+
+@dataclass(frozen=True, slots=True)
 class Acl:
     """Privileges and owner of an object, managed only where schema.yaml declares them.
 
@@ -475,6 +496,7 @@ class Catalog:
     unmanaged: dict[str, Unmanaged] = field(default_factory=dict, compare=False)
     composites: dict[str, CompositeType] = field(default_factory=dict)
     ranges: dict[str, RangeType] = field(default_factory=dict)
+    aggregates: dict[str, Aggregate] = field(default_factory=dict)  # by key: schema.name(arguments)
 
     def roles(self) -> set[str]:
         """The roles the catalog names (policies' TO), quoted as SQL names them; not the keywords
@@ -491,7 +513,7 @@ class Catalog:
     def is_empty(self) -> bool:
         return not (
             self.extensions or self.enums or self.domains or self.functions or self.sequences
-            or self.composites or self.ranges
+            or self.composites or self.ranges or self.aggregates
             or self.tables or self.views
             or any(n != "public" for n in self.schemas)
         )
@@ -581,6 +603,8 @@ def attach_written(catalog: Catalog, written: Catalog) -> Catalog:
                     for k, o in catalog.composites.items()},
         ranges={k: replace(o, source=written.ranges[k].source) if k in written.ranges else o
                 for k, o in catalog.ranges.items()},
+        aggregates={k: replace(o, source=written.aggregates[k].source) if k in written.aggregates else o
+                    for k, o in catalog.aggregates.items()},
         views={k: managed(view(v), written.views.get(k)) for k, v in catalog.views.items()},
     )
 

@@ -117,11 +117,12 @@ def test_unsupported_objects_are_named_not_dropped(db: Database) -> None:
         CREATE TABLE docs (id serial PRIMARY KEY, owner text);
         ALTER TABLE docs ENABLE ROW LEVEL SECURITY;
         CREATE POLICY docs_owner ON docs USING (owner = current_user);
-        CREATE AGGREGATE my_sum (integer) (SFUNC = int4pl, STYPE = integer);
+        CREATE AGGREGATE my_pct (float8 ORDER BY float8) (SFUNC = float8pl, STYPE = float8);
     """)
     pulled = api.pull(db.url)
-    assert "not supported, left out: aggregate public.my_sum(integer)" in pulled.warnings
-    assert "#   aggregate public.my_sum(integer)" in pulled.text
+    assert "not supported, left out: ordered-set aggregate public.my_pct(double precision ORDER BY " \
+           "double precision)" in pulled.warnings
+    assert "#   ordered-set aggregate public.my_pct(" in pulled.text
     assert "docs_owner:" in pulled.text and "row_security: enabled" in pulled.text  # declarable now
     assert "docs:" in pulled.text  # the table itself is pulled
 

@@ -23,9 +23,9 @@ CREATE TABLE accounts (id int PRIMARY KEY, owner text, balance int,
 UNMANAGED = {
     "rule": ("CREATE RULE mine AS ON UPDATE TO accounts WHERE NEW.owner <> current_user "
              "DO INSTEAD NOTHING;", "rule public.accounts: mine"),
-    "aggregate": ("CREATE FUNCTION add2(int, int) RETURNS int LANGUAGE sql RETURN $1 + $2;"
-                  "CREATE AGGREGATE total(int) (SFUNC = add2, STYPE = int);",
-                  "aggregate public.total(integer)"),
+    "ordered-set aggregate": ("CREATE AGGREGATE pct(float8 ORDER BY float8) (SFUNC = float8pl, "
+                              "STYPE = float8, FINALFUNC_EXTRA);",
+                              "ordered-set aggregate public.pct(double precision ORDER BY double precision)"),
     "internal function": ("CREATE FUNCTION my_abs(int) RETURNS int LANGUAGE internal IMMUTABLE AS 'int4abs';",
                           "function in language internal public.my_abs(integer)"),
     "rule on another table": ("CREATE TABLE audit (id int); CREATE RULE no_delete AS ON DELETE TO audit "
@@ -49,7 +49,8 @@ def test_pull_then_plan_touches_nothing_it_cannot_express(db: Database) -> None:
     r = CliRunner().invoke(main, ["plan", "--schema", str(path), "--database-url", db.url])
     assert r.exit_code == 0 and "schemacode does not manage are left as they are (--verbose" in r.stdout
     r = CliRunner().invoke(main, ["plan", "--schema", str(path), "--database-url", db.url, "-v"])
-    assert "  aggregate public.total(integer) (schema.yaml cannot declare aggregates)" in r.stdout
+    assert "  ordered-set aggregate public.pct(double precision ORDER BY double precision) " \
+           "(schema.yaml cannot declare ordered-set aggregates)" in r.stdout
     r = CliRunner().invoke(main, ["plan", "--schema", str(path), "--database-url", db.url,
                                   "--format", "json"])
     listed = json.loads(r.stdout)["unmanaged"]

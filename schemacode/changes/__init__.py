@@ -2,7 +2,7 @@
 from .base import Change, Hazard, HazardKind, Phase, Stage, Statement
 from .comments import SetComment
 from .constraints import AddConstraint, DropConstraint, ValidateConstraint
-from .functions import CreateFunction, DropFunction
+from .functions import CreateAggregate, CreateFunction, DropAggregate, DropFunction
 from .indexes import CreateIndex, DropIndex
 from .privileges import SetPrivileges
 from .policies import AlterPolicy, CreatePolicy, DropPolicy, SetRowSecurity
@@ -27,5 +27,5 @@ __all__ = [
     "AlterSequence", "CreateEnum", "CreateSequence", "DropEnum", "DropSequence", "EnumUsage",
     "RebuildEnum", "RenameEnumValue", "CreateView", "DropView", "AlterDomain", "CreateDomain",
     "DropDomain", "SetSequenceOwner", "AlterTableStorage", "SetReplicaIdentity", "AlterViewOptions",
-    "CreatePolicy", "DropPolicy", "AlterPolicy", "SetRowSecurity", "AttachPartition", "AlterInherit", "SetPrivileges", "AlterCompositeType", "CreateType", "DropType",
+    "CreatePolicy", "DropPolicy", "AlterPolicy", "SetRowSecurity", "AttachPartition", "AlterInherit", "SetPrivileges", "AlterCompositeType", "CreateType", "DropType", "CreateAggregate", "DropAggregate",
 ]

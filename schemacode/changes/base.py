@@ -41,6 +41,7 @@ class Phase:
     DROP_VIEW = 15
     DROP_FOREIGN_KEY = 20
     DROP_CONSTRAINT = 25
+    DROP_AGGREGATE = 26  # before the functions it calls (SQL-standard bodies too)
     DROP_FUNCTION_STANDARD_BODY = 28  # it depends on the tables its body reads
     DROP_TABLE = 30
     DROP_COLUMN = 35
@@ -55,6 +56,7 @@ class Phase:
     ALTER_COLUMN = 140
     ATTACH_PARTITION = 142
     FUNCTION_STANDARD_BODY = 145  # parsed at creation: after the tables it may read
+    AGGREGATE = 147  # after the functions it calls (SQL-standard bodies too)
     ADD_KEY = 150
     ADD_CHECK = 155
     CREATE_INDEX = 160

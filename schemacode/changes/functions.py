@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..model import Function, Source
+from ..model import Aggregate, Function, Source
 from ..sqltext import qident
 from .base import Change, Phase, Statement, comment_sql
 
@@ -63,3 +63,50 @@ class DropFunction(Change):
 
     def statements(self) -> list[Statement]:
         return [Statement(f"DROP {function_target(self.function)}")]
+
+
+def aggregate_target(a: Aggregate) -> str:
+    return f"AGGREGATE {qident(a.schema, a.name)}({a.arguments})"
+
+
+@dataclass(frozen=True)
+class CreateAggregate(Change):
+    aggregate: Aggregate
+    replace: bool = False  # CREATE OR REPLACE AGGREGATE: what uses it keeps it
+    phase = Phase.AGGREGATE
+
+    @property
+    def symbol(self) -> str:  # type: ignore[override]
+        return "~" if self.replace else "+"
+
+    @property
+    def source(self) -> Source | None:
+        return self.aggregate.source
+
+    def describe(self) -> str:
+        return f"aggregate {self.aggregate.qname}({self.aggregate.arguments})"
+
+    def statements(self) -> list[Statement]:
+        a = self.aggregate
+        verb = "CREATE OR REPLACE" if self.replace else "CREATE"
+        out = [Statement(f"{verb} AGGREGATE {qident(a.schema, a.name)}({a.arguments}) ({', '.join(a.options)})")]
+        if a.comment is not None and not self.replace:
+            out.append(Statement(comment_sql(aggregate_target(a), a.comment)))
+        return out
+
+
+@dataclass(frozen=True)
+class DropAggregate(Change):
+    aggregate: Aggregate
+    early: bool = False  # created again: gone before the CREATE
+    symbol = "-"
+    phase = Phase.DROP_AGGREGATE
+
+    def sort_key(self) -> tuple[int, int, str]:
+        return (Phase.DROP_FUNCTION_EARLY if self.early else Phase.DROP_AGGREGATE, 0, self.aggregate.key)
+
+    def describe(self) -> str:
+        return f"aggregate {self.aggregate.qname}({self.aggregate.arguments})"
+
+    def statements(self) -> list[Statement]:
+        return [Statement(f"DROP {aggregate_target(self.aggregate)}")]

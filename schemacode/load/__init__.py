@@ -21,17 +21,18 @@ from .core import (
 )
 from .schemas import SchemaLoader
 from .typedefs import TypeLoader
+from .aggregates import AggregateLoader
 from .functions import FunctionLoader
 from .sequences import SequenceLoader
 from .tables import TableLoader
 from .views import ViewLoader
 
 
-class _Loader(SchemaLoader, TypeLoader, FunctionLoader, SequenceLoader, TableLoader, ViewLoader):
+class _Loader(SchemaLoader, TypeLoader, FunctionLoader, AggregateLoader, SequenceLoader, TableLoader, ViewLoader):
     """schema.yaml -> LoadedSchema: every kind's loader, in the order kinds depend on each other."""
 
     def load(self, text_hash: str) -> LoadedSchema:
-        _keys(self.root, self.data, {"schemas", "extensions", "enums", "domains", "types", "functions",
+        _keys(self.root, self.data, {"schemas", "extensions", "enums", "domains", "types", "functions", "aggregates",
                                      "sequences", "tables", "views"}, "schema.yaml")
         d = self.data
         self.load_schemas(self.root.child(d, "schemas"), d.get("schemas"))
@@ -40,6 +41,7 @@ class _Loader(SchemaLoader, TypeLoader, FunctionLoader, SequenceLoader, TableLoa
         self.load_domains(self.root.child(d, "domains"), d.get("domains"))
         self.load_types(self.root.child(d, "types"), d.get("types"))
         self.load_functions(self.root.child(d, "functions"), d.get("functions"))
+        self.load_aggregates(self.root.child(d, "aggregates"), d.get("aggregates"))
         self.load_sequences(self.root.child(d, "sequences"), d.get("sequences"))
         tables_ctx = self.root.child(d, "tables")
         raw_tables = list(_items(tables_ctx, d.get("tables"), "tables"))
@@ -55,7 +57,8 @@ class _Loader(SchemaLoader, TypeLoader, FunctionLoader, SequenceLoader, TableLoa
         self.resolve_sequence_owners()
         self.load_views(self.root.child(d, "views"), d.get("views"))
         catalog = Catalog(self.schemas, self.extensions, self.enums, self.domains, self.functions,
-                          self.sequences, self.tables, self.views, composites=self.composites, ranges=self.ranges)
+                          self.sequences, self.tables, self.views, composites=self.composites, ranges=self.ranges,
+                          aggregates=self.aggregates)
         renames = Renames(self.table_renames, self.column_renames, self.value_renames)
         return LoadedSchema(catalog, renames, self.file, text_hash, frozenset(self.unpinned),
                             tuple(catalog.schemas))

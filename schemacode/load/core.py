@@ -22,7 +22,7 @@ from .. import cache
 from ..diff import Renames
 from ..errors import SchemaError
 from ..model import (
-    Acl, CompositeType, RangeType,
+    Acl, Aggregate, CompositeType, RangeType,
     Catalog, Column, Domain, EnumType, Extension, Function, Namespace, Sequence, Source, Table,
     View, qualify,
 )
@@ -212,6 +212,7 @@ class LoaderBase:
         self.value_renames: dict[tuple[str, str], str] = {}
         self.extra_types: set[str] = set()
         self.composites: dict[str, CompositeType] = {}
+        self.aggregates: dict[str, Aggregate] = {}
         self.ranges: dict[str, RangeType] = {}
         self.names: dict[str, str] = {}  # relation/type qname -> yaml path, for duplicates
         self.partition_specs: list[tuple[_Ctx, str, Any]] = []  # (where, qname, spec) of partitions

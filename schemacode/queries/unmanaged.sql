@@ -2,15 +2,17 @@
 -- recreate it, nor drop what it depends on (pins). hide_relation / hide_function / hide_column
 -- name an object the other queries read that is left out of the model for this reason.
 WITH objects AS (
-    SELECT CASE p.prokind WHEN 'a' THEN 'aggregate' WHEN 'w' THEN 'window function'
+    SELECT CASE p.prokind WHEN 'a' THEN 'ordered-set aggregate' WHEN 'w' THEN 'window function'
                 ELSE 'function in language ' || l.lanname END AS kind,
            n.nspname || '.' || p.proname || '(' || pg_get_function_identity_arguments(p.oid) || ')' AS name,
-           CASE WHEN p.prokind IN ('a', 'w') THEN 'aggregates' ELSE 'functions in C' END AS what,
+           CASE WHEN p.prokind = 'a' THEN 'ordered-set aggregates' WHEN p.prokind = 'w' THEN 'window functions'
+                ELSE 'functions in C' END AS what,
            'pg_proc'::regclass AS classid, p.oid AS objid, NULL::oid AS hide_relation,
            CASE WHEN p.prokind IN ('f', 'p') THEN p.oid END AS hide_function, NULL::int2 AS hide_column
     FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace JOIN pg_language l ON l.oid = p.prolang
     WHERE n.nspname = ANY(%(schemas)s)
-      AND (p.prokind IN ('a', 'w') OR l.lanname IN ('c', 'internal'))
+      AND (p.prokind = 'w' OR (p.prokind IN ('f', 'p') AND l.lanname IN ('c', 'internal'))
+           OR (p.prokind = 'a' AND (SELECT aggkind FROM pg_aggregate WHERE aggfnoid = p.oid) <> 'n'))
       AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_proc'::regclass
                       AND d.objid = p.oid AND d.deptype IN ('e', 'i'))  -- (a range's constructors)
     UNION ALL
