@@ -417,7 +417,9 @@ class _Differ:
             if k in rebuilt:
                 self.emit(ch.DropTable(t, rebuilt=True))
             else:
-                self.emit(ch.DropTable(t))
+                default = bool(t.partition_of) and any(
+                    o.partition_of == t.partition_of and o.bound == "DEFAULT" for o in cur.values())
+                self.emit(ch.DropTable(t, parent_has_default=default))
             for pol in t.policies.values():
                 if gone & set(pol.reads):  # it reads another table that goes: it goes first
                     self.emit(ch.DropPolicy(k, pol))

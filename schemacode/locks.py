@@ -94,6 +94,12 @@ def lock_of(sql: str, rewrites: bool = False, table: str | None = None) -> Lock 
     types, schemas, sequences). ``rewrites``: the change knows the statement rewrites its
     table; ``table``: the table of an index a DROP INDEX names."""
     s = sql.strip()
+    if m := _m(rf"ALTER TABLE (?:IF EXISTS )?(?:ONLY )?{_QNAME}\s+(ATTACH|DETACH) PARTITION {_QNAME}(.*)$", s):
+        parent, part = _qname(m.group(1)), _qname(m.group(3))
+        if m.group(2).upper() == "ATTACH":  # SHARE UPDATE EXCLUSIVE on the parent; the table
+            return Lock("ACCESS EXCLUSIVE", (part,), "scan")  # attached is scanned against the bound
+        concurrently = "CONCURRENTLY" in m.group(4).upper()
+        return Lock("SHARE UPDATE EXCLUSIVE" if concurrently else "ACCESS EXCLUSIVE", (parent, part))
     if m := _m(rf"ALTER TABLE (?:IF EXISTS )?(?:ONLY )?{_QNAME}\s+(.*)$", s):
         table_name, rest = _qname(m.group(1)), m.group(2)
         if fk := _m(r"ADD (?:CONSTRAINT \S+ )?FOREIGN KEY\b.*?\bREFERENCES\s+" + _QNAME, rest):

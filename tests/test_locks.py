@@ -22,6 +22,9 @@ CREATE FUNCTION touch() RETURNS trigger LANGUAGE plpgsql AS $$BEGIN RETURN NEW; 
 CREATE TRIGGER people_touch BEFORE UPDATE ON people FOR EACH ROW EXECUTE FUNCTION touch();
 ALTER TABLE people ADD CONSTRAINT people_age_nv CHECK (age > 0) NOT VALID;
 CREATE POLICY adults ON people USING (id > 0);
+CREATE TABLE logs (id int, at date) PARTITION BY RANGE (at);
+CREATE TABLE logs_2024 PARTITION OF logs FOR VALUES FROM ('2024-01-01') TO ('2025-01-01');
+CREATE TABLE logs_2025 (id int, at date);
 """
 
 # (statement, level schemacode names, what it does while holding it)
@@ -63,6 +66,9 @@ CASES = [
     ("ALTER POLICY adults ON public.people USING (id > 1)", "ACCESS EXCLUSIVE", "catalog"),
     ("DROP POLICY adults ON public.people", "ACCESS EXCLUSIVE", "catalog"),
     ("ALTER TABLE public.people ENABLE ROW LEVEL SECURITY", "ACCESS EXCLUSIVE", "catalog"),
+    ("ALTER TABLE public.logs ATTACH PARTITION public.logs_2025 FOR VALUES FROM ('2025-01-01') TO ('2026-01-01')",
+     "ACCESS EXCLUSIVE", "scan"),
+    ("ALTER TABLE public.logs DETACH PARTITION public.logs_2024", "ACCESS EXCLUSIVE", "catalog"),
     ("ALTER TABLE public.people FORCE ROW LEVEL SECURITY", "ACCESS EXCLUSIVE", "catalog"),
     ("CREATE TABLE public.pets (id int, owner int REFERENCES public.people(id))", "SHARE ROW EXCLUSIVE", "catalog"),
 ]

@@ -208,3 +208,22 @@ def test_bad_partitioning_is_a_located_error(db: Database, text: str, error: str
     with pytest.raises(SchemaError) as e:
         db.load(text)
     assert error in str(e.value) and e.value.line is not None
+
+
+def test_online_a_partition_is_detached_concurrently_then_dropped(db: Database) -> None:
+    api.apply(db.load(YEARLY), db.url)
+    fewer = YEARLY.replace("      logs_2024: {from: 2024-01-01, to: 2025-01-01}\n", "")
+    online = api.plan(db.load(fewer), db.url, online=True).plan
+    assert [(s.stage, s.sql) for s in online.forward] == [
+        ("post", "ALTER TABLE public.logs DETACH PARTITION public.logs_2024 CONCURRENTLY"),
+        ("post", "DROP TABLE public.logs_2024")]
+    detach = online.forward[0]
+    assert detach.lock and detach.lock.level == "SHARE UPDATE EXCLUSIVE"
+    api.apply(db.load(fewer), db.url, online=True, allow_destructive=True)
+    assert api.plan(db.load(fewer), db.url).plan.is_empty
+    # PostgreSQL refuses CONCURRENTLY beside a default partition: dropped as offline
+    with_default = fewer + "      logs_rest: default\n"
+    api.apply(db.load(with_default), db.url)
+    fewest = with_default.replace("      logs_2025: {from: 2025-01-01, to: 2026-01-01}\n", "")
+    assert [s.sql for s in api.plan(db.load(fewest), db.url, online=True).plan.forward] == \
+        ["DROP TABLE public.logs_2025"]

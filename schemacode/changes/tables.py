@@ -179,6 +179,7 @@ class SetReplicaIdentity(Change):
 class DropTable(Change):
     table: Table
     rebuilt: bool = False  # created again: its partitioning changes
+    parent_has_default: bool = False  # a partition whose parent has a DEFAULT partition
     symbol = "-"
     phase = Phase.DROP_TABLE
 
@@ -188,6 +189,18 @@ class DropTable(Change):
 
     def describe(self) -> str:
         return f"{'partition' if self.table.partition_of else 'table'} {self.table.qname}"
+
+    def online_statements(self) -> list[Statement]:
+        """A partition: DETACH … CONCURRENTLY after the transaction (the parent's readers and
+        writers go on), then the table dropped on its own. PostgreSQL refuses CONCURRENTLY where
+        the parent has a default partition: there it is dropped as offline."""
+        t = self.table
+        if not t.partition_of or self.rebuilt or self.parent_has_default:
+            return self.statements()
+        name = qident(t.schema, t.name)
+        return [Statement(f"ALTER TABLE {qname_ident(t.partition_of)} DETACH PARTITION {name} CONCURRENTLY",
+                          stage="post"),
+                replace(self.statements()[0], stage="post")]
 
     def statements(self) -> list[Statement]:
         return [Statement(
