@@ -13,7 +13,7 @@ from typing import Mapping, TypeVar
 from . import changes as ch
 from .model import (
     SERIAL_TYPES, Acl, Aggregate, Catalog, CompositeType, Column, Constraint, EnumType, Function, Index, Sequence, Table, Trigger, View,
-    qualify,
+    attached_default, qualify,
     serial_sequence, serial_sequence_name,
 )
 from .sqltext import closing_bracket, ident, qident, qname_ident
@@ -391,6 +391,20 @@ class _Differ:
                                  columns=dict(parent.columns) if parent else {})
         return rebuilt, cascaded
 
+    def attached_names(self, cur: dict[str, Table], des: dict[str, Table], created: set[str]) -> None:
+        """Partitions' copies of their parents' indexes and keys named as declared."""
+        for k, t in des.items():
+            if not t.attached or not t.partition_of or t.partition_of not in des:
+                continue
+            have = dict(cur[k].attached) if k in cur and k not in created else {}
+            parent = des[t.partition_of]
+            for what, name in t.attached:
+                if have.get(what, "") == name:
+                    continue
+                if not have and name == attached_default(t.name, parent, what):
+                    continue  # PostgreSQL names it so itself
+                self.emit(ch.NameAttached(k, t.partition_of, what, name))
+
     def tables(self, cur: dict[str, Table]) -> None:
         created = self.des.tables  # what is created, as declared
         des = _own_columns(dict(self.des.tables))  # what is compared
@@ -408,6 +422,7 @@ class _Differ:
         for k in sorted(set(_added(cur, des)) | rebuilt | (cascaded & set(des)),
                         key=lambda k: (depth.get(k, 0), k)):
             self.create_table(created[k], depth.get(k, 0))
+        self.attached_names(cur, des, set(_added(cur, des)) | rebuilt | cascaded)
         dropped = set(_dropped(cur, des)) | rebuilt
         gone = dropped | set(_dropped(self.cur.views, self.des.views))
         for k in sorted(dropped):

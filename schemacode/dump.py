@@ -13,7 +13,7 @@ import yaml
 
 from . import __version__
 from .changes.privileges import DEFAULT_GRANTS, _split as _split_grant
-from .model import Acl, Catalog, Column, Constraint, Index, Policy, Table, Trigger, View
+from .model import Acl, Catalog, attached_default, Column, Constraint, Index, Policy, Table, Trigger, View
 from .sqltext import closing_bracket, reproducible, split_top_level, unquote_ident
 
 _SHORT_TYPES = [
@@ -497,6 +497,11 @@ class _Dump:
         """A partition: its bound, then what is its own, as a table's (no columns: its parent's)."""
         spec: dict[str, Any] = dict(_bound_spec(t.bound or ""))
         spec.update(self.table(t))
+        parent = self.c.tables.get(t.partition_of or "")
+        names = {what[1]: name for what, name in t.attached
+                 if parent is None or name != attached_default(t.name, parent, what)}
+        if names:
+            spec["attached_names"] = _Flow(names)
         if spec == {"default": True}:
             return "default"
         return _Flow(spec) if set(spec) <= {"from", "to", "in", "modulus", "remainder", "default"} else spec

@@ -144,6 +144,13 @@ def build_catalog(rows: dict[str, list[Any]]) -> Catalog:
         )
     indexes: dict[int, dict[str, Index]] = defaultdict(dict)
     inherited_indexes: dict[int, dict[str, Index]] = defaultdict(dict)
+    attached: dict[int, list[tuple[tuple[str, str], str]]] = defaultdict(list)
+    for r in rows["constraints"]:
+        if r.parent_constraint and r.kind in ("p", "u", "x"):
+            attached[r.relid].append((("constraint", r.parent_constraint), r.name))
+    for r in rows["indexes"]:
+        if r.parent_index:
+            attached[r.relid].append((("index", r.parent_index), r.name))
     for r in rows["indexes"]:
         (inherited_indexes if r.inherited else indexes)[r.relid][r.name] = Index(
             r.name, r.definition, tuple(sorted(r.columns)), r.comment,
@@ -176,6 +183,7 @@ def build_catalog(rows: dict[str, list[Any]]) -> Catalog:
                       row_security=r.row_security, force_row_security=r.force_row_security,
                       partition_by=r.partition_by, partition_of=r.partition_of, bound=r.bound,
                       inherits=tuple(r.inherits),
+                      attached=tuple(sorted(attached[oid])) if r.partition_of else (),
                       inherited_constraints=dict(inherited_constraints[oid]),
                       inherited_indexes=dict(inherited_indexes[oid]),
                       inherited_columns=dict(columns[oid]) if r.partition_of else dict(inherited_cols[oid]),

@@ -393,6 +393,10 @@ class Table:
     bound: str | None = None
     # INHERITS (parents, qualified, in order): the table's columns are then its own ones only
     inherits: tuple[str, ...] = ()
+    # A partition's names for its copies of its parent's indexes and keys: (("index", parent's
+    # index), name), (("constraint", parent's key), name). Read: all of them; declared: those
+    # that are not PostgreSQL's own choice (attached_default).
+    attached: tuple[tuple[tuple[str, str], str], ...] = ()
     acl: Acl | None = field(default=None, compare=False, repr=False)  # see Acl
     # A partition's copies of its parent's keys, checks and indexes: not its own, not compared;
     # DETACH PARTITION makes them the table's own.
@@ -525,6 +529,43 @@ def _run(printed: str | None, written: str | None) -> str | None:
     if printed is None:
         return None
     return written if written is not None else reproducible(printed)
+
+
+def attached_default(partition: str, parent: Table, what: tuple[str, str]) -> str | None:
+    """The name PostgreSQL gives a partition's copy of its parent's index or key, or None when
+    the parent has no such object (see copy_name)."""
+    kind, name = what
+    if kind == "constraint":
+        con = parent.constraints.get(name) or parent.inherited_constraints.get(name)
+        return copy_name(partition, con) if con else None
+    idx = parent.indexes.get(name) or parent.inherited_indexes.get(name)
+    return copy_name(partition, idx) if idx else None
+
+
+def copy_name(partition: str, obj: Index | Constraint) -> str | None:
+    """ChooseIndexName as PostgreSQL applies it to a partition's copy: the partition's name, the
+    key columns (an expression by the function it calls, else "expr"), then pkey / key / excl /
+    idx. Long names are truncated by PostgreSQL in ways not mirrored here: those are written out."""
+    import re
+
+    if isinstance(obj, Constraint):
+        if obj.kind == "primary_key":
+            return f"{partition}_pkey"
+        return f"{partition}_{'_'.join(obj.columns)}_{'key' if obj.kind == 'unique' else 'excl'}"
+    m = re.search(r" USING \w+ \((.*?)\)(?: INCLUDE| WHERE| WITH| NULLS|$)", obj.definition)
+    if not m:
+        return None
+    from .sqltext import split_top_level, unquote_ident
+
+    keys = []
+    for part in split_top_level(m.group(1)):
+        first = part.strip().split(" ")[0]
+        call = re.match(r"^\(*(?:[a-z_][a-z0-9_]*\.)?([a-z_][a-z0-9_]*)\(", part.strip())
+        if re.fullmatch(r'[a-z_][a-z0-9_$]*|"(?:[^"]|"")+"', first):
+            keys.append(unquote_ident(first))
+        else:  # an expression: named by the function it calls (FigureColname), else "expr"
+            keys.append(call.group(1) if call else "expr")
+    return f"{partition}_{'_'.join(keys)}_idx"
 
 
 def attach_written(catalog: Catalog, written: Catalog) -> Catalog:

@@ -227,3 +227,20 @@ def test_online_a_partition_is_detached_concurrently_then_dropped(db: Database) 
     fewest = with_default.replace("      logs_2025: {from: 2025-01-01, to: 2026-01-01}\n", "")
     assert [s.sql for s in api.plan(db.load(fewest), db.url, online=True).plan.forward] == \
         ["DROP TABLE public.logs_2025"]
+
+
+def test_a_partitions_copies_of_its_parents_indexes_keep_their_names(db: Database) -> None:
+    """PostgreSQL names a partition's copy of its parent's index or key itself; one named
+    otherwise (built first, then attached) comes back under its own name."""
+    rt = round_trip(db, """
+        CREATE TABLE events (id int, kind text, at date, PRIMARY KEY (id, kind)) PARTITION BY LIST (kind);
+        CREATE TABLE events_a PARTITION OF events FOR VALUES IN ('a');
+        CREATE TABLE events_b PARTITION OF events FOR VALUES IN ('b');
+        CREATE INDEX events_b_when ON events_b (at);
+        CREATE INDEX events_at ON events (at);
+        ALTER TABLE events_a RENAME CONSTRAINT events_a_pkey TO events_a_key_renamed;
+        CREATE INDEX events_lower ON events (lower(kind));
+    """, older="CREATE TABLE unrelated (id int);")
+    assert "attached_names: {events_at: events_b_when}" in rt.text
+    assert "attached_names: {events_pkey: events_a_key_renamed}" in rt.text
+    assert "events_a_lower_idx" not in rt.text  # PostgreSQL's own name: not written

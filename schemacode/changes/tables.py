@@ -602,3 +602,38 @@ class AlterInherit(Change):
     def statements(self) -> list[Statement]:
         return [Statement(f"ALTER TABLE {qname_ident(self.table)} {'' if self.inherit else 'NO '}"
                           f"INHERIT {qname_ident(self.parent)}")]
+
+
+@dataclass(frozen=True)
+class NameAttached(Change):
+    """A partition's copy of its parent's index or key, named as schema.yaml says (PostgreSQL
+    names the copies it makes itself; ALTER … RENAME gives them the declared name)."""
+
+    table: str  # the partition
+    parent: str
+    what: tuple[str, str]  # ("index" | "constraint", the parent's object)
+    name: str
+
+    def describe(self) -> str:
+        return f"partition {self.table}'s copy of {self.what[0]} {self.what[1]} named {self.name}"
+
+    def sort_key(self) -> tuple[int, int, str]:
+        return (Phase.CREATE_INDEX, 2, self.table)  # once the parent's indexes and keys are there
+
+    def statements(self) -> list[Statement]:
+        schema = self.table.partition(".")[0]
+        part, parent = literal(qname_ident(self.table)), literal(qname_ident(self.parent))
+        if self.what[0] == "index":
+            find = (f"SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid "
+                    f"JOIN pg_index x ON x.indexrelid = c.oid WHERE i.inhparent = "
+                    f"{literal(qident(self.parent.partition('.')[0], self.what[1]))}::regclass "
+                    f"AND x.indrelid = {part}::regclass")
+            rename = f"'ALTER INDEX %I.%I RENAME TO %I', {literal(schema)}, n, {literal(self.name)}"
+        else:
+            find = (f"SELECT c.conname FROM pg_constraint c JOIN pg_constraint p ON p.oid = c.conparentid "
+                    f"WHERE p.conrelid = {parent}::regclass AND p.conname = {literal(self.what[1])} "
+                    f"AND c.conrelid = {part}::regclass")
+            rename = f"'ALTER TABLE %s RENAME CONSTRAINT %I TO %I', {part}, n, {literal(self.name)}"
+        return [Statement(f"DO $$DECLARE n name; BEGIN {find} INTO n; "
+                          f"IF n IS DISTINCT FROM {literal(self.name)} THEN EXECUTE format({rename}); "
+                          f"END IF; END$$")]

@@ -6,7 +6,7 @@ import re
 from dataclasses import replace
 from typing import Any, Callable, Iterator
 
-from ..model import Column, Constraint, Table, qualify
+from ..model import Column, Constraint, Index, Table, copy_name, qualify
 from ..sqltext import ident, qident
 from ..types import INTEGER_TYPES, SERIAL_TYPES, check_type, type_base
 from ..yamlsource import YMap
@@ -27,7 +27,7 @@ class TableLoader(IndexLoader, TriggerLoader, PolicyLoader):
                   "renamed_from", "row_security", "policies", "partition_by", "partitions", "inherits",
                   "grants", "owner"}
     # A partition is a table whose columns are its parent's, with a bound (load/partitions.py)
-    PARTITION_KEYS = (TABLE_KEYS - {"columns", "renamed_from"}) | BOUND_KEYS
+    PARTITION_KEYS = (TABLE_KEYS - {"columns", "renamed_from"}) | BOUND_KEYS | {"attached_names"}
     EXCLUDE_KEYS = {"using", "elements", "include", "where", "comment", *KEY_OPTIONS}
     COLUMN_KEYS = {"type", "null", "default", "primary_key", "unique", "references", "on_delete",
                    "on_update", "deferrable", "initially_deferred", "match", "not_valid", "check", "comment",
@@ -169,6 +169,7 @@ class TableLoader(IndexLoader, TriggerLoader, PolicyLoader):
                       policies=self.load_policies(ctx.child(spec, "policies"), spec.get("policies"), q),
                       partition_by=partition_by, partition_of=parent.qname if parent else None,
                       inherits=inherits, acl=privileges(ctx, spec, "table", columns),
+                      attached=self.attached_names(ctx, spec, parent) if parent else (),
                       bound=bound or (bound_sql(ctx, spec, parent.partition_by.split(" ", 1)[0].lower())
                                       if parent and parent.partition_by else None))
         if partition_by:
@@ -176,6 +177,41 @@ class TableLoader(IndexLoader, TriggerLoader, PolicyLoader):
                                              partition_by.split(" ", 1)[0].lower(), columns):
                 self.tables[part.qname] = part
         return table
+
+    def attached_names(self, ctx: _Ctx, spec: Any, parent: Table) -> tuple[tuple[tuple[str, str], str], ...]:
+        """attached_names: {parent's index or key: this partition's name for its copy}."""
+        node = spec.get("attached_names")
+        if node is None:
+            return ()
+        ac = ctx.child(spec, "attached_names")
+        if not isinstance(node, dict):
+            raise ac.error("attached_names is a mapping: {parent's index or key: name}")
+        out = []
+        known = self.index_and_key_names(parent)
+        for obj, name in node.items():
+            oc = ac.child(node, obj)
+            if obj not in known:
+                raise oc.error(f"{parent.qname} has no index or key {obj!r}")
+            kind = "constraint" if isinstance(known[obj], Constraint) else "index"
+            out.append(((kind, str(obj)), _str(oc, name, "a name")))
+        return tuple(sorted(out))
+
+    def index_and_key_names(self, t: Table) -> dict[str, Index | Constraint]:
+        """Name → index or key of a table, a partition's copies of its parent's included (named
+        as declared, else as PostgreSQL names them), each as the original it copies."""
+        out: dict[str, Index | Constraint] = dict(t.indexes)
+        for c in t.constraints.values():
+            if c.kind in ("primary_key", "unique", "exclude"):
+                out[c.name or copy_name(t.name, c) or ""] = c  # unnamed: as PostgreSQL names it
+        parent = self.tables.get(t.partition_of or "")
+        if parent is not None:
+            declared = dict(t.attached)
+            for pname, obj in self.index_and_key_names(parent).items():
+                what = ("constraint" if isinstance(obj, Constraint) else "index", pname)
+                copy = declared.get(what) or copy_name(t.name, obj)
+                if copy:
+                    out[copy] = obj
+        return out
 
     def load_inherits(self, ctx: _Ctx, spec: Any) -> tuple[str, ...]:
         """inherits: parent or [parents]: tables schema.yaml declares (loaded before this one)."""

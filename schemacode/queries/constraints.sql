@@ -12,7 +12,8 @@ SELECT con.conrelid AS relid, con.conname AS name, con.contype AS kind,
        obj_description(con.oid, 'pg_constraint') AS comment,
        -- a partition's copy of its parent's key, foreign key or check: its parent's, not its own
        -- (read for DETACH, which makes it the table's own)
-       con.conparentid <> 0 OR (con.contype = 'c' AND NOT con.conislocal) AS inherited
+       con.conparentid <> 0 OR (con.contype = 'c' AND NOT con.conislocal) AS inherited,
+       (SELECT p.conname FROM pg_constraint p WHERE p.oid = con.conparentid) AS parent_constraint
 FROM pg_constraint con
 JOIN pg_namespace n ON n.oid = con.connamespace
 LEFT JOIN pg_class fc ON fc.oid = con.confrelid
