@@ -169,6 +169,22 @@ class _Dump:
         self.privileges_of = privileges_of
         self.warnings: list[str] = []
 
+    def default_acl(self, lines: tuple[str, ...] | None) -> dict[str, Any]:
+        """default_privileges: of a schema (pull --privileges)."""
+        if self.privileges_of is None or not lines:
+            return {}
+        out: dict[str, dict[str, dict[str, list[str]]]] = {}
+        for line in lines:
+            creator, objects, grant = line.split("|", 2)
+            privilege, grantee, _ = _split_grant(grant)
+            role = "public" if grantee == "PUBLIC" else unquote_ident(grantee)
+            (out.setdefault(unquote_ident(creator), {}).setdefault(objects.lower(), {})
+             .setdefault(role, []).append(privilege.lower()))
+        return {"default_privileges": _Flow({
+            c: _Flow({k: _Flow({r: (p[0] if len(p) == 1 else _FlowList(sorted(p))) for r, p in g.items()})
+                      for k, g in sorted(kinds.items())})
+            for c, kinds in out.items()})}
+
     def acl(self, kind: str, what: str, acl: Acl | None) -> dict[str, Any]:
         """owner: and grants: of an object (pull --privileges)."""
         if self.privileges_of is None or acl is None:
@@ -203,10 +219,12 @@ class _Dump:
         doc: dict[str, Any] = {}
         schemas = {n: ns for n, ns in self.c.schemas.items()
                    if n != "public" or ns.comment not in (None, "standard public schema")
-                   or (self.privileges_of and n != "public" and self.acl("schema", n, ns.acl))}
+                   or (self.privileges_of and n != "public" and self.acl("schema", n, ns.acl))
+                   or (self.privileges_of and ns.default_acl)}
         if schemas:
             doc["schemas"] = {n: _Flow({**({"comment": ns.comment} if ns.comment else {}),
-                                        **(self.acl("schema", f"schema {n}", ns.acl) if n != "public" else {})})
+                                        **(self.acl("schema", f"schema {n}", ns.acl) if n != "public" else {}),
+                                        **self.default_acl(ns.default_acl)})
                               for n, ns in sorted(schemas.items())}
         if self.c.extensions:
             exts: list[Any] = []

@@ -26,7 +26,7 @@ _T = TypeVar("_T")
 
 QUERY_NAMES = (
     "schemas", "extensions", "enums", "domains", "functions", "relations", "columns", "constraints",
-    "indexes", "triggers", "view_dependencies", "sequences", "unmanaged", "policies", "privileges", "types", "aggregates",
+    "indexes", "triggers", "view_dependencies", "sequences", "unmanaged", "policies", "privileges", "types", "aggregates", "default_privileges",
 )
 HISTORY_SCHEMA = "schemacode"
 
@@ -210,6 +210,8 @@ def build_catalog(rows: dict[str, list[Any]]) -> Catalog:
             tables[q] = dataclasses.replace(
                 t, constraints={k: c for k, c in t.constraints.items() if k not in dangling})
     acls = {(r.kind, r.key): Acl(tuple(r.grants), r.owner) for r in rows["privileges"]}
+    defaults = {r.schema: tuple(r.grants) for r in rows["default_privileges"]}
+    schemas = {k: dataclasses.replace(ns, default_acl=defaults.get(k, ())) for k, ns in schemas.items()}
 
     def with_acl(objs: dict[str, _T], kind: str) -> dict[str, _T]:
         return {k: dataclasses.replace(o, acl=acls.get((kind, k))) for k, o in objs.items()}  # type: ignore[type-var]

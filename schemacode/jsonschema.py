@@ -148,7 +148,12 @@ def build() -> dict[str, Any]:
         "properties": {
             "schemas": {"oneOf": [{"type": "object", "additionalProperties": {
                 "oneOf": [{"type": "null"}, _obj({"comment": _comment, "name": _str, "grants": grants,
-                                                  "owner": owner})]}},
+                                                  "owner": owner, "default_privileges": {
+                                                      "type": "object", "description": "creating role → "
+                                                      "{tables: grants, sequences: …, functions: …, types: …}",
+                                                      "additionalProperties": _obj({
+                                                          "tables": grants, "sequences": grants,
+                                                          "functions": grants, "types": grants})}})]}},
                 {"type": "array", "items": _str}]},
             "extensions": {"oneOf": [{"type": "array", "items": {"oneOf": [_str, _obj(
                 {"name": _str, "schema": _str, "version": _str}, ["name"])]}},

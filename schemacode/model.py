@@ -167,6 +167,9 @@ class Namespace:
     comment: str | None = None
     source: Source | None = field(default=None, compare=False, repr=False)
     acl: Acl | None = field(default=None, compare=False, repr=False)  # see Acl
+    # ALTER DEFAULT PRIVILEGES FOR ROLE … IN SCHEMA this one: "creator|TABLES|SELECT TO reader",
+    # sorted; None: not managed (as Acl)
+    default_acl: tuple[str, ...] | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -512,7 +515,11 @@ class Catalog:
             for obj in group.values():
                 if obj.acl is not None:
                     out |= obj.acl.roles()
-        return out
+        for ns in self.schemas.values():
+            for line in ns.default_acl or ():
+                creator, _, grant = line.split("|", 2)
+                out |= {creator, grant.rsplit(" TO ", 1)[1].removesuffix(" WITH GRANT OPTION")}
+        return out - {"PUBLIC"}
 
     def is_empty(self) -> bool:
         return not (
@@ -628,8 +635,10 @@ def attach_written(catalog: Catalog, written: Catalog) -> Catalog:
 
     return replace(
         catalog,
-        schemas={k: managed(replace(o, source=written.schemas[k].source) if k in written.schemas else o,
-                            written.schemas.get(k))
+        schemas={k: replace(managed(replace(o, source=written.schemas[k].source) if k in written.schemas else o,
+                                    written.schemas.get(k)),
+                            default_acl=o.default_acl if k in written.schemas
+                            and written.schemas[k].default_acl is not None else None)
                  for k, o in catalog.schemas.items()},
         extensions={k: replace(o, source=written.extensions[k].source) if k in written.extensions
                     else o for k, o in catalog.extensions.items()},

@@ -77,8 +77,8 @@ def canonicalize(catalog: Catalog, scope: list[str], dev_url: str | None = None)
                    for k, f in canon.functions.items()},
         sequences={k: replace(s, acl=catalog.sequences[k].acl) if k in catalog.sequences else s
                    for k, s in canon.sequences.items()},
-        schemas={k: replace(n, acl=catalog.schemas[k].acl) if k in catalog.schemas else n
-                 for k, n in canon.schemas.items()})
+        schemas={k: replace(n, acl=catalog.schemas[k].acl, default_acl=catalog.schemas[k].default_acl)
+                 if k in catalog.schemas else n for k, n in canon.schemas.items()})
 
 
 def _cached(what: str, make_catalog: Callable[[], Catalog], scope: list[str],

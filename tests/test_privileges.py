@@ -134,3 +134,35 @@ def test_pull_privileges_writes_owners_and_grants_that_come_back(db: Database) -
     assert target.execute(ACL) == db.execute(ACL)
     assert target.execute(FN_ACL) == db.execute(FN_ACL)
     assert api.plan(load_text(pulled.text), target.url).plan.is_empty
+
+
+def test_default_privileges_in_a_schema(db: Database) -> None:
+    app, auditor, owner = _roles(db, "app", "auditor", "owner")
+    text = f"""
+schemas:
+  app:
+    default_privileges:
+      {owner}:
+        tables: {{{app}: [select, insert], {auditor}: select}}
+        sequences: {{{app}: usage}}
+        functions: {{{app}: execute}}
+"""
+    api.apply(db.load(text), db.url)
+    assert api.plan(db.load(text), db.url).plan.is_empty
+    db.execute(f"GRANT CREATE ON SCHEMA app TO {owner}")
+    with __import__("psycopg").connect(db.url, autocommit=True) as conn:
+        conn.execute(f"SET ROLE {owner}")
+        conn.execute("CREATE TABLE app.later (id int)")
+    assert db.execute(f"SELECT has_table_privilege('{auditor}', 'app.later', 'SELECT'), "
+                      f"has_table_privilege('{auditor}', 'app.later', 'INSERT')") == [(True, False)]
+    db.execute(f"DROP TABLE app.later; REVOKE CREATE ON SCHEMA app FROM {owner}")
+    fewer = text.replace(f", {auditor}: select", "")
+    planned = api.plan(db.load(fewer), db.url).plan
+    assert [s.sql for s in planned.forward] == [
+        f"ALTER DEFAULT PRIVILEGES FOR ROLE {owner} IN SCHEMA app REVOKE SELECT ON TABLES FROM {auditor}"]
+    assert planned.hazards("security")
+    api.apply(db.load(fewer), db.url)
+    assert api.plan(db.load(fewer), db.url).plan.is_empty
+    pulled = api.pull(db.url, privileges=True).text
+    assert f"default_privileges: {{{owner}: {{functions: {{{app}: execute}}, sequences: {{{app}: usage}}, " \
+           f"tables: {{{app}: [insert, select]}}}}}}" in pulled

@@ -4,7 +4,7 @@ from .comments import SetComment
 from .constraints import AddConstraint, DropConstraint, ValidateConstraint
 from .functions import CreateAggregate, CreateFunction, DropAggregate, DropFunction
 from .indexes import CreateIndex, DropIndex
-from .privileges import SetPrivileges
+from .privileges import SetDefaultPrivileges, SetPrivileges
 from .policies import AlterPolicy, CreatePolicy, DropPolicy, SetRowSecurity
 from .schemas import AlterExtension, CreateExtension, CreateSchema, DropExtension, DropSchema
 from .tables import (
@@ -27,5 +27,5 @@ __all__ = [
     "AlterSequence", "CreateEnum", "CreateSequence", "DropEnum", "DropSequence", "EnumUsage",
     "RebuildEnum", "RenameEnumValue", "CreateView", "DropView", "AlterDomain", "CreateDomain",
     "DropDomain", "SetSequenceOwner", "AlterTableStorage", "SetReplicaIdentity", "AlterViewOptions",
-    "CreatePolicy", "DropPolicy", "AlterPolicy", "SetRowSecurity", "AttachPartition", "AlterInherit", "SetPrivileges", "AlterCompositeType", "CreateType", "DropType", "CreateAggregate", "DropAggregate", "NameAttached",
+    "CreatePolicy", "DropPolicy", "AlterPolicy", "SetRowSecurity", "AttachPartition", "AlterInherit", "SetPrivileges", "AlterCompositeType", "CreateType", "DropType", "CreateAggregate", "DropAggregate", "NameAttached", "SetDefaultPrivileges",
 ]

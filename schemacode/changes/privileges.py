@@ -68,3 +68,36 @@ class SetPrivileges(Change):
     @property
     def is_empty(self) -> bool:
         return not self.statements()
+
+
+@dataclass(frozen=True)
+class SetDefaultPrivileges(Change):
+    """ALTER DEFAULT PRIVILEGES FOR ROLE creator IN SCHEMA … GRANT / REVOKE … ON TABLES | …:
+    what objects that role creates in the schema will grant."""
+
+    schema: str
+    before: tuple[str, ...]  # "creator|TABLES|SELECT TO reader"
+    after: tuple[str, ...]
+    phase = Phase.PRIVILEGES
+
+    def describe(self) -> str:
+        return f"schema {self.schema} default privileges"
+
+    def statements(self) -> list[Statement]:
+        from ..sqltext import ident
+
+        out = []
+        for line in sorted(set(self.before) - set(self.after)):
+            creator, objects, grant = line.split("|", 2)
+            privilege, grantee, _ = _split(grant)
+            out.append(Statement(f"ALTER DEFAULT PRIVILEGES FOR ROLE {creator} IN SCHEMA {ident(self.schema)} "
+                                 f"REVOKE {privilege} ON {objects} FROM {grantee}",
+                                 (Hazard("security", f"{objects.lower()} {creator} creates in {self.schema} "
+                                                     f"no longer grant {privilege} to {grantee}"),)))
+        for line in sorted(set(self.after) - set(self.before)):
+            creator, objects, grant = line.split("|", 2)
+            privilege, grantee, option = _split(grant)
+            out.append(Statement(f"ALTER DEFAULT PRIVILEGES FOR ROLE {creator} IN SCHEMA {ident(self.schema)} "
+                                 f"GRANT {privilege} ON {objects} TO {grantee}"
+                                 + (" WITH GRANT OPTION" if option else "")))
+        return out

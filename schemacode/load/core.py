@@ -395,3 +395,43 @@ def _role(ctx: _Ctx, value: Any) -> str:
     if not isinstance(value, str) or not value:
         raise ctx.error("a role is a name")
     return "PUBLIC" if value.lower() == "public" else ident(value)
+
+
+DEFAULT_OBJECTS = {"tables": ("TABLES", "table"), "sequences": ("SEQUENCES", "sequence"),
+                   "functions": ("FUNCTIONS", "function"), "types": ("TYPES", "type")}
+
+
+def default_privileges(ctx: _Ctx, spec: Any) -> tuple[str, ...] | None:
+    """default_privileges: {creating role: {tables: grants, sequences: …, functions: …, types: …}}
+    → "creator|TABLES|SELECT TO reader" lines; None where not declared (not managed)."""
+    if not isinstance(spec, dict) or "default_privileges" not in spec:
+        return None
+    dc = ctx.child(spec, "default_privileges")
+    node = spec["default_privileges"] or {}
+    if not isinstance(node, dict):
+        raise dc.error("default_privileges is a mapping: {creating role: {tables: {role: privileges}}}")
+    out = []
+    for creator, kinds in node.items():
+        cc = dc.child(node, creator)
+        _keys(cc, kinds, set(DEFAULT_OBJECTS), f"default privileges of {creator}")
+        for key, grants in (kinds or {}).items():
+            objects, kind = DEFAULT_OBJECTS[key]
+            acl = privileges(cc, {"grants": grants}, kind if kind != "type" else "type") if kind != "type" \
+                else _type_grants(cc.child(kinds, key), grants)
+            for g in (acl.grants if acl else ()) or ():
+                if g.startswith("NONE TO "):
+                    raise cc.child(kinds, key).error("default privileges in a schema add grants; [] takes none away")
+                out.append(f"{_role(cc, creator)}|{objects}|{g}")
+    return tuple(sorted(out))
+
+
+def _type_grants(ctx: _Ctx, grants: Any) -> Acl:
+    if not isinstance(grants, dict):
+        raise ctx.error("grants are a mapping of roles to privileges")
+    out = []
+    for role, value in grants.items():
+        items = [value] if isinstance(value, str) else value
+        if not isinstance(items, list) or any(str(i).lower() not in ("usage", "all") for i in items):
+            raise ctx.child(grants, role).error("types are granted usage")
+        out += [f"{str(i).upper()} TO {_role(ctx, role)}" for i in items]
+    return Acl(tuple(out))

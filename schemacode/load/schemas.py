@@ -5,7 +5,7 @@ from typing import Any
 
 from ..model import Extension, Namespace
 from ..types import EXTENSION_TYPES
-from .core import LoaderBase, RESERVED_SCHEMAS, _Ctx, _items, _keys, _str, privileges
+from .core import LoaderBase, RESERVED_SCHEMAS, _Ctx, _items, _keys, _str, default_privileges, privileges
 
 
 class SchemaLoader(LoaderBase):
@@ -15,9 +15,10 @@ class SchemaLoader(LoaderBase):
                 raise c.error(f"schema {name!r} is reserved")
             comment = None
             if spec is not None:
-                _keys(c, spec, {"comment", "name", "grants", "owner"}, f"schema {name}")
+                _keys(c, spec, {"comment", "name", "grants", "owner", "default_privileges"}, f"schema {name}")
                 comment = self.comment(c, spec)
-            self.schemas[name] = Namespace(name, comment, c.source(), acl=privileges(c, spec, "schema"))
+            self.schemas[name] = Namespace(name, comment, c.source(), acl=privileges(c, spec, "schema"),
+                                           default_acl=default_privileges(c, spec))
 
     def load_extensions(self, ctx: _Ctx, node: Any) -> None:
         for name, spec, c in _items(ctx, node, "extensions"):
