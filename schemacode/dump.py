@@ -235,16 +235,19 @@ class _Dump:
                     exts.append(_Flow({"name": name, "schema": e.schema}))
             doc["extensions"] = exts
         if self.c.enums:
-            doc["enums"] = {
-                _name(k): (_Flow({"values": _FlowList(e.values), "comment": e.comment}) if e.comment
-                           else _FlowList(e.values))
-                for k, e in sorted(self.c.enums.items())}
+            enums: dict[str, Any] = {}
+            for k, en in sorted(self.c.enums.items()):
+                extra = {**({"comment": en.comment} if en.comment else {}),
+                         **self.acl("type", f"enum {k}", en.acl)}
+                enums[_name(k)] = _Flow({"values": _FlowList(en.values), **extra}) if extra else _FlowList(en.values)
+            doc["enums"] = enums
         if self.c.domains:
             doc["domains"] = {_name(k): self.domain(dm) for k, dm in sorted(self.c.domains.items())}
         types: dict[str, Any] = {}
         for k, ct in sorted(self.c.composites.items()):
             types[_name(k)] = {**({"comment": ct.comment} if ct.comment else {}),
-                               "attributes": _Flow({a: short_type(t) for a, t in ct.attributes})}
+                               "attributes": _Flow({a: short_type(t) for a, t in ct.attributes}),
+                               **self.acl("type", f"type {k}", ct.acl)}
         for k, rt in sorted(self.c.ranges.items()):
             rspec: dict[str, Any] = {"range": short_type(rt.subtype)}
             for option in rt.options:
@@ -252,6 +255,7 @@ class _Dump:
                 rspec[key] = unquote_ident(value) if key == "multirange_type_name" else value
             if rt.comment:
                 rspec["comment"] = rt.comment
+            rspec.update(self.acl("type", f"type {k}", rt.acl))
             types[_name(k)] = _Flow(rspec)
         if types:
             doc["types"] = dict(sorted(types.items()))
@@ -296,6 +300,7 @@ class _Dump:
             spec["checks"] = _Flow(checks)
         if dm.comment:
             spec["comment"] = dm.comment
+        spec.update(self.acl("domain", f"domain {dm.qname}", dm.acl))
         return _Flow(spec)
 
     def function(self, key: str) -> dict[str, Any] | None:

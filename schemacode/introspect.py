@@ -223,9 +223,10 @@ def build_catalog(rows: dict[str, list[Any]]) -> Catalog:
               for r in rows["types"] if r.kind == "range"}
     aggregates = {a.key: a for a in (Aggregate(r.schema, r.name, r.arguments or "*", tuple(r.options), r.comment)
                                      for r in rows["aggregates"])}
-    return Catalog(with_acl(schemas, "schema"), extensions, enums, domains, with_acl(functions, "function"),
-                   with_acl(sequences, "sequence"), with_acl(tables, "table"), with_acl(views, "view"),
-                   unmanaged, composites, ranges, aggregates)
+    return Catalog(with_acl(schemas, "schema"), extensions, with_acl(enums, "type"), with_acl(domains, "type"),
+                   with_acl(functions, "function"), with_acl(sequences, "sequence"), with_acl(tables, "table"),
+                   with_acl(views, "view"), unmanaged, with_acl(composites, "type"), with_acl(ranges, "type"),
+                   aggregates)
 
 
 def _column(r: Any, rel: Any, sequences: dict[str, Sequence], quoted_sequences: dict[str, str]) -> Column:

@@ -160,18 +160,20 @@ def build() -> dict[str, Any]:
                 {"type": "object", "additionalProperties": {"oneOf": [{"type": "null"}, _obj(
                     {"name": _str, "schema": _str, "version": _str})]}}]},
             "enums": {"type": "object", "additionalProperties": {"oneOf": [
-                enum_values, _obj({"values": enum_values, "comment": _comment, "name": _str}, ["values"])]}},
+                enum_values, _obj({"values": enum_values, "comment": _comment, "name": _str, "grants": grants,
+                                   "owner": owner}, ["values"])]}},
             "domains": {"type": "object", "additionalProperties": {"oneOf": [_str, _obj({
                 "name": _str, "type": _str, "null": _bool, "default": _default, "check": _str,
-                "checks": {"type": "object", "additionalProperties": _str}, "comment": _comment},
-                ["type"])]}},
+                "checks": {"type": "object", "additionalProperties": _str}, "comment": _comment,
+                "grants": grants, "owner": owner}, ["type"])]}},
             "types": {"type": "object", "description": "composite types ({attributes: {name: type}}) "
                       "and range types ({range: subtype})", "additionalProperties": {"oneOf": [
                           _obj({"attributes": {"type": "object", "additionalProperties": _str},
-                                "comment": _comment, "name": _str}, ["attributes"]),
+                                "comment": _comment, "name": _str, "grants": grants, "owner": owner},
+                               ["attributes"]),
                           _obj({"range": _str, "subtype_opclass": _str, "collation": _str, "canonical": _str,
                                 "subtype_diff": _str, "multirange_type_name": _str, "comment": _comment,
-                                "name": _str}, ["range"])]}},
+                                "name": _str, "grants": grants, "owner": owner}, ["range"])]}},
             "aggregates": {"type": "object", "description": "name(argument types): CREATE AGGREGATE's options",
                            "additionalProperties": _obj({**{k: _str for k in AGGREGATE_ORDER},
                                                          "sspace": _int, "msspace": _int,

@@ -26,7 +26,8 @@ from .sqltext import reproducible
 
 _T = TypeVar("_T", bound=Any)
 # an object with an owner and grants (Acl)
-_A = TypeVar("_A", "Namespace", "Table", "View", "Sequence", "Function")
+_A = TypeVar("_A", "Namespace", "Table", "View", "Sequence", "Function", "EnumType", "Domain",
+             "CompositeType", "RangeType")
 
 ConstraintKind = Literal["primary_key", "unique", "foreign_key", "check", "exclude"]
 
@@ -99,6 +100,7 @@ class CompositeType:
     attributes: tuple[tuple[str, str], ...]  # (name, type [COLLATE …]) in order
     comment: str | None = None
     source: Source | None = field(default=None, compare=False, repr=False)
+    acl: Acl | None = field(default=None, compare=False, repr=False)  # see Acl
 
     @property
     def qname(self) -> str:
@@ -116,6 +118,7 @@ class RangeType:
     options: tuple[str, ...] = ()
     comment: str | None = None
     source: Source | None = field(default=None, compare=False, repr=False)
+    acl: Acl | None = field(default=None, compare=False, repr=False)  # see Acl
 
     @property
     def qname(self) -> str:
@@ -187,6 +190,7 @@ class EnumType:
     values: tuple[str, ...]
     comment: str | None = None
     source: Source | None = field(default=None, compare=False, repr=False)
+    acl: Acl | None = field(default=None, compare=False, repr=False)  # see Acl
 
     @property
     def qname(self) -> str:
@@ -204,6 +208,7 @@ class Domain:
     comment: str | None = None
     source: Source | None = field(default=None, compare=False, repr=False)
     written: Domain | None = field(default=None, compare=False, repr=False)  # as declared
+    acl: Acl | None = field(default=None, compare=False, repr=False)  # see Acl
 
     @property
     def default_sql(self) -> str | None:
@@ -511,7 +516,8 @@ class Catalog:
         keywords = {"public", "current_user", "current_role", "session_user"}
         out = {r for t in self.tables.values() for p in t.policies.values() for r in p.roles
                if r not in keywords}
-        for group in (self.schemas, self.tables, self.views, self.sequences, self.functions):
+        for group in (self.schemas, self.tables, self.views, self.sequences, self.functions, self.enums,
+                      self.domains, self.composites, self.ranges):
             for obj in group.values():
                 if obj.acl is not None:
                     out |= obj.acl.roles()
@@ -642,17 +648,17 @@ def attach_written(catalog: Catalog, written: Catalog) -> Catalog:
                  for k, o in catalog.schemas.items()},
         extensions={k: replace(o, source=written.extensions[k].source) if k in written.extensions
                     else o for k, o in catalog.extensions.items()},
-        enums={k: replace(o, source=written.enums[k].source) if k in written.enums else o
-               for k, o in catalog.enums.items()},
-        domains=src(catalog.domains, written.domains),
+        enums={k: managed(replace(o, source=written.enums[k].source) if k in written.enums else o,
+                          written.enums.get(k)) for k, o in catalog.enums.items()},
+        domains={k: managed(d, written.domains.get(k)) for k, d in src(catalog.domains, written.domains).items()},
         functions={k: managed(f, written_function(f)) for k, f in functions.items()},
         sequences={k: managed(replace(o, source=written.sequences[k].source) if k in written.sequences
                               else o, written.sequences.get(k)) for k, o in catalog.sequences.items()},
         tables={k: managed(table(t), written.tables.get(k)) for k, t in catalog.tables.items()},
-        composites={k: replace(o, source=written.composites[k].source) if k in written.composites else o
-                    for k, o in catalog.composites.items()},
-        ranges={k: replace(o, source=written.ranges[k].source) if k in written.ranges else o
-                for k, o in catalog.ranges.items()},
+        composites={k: managed(replace(o, source=written.composites[k].source) if k in written.composites
+                               else o, written.composites.get(k)) for k, o in catalog.composites.items()},
+        ranges={k: managed(replace(o, source=written.ranges[k].source) if k in written.ranges else o,
+                           written.ranges.get(k)) for k, o in catalog.ranges.items()},
         aggregates={k: replace(o, source=written.aggregates[k].source) if k in written.aggregates else o
                     for k, o in catalog.aggregates.items()},
         views={k: managed(view(v), written.views.get(k)) for k, v in catalog.views.items()},

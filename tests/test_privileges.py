@@ -166,3 +166,27 @@ schemas:
     pulled = api.pull(db.url, privileges=True).text
     assert f"default_privileges: {{{owner}: {{functions: {{{app}: execute}}, sequences: {{{app}: usage}}, " \
            f"tables: {{{app}: [insert, select]}}}}}}" in pulled
+
+
+def test_privileges_on_types_and_domains(db: Database) -> None:
+    app, auditor, owner = _roles(db, "app", "auditor", "owner")
+    text = f"""
+enums:
+  mood: {{values: [ok, sad], grants: {{public: [], {app}: usage}}, owner: {owner}}}
+domains:
+  positive: {{type: int, check: VALUE > 0, grants: {{public: [], {auditor}: usage}}}}
+types:
+  pair: {{attributes: {{a: int, b: int}}, grants: {{public: [], {app}: usage}}}}
+"""
+    api.apply(db.load(text), db.url)
+    assert api.plan(db.load(text), db.url).plan.is_empty
+    assert db.execute(f"SELECT has_type_privilege('{app}', 'mood', 'USAGE'), "
+                      f"has_type_privilege('{auditor}', 'mood', 'USAGE'), "
+                      f"has_type_privilege('{auditor}', 'positive', 'USAGE'), "
+                      f"(SELECT typowner::regrole::text FROM pg_type WHERE typname = 'mood')") == \
+        [(True, False, True, owner)]
+    pulled = api.pull(db.url, privileges=True).text
+    target = other_database(db, "types")
+    api.apply(load_text(pulled), target.url)
+    acl = "SELECT typname, typacl::text, typowner::regrole::text FROM pg_type WHERE typname IN ('mood', 'positive', 'pair') ORDER BY 1"
+    assert target.execute(acl) == db.execute(acl)

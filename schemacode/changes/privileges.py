@@ -9,11 +9,12 @@ from .base import Change, Hazard, Phase, Statement
 
 # What GRANT and ALTER … OWNER call each kind
 GRANT_ON = {"schema": "SCHEMA", "table": "TABLE", "view": "TABLE", "materialized view": "TABLE",
-            "sequence": "SEQUENCE", "function": "ROUTINE"}
+            "sequence": "SEQUENCE", "function": "ROUTINE", "type": "TYPE", "domain": "DOMAIN"}
 ALTER = {"schema": "SCHEMA", "table": "TABLE", "view": "VIEW", "materialized view": "MATERIALIZED VIEW",
-         "sequence": "SEQUENCE", "function": "ROUTINE"}
+         "sequence": "SEQUENCE", "function": "ROUTINE", "type": "TYPE", "domain": "DOMAIN"}
 # What a new object of each kind grants by itself (besides its owner's own)
-DEFAULT_GRANTS = {"function": ("EXECUTE TO PUBLIC",)}
+DEFAULT_GRANTS = {"function": ("EXECUTE TO PUBLIC",), "type": ("USAGE TO PUBLIC",),
+                  "domain": ("USAGE TO PUBLIC",)}
 
 
 def _split(grant: str) -> tuple[str, str, bool]:

@@ -341,6 +341,8 @@ PRIVILEGES = {
     "sequence": {"usage", "select", "update", "all"},
     "function": {"execute", "all"},
     "schema": {"usage", "create", "all"},
+    "type": {"usage", "all"},
+    "domain": {"usage", "all"},
 }
 _COLUMN_PRIVILEGE = re.compile(r"^\s*(select|insert|update|references)\s*\((.+)\)\s*$", re.IGNORECASE)
 

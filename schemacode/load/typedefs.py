@@ -5,7 +5,7 @@ from typing import Any
 
 from ..model import CompositeType, Domain, EnumType, RangeType
 from ..types import check_type, type_base
-from .core import LoaderBase, _Ctx, _bool, _items, _keys, _str, parse_sql
+from .core import LoaderBase, _Ctx, _bool, _items, _keys, _str, parse_sql, privileges
 
 
 class TypeLoader(LoaderBase):
@@ -17,7 +17,7 @@ class TypeLoader(LoaderBase):
             values_node = spec
             vctx = c
             if isinstance(spec, dict):
-                _keys(c, spec, {"values", "comment", "name"}, f"enum {name}")
+                _keys(c, spec, {"values", "comment", "name", "grants", "owner"}, f"enum {name}")
                 comment = self.comment(c, spec)
                 values_node = spec.get("values")
                 vctx = c.child(spec, "values")
@@ -39,7 +39,8 @@ class TypeLoader(LoaderBase):
                     raise ic.error(f"enum value {v!r} is listed twice")
                 values.append(str(v))
             schema, _, short = q.partition(".")
-            self.enums[q] = EnumType(schema, short, tuple(values), comment, c.source())
+            self.enums[q] = EnumType(schema, short, tuple(values), comment, c.source(),
+                                     acl=privileges(c, spec, "type"))
             self.extra_types.add(short)
 
     def load_domains(self, ctx: _Ctx, node: Any) -> None:
@@ -48,7 +49,7 @@ class TypeLoader(LoaderBase):
             self.claim(c, q, "domain")
             if isinstance(spec, str):
                 spec = {"type": spec}
-            _keys(c, spec, {"name", "type", "null", "default", "check", "checks", "comment"},
+            _keys(c, spec, {"name", "type", "null", "default", "check", "checks", "comment", "grants", "owner"},
                   f"domain {name}")
             if "type" not in spec:
                 raise c.error(f"domain {name} needs a type")
@@ -78,11 +79,11 @@ class TypeLoader(LoaderBase):
             not_null = "null" in spec and not _bool(c.child(spec, "null"), spec["null"], "null")
             schema, _, short = q.partition(".")
             self.domains[q] = Domain(schema, short, type_, default, not_null, checks,
-                                     self.comment(c, spec), c.source())
+                                     self.comment(c, spec), c.source(), acl=privileges(c, spec, "domain"))
             self.extra_types.add(short)
 
     TYPE_KEYS = {"attributes", "range", "subtype_opclass", "collation", "canonical", "subtype_diff",
-                 "multirange_type_name", "comment", "name"}
+                 "multirange_type_name", "comment", "name", "grants", "owner"}
     RANGE_OPTIONS = ("subtype_opclass", "collation", "canonical", "subtype_diff", "multirange_type_name")
 
     def load_types(self, ctx: _Ctx, node: Any) -> None:
@@ -111,7 +112,8 @@ class TypeLoader(LoaderBase):
                     if problem:
                         raise tc.error(*problem)
                     out.append((str(an), typ))
-                self.composites[q] = CompositeType(schema, short, tuple(out), self.comment(c, spec), c.source())
+                self.composites[q] = CompositeType(schema, short, tuple(out), self.comment(c, spec), c.source(),
+                                                   acl=privileges(c, spec, "type"))
             else:
                 rc = c.child(spec, "range")
                 subtype = _str(rc, spec["range"], "range")
@@ -120,5 +122,6 @@ class TypeLoader(LoaderBase):
                     raise rc.error(*problem)
                 options = tuple(f"{k} = {_str(c.child(spec, k), spec[k], k)}"
                                 for k in self.RANGE_OPTIONS if k in spec)
-                self.ranges[q] = RangeType(schema, short, subtype, options, self.comment(c, spec), c.source())
+                self.ranges[q] = RangeType(schema, short, subtype, options, self.comment(c, spec), c.source(),
+                                           acl=privileges(c, spec, "type"))
             self.extra_types.add(short)
