@@ -60,6 +60,7 @@ class _Differ:
         self.renames = renames
         self.out: list[ch.Change] = []
         # Filled while diffing; what dependents must be dropped and created again around.
+        self.table_depth: dict[str, int] = {}  # partitions' depth under their parents
         self.affected_columns: set[tuple[str, str]] = set()  # (table, column) retyped or dropped
         # Of those, the ones only retyped: PostgreSQL carries plain indexes and keys on them
         # through ALTER COLUMN … TYPE (rebuilding an index only when it must).
@@ -434,6 +435,7 @@ class _Differ:
         for k in rebuilt:  # created again: every column goes, and what reads it
             self.affected_columns |= {(k, c) for c in cur[k].columns}
         depth = _partition_depths(des)
+        self.table_depth = depth
         for k in sorted(set(_added(cur, des)) | rebuilt | (cascaded & set(des)),
                         key=lambda k: (depth.get(k, 0), k)):
             self.create_table(created[k], depth.get(k, 0))
@@ -522,7 +524,7 @@ class _Differ:
             if not con.inline:
                 self.emit(ch.AddConstraint(t.qname, con, new_table=True))
         for idx in t.indexes.values():
-            self.emit(ch.CreateIndex(t.qname, idx, new_table=True))
+            self.emit(ch.CreateIndex(t.qname, idx, new_table=True, depth=depth))
         for trg in t.triggers.values():
             self.emit(ch.CreateTrigger(t.qname, trg))
         for pol in t.policies.values():
@@ -615,12 +617,12 @@ class _Differ:
         for name in _dropped(a.indexes, b.indexes):
             self.emit(ch.DropIndex(q, a.indexes[name]))
         for name in _added(a.indexes, b.indexes):
-            self.emit(ch.CreateIndex(q, b.indexes[name]))
+            self.emit(ch.CreateIndex(q, b.indexes[name], depth=self.table_depth.get(q, 0)))
         for name in _common(a.indexes, b.indexes):
             i, j = a.indexes[name], b.indexes[name]
             touched = self.rebuilds(q, i.columns) if _plain_index(i) else self.touches(q, i.columns)
             if i.definition != j.definition or touched or self.calls_recreated_function(i.definition):
-                self.emit(ch.DropIndex(q, i), ch.CreateIndex(q, j))
+                self.emit(ch.DropIndex(q, i), ch.CreateIndex(q, j, depth=self.table_depth.get(q, 0)))
             else:
                 self.comment(f"INDEX {ident(schema)}.{ident(name)}", f"index {schema}.{name}",
                              i.comment, j.comment)

@@ -148,6 +148,10 @@ def touched(c: Change, current: Catalog) -> list[str]:
         return [f"type {t.qname}"]
     if isinstance(c, ch.RebuildEnum):
         return [f"type {c.after.qname}"]
+    if isinstance(c, ch.DropType):
+        return [f"type {c.type.qname}"]
+    if isinstance(c, ch.DropAggregate):
+        return [f"function {c.aggregate.key}"]
     return []
 
 

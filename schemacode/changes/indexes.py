@@ -19,10 +19,13 @@ class CreateIndex(Change):
     index: Index
     new_table: bool = False
     on_view: bool = False
+    # a partition's own index: after its parents' indexes, which would otherwise take it as
+    # their copy on the partition (PostgreSQL attaches a matching index it finds there)
+    depth: int = 0
     symbol = "+"
 
     def sort_key(self) -> tuple[int, int, str]:
-        return (Phase.CREATE_VIEW_INDEX if self.on_view else Phase.CREATE_INDEX, 0, "")
+        return (Phase.CREATE_VIEW_INDEX if self.on_view else Phase.CREATE_INDEX, self.depth, "")
 
     @property
     def source(self) -> Source | None:

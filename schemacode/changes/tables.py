@@ -618,7 +618,7 @@ class NameAttached(Change):
         return f"partition {self.table}'s copy of {self.what[0]} {self.what[1]} named {self.name}"
 
     def sort_key(self) -> tuple[int, int, str]:
-        return (Phase.CREATE_INDEX, 2, self.table)  # once the parent's indexes and keys are there
+        return (Phase.CREATE_INDEX, 99, self.table)  # once every index and key is there
 
     def statements(self) -> list[Statement]:
         schema = self.table.partition(".")[0]
