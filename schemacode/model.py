@@ -45,13 +45,19 @@ class Source:
 
 
 def _source_hash() -> str:
+    """The package's code (Python and catalog queries): what reads, builds and pickles a catalog.
+    The version alone does not say it: a development install changes code under one version."""
     from hashlib import sha256
     from pathlib import Path
 
-    return sha256(Path(__file__).read_bytes()).hexdigest()[:12]
+    digest = sha256()
+    root = Path(__file__).parent
+    for path in sorted([*root.rglob("*.py"), *root.rglob("*.sql")]):
+        digest.update(path.relative_to(root).as_posix().encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()[:12]
 
 
-# Part of every cache key: a pickled catalog is only read back by the model that wrote it.
+# Part of every cache key: a cached catalog is only read back by the code that made it.
 MODEL_HASH = _source_hash()
 
 
