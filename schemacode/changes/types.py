@@ -348,6 +348,7 @@ class CreateType(Change):
 @dataclass(frozen=True)
 class DropType(Change):
     type: CompositeType | RangeType
+    early: bool = False  # created again under the same name: gone before the CREATE
     symbol = "-"
     phase = Phase.DROP_TYPE
 
@@ -362,10 +363,7 @@ class DropType(Change):
         return [Statement(f"DROP TYPE {qident(self.type.schema, self.type.name)}")]
 
     def sort_key(self) -> tuple[int, int, str]:
-        # created again under the same name: gone before the CREATE (TYPE phase) runs
         return (Phase.DROP_FUNCTION_EARLY if self.early else Phase.DROP_TYPE, 0, self.type.qname)
-
-    early: bool = False
 
 
 @dataclass(frozen=True)
