@@ -51,13 +51,13 @@ def plan(schema: str | Path | LoadedSchema, database_url: str | None = None,
     url = resolve_url(database_url)
     with connect(url, autocommit=True) as conn:  # the target first: a wrong URL fails before any build
         target_version = server_version(conn)
-        check_roles(conn, loaded)
         # The live catalog is read while the scratch server builds the desired one: two servers,
         # and the build mostly waits on its own.
         with ThreadPoolExecutor(1) as pool:
             live = pool.submit(introspect, conn, loaded.scope)
             desired, scratch_version = desired_catalog(loaded, dev_url)
             current = live.result()
+        check_roles(conn, desired, loaded.file)
         warnings = _version_warnings(scratch_version, target_version)
         p = plan_from(current, desired, loaded, dev_url, online)
         check_conversions(conn, p)
@@ -78,25 +78,31 @@ def plan_from(current: Catalog, desired: Catalog, loaded: LoadedSchema, dev_url:
                      live=current, online=online)
 
 
-def check_roles(conn: psycopg.Connection[Any], loaded: LoadedSchema) -> None:
+def check_roles(conn: psycopg.Connection[Any], c: Catalog, file: str) -> None:
     """Roles belong to the cluster: schemacode creates none. One schema.yaml names that the
-    database's server does not have is an error naming it and where, before anything runs."""
+    database's server does not have is an error naming it and where, before anything runs.
+    ``c``: the desired catalog (its objects carry schema.yaml's lines)."""
+    if not c.roles():
+        return
     keywords = {"public", "current_user", "current_role", "session_user"}
-    c = loaded.catalog
     named = [(r, p.source) for t in c.tables.values() for p in t.policies.values()
              for r in p.roles if r not in keywords]
-    for group in (c.schemas, c.tables, c.views, c.sequences, c.functions):
+    for group in (c.schemas, c.tables, c.views, c.sequences, c.functions, c.enums, c.domains,
+                  c.composites, c.ranges):
         for obj in group.values():
             if obj.acl is not None:
                 named += [(r, obj.source) for r in sorted(obj.acl.roles())]
-    if not named:
-        return
+    for ns in c.schemas.values():
+        for line in ns.default_acl or ():
+            creator, _, grant = line.split("|", 2)
+            named += [(r, ns.source) for r in (creator, grant.rsplit(" TO ", 1)[1].removesuffix(" WITH GRANT OPTION"))
+                      if r != "PUBLIC"]
     have = {r[0] for r in conn.execute("SELECT quote_ident(rolname) FROM pg_roles").fetchall()}
     for role, src in named:
         if role not in have:
             raise SchemaError(
                 f"role {role} does not exist on the database's server; nothing was applied",
-                file=src.file if src else loaded.file, line=src.line if src else None,
+                file=src.file if src else file, line=src.line if src else None,
                 path=src.path if src else None,
                 hint=f"schemacode does not create roles (they belong to the cluster): CREATE ROLE {role} "
                      "first, or name a role that exists")
@@ -178,7 +184,7 @@ def apply(schema: str | Path | LoadedSchema, database_url: str | None = None,
     desired, _ = desired_catalog(loaded, dev_url)
     url = resolve_url(database_url)
     with connect(url, autocommit=True) as conn:
-        check_roles(conn, loaded)
+        check_roles(conn, desired, loaded.file)
         return locked_apply(
             conn, loaded.scope,
             lambda current: check_conversions(conn, plan_from(current, desired, loaded, dev_url, online)),

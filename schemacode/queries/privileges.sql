@@ -31,13 +31,16 @@ WITH objects AS (
     SELECT o.kind, o.key, g.privilege_type || ' (' || string_agg(quote_ident(g.attname), ', ' ORDER BY g.attnum)
                || ') TO ' || CASE g.grantee WHEN 0 THEN 'PUBLIC' ELSE quote_ident(pg_get_userbyid(g.grantee)) END
                || CASE WHEN g.is_grantable THEN ' WITH GRANT OPTION' ELSE '' END
-    FROM objects o
-    JOIN LATERAL (SELECT at.attname, at.attnum, x.* FROM pg_attribute at, aclexplode(at.attacl) x
-                  WHERE at.attrelid = o.relid AND at.attacl IS NOT NULL AND NOT at.attisdropped) g ON true
-    WHERE o.relid IS NOT NULL AND g.grantee <> o.owner
+    FROM (SELECT at.attrelid, at.attname, at.attnum, x.*
+          FROM pg_attribute at, aclexplode(at.attacl) x
+          WHERE at.attacl IS NOT NULL AND NOT at.attisdropped) g
+    JOIN objects o ON o.relid = g.attrelid
+    WHERE g.grantee <> o.owner
     GROUP BY o.kind, o.key, g.privilege_type, g.grantee, g.is_grantable
+), collected AS (  -- (one pass: a correlated subquery per object is quadratic)
+    SELECT kind, key, array_agg(grant_ ORDER BY grant_) AS grants FROM grants GROUP BY kind, key
 )
-SELECT o.kind, o.key, quote_ident(pg_get_userbyid(o.owner)) AS owner,
-       ARRAY(SELECT g.grant_ FROM grants g WHERE g.kind = o.kind AND g.key = o.key ORDER BY 1) AS grants
+SELECT o.kind, o.key, quote_ident(pg_get_userbyid(o.owner)) AS owner, coalesce(c.grants, '{}') AS grants
 FROM objects o
+LEFT JOIN collected c ON c.kind = o.kind AND c.key = o.key
 ORDER BY 1, 2
