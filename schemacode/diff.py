@@ -396,15 +396,25 @@ class _Differ:
             if a.partition_of and ((a.partition_of, a.bound) != (b.partition_of, b.bound) or parent_changes):
                 self.emit(ch.AttachPartition(k, a.partition_of, None))
                 parent = cur.get(a.partition_of)
-                cur[k] = replace(a, partition_of=None, bound=None,
-                                 columns=dict(a.inherited_columns or (parent.columns if parent else {})),
+                columns = dict(a.inherited_columns or (parent.columns if parent else {}))
+                if parent is not None and (a.partition_of in rebuilt or a.partition_of not in des):
+                    # a default that still draws on its old parent's serial sequence would keep
+                    # that table from being dropped: it goes first (the plan sets the new one)
+                    schema = parent.schema
+                    sequences = {qident(schema, serial_sequence_name(parent.name, c))
+                                 for c, col in parent.columns.items() if col.type in SERIAL_TYPES}
+                    for n, col in columns.items():
+                        if col.default and any(f"'{s}'" in col.default for s in sequences):
+                            self.emit(ch.DropDefaultEarly(k, n))
+                            columns[n] = replace(col, default=None)
+                cur[k] = replace(a, partition_of=None, bound=None, columns=columns,
                                  constraints={**_detached(a.inherited_constraints), **a.constraints},
                                  indexes={**a.inherited_indexes, **a.indexes})
             if b.partition_of and ((a.partition_of, a.bound) != (b.partition_of, b.bound) or parent_changes):
                 self.emit(ch.AttachPartition(k, b.partition_of, b.bound))
                 parent = des.get(b.partition_of)
-                des[k] = replace(b, partition_of=None, bound=None,
-                                 columns=dict(parent.columns) if parent else {})
+                des[k] = replace(b, partition_of=None, bound=None,  # its columns as they will be
+                                 columns=dict(b.inherited_columns or (parent.columns if parent else {})))
         return rebuilt, cascaded
 
     def attached_names(self, cur: dict[str, Table], des: dict[str, Table], created: set[str]) -> None:

@@ -244,3 +244,39 @@ def test_a_partitions_copies_of_its_parents_indexes_keep_their_names(db: Databas
     assert "attached_names: {events_at: events_b_when}" in rt.text
     assert "attached_names: {events_pkey: events_a_key_renamed}" in rt.text
     assert "events_a_lower_idx" not in rt.text  # PostgreSQL's own name: not written
+
+
+SERIAL_PARENT = """
+tables:
+  jobs:
+    columns:
+      id: serial
+      kind: text
+    partition_by: list (kind)
+    partitions:
+      jobs_a: {in: [a]}
+"""
+
+
+def test_a_partition_kept_as_a_table_when_its_parent_is_rebuilt_leaves_its_sequence(db: Database) -> None:
+    """The detached partition's default still draws on the old parent's serial sequence, which
+    the parent's drop takes with it: that default goes first, the table gets its own."""
+    api.apply(db.load(SERIAL_PARENT), db.url)
+    db.execute("INSERT INTO jobs (kind) VALUES ('a')")
+    new = db.load("""
+tables:
+  jobs:
+    columns:
+      id: serial
+      kind: text
+  jobs_a:
+    columns:
+      id: serial
+      kind: text
+""")
+    planned = api.plan(new, db.url).plan
+    sql = [s.sql for s in planned.forward]
+    assert sql.index("ALTER TABLE public.jobs_a ALTER COLUMN id DROP DEFAULT") < sql.index("DROP TABLE public.jobs")
+    api.apply(new, db.url, allow_destructive=True)
+    assert db.execute("SELECT count(*) FROM jobs_a") == [(1,)]
+    assert api.plan(new, db.url).plan.is_empty

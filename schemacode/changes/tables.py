@@ -637,3 +637,21 @@ class NameAttached(Change):
         return [Statement(f"DO $$DECLARE n name; BEGIN {find} INTO n; "
                           f"IF n IS DISTINCT FROM {literal(self.name)} THEN EXECUTE format({rename}); "
                           f"END IF; END$$")]
+
+
+@dataclass(frozen=True)
+class DropDefaultEarly(Change):
+    """A detached partition's default that draws on its old parent's serial sequence, dropped
+    before that parent is (the new default comes with the column's other changes)."""
+
+    table: str
+    column: str
+
+    def describe(self) -> str:
+        return f"column {self.table}.{self.column} default (its old parent's sequence)"
+
+    def sort_key(self) -> tuple[int, int, str]:
+        return (Phase.RENAME + 1, 2, self.table)  # right after the DETACH
+
+    def statements(self) -> list[Statement]:
+        return [Statement(f"ALTER TABLE {qname_ident(self.table)} ALTER COLUMN {ident(self.column)} DROP DEFAULT")]
