@@ -82,21 +82,9 @@ def check_roles(conn: psycopg.Connection[Any], c: Catalog, file: str) -> None:
     """Roles belong to the cluster: schemacode creates none. One schema.yaml names that the
     database's server does not have is an error naming it and where, before anything runs.
     ``c``: the desired catalog (its objects carry schema.yaml's lines)."""
-    if not c.roles():
+    named = c.named_roles()
+    if not named:
         return
-    keywords = {"public", "current_user", "current_role", "session_user"}
-    named = [(r, p.source) for t in c.tables.values() for p in t.policies.values()
-             for r in p.roles if r not in keywords]
-    for group in (c.schemas, c.tables, c.views, c.sequences, c.functions, c.enums, c.domains,
-                  c.composites, c.ranges):
-        for obj in group.values():
-            if obj.acl is not None:
-                named += [(r, obj.source) for r in sorted(obj.acl.roles())]
-    for ns in c.schemas.values():
-        for line in ns.default_acl or ():
-            creator, _, grant = line.split("|", 2)
-            named += [(r, ns.source) for r in (creator, grant.rsplit(" TO ", 1)[1].removesuffix(" WITH GRANT OPTION"))
-                      if r != "PUBLIC"]
     have = {r[0] for r in conn.execute("SELECT quote_ident(rolname) FROM pg_roles").fetchall()}
     for role, src in named:
         if role not in have:

@@ -408,7 +408,7 @@ class _Differ:
                             self.emit(ch.DropDefaultEarly(k, n))
                             columns[n] = replace(col, default=None)
                 cur[k] = replace(a, partition_of=None, bound=None, columns=columns,
-                                 constraints={**_detached(a.inherited_constraints), **a.constraints},
+                                 constraints={**a.inherited_constraints, **a.constraints},
                                  indexes={**a.inherited_indexes, **a.indexes})
             if b.partition_of and ((a.partition_of, a.bound) != (b.partition_of, b.bound) or parent_changes):
                 self.emit(ch.AttachPartition(k, b.partition_of, b.bound))
@@ -846,12 +846,6 @@ def _partition_depths(tables: Mapping[str, Table]) -> dict[str, int]:
     for k in tables:
         depth(k, frozenset())
     return out
-
-
-def _detached(inherited: dict[str, Constraint]) -> dict[str, Constraint]:
-    """What a partition's copies of its parent's constraints become when it is detached: its
-    own (a foreign key's copies onto the referenced table's partitions are not the table's)."""
-    return {n: c for n, c in inherited.items()}
 
 
 def _depths(views: Mapping[str, View]) -> dict[str, int]:

@@ -12,8 +12,8 @@ from typing import Any
 import yaml
 
 from . import __version__
-from .changes.privileges import DEFAULT_GRANTS, _split as _split_grant
-from .model import Acl, Catalog, attached_default, Column, Constraint, Index, Policy, Table, Trigger, View
+from .changes.privileges import DEFAULT_GRANTS
+from .model import Acl, Catalog, attached_default, split_grant, Column, Constraint, Index, Policy, Table, Trigger, View
 from .sqltext import closing_bracket, reproducible, split_top_level, unquote_ident
 
 _SHORT_TYPES = [
@@ -176,7 +176,7 @@ class _Dump:
         out: dict[str, dict[str, dict[str, list[str]]]] = {}
         for line in lines:
             creator, objects, grant = line.split("|", 2)
-            privilege, grantee, _ = _split_grant(grant)
+            privilege, grantee, _ = split_grant(grant)
             role = "public" if grantee == "PUBLIC" else unquote_ident(grantee)
             (out.setdefault(unquote_ident(creator), {}).setdefault(objects.lower(), {})
              .setdefault(role, []).append(privilege.lower()))
@@ -198,10 +198,10 @@ class _Dump:
             return out
         by_role: dict[str, list[tuple[str, bool]]] = {}
         for g in sorted(acl.grants or ()):
-            privilege, grantee, option = _split_grant(g)
+            privilege, grantee, option = split_grant(g)
             by_role.setdefault(grantee, []).append((privilege, option))
         for g in sorted(defaults - grants):  # a default taken away
-            by_role.setdefault(_split_grant(g)[1], [])
+            by_role.setdefault(split_grant(g)[1], [])
         spec: dict[str, Any] = {}
         for grantee, items in by_role.items():
             role = "public" if grantee == "PUBLIC" else unquote_ident(grantee)

@@ -152,6 +152,17 @@ class Aggregate:
         return f"{self.schema}.{self.name}({self.arguments})"
 
 
+# Role names SQL spells as keywords in TO (and PostgreSQL prints so): no role to create or check
+ROLE_KEYWORDS = frozenset({"public", "current_user", "current_role", "session_user"})
+
+
+def split_grant(grant: str) -> tuple[str, str, bool]:
+    """'UPDATE (a, b) TO app WITH GRANT OPTION' → ('UPDATE (a, b)', 'app', True)."""
+    option = grant.endswith(" WITH GRANT OPTION")
+    privilege, _, grantee = grant.removesuffix(" WITH GRANT OPTION").rpartition(" TO ")
+    return privilege, grantee, option
+
+
 @dataclass(frozen=True, slots=True)
 class Acl:
     """Privileges and owner of an object, managed only where schema.yaml declares them.
@@ -164,7 +175,7 @@ class Acl:
     owner: str | None = None
 
     def roles(self) -> set[str]:
-        out = {g.rsplit(" TO ", 1)[1].removesuffix(" WITH GRANT OPTION") for g in self.grants or ()}
+        out = {split_grant(g)[1] for g in self.grants or ()}
         if self.owner:
             out.add(self.owner)
         return out - {"PUBLIC"}
@@ -516,22 +527,25 @@ class Catalog:
     ranges: dict[str, RangeType] = field(default_factory=dict)
     aggregates: dict[str, Aggregate] = field(default_factory=dict)  # by key: schema.name(arguments)
 
-    def roles(self) -> set[str]:
-        """The roles the catalog names (policies' TO), quoted as SQL names them; not the keywords
-        public, current_user, current_role and session_user."""
-        keywords = {"public", "current_user", "current_role", "session_user"}
-        out = {r for t in self.tables.values() for p in t.policies.values() for r in p.roles
-               if r not in keywords}
+    def named_roles(self) -> list[tuple[str, Source | None]]:
+        """The roles the catalog names (policies' TO, owners, grantees, default privileges'
+        creators and grantees), quoted as SQL names them, each with where it is named; not
+        PUBLIC nor the keywords current_user, current_role and session_user."""
+        out = [(r, p.source) for t in self.tables.values() for p in t.policies.values()
+               for r in p.roles if r not in ROLE_KEYWORDS]
         for group in (self.schemas, self.tables, self.views, self.sequences, self.functions, self.enums,
                       self.domains, self.composites, self.ranges):
             for obj in group.values():
                 if obj.acl is not None:
-                    out |= obj.acl.roles()
+                    out += [(r, obj.source) for r in sorted(obj.acl.roles())]
         for ns in self.schemas.values():
             for line in ns.default_acl or ():
                 creator, _, grant = line.split("|", 2)
-                out |= {creator, grant.rsplit(" TO ", 1)[1].removesuffix(" WITH GRANT OPTION")}
-        return out - {"PUBLIC"}
+                out += [(r, ns.source) for r in (creator, split_grant(grant)[1]) if r != "PUBLIC"]
+        return out
+
+    def roles(self) -> set[str]:
+        return {r for r, _ in self.named_roles()}
 
     def is_empty(self) -> bool:
         return not (

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..model import Acl
+from ..model import Acl, split_grant
 from .base import Change, Hazard, Phase, Statement
 
 # What GRANT and ALTER … OWNER call each kind
@@ -15,14 +15,6 @@ ALTER = {"schema": "SCHEMA", "table": "TABLE", "view": "VIEW", "materialized vie
 # What a new object of each kind grants by itself (besides its owner's own)
 DEFAULT_GRANTS = {"function": ("EXECUTE TO PUBLIC",), "type": ("USAGE TO PUBLIC",),
                   "domain": ("USAGE TO PUBLIC",)}
-
-
-def _split(grant: str) -> tuple[str, str, bool]:
-    """'UPDATE (a, b) TO app WITH GRANT OPTION' → ('UPDATE (a, b)', 'app', True)."""
-    option = grant.endswith(" WITH GRANT OPTION")
-    body = grant.removesuffix(" WITH GRANT OPTION")
-    privilege, _, grantee = body.rpartition(" TO ")
-    return privilege, grantee, option
 
 
 @dataclass(frozen=True)
@@ -53,15 +45,15 @@ class SetPrivileges(Change):
             on = f"{GRANT_ON[self.kind]} {self.name}"
             for g in sorted(g for g in b.grants if g.startswith("NONE TO ")):  # as declared: [] revokes
                 out.append(Statement(f"REVOKE ALL ON {on} FROM {g[len('NONE TO '):]}"))
-            kept = {_split(g)[:2] for g in want}
+            kept = {split_grant(g)[:2] for g in want}
             for g in sorted(have - want):
-                privilege, grantee, _ = _split(g)
+                privilege, grantee, _ = split_grant(g)
                 loss = (f"{grantee} keeps {privilege} on {self.label} without the grant option"
                         if (privilege, grantee) in kept else f"{grantee} loses {privilege} on {self.label}")
                 out.append(Statement(f"REVOKE {privilege} ON {on} FROM {grantee}",
                                      (Hazard("security", loss),) if a is not None else ()))
             for g in sorted(want - have):
-                privilege, grantee, option = _split(g)
+                privilege, grantee, option = split_grant(g)
                 out.append(Statement(f"GRANT {privilege} ON {on} TO {grantee}"
                                      + (" WITH GRANT OPTION" if option else "")))
         return out
@@ -90,14 +82,14 @@ class SetDefaultPrivileges(Change):
         out = []
         for line in sorted(set(self.before) - set(self.after)):
             creator, objects, grant = line.split("|", 2)
-            privilege, grantee, _ = _split(grant)
+            privilege, grantee, _ = split_grant(grant)
             out.append(Statement(f"ALTER DEFAULT PRIVILEGES FOR ROLE {creator} IN SCHEMA {ident(self.schema)} "
                                  f"REVOKE {privilege} ON {objects} FROM {grantee}",
                                  (Hazard("security", f"{objects.lower()} {creator} creates in {self.schema} "
                                                      f"no longer grant {privilege} to {grantee}"),)))
         for line in sorted(set(self.after) - set(self.before)):
             creator, objects, grant = line.split("|", 2)
-            privilege, grantee, option = _split(grant)
+            privilege, grantee, option = split_grant(grant)
             out.append(Statement(f"ALTER DEFAULT PRIVILEGES FOR ROLE {creator} IN SCHEMA {ident(self.schema)} "
                                  f"GRANT {privilege} ON {objects} TO {grantee}"
                                  + (" WITH GRANT OPTION" if option else "")))

@@ -3,12 +3,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..model import Policy
+from ..model import ROLE_KEYWORDS, Policy
 from ..sqltext import ident
 from .core import LoaderBase, _Ctx, _items, _keys, _str, parse_sql
 
-# Role names SQL spells as keywords in TO (and PostgreSQL prints so)
-ROLE_KEYWORDS = {"public", "current_user", "current_role", "session_user"}
 COMMANDS = {"all": "ALL", "select": "SELECT", "insert": "INSERT", "update": "UPDATE", "delete": "DELETE"}
 
 
