@@ -267,27 +267,28 @@ class _Differ:
 
     def functions(self) -> None:
         cur, des = self.cur.functions, self.des.functions
-        cur_depth, des_depth = _function_depths(cur), _function_depths(des)
+        (cur_depth, cur_late), (des_depth, des_late) = _function_order(self.cur), _function_order(self.des)
+
         def routine(f: Function) -> tuple[str, str]:
             return f"{qname_ident(f.qname)}({f.arguments})", f"function {f.qname}({f.arguments})"
 
         for k in _added(cur, des):
-            self.emit(ch.CreateFunction(des[k], depth=des_depth[k]))
+            self.emit(ch.CreateFunction(des[k], depth=des_depth[k], late=k in des_late))
             self.privileges("function", *routine(des[k]), None, des[k].acl, created=True)
         for k in _dropped(cur, des):
-            self.emit(ch.DropFunction(cur[k], depth=cur_depth[k]))
+            self.emit(ch.DropFunction(cur[k], depth=cur_depth[k], late=k in cur_late))
             self.recreated_functions.add(cur[k].qname)
         for k in _common(cur, des):
             a, b = cur[k], des[k]
             if a.returns != b.returns or a.is_procedure != b.is_procedure:
-                self.emit(ch.DropFunction(a, early=True, depth=cur_depth[k]),
-                          ch.CreateFunction(b, depth=des_depth[k]))
+                self.emit(ch.DropFunction(a, early=True, depth=cur_depth[k], late=k in cur_late),
+                          ch.CreateFunction(b, depth=des_depth[k], late=k in des_late))
                 self.recreated_functions.add(a.qname)
                 self.privileges("function", *routine(b), None, b.acl if b.acl is not None else a.acl,
                                 created=True)
             else:
                 if a.compared != b.compared:
-                    self.emit(ch.CreateFunction(b, replace=True, depth=des_depth[k]))
+                    self.emit(ch.CreateFunction(b, replace=True, depth=des_depth[k], late=k in des_late))
                 self.comment(ch.functions.function_target(b), f"function {b.qname}({b.arguments})",
                              a.comment, b.comment)
                 self.privileges("function", *routine(b), a.acl, b.acl)
@@ -801,13 +802,20 @@ def _serial_sequences(catalog: Catalog) -> dict[str, Sequence]:
     return out
 
 
-def _function_depths(functions: Mapping[str, Function]) -> dict[str, int]:
-    """How deep each function sits in the calls of SQL-standard bodies (which PostgreSQL
-    resolves at creation): a body naming another function of the catalog comes after it."""
+def _function_order(catalog: Catalog) -> tuple[dict[str, int], set[str]]:
+    """Where each function is created, for SQL-standard bodies (which PostgreSQL resolves at
+    creation): how deep it sits in their calls (a body naming another function of the catalog
+    comes after it), and which are late: a body that reads a relation, or calls a late function,
+    comes after the tables; any other comes before them, where a column's default or generated
+    expression may call it. Whether a body reads a relation is the catalog's word where it was
+    read from a database; for schema.yaml as written, any relation of the catalog it names."""
     import re
 
+    functions = catalog.functions
     names = {f.name for f in functions.values()}
+    relations = {r.name for group in (catalog.tables, catalog.views, catalog.sequences) for r in group.values()}
     calls: dict[str, list[str]] = {}
+    late = set()
     for k, f in functions.items():
         if not f.standard_body:
             calls[k] = []
@@ -815,7 +823,19 @@ def _function_depths(functions: Mapping[str, Function]) -> dict[str, int]:
         body = f.definition.split(")", 1)[-1]
         called = {n for n in names if re.search(r"(?<![\w$])\"?" + re.escape(n) + r"\"?\s*\(", body)}
         calls[k] = [g for g, other in functions.items() if g != k and other.name in called]
-    return _graph_depths(calls)
+        reads = f.reads_relations
+        if reads is None:
+            words = {w[1:-1] if w.startswith('"') else w.lower()
+                     for w in re.findall(r"\"[^\"]+\"|[^\W\d][\w$]*", body)}
+            reads = not relations.isdisjoint(words)
+        if reads:
+            late.add(k)
+    grew = True
+    while grew:
+        more = {k for k, called in calls.items() if k not in late and late.intersection(called)}
+        late |= more
+        grew = bool(more)
+    return _graph_depths(calls), late
 
 
 def _own_columns(tables: dict[str, Table]) -> dict[str, Table]:

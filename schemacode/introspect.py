@@ -110,7 +110,7 @@ def build_catalog(rows: dict[str, list[Any]]) -> Catalog:
         if r.oid in hidden_functions:
             continue
         f = Function(r.schema, r.name, r.arguments, r.returns,
-                     r.definition.strip(), r.comment)
+                     r.definition.strip(), r.comment, reads_relations=r.reads_relations)
         functions[f.key] = f
 
     relations = {r.oid: r for r in rows["relations"] if r.oid not in hidden_relations}

@@ -250,6 +250,9 @@ class Function:
     source: Source | None = field(default=None, compare=False, repr=False)
     written: Function | None = field(default=None, compare=False, repr=False)  # as declared
     acl: Acl | None = field(default=None, compare=False, repr=False)  # see Acl
+    # Its SQL-standard body reads a table, view or sequence, as PostgreSQL recorded when it
+    # parsed it (None: not known, as in schema.yaml). Derived from the definition: not compared.
+    reads_relations: bool | None = field(default=None, compare=False, repr=False)
 
     @property
     def definition_sql(self) -> str:

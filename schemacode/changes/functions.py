@@ -17,10 +17,12 @@ class CreateFunction(Change):
     function: Function
     replace: bool = False  # same signature, new body: CREATE OR REPLACE keeps dependents
     depth: int = 0  # functions its SQL-standard body calls are created first
+    late: bool = False  # its SQL-standard body reads relations (or calls a function that does)
     phase = Phase.FUNCTION
 
     def sort_key(self) -> tuple[int, int, str]:
-        phase = Phase.FUNCTION_STANDARD_BODY if self.function.standard_body else Phase.FUNCTION
+        # before the tables whose columns may call it, unless it reads tables itself
+        phase = Phase.FUNCTION_STANDARD_BODY if self.late else Phase.FUNCTION
         return (phase, self.depth, self.function.key)
 
     @property
@@ -47,12 +49,13 @@ class DropFunction(Change):
     function: Function
     early: bool = False  # dropped to be created again (CREATE OR REPLACE cannot change its result)
     depth: int = 0  # functions calling it in their SQL-standard body go first
+    late: bool = False  # see CreateFunction: such a function depends on tables, and goes before them
     symbol = "-"
 
     def sort_key(self) -> tuple[int, int, str]:
         if self.early:
             phase = Phase.DROP_FUNCTION_EARLY
-        elif self.function.standard_body:
+        elif self.late:
             phase = Phase.DROP_FUNCTION_STANDARD_BODY
         else:
             phase = Phase.DROP_FUNCTION

@@ -280,6 +280,11 @@ class DropColumn(Change):
     symbol = "-"
     phase = Phase.DROP_COLUMN
 
+    def sort_key(self) -> tuple[int, int, str]:
+        # a generated column goes before the columns it is computed from (never from another
+        # generated column, so one step is enough)
+        return (self.phase, 0 if self.column.generated else 1, "")
+
     @property
     def object_key(self) -> tuple[str, str, str] | None:
         return ("column", self.table, self.column.name)

@@ -3,7 +3,10 @@ SELECT p.oid, n.nspname AS schema, p.proname AS name,
        pg_get_function_identity_arguments(p.oid) AS arguments,
        coalesce(pg_get_function_result(p.oid), '') AS returns,
        pg_get_functiondef(p.oid) AS definition,
-       obj_description(p.oid, 'pg_proc') AS comment
+       obj_description(p.oid, 'pg_proc') AS comment,
+       EXISTS (SELECT 1 FROM pg_depend d  -- a SQL-standard body's tables, views and sequences
+               WHERE d.classid = 'pg_proc'::regclass AND d.objid = p.oid
+                 AND d.refclassid = 'pg_class'::regclass AND d.deptype = 'n') AS reads_relations
 FROM pg_proc p
 JOIN pg_namespace n ON n.oid = p.pronamespace
 WHERE n.nspname = ANY(%(schemas)s)
