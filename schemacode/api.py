@@ -16,7 +16,7 @@ from .introspect import introspect
 from .load import LoadedSchema, load_file
 from .model import Catalog
 from .plan import Plan, make_plan
-from .scratch import canonicalize, materialize
+from .scratch import canonicalize, materialize, scratch_for
 from .server import connect, local_database_url, server_version
 
 
@@ -51,15 +51,16 @@ def plan(schema: str | Path | LoadedSchema, database_url: str | None = None,
     url = resolve_url(database_url)
     with connect(url, autocommit=True) as conn:  # the target first: a wrong URL fails before any build
         target_version = server_version(conn)
+        scratch = scratch_for(conn, url, dev_url)
+        check_roles(conn, loaded.catalog, loaded.file)  # before a build that may run on its server
         # The live catalog is read while the scratch server builds the desired one: two servers,
         # and the build mostly waits on its own.
         with ThreadPoolExecutor(1) as pool:
             live = pool.submit(introspect, conn, loaded.scope)
-            desired, scratch_version = desired_catalog(loaded, dev_url)
+            desired, scratch_version = desired_catalog(loaded, scratch)
             current = live.result()
-        check_roles(conn, desired, loaded.file)
         warnings = _version_warnings(scratch_version, target_version)
-        p = plan_from(current, desired, loaded, dev_url, online)
+        p = plan_from(current, desired, loaded, scratch, online)
         check_conversions(conn, p)
     return Planned(loaded, p, warnings + rename_hints(p))
 
@@ -169,13 +170,14 @@ def apply(schema: str | Path | LoadedSchema, database_url: str | None = None,
           expected_fingerprint: str | None = None, settings: Settings = Settings(),
           online: bool = False, progress: Progress | None = None) -> ApplyResult:
     loaded = _load(schema)
-    desired, _ = desired_catalog(loaded, dev_url)
     url = resolve_url(database_url)
     with connect(url, autocommit=True) as conn:
-        check_roles(conn, desired, loaded.file)
+        scratch = scratch_for(conn, url, dev_url)
+        check_roles(conn, loaded.catalog, loaded.file)
+        desired, _ = desired_catalog(loaded, scratch)
         return locked_apply(
             conn, loaded.scope,
-            lambda current: check_conversions(conn, plan_from(current, desired, loaded, dev_url, online)),
+            lambda current: check_conversions(conn, plan_from(current, desired, loaded, scratch, online)),
             allow_destructive=allow_destructive, expected_fingerprint=expected_fingerprint,
             settings=settings, progress=progress,
         )
@@ -243,13 +245,14 @@ def pull(database_url: str | None = None, schemas: list[str] | None = None,
         catalog = introspect(conn, scope)
         details = Details.from_rows(pull_details(conn, scope))
         me = conn.execute("SELECT quote_ident(current_user)").fetchone()
+        scratch = scratch_for(conn, url, dev_url) if verify else None
     missing = sorted(set(scope) - set(catalog.schemas))
     if missing:
         raise DatabaseError(f"schema(s) not found in {describe(url)}: {', '.join(missing)}")
     out = dump(catalog, details, origin or describe(url), me[0] if privileges and me else None)
     warnings = list(out.warnings)
     if verify:
-        warnings += _pull_differences(out.text, catalog, dev_url)
+        warnings += _pull_differences(out.text, catalog, scratch)
     return Pulled(out.text, warnings, scope)
 
 
@@ -309,10 +312,11 @@ def diff_databases(from_url: str, to_url: str, schemas: list[str] | None = None)
 
 
 def _version_warnings(scratch: int, target: int) -> tuple[str, ...]:
+    """Only a --dev-url can differ from the target's major (else the scratch is chosen to match)."""
     if scratch // 10000 != target // 10000:
-        return (f"the scratch server is PostgreSQL {scratch // 10000} and the target is "
+        return (f"the --dev-url server is PostgreSQL {scratch // 10000} and the target is "
                 f"PostgreSQL {target // 10000}: text PostgreSQL prints may differ between them; "
-                "pass --dev-url to a server of the target's version",)
+                "point --dev-url at a server of the target's version, or leave it out",)
     return ()
 
 

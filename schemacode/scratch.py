@@ -81,6 +81,32 @@ def canonicalize(catalog: Catalog, scope: list[str], dev_url: str | None = None)
                  if k in catalog.schemas else n for k, n in canon.schemas.items()})
 
 
+def scratch_for(conn: psycopg.Connection[Any], url: str, dev_url: str | None) -> str | None:
+    """Where the desired schema is built for the target ``conn`` (at ``url``), as a --dev-url.
+
+    ``dev_url`` when given. Else the embedded scratch server when it runs the target's major
+    (None), or the target's own server when it does not: a temporary database is created and
+    dropped there, as with --dev-url. A plan then never compares text printed by two majors
+    (pg_get_expr, pg_get_indexdef and friends change their output between majors)."""
+    if dev_url:
+        return dev_url
+    target = server_version(conn) // 10000
+    embedded = embedded_version()
+    if embedded is None or embedded // 10000 == target:
+        return None
+    row = conn.execute("SELECT rolcreatedb OR rolsuper, quote_ident(current_user) FROM pg_roles "
+                       "WHERE rolname = current_user").fetchone()
+    if not (row and row[0]):
+        who = row[1] if row else "the connecting role"
+        raise DatabaseError(
+            f"the target is PostgreSQL {target} and the embedded scratch server PostgreSQL "
+            f"{embedded // 10000}: schemacode builds the desired schema in a temporary database on the "
+            f"target's server, but role {who} may not create databases there",
+            hint=f"grant it CREATEDB, or pass --dev-url to a PostgreSQL {target} server where a role may "
+                 "(schemacode creates and drops a temporary database there)")
+    return url
+
+
 def _cached(what: str, make_catalog: Callable[[], Catalog], scope: list[str],
             dev_url: str | None, loaded: LoadedSchema | None, use_cache: bool) -> Materialized:
     # The embedded scratch server's version is its binaries': a hit needs no server at all

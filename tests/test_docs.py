@@ -34,7 +34,7 @@ def test_there_are_snippets() -> None:
 
 @pytest.mark.parametrize("where,text", BLOCKS, ids=[w for w, _ in BLOCKS])
 def test_snippet_builds(db: Database, where: str, text: str) -> None:
-    loaded = load_text(text, where)
+    loaded = db.load(text, where)
     for role in sorted(loaded.catalog.roles()):  # roles belong to the cluster: made beforehand
         if not db.execute("SELECT 1 FROM pg_roles WHERE quote_ident(rolname) = %s", (role,)):
             db.execute(f"CREATE ROLE {role}")

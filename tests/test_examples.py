@@ -25,7 +25,7 @@ def test_example_round_trip(db: Database, path: Path) -> None:
     result = api.apply(loaded, db.url)
     assert result.applied
     assert api.plan(loaded, db.url).plan.is_empty
-    assert db.catalog(loaded.scope) == api.desired_catalog(loaded, None)[0]
+    assert db.catalog(loaded.scope) == db.desired(loaded)
     db.run_script(planned.backward)
     assert db.catalog(loaded.scope) == empty
 

@@ -109,7 +109,7 @@ def test_random_pairs_round_trip(db: Database, a: dict[str, Any], b: dict[str, A
     planned = api.plan(new, db.url).plan
     api.apply(new, db.url, allow_destructive=True)
     assert api.plan(new, db.url).plan.is_empty
-    assert db.catalog() == api.desired_catalog(new, None)[0]
+    assert db.catalog() == db.desired(new)
     db.run_script(planned.backward)
     assert db.catalog() == before
 
@@ -124,4 +124,4 @@ def test_random_schema_pulls_back_to_itself(db: Database, a: dict[str, Any]) -> 
     pulled = api.pull(db.url)
     loaded = db.load(pulled.text, "pulled.yaml")
     assert api.plan(loaded, db.url).plan.is_empty, pulled.text
-    assert api.desired_catalog(loaded, None)[0] == db.catalog()
+    assert db.desired(loaded) == db.catalog()

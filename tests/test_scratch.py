@@ -202,6 +202,8 @@ def test_a_folder_that_cannot_be_made_is_a_clear_error(setting: str, db: Databas
 
     from schemacode.cli import main
 
+    if setting == "SCHEMACODE_SCRATCH_DIR":
+        db.skip_unless_embedded_major()
     (tmp_path / "a-file").write_text("")
     monkeypatch.setenv(setting, str(tmp_path / "a-file" / "inside"))
     path = db.write("tables:\n  nowhere:\n    columns: {id: serial primary key}\n")
@@ -242,6 +244,7 @@ def test_a_cached_schema_plans_without_starting_the_scratch_server(db: Database,
     from schemacode import api
     from schemacode.server import _running, embedded_version
 
+    db.skip_unless_embedded_major()
     monkeypatch.setenv("SCHEMACODE_SCRATCH_DIR", str(tmp_path / "scratch"))
     path = db.write("tables:\n  warm_only:\n    columns: {id: serial primary key}\n")
     assert embedded_version() is not None
