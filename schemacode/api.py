@@ -302,12 +302,18 @@ def diff_databases(from_url: str, to_url: str, schemas: list[str] | None = None)
 
     scope = sorted(schemas or set(scope_of(from_url)) | set(scope_of(to_url)))
 
-    def read(url: str) -> Catalog:
+    def read(url: str) -> tuple[Catalog, int]:
         with connect(url, autocommit=True) as conn:
-            return introspect(conn, scope)
+            return introspect(conn, scope), server_version(conn)
 
     with ThreadPoolExecutor(2) as pool:  # both catalogs at once
-        current, desired = pool.map(read, [from_url, to_url])
+        (current, from_version), (desired, to_version) = pool.map(read, [from_url, to_url])
+    if from_version // 10000 != to_version // 10000:
+        # Two majors print the same things differently: the second database's schema is built on
+        # the first one's server (a temporary database) and read back as that major prints it.
+        with connect(from_url, autocommit=True) as conn:
+            scratch = scratch_for(conn, from_url, None)
+        desired = canonicalize(desired, scope, scratch) or desired
     return make_plan(current, desired)
 
 

@@ -17,7 +17,7 @@ from click.testing import CliRunner
 
 from schemacode import api, scratch
 from schemacode.cli import main
-from schemacode.errors import DatabaseError
+from schemacode.errors import DatabaseError, SchemaError
 from schemacode.server import embedded_admin_url, embedded_version
 
 from .conftest import Database
@@ -29,6 +29,23 @@ SCHEMA = "tables:\n  majors:\n    columns: {id: serial primary key, note: text}\
 def _databases(url: str) -> set[str]:
     with psycopg.connect(url) as conn:
         return {r[0] for r in conn.execute("SELECT datname FROM pg_database")}
+
+
+def test_the_tests_run_on_the_server_asked_for(db: Database) -> None:
+    """SCHEMACODE_TEST_PG names the programs of the tests' server: its major is the targets'."""
+    import os
+    import re
+    import subprocess
+
+    from .pgserver import ENV
+
+    folder = os.environ.get(ENV)
+    if not folder:
+        assert db.major == (embedded_version() or 0) // 10000
+        return
+    shown = subprocess.run([f"{folder}/postgres", "-V"], capture_output=True, text=True).stdout
+    m = re.search(r"\) (\d+)", shown)
+    assert m and db.major == int(m.group(1))
 
 
 @pytest.fixture
@@ -84,6 +101,17 @@ def embedded_db(db: Database) -> Iterator[Database]:
     yield other
     with psycopg.connect(admin, autocommit=True) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{other.name}" WITH (FORCE)')
+
+
+def test_what_the_target_major_lacks_is_a_located_error(db: Database, embedded_db: Database) -> None:
+    if db.major >= 18:
+        pytest.skip("uuidv7() is new in PostgreSQL 18")
+    text = "tables:\n  ids:\n    columns:\n      id: {type: uuid, default: {sql: uuidv7()}}\n"
+    with pytest.raises(SchemaError) as e:
+        api.plan(db.load(text), db.url)
+    assert (e.value.file, e.value.line) == ("schema.yaml", 2) and "uuidv7" in e.value.message
+    assert not db.execute("SELECT 1 FROM pg_class WHERE relname = 'ids'")
+    assert api.plan(embedded_db.load(text), embedded_db.url).plan.changes  # 18 has it
 
 
 def test_dev_url_of_another_major_warns(db: Database, embedded_db: Database) -> None:
@@ -173,3 +201,15 @@ def test_pull_from_one_major_apply_to_the_other_and_back(db: Database, embedded_
         for d in (there, back):
             with psycopg.connect(d.admin, autocommit=True) as conn:
                 conn.execute(f'DROP DATABASE IF EXISTS "{d.name}" WITH (FORCE)')
+
+
+def test_diff_of_two_databases_of_two_majors(db: Database, embedded_db: Database) -> None:
+    """The same SQL on 15 and 18 differs only in how each prints it: no difference."""
+    db.execute(ACROSS)
+    embedded_db.execute(ACROSS)
+    assert api.diff_databases(db.url, embedded_db.url).is_empty
+    assert api.diff_databases(embedded_db.url, db.url).is_empty
+    embedded_db.execute("ALTER TABLE app.users ADD COLUMN nick text")
+    p = api.diff_databases(db.url, embedded_db.url)
+    assert [c.summary() for c in p.changes] == ["+ column app.users.nick text"]
+
