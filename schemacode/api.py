@@ -25,6 +25,7 @@ class Planned:
     loaded: LoadedSchema
     plan: Plan
     warnings: tuple[str, ...] = ()
+    desired: Catalog | None = None  # schema.yaml as PostgreSQL built it
 
 
 def _load(schema: str | Path | LoadedSchema) -> LoadedSchema:
@@ -62,7 +63,7 @@ def plan(schema: str | Path | LoadedSchema, database_url: str | None = None,
         warnings = _version_warnings(scratch_version, target_version)
         p = plan_from(current, desired, loaded, scratch, online)
         check_conversions(conn, p)
-    return Planned(loaded, p, warnings + rename_hints(p))
+    return Planned(loaded, p, warnings + rename_hints(p), desired)
 
 
 def plan_from(current: Catalog, desired: Catalog, loaded: LoadedSchema, dev_url: str | None,
@@ -218,6 +219,39 @@ def generate(schema: str | Path | LoadedSchema, out: str | Path = "generated",
     if check:
         return Generated(files, [], codegen.stale(files, out))
     return Generated(files, codegen.write(files, out), [])
+
+
+def diagram(schema: str | Path | LoadedSchema, fmt: str = "mermaid", tables: list[str] | None = None,
+            depth: int = 0, changes: bool = False, database_url: str | None = None,
+            dev_url: str | None = None) -> str | bytes:
+    """schema.yaml as a diagram (docs/diagrams.md): Mermaid or DOT text, or SVG/PNG bytes drawn
+    by Graphviz. With ``changes``, planned against the database, what the plan adds, changes and
+    drops is colored."""
+    from . import diagram as dg
+
+    loaded = _load(schema)
+    if changes:
+        planned = plan(loaded, database_url, dev_url)
+        assert planned.desired is not None
+        picture = dg.picture(planned.desired, planned.plan)
+        title = f"{Path(loaded.file).name}: {_counts(planned.plan)}"
+    else:
+        picture = dg.picture(desired_catalog(loaded, dev_url)[0])
+        title = Path(loaded.file).name
+    picture = dg.select(picture, tables or [], depth)
+    if fmt == "mermaid":
+        return dg.mermaid(picture)
+    text = dg.dot(picture, title)
+    if fmt == "dot":
+        return text
+    if fmt in ("svg", "png"):
+        return dg.render(text, fmt)  # type: ignore[arg-type]
+    raise ValueError(f"unknown diagram format {fmt!r}")
+
+
+def _counts(p: Plan) -> str:
+    n = p.counts()
+    return f"{n['add']} to add, {n['change']} to change, {n['destroy']} to destroy"
 
 
 @dataclass(frozen=True)

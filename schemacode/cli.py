@@ -365,6 +365,59 @@ def diff_cmd(from_url: str, to_url: str, schemas: str | None, fmt: str) -> None:
     _run(go)
 
 
+@main.command()
+@_common
+@click.option("--format", "fmt", type=click.Choice(["mermaid", "dot", "svg", "png"]), default=None,
+              help="mermaid (text, renders in GitHub/GitLab markdown), dot, or svg/png drawn by "
+                   "Graphviz (`dot` must be installed). Default: from -o's suffix, else mermaid.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False), default=None,
+              help="The file to write (default: stdout; svg and png need a file).")
+@click.option("--tables", "tables", multiple=True, metavar="GLOB",
+              help="Only the tables (views, enums) whose name matches, e.g. 'task_*' "
+                   "(repeat, or separate with commas).")
+@click.option("--depth", default=0, show_default=True, type=click.IntRange(0),
+              help="With --tables, also the tables up to this many foreign keys away.")
+@click.option("--changes", is_flag=True,
+              help="Plan against the database and color what the plan adds (green), "
+                   "changes (amber) and drops (red).")
+def diagram(schema_path: str, database_url: str | None, dev_url: str | None, fmt: str | None,
+            output: str | None, tables: tuple[str, ...], depth: int, changes: bool) -> None:
+    """Draw schema.yaml: tables and their columns, foreign keys, views and enums.
+
+    \b
+    Examples:
+      schemacode diagram                               # Mermaid erDiagram on stdout
+      schemacode diagram -o schema.svg                 # via Graphviz (`dot`)
+      schemacode diagram --changes -o plan.svg         # what a plan would do, colored
+      schemacode diagram --tables 'task_*' --depth 1   # part of a large schema, and its neighbours
+    """
+    def go() -> int:
+        chosen = fmt or _format_of(output)
+        if chosen in ("svg", "png") and output is None:
+            raise SchemacodeError(f"--format {chosen} writes a file: pass -o FILE (or --format mermaid for stdout)")
+        globs = [g.strip() for t in tables for g in t.split(",") if g.strip()]
+        picture = api.diagram(schema_path, chosen, globs, depth, changes, database_url, dev_url)
+        if output is None:
+            click.echo(picture, nl=False)
+            return 0
+        try:
+            if isinstance(picture, bytes):
+                open(output, "wb").write(picture)
+            else:
+                open(output, "w").write(picture)
+        except OSError as e:
+            raise SchemacodeError(f"cannot write {output}: {e.strerror}") from None
+        click.echo(f"wrote {output}", err=True)
+        return 0
+
+    _run(go)
+
+
+def _format_of(output: str | None) -> str:
+    suffix = (output or "").rsplit(".", 1)[-1].lower() if output and "." in output else ""
+    return {"svg": "svg", "png": "png", "dot": "dot", "gv": "dot"}.get(suffix, "mermaid")
+
+
 @main.command(name="json-schema")
 def json_schema() -> None:
     """Print the JSON Schema of schema.yaml (for editors: completion and typo flags).
