@@ -167,7 +167,8 @@ def test_changes_color_exactly_what_the_plan_changes(db: Database) -> None:
     new = db.load(NEW)
     summary = [c.summary() for c in api.plan(new, db.url).plan.changes]
     assert "~ column public.orders.total type numeric(10,2) → numeric(12,2)" in summary
-    nodes = _nodes(str(api.diagram(new, "dot", changes=True, database_url=db.url)))
+    dot_text = str(api.diagram(new, "dot", changes=True, database_url=db.url))
+    nodes = _nodes(dot_text)
 
     def header(name: str) -> str | None:
         m = re.match(r'<TABLE BORDER="1"[^>]*><TR><TD COLSPAN="\d" BGCOLOR="([^"]+)"', nodes[name])
@@ -188,6 +189,7 @@ def test_changes_color_exactly_what_the_plan_changes(db: Database) -> None:
     assert rows("public.orders") == {"id": None, "user_id": None, "total": "changed", "status": None}
     assert rows("public.untouched") == {"id": None, "note": None}
     assert "<S>nickname</S>" in nodes["public.users"]
+    assert 'tooltip="who signs in\nemail: lower case"' in dot_text  # comments, in SVG a tooltip
     assert "BGCOLOR" not in nodes["public.calm"].split("</TD>", 1)[1]  # a view the plan leaves alone
     assert COLORS["changed"][0] in nodes["public.big_orders"].split("</TD>", 1)[0]  # dropped and made again
     enums = re.search(r"^  enums \[label=<(.*)>", str(api.diagram(new, "dot", changes=True, database_url=db.url)),
