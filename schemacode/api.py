@@ -4,6 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from . import fleet as fleet_
 from .apply import (
     ApplyResult, HistoryEntry, Progress, Settings, locked_apply, locked_rollback, read_history,
 )
@@ -219,6 +220,16 @@ def generate(schema: str | Path | LoadedSchema, out: str | Path = "generated",
     if check:
         return Generated(files, [], codegen.stale(files, out))
     return Generated(files, codegen.write(files, out), [])
+
+
+def fleet(schema: str | Path | LoadedSchema, targets: str | Path, apply: bool = False,
+          dev_url: str | None = None, options: fleet_.Options = fleet_.Options(),
+          progress: fleet_.Progress | None = None, approved: fleet_.FleetResult | None = None
+          ) -> fleet_.FleetResult:
+    """Plan (``apply``: apply) schema.yaml on every database a targets file names
+    (docs/deploying.md#many-databases)."""
+    loaded = _load(schema)
+    return fleet_.run(loaded, fleet_.load_targets(targets), apply, dev_url, options, progress, approved)
 
 
 def diagram(schema: str | Path | LoadedSchema, fmt: str = "mermaid", tables: list[str] | None = None,

@@ -85,19 +85,23 @@ def check_allowed(plan: Plan | list[PlannedStatement], allow_destructive: bool) 
 
 
 def advisory_lock(conn: psycopg.Connection[Any], wait: float) -> None:
-    """Wait up to ``wait`` seconds for the deployers' lock."""
-    deadline = time.monotonic() + wait
-    pause = 0.05
-    while True:
-        row = conn.execute("SELECT pg_try_advisory_lock(%s)", [LOCK_KEY]).fetchone()
-        if row and row[0]:
+    """Wait up to ``wait`` seconds for the deployers' lock: in the server's queue (lock_timeout
+    bounds an advisory lock's wait too), so the next deployer starts as soon as one is done."""
+    row = conn.execute("SELECT pg_try_advisory_lock(%s)", [LOCK_KEY]).fetchone()
+    if row and row[0]:
+        return
+    if wait > 0:
+        conn.execute(f"SET lock_timeout = '{max(1, int(wait * 1000))}ms'")
+        try:
+            conn.execute("SELECT pg_advisory_lock(%s)", [LOCK_KEY])
             return
-        if time.monotonic() >= deadline:
-            raise DatabaseError(
-                f"another schemacode apply has held the lock for over {wait:g}s; nothing was applied",
-                hint="wait for it to finish, or raise --lock-wait")
-        time.sleep(pause)
-        pause = min(pause * 2, 1.0)
+        except psycopg.errors.LockNotAvailable:
+            pass
+        finally:
+            conn.execute("RESET lock_timeout")
+    raise DatabaseError(
+        f"another schemacode apply has held the lock for over {wait:g}s; nothing was applied",
+        hint="wait for it to finish, or raise --lock-wait")
 
 
 def locked_apply(

@@ -9,11 +9,11 @@ from typing import Any, Callable, TypeVar
 
 import click
 
-from . import __version__, api
+from . import __version__, api, fleet
 from .errors import SchemacodeError
 from .apply import Settings, StalePlanError, check_allowed
 from .plan import PlannedStatement
-from .render import plan_json, plan_text, sql_text
+from .render import fleet_json, fleet_text, plan_json, plan_text, sql_text
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -84,6 +84,51 @@ def _progress(i: int, total: int, s: PlannedStatement) -> None:
     click.echo(f"  [{i}/{total}] {s.change} ({now - start:.1f}s){note}", err=True)
 
 
+def _fleet_options(f: F) -> F:
+    f = click.option("--parallel", default=4, show_default=True, type=click.IntRange(1, 256),
+                     help="With --targets: how many targets at once.")(f)
+    f = click.option("--targets", "targets", type=click.Path(dir_okay=False), metavar="FILE",
+                     help="A targets file: many databases (or a schema per tenant) instead of "
+                          "--database-url (docs/deploying.md#many-databases).")(f)
+    return f
+
+
+class _FleetProgress:
+    """One line, rewritten in place on a terminal (done / failed / remaining, elapsed, rate);
+    elsewhere only the last state, once."""
+
+    def __init__(self) -> None:
+        self.tty = sys.stderr.isatty()
+        self.last = ""
+
+    def __call__(self, done: int, failed: int, total: int, seconds: float) -> None:
+        rate = done / seconds if seconds > 0 else 0.0
+        self.last = (f"{done}/{total} done, {failed} failed, {total - done} remaining, "
+                     f"{seconds:.1f}s, {rate:.1f}/s")
+        if self.tty:
+            click.echo("\r" + self.last, nl=False, err=True)
+
+    def end(self) -> None:
+        if self.last:
+            click.echo("\r" + self.last if self.tty else self.last, err=True)
+
+
+def _fleet(schema_path: str, targets: str, dev_url: str | None, apply: bool, options: Any,
+           approved: Any = None) -> Any:
+    p = _FleetProgress()
+    try:
+        return api.fleet(schema_path, targets, apply, dev_url, options, p, approved)
+    finally:
+        p.end()
+
+
+def _no_url_with_targets(database_url: str | None, targets: str | None) -> None:
+    """--targets names the databases; a --database-url beside it is a mistake (DATABASE_URL in
+    the environment is not: a targets file may use it as ${DATABASE_URL})."""
+    if targets and database_url and os.environ.get("DATABASE_URL") != database_url:
+        raise SchemacodeError("pass --targets or --database-url, not both")
+
+
 def _confirm(question: str) -> bool:
     if not sys.stdin.isatty() and not os.environ.get("SCHEMACODE_ASSUME_TTY"):
         raise SchemacodeError("not applying without confirmation", hint="pass --auto-approve")
@@ -103,9 +148,10 @@ def _confirm(question: str) -> bool:
 @click.option("--no-color", is_flag=True, help="No colors (also when NO_COLOR is set).")
 @click.option("--verbose", "-v", is_flag=True,
               help="Also list what the database holds that schemacode does not manage.")
+@_fleet_options
 def plan(schema_path: str, database_url: str | None, dev_url: str | None, fmt: str,
          detailed_exitcode: bool, online: bool, out_dir: str | None, no_color: bool,
-         verbose: bool) -> None:
+         verbose: bool, targets: str | None, parallel: int) -> None:
     """Show what applying schema.yaml would change: summary, hazards, forward and backward SQL.
 
     \b
@@ -113,8 +159,18 @@ def plan(schema_path: str, database_url: str | None, dev_url: str | None, fmt: s
       schemacode plan
       schemacode plan --database-url postgresql://app@db/app --detailed-exitcode
       schemacode plan --online --out migrations/
+      schemacode plan --targets targets.yaml --parallel 8
     """
     def go() -> int:
+        if targets:
+            _no_url_with_targets(database_url, targets)
+            result = _fleet(schema_path, targets, dev_url, False,
+                            fleet.Options(parallel=parallel, online=online))
+            click.echo(fleet_json(result) if fmt == "json" else fleet_text(result, color=_color(no_color)),
+                       nl=False)
+            if result.failed:
+                return 1
+            return 2 if detailed_exitcode and result.groups else 0
         planned = api.plan(schema_path, database_url, dev_url, online=online)
         for w in planned.warnings:
             click.echo(f"Warning: {w}", err=True)
@@ -145,9 +201,16 @@ def plan(schema_path: str, database_url: str | None, dev_url: str | None, fmt: s
 @click.option("--online", is_flag=True,
               help="Build indexes CONCURRENTLY and validate constraints after the transaction.")
 @click.option("--no-color", is_flag=True, help="No colors (also when NO_COLOR is set).")
+@_fleet_options
+@click.option("--canary", default=0, show_default=True, type=click.IntRange(0),
+              help="With --targets: apply to this many targets first; if one fails, stop there.")
+@click.option("--fail-fast", is_flag=True, help="With --targets: start no other target once one fails.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
+              help="With --targets: json for the fleet's result.")
 def apply(schema_path: str, database_url: str | None, dev_url: str | None, auto_approve: bool,
           allow_destructive: bool, lock_timeout: str, statement_timeout: str, lock_wait: float,
-          retries: int, online: bool, no_color: bool) -> None:
+          retries: int, online: bool, no_color: bool, targets: str | None, parallel: int,
+          canary: int, fail_fast: bool, fmt: str) -> None:
     """Apply schema.yaml to the database, in one transaction, recorded in schemacode_history.
 
     Shows the plan and asks before applying (unless --auto-approve). Deployers running at once
@@ -158,10 +221,27 @@ def apply(schema_path: str, database_url: str | None, dev_url: str | None, auto_
     Examples:
       schemacode apply
       schemacode apply --database-url "$DATABASE_URL" --auto-approve --online
+      schemacode apply --targets targets.yaml --parallel 8 --canary 1 --auto-approve
     """
     def go() -> int:
         color = _color(no_color)
         settings = _settings(lock_timeout, statement_timeout, lock_wait, retries)
+        if targets:
+            _no_url_with_targets(database_url, targets)
+            options = fleet.Options(parallel=parallel, canary=canary, fail_fast=fail_fast,
+                                    allow_destructive=allow_destructive, online=online, settings=settings)
+            approved = None
+            if not auto_approve:
+                approved = _fleet(schema_path, targets, dev_url, False, options)
+                click.echo(fleet_text(approved, color=color), nl=False)
+                if not approved.groups:
+                    return 1 if approved.failed else 0
+                if not _confirm(f"Apply to {sum(len(g) for g in approved.groups)} target(s)?"):
+                    click.echo("Nothing applied.")
+                    return 1
+            result = _fleet(schema_path, targets, dev_url, True, options, approved)
+            click.echo(fleet_json(result) if fmt == "json" else fleet_text(result, color=color, sql=False), nl=False)
+            return 1 if result.failed or result.count("not run") else 0
         while True:
             planned = api.plan(schema_path, database_url, dev_url, online=online)
             for w in planned.warnings:
@@ -271,8 +351,9 @@ def rollback(schema_path: str, database_url: str | None, target: int | None, aut
 @_common
 @click.option("--migrations", "migrations_dir", type=click.Path(file_okay=False), metavar="DIR",
               help="Also verify the checksums of the migration files in DIR.")
+@_fleet_options
 def check(schema_path: str, database_url: str | None, dev_url: str | None,
-          migrations_dir: str | None) -> None:
+          migrations_dir: str | None, targets: str | None, parallel: int) -> None:
     """Exit 2 (with the differences) when the database drifted from schema.yaml, 0 when it
     matches, 1 on error. For CI and cron.
 
@@ -291,6 +372,11 @@ def check(schema_path: str, database_url: str | None, dev_url: str | None,
                 click.echo(f"migrations: {p}", err=True)
             if problems:
                 code = 1
+        if targets:
+            _no_url_with_targets(database_url, targets)
+            result = _fleet(schema_path, targets, dev_url, False, fleet.Options(parallel=parallel))
+            click.echo(fleet_text(result, sql=False), nl=False)
+            return 1 if result.failed else code or (2 if result.groups else 0)
         planned = api.plan(schema_path, database_url, dev_url)
         if planned.plan.is_empty:
             click.echo("The database matches the schema.")

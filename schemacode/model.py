@@ -727,3 +727,68 @@ _RUN_FIELDS.update({
     Trigger: ("definition",), View: ("query",), Function: ("definition",),
     Domain: ("default", "checks"), Policy: ("using", "with_check"),
 })
+
+
+def only_schemas(catalog: Catalog, names: set[str]) -> Catalog:
+    """What ``catalog`` holds in the schemas ``names`` (an extension: where it lives)."""
+    def keep(group: dict[str, Any]) -> dict[str, Any]:
+        return {k: v for k, v in group.items() if getattr(v, "schema", None) in names}
+
+    return replace(catalog, schemas={k: v for k, v in catalog.schemas.items() if k in names},
+                   **{f: keep(getattr(catalog, f)) for f in (
+                       "extensions", "enums", "domains", "functions", "sequences", "tables", "views",
+                       "composites", "ranges", "aggregates")}, unmanaged={})
+
+
+def rename_schemas_in_text(catalog: Catalog, mapping: dict[str, str]) -> Catalog:
+    """``catalog`` with schemas renamed as text: a ``schema`` field naming one, and every name
+    qualified by one (``app.accounts``) in keys and definitions. Names that SQL writes as they
+    are only (``tenant_42``, not ``"Tenant 42"``): the model's keys and SQL text then spell them
+    alike. What PostgreSQL prints after ALTER SCHEMA … RENAME, for most schemas; not for a name
+    inside a string (a function body, a literal), which PostgreSQL leaves as it is:
+    scratch.renamed checks one copy against PostgreSQL's before it trusts this for the others."""
+    from .sqltext import ident
+
+    if any(ident(n) != n for pair in mapping.items() for n in pair):
+        raise ValueError("rename_schemas_in_text renames plain names only")
+    subs = [(re.compile(r'(?<![\w$".])' + re.escape(old) + r"(?=\.)"), new)
+            for old, new in mapping.items() if old != new]
+    if not subs:
+        return catalog
+
+    def text(s: str) -> str:
+        for pattern, new in subs:
+            if pattern.search(s):
+                s = pattern.sub(new.replace("\\", "\\\\"), s)
+        return s
+
+    def walk(obj: Any, key: str = "") -> Any:
+        if isinstance(obj, str):
+            return mapping.get(obj, obj) if key == "schema" else text(obj)
+        if isinstance(obj, tuple):
+            return tuple(walk(x) for x in obj)
+        if isinstance(obj, list):
+            return [walk(x) for x in obj]
+        if isinstance(obj, dict):
+            return {walk(k): walk(v) for k, v in obj.items()}
+        if obj is None or isinstance(obj, (bool, int, float)) or not hasattr(obj, "__dataclass_fields__"):
+            return obj
+        changes: dict[str, Any] = {}
+        for f in obj.__dataclass_fields__.values():
+            if f.name == "source":
+                continue  # where schema.yaml said it: not a name in the database
+            value = getattr(obj, f.name)
+            if f.name == "written":  # schema.yaml's text names its own schemas: printed text runs
+                if value is not None:
+                    changes[f.name] = None
+                continue
+            new = walk(value, f.name)
+            if new is not value and new != value:
+                changes[f.name] = new
+        return replace(obj, **changes) if changes else obj
+
+    renamed: Catalog = walk(catalog)
+    # the namespaces themselves: keyed and named by the schema
+    schemas = {mapping.get(k, k): replace(n, name=mapping.get(n.name, n.name)) if n.name in mapping else n
+               for k, n in catalog.schemas.items()}
+    return replace(renamed, schemas=schemas)

@@ -7,6 +7,7 @@ from typing import Any
 
 import click
 
+from .fleet import FleetResult
 from .plan import Plan, PlannedStatement
 
 _COLORS = {"+": "green", "-": "red", "~": "yellow", "→": "cyan"}
@@ -114,4 +115,49 @@ def plan_json(plan: Plan, warnings: tuple[str, ...] = ()) -> str:
         "backward": [stmt(s) for s in plan.backward],
         "unmanaged": list(plan.unmanaged),
         "warnings": list(warnings),
+    }, indent=2) + "\n"
+
+
+def fleet_text(result: FleetResult, color: bool = False, sql: bool = True) -> str:
+    """A fleet's plans, each distinct plan once with the targets it is for, then what failed and
+    the count of each outcome."""
+    def style(text: str, fg: str | None = None, bold: bool = False) -> str:
+        return click.style(text, fg=fg, bold=bold) if color else text
+
+    out = []
+    for i, group in enumerate(result.groups, 1):
+        names = [o.target.name for o in group]
+        shown = ", ".join(names[:10]) + (f" and {len(names) - 10} more" if len(names) > 10 else "")
+        out.append(style(f"Plan {i} of {len(result.groups)}: {len(names)} target(s): {shown}", bold=True))
+        plan = group[0].plan
+        assert plan is not None
+        body = plan_text(plan, color=color, sql=sql)
+        out += ["  " + line if line else line for line in body.rstrip("\n").split("\n")]
+        out.append("")
+    failed = result.failed
+    if failed:
+        out.append(style(f"Failed ({len(failed)}):", fg="red", bold=True))
+        for o in failed:
+            first, *rest = (o.error or "").split("\n")
+            out.append(f"  {o.target.name}: {first}")
+            out += [f"    {line}" for line in rest if line.strip()]
+        out.append("")
+    counts = [(s, result.count(s)) for s in ("applied", "changes", "up to date", "failed", "not run")]
+    out.append("Targets: " + ", ".join(f"{n} {s}" for s, n in counts if n) + f" (of {len(result.outcomes)}).")
+    return "\n".join(out) + "\n"
+
+
+def fleet_json(result: FleetResult) -> str:
+    plans = []
+    for group in result.groups:
+        plan = group[0].plan
+        assert plan is not None
+        plans.append({"targets": [o.target.name for o in group], "summary": [c.summary() for c in plan.changes],
+                      "counts": plan.counts(), "forward": [s.sql for s in plan.forward],
+                      "backward": [s.sql for s in plan.backward]})
+    return json.dumps({
+        "targets": [{"name": o.target.name, "status": o.status, "plan": o.group, "error": o.error,
+                     "history_id": o.history_id, "seconds": round(o.seconds, 3)} for o in result.outcomes],
+        "plans": plans,
+        "counts": {s: result.count(s) for s in ("applied", "changes", "up to date", "failed", "not run")},
     }, indent=2) + "\n"

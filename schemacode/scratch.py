@@ -25,7 +25,7 @@ from . import __version__, cache
 from .errors import DatabaseError, SchemacodeError, SchemaError
 from .introspect import fingerprint, introspect
 from .load import LoadedSchema
-from .model import MODEL_HASH, Catalog, attach_written
+from .model import MODEL_HASH, Catalog, attach_written, only_schemas, rename_schemas_in_text
 from .plan import PlannedStatement, creation_statements, script
 from .sqltext import ident
 from .server import (
@@ -137,6 +137,72 @@ def _cached(what: str, make_catalog: Callable[[], Catalog], scope: list[str],
     if use_cache:
         cache.write(cache_file, catalog)
     return Materialized(catalog, version, False)
+
+
+def renamed(catalog: Catalog, scope: list[str], renames: list[dict[str, str]],
+            dev_url: str | None = None) -> list[Catalog]:
+    """``catalog`` once per mapping of its schemas to others (``{"app": "tenant_42"}``), as
+    PostgreSQL prints it under those names: built once in a scratch database, then for each mapping
+    its schemas renamed (ALTER SCHEMA … RENAME: the stored trees refer to objects, not names, so
+    every definition reads the new name) and read back. Text stays text: a function body naming
+    its schema names the old one in every copy. A copy holds only the schemas its mapping renames
+    (a tenant's own: what it shares, such as public, is not the tenant's to manage)."""
+    if not renames:
+        return []
+    admin_url = dev_url or scratch_admin_url()
+    out: list[Catalog] = []
+    # Where renaming the text gives what PostgreSQL printed for one copy, it is trusted for the
+    # others: a thousand tenants cost one build, one rename in PostgreSQL and a thousand walks of
+    # the model. Else (or for a name SQL must quote) PostgreSQL renames each.
+    trusted: bool | None = None
+
+    def plain(mapping: dict[str, str]) -> bool:
+        return all(ident(n) == n for pair in mapping.items() for n in pair)
+
+    with connect(admin_url, autocommit=True) as admin, \
+            scratch_database(admin, admin_url, dev_url is None) as conn:
+        _ensure_roles(admin, catalog.roles())
+        _build(conn, creation_statements(catalog), None, admin_url)
+        base = only_schemas(catalog, {n for m in renames for n in m})
+        now = {n: n for n in scope}  # each schema of the catalog: its name in the database now
+        for i, mapping in enumerate(renames):
+            if trusted and plain(mapping):
+                out.append(rename_schemas_in_text(base, mapping))
+                continue
+            wanted = {n: mapping.get(n, n) for n in scope}
+            with conn.transaction():  # through names of their own: two tenants may swap names
+                for n in scope:
+                    if now[n] != wanted[n]:
+                        conn.execute(f"ALTER SCHEMA {ident(now[n])} RENAME TO {ident(f'sc_tmp_{i}_{n}')}".encode())
+                        now[n] = f"sc_tmp_{i}_{n}"
+                for n in scope:
+                    if now[n] != wanted[n]:
+                        conn.execute(f"ALTER SCHEMA {ident(now[n])} RENAME TO {ident(wanted[n])}".encode())
+                        now[n] = wanted[n]
+            printed = _managed_as(introspect(conn, sorted(wanted[n] for n in scope if n in mapping)), base, mapping)
+            if trusted is None and plain(mapping):
+                trusted = rename_schemas_in_text(base, mapping) == printed
+            out.append(printed)
+    return out
+
+
+def _managed_as(printed: Catalog, base: Catalog, mapping: dict[str, str]) -> Catalog:
+    """Owners and grants of a renamed copy managed where ``base`` manages them (schema.yaml
+    declares them), else not (None), as materialize leaves them."""
+    def key(k: str) -> str:
+        schema, dot, rest = k.partition(".")
+        return mapping.get(schema, schema) + dot + rest
+
+    def group(name: str) -> dict[str, Any]:
+        theirs = {key(k): v for k, v in getattr(base, name).items()}
+        return {k: replace(v, acl=None) if getattr(theirs.get(k), "acl", None) is None and v.acl is not None else v
+                for k, v in getattr(printed, name).items()}
+
+    out = replace(printed, **{g: group(g) for g in (
+        "schemas", "tables", "views", "sequences", "functions", "enums", "domains", "composites", "ranges")})
+    theirs = {mapping.get(k, k): n for k, n in base.schemas.items()}
+    return replace(out, schemas={k: replace(n, default_acl=None) if k in theirs and theirs[k].default_acl is None
+                                 else n for k, n in out.schemas.items()})
 
 
 def _cache_file(version: int, scope: list[str], what: str) -> Path:

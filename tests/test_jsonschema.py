@@ -17,12 +17,12 @@ from schemacode.jsonschema import COLUMN_KEYS, TABLE_KEYS, build
 from schemacode.load import _Loader
 from schemacode.load import load_text
 
-from .test_docs import BLOCKS
+from .test_docs import SCHEMA_BLOCKS
 
 ROOT = Path(__file__).resolve().parent.parent
 GOOD = [(str(p.relative_to(ROOT)), p.read_text()) for p in
         [ROOT / "schema.yaml", *sorted((ROOT / "examples").glob("*/schema.yaml"))]]
-GOOD += BLOCKS + [("starter", STARTER)]
+GOOD += SCHEMA_BLOCKS + [("starter", STARTER)]
 
 BAD = [
     ("unknown top-level key", "tabels: {}\n"),

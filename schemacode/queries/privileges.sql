@@ -31,8 +31,9 @@ WITH objects AS (
     SELECT o.kind, o.key, g.privilege_type || ' (' || string_agg(quote_ident(g.attname), ', ' ORDER BY g.attnum)
                || ') TO ' || CASE g.grantee WHEN 0 THEN 'PUBLIC' ELSE quote_ident(pg_get_userbyid(g.grantee)) END
                || CASE WHEN g.is_grantable THEN ' WITH GRANT OPTION' ELSE '' END
-    FROM (SELECT at.attrelid, at.attname, at.attnum, x.*
-          FROM pg_attribute at, aclexplode(at.attacl) x
+    FROM (SELECT at.attrelid, at.attname, at.attnum, x.*  -- the columns of these relations only
+          FROM (SELECT relid FROM objects WHERE relid IS NOT NULL) r
+          JOIN pg_attribute at ON at.attrelid = r.relid, aclexplode(at.attacl) x
           WHERE at.attacl IS NOT NULL AND NOT at.attisdropped) g
     JOIN objects o ON o.relid = g.attrelid
     WHERE g.grantee <> o.owner
