@@ -114,13 +114,15 @@ def locked_apply(
     settings: Settings = Settings(),
     kind: str = "apply",
     progress: Progress | None = None,
+    current: Catalog | None = None,
 ) -> ApplyResult:
     """Under the advisory lock: introspect, plan with ``make``, check, apply and record.
 
     The plan is made again under the lock from what the database is now, so two deployers never
     apply the same change twice; ``expected_fingerprint`` (from the plan a person approved)
     refuses to apply anything else. A transient failure (lock timeout, deadlock) rolls back and
-    tries again from the start, after a pause that doubles each time.
+    tries again from the start, after a pause that doubles each time. ``current``: the catalog
+    read by the caller under this lock (which it holds already): the first try plans from it.
     """
     if not conn.autocommit:
         raise ValueError("locked_apply needs an autocommit connection")
@@ -132,7 +134,8 @@ def locked_apply(
             try:
                 # Reading the catalog waits for locks too: the same timeout, the same retries.
                 conn.execute(f"SET lock_timeout = {literal(settings.lock_timeout)}")
-                current = introspect(conn, scope)
+                if current is None or attempt > 1:
+                    current = introspect(conn, scope)
             except psycopg.errors.LockNotAvailable:
                 if attempt > settings.retries:
                     raise DatabaseError(

@@ -19,14 +19,14 @@ from typing import Any, Callable, Literal
 
 import psycopg
 
-from .apply import Settings, locked_apply
+from .apply import LOCK_KEY, Settings, advisory_lock, locked_apply
 from .errors import DatabaseError, SchemacodeError, SchemaError
 from .introspect import introspect
 from .load import LoadedSchema
 from .model import Catalog, only_schemas
 from .plan import Plan
 from .server import connect, describe, server_version
-from .sqltext import ident
+from .sqltext import ident, literal
 from .yamlsource import YList, YMap, load_yaml
 
 Status = Literal["up to date", "changes", "applied", "failed", "not run"]
@@ -252,42 +252,7 @@ def run(loaded: LoadedSchema, targets: list[Target], apply: bool, dev_url: str |
     start = time.monotonic()
     fatal: list[SchemaError] = []  # schema.yaml's own fault (it does not build): every target's
 
-    def one(i: int) -> None:
-        o = outcomes[i]
-        if stop.is_set():
-            return
-        seen = reviewed.get(o.target.name) if reviewed is not None else None
-        if reviewed is not None and (seen is None or seen.plan is None or seen.plan.is_empty):
-            o.status, o.plan, o.error = (seen.status, seen.plan, seen.error) if seen else ("not run", None, None)
-            return
-        t0 = time.monotonic()
-        try:
-            with connect(o.target.url, autocommit=True) as conn:
-                try:
-                    want, scratch, scope = desired.get(conn, o.target)
-                except SchemaError as e:
-                    fatal.append(e)
-                    stop.set()
-                    return
-                check_roles(conn, loaded.catalog, loaded.file)
-
-                def make(current: Catalog) -> Plan:
-                    return check_conversions(conn, plan_from(current, want, loaded, scratch, options.online))
-
-                if apply:
-                    result = locked_apply(conn, scope, make, allow_destructive=options.allow_destructive,
-                                          settings=options.settings,
-                                          expected_fingerprint=seen.plan.current_fingerprint
-                                          if seen and seen.plan else None)
-                    o.plan, o.history_id = result.plan, result.history_id
-                    o.status = "applied" if result.applied else "up to date"
-                else:
-                    o.plan = make(introspect(conn, scope))
-                    o.status = "up to date" if o.plan.is_empty else "changes"
-        except SchemacodeError as e:
-            o.status, o.error = "failed", str(e)
-        except psycopg.Error as e:
-            o.status, o.error = "failed", (str(e).strip().splitlines() or [type(e).__name__])[0]
+    def finish(o: Outcome, t0: float) -> None:
         o.seconds = time.monotonic() - t0
         with lock:
             counts["done"] += 1
@@ -298,16 +263,142 @@ def run(loaded: LoadedSchema, targets: list[Target], apply: bool, dev_url: str |
             if progress:
                 progress(counts["done"], counts["failed"], len(targets), time.monotonic() - start)
 
+    def wanted(conn: psycopg.Connection[Any], t: Target) -> tuple[Catalog, str | None, list[str]] | None:
+        try:
+            return desired.get(conn, t)
+        except SchemaError as e:
+            fatal.append(e)
+            stop.set()
+            return None
+
+    def planned(conn: psycopg.Connection[Any], o: Outcome, current: Catalog, want: Catalog,
+                scratch: str | None) -> None:
+        o.plan = check_conversions(conn, plan_from(current, want, loaded, scratch, options.online))
+        o.status = "up to date" if o.plan.is_empty else "changes"
+
+    def review(o: Outcome) -> tuple[bool, Outcome | None]:
+        """(whether to leave ``o`` alone, the reviewed plan's outcome for it): with a reviewed
+        plan, a target that planned nothing, or failed to plan, is left as the review found it."""
+        seen = reviewed.get(o.target.name) if reviewed is not None else None
+        if reviewed is not None and (seen is None or seen.plan is None or seen.plan.is_empty):
+            o.status, o.plan, o.error = (seen.status, seen.plan, seen.error) if seen else ("not run", None, None)
+            return True, seen
+        return False, seen
+
+    def applied(conn: psycopg.Connection[Any], o: Outcome, seen: Outcome | None, want: Catalog,
+                scratch: str | None, scope: list[str], current: Catalog | None = None) -> None:
+        result = locked_apply(
+            conn, scope,
+            lambda current: check_conversions(conn, plan_from(current, want, loaded, scratch, options.online)),
+            allow_destructive=options.allow_destructive, settings=options.settings,
+            expected_fingerprint=seen.plan.current_fingerprint if seen and seen.plan else None, current=current)
+        o.plan, o.history_id = result.plan, result.history_id
+        o.status = "applied" if result.applied else "up to date"
+
+    def one(i: int) -> None:
+        o = outcomes[i]
+        if stop.is_set():
+            return
+        leave, seen = review(o)
+        if leave:
+            return
+        t0 = time.monotonic()
+        try:
+            with connect(o.target.url, autocommit=True) as conn:
+                got = wanted(conn, o.target)
+                if got is None:
+                    return
+                want, scratch, scope = got
+                check_roles(conn, loaded.catalog, loaded.file)
+                if apply:
+                    applied(conn, o, seen, want, scratch, scope)
+                else:
+                    planned(conn, o, introspect(conn, scope), want, scratch)
+        except (SchemacodeError, psycopg.Error) as e:
+            o.status, o.error = "failed", _failure(e)
+        finish(o, t0)
+
+    def tenants(indices: list[int]) -> None:
+        """The tenants of one database: its catalog read once for all of them (each catalog query
+        costs about as much for one schema as for all of them), then taken apart. To apply, under
+        the database's deployers' lock, held for all of them (they would take turns on it
+        anyway): each tenant in a transaction of its own, planned from that one read."""
+        outs = [outcomes[i] for i in indices]
+        if stop.is_set():
+            return
+        done: set[int] = set()
+        t0 = time.monotonic()
+        try:
+            with connect(outs[0].target.url, autocommit=True) as conn:
+                wants = [wanted(conn, o.target) for o in outs]
+                if any(w is None for w in wants):
+                    return
+                check_roles(conn, loaded.catalog, loaded.file)
+                scope = sorted({n for w in wants if w for n in w[2]})
+                if apply:
+                    advisory_lock(conn, options.settings.lock_wait)
+                try:
+                    everything: Catalog | None = None
+                    try:  # a lock held past the timeout: each tenant reads its own (with retries)
+                        conn.execute(f"SET lock_timeout = {literal(options.settings.lock_timeout)}")
+                        everything = introspect(conn, scope)
+                    except psycopg.errors.LockNotAvailable:
+                        pass
+                    finally:
+                        conn.execute("RESET lock_timeout")
+                    for k, (o, w) in enumerate(zip(outs, wants)):
+                        assert w is not None
+                        if stop.is_set():
+                            break
+                        t1 = time.monotonic()
+                        leave, seen = review(o) if apply else (False, None)
+                        if leave:
+                            done.add(k)
+                            continue
+                        mine = only_schemas(everything, set(w[2])) if everything is not None else None
+                        try:
+                            if apply:
+                                applied(conn, o, seen, w[0], w[1], w[2], mine)
+                            else:
+                                planned(conn, o, mine if mine is not None else introspect(conn, w[2]), w[0], w[1])
+                        except (SchemacodeError, psycopg.Error) as e:
+                            o.status, o.error = "failed", _failure(e)
+                        done.add(k)
+                        finish(o, t1)
+                finally:
+                    if apply:
+                        conn.execute("SELECT pg_advisory_unlock(%s)", [LOCK_KEY])
+        except (SchemacodeError, psycopg.Error) as e:
+            for k, o in enumerate(outs):
+                if k not in done:
+                    o.status, o.error = "failed", _failure(e)
+                    done.add(k)
+                    finish(o, t0)
+
     first = list(range(min(options.canary, len(targets)))) if apply else []
+    by_database: dict[str, list[int]] = {}
+    for i, t in enumerate(targets):  # tenants sharing a database are taken together
+        if t.schemas and i >= len(first):
+            by_database.setdefault(t.url, []).append(i)
+    shared = [ix for ix in by_database.values() if len(ix) > 1]
+    alone = sorted(set(range(len(first), len(targets))) - {i for ix in shared for i in ix})
     with ThreadPoolExecutor(max(1, options.parallel)) as pool:
         if first:
             list(pool.map(one, first))
             if any(outcomes[i].status == "failed" for i in first):
                 stop.set()  # the canary failed: nothing more is touched
-        list(pool.map(one, range(len(first), len(targets))))
+        jobs = [pool.submit(tenants, ix) for ix in shared] + [pool.submit(one, i) for i in alone]
+        for job in jobs:
+            job.result()
     if fatal:
         raise fatal[0]
     return FleetResult(outcomes, _groups(outcomes))
+
+
+def _failure(e: Exception) -> str:
+    if isinstance(e, SchemacodeError):
+        return str(e)
+    return (str(e).strip().splitlines() or [type(e).__name__])[0]
 
 
 def _groups(outcomes: list[Outcome]) -> list[list[Outcome]]:

@@ -730,14 +730,16 @@ _RUN_FIELDS.update({
 
 
 def only_schemas(catalog: Catalog, names: set[str]) -> Catalog:
-    """What ``catalog`` holds in the schemas ``names`` (an extension: where it lives)."""
+    """What ``catalog`` holds in the schemas ``names`` (an extension: where it lives; what
+    schemacode does not manage: by the schema of its name)."""
     def keep(group: dict[str, Any]) -> dict[str, Any]:
         return {k: v for k, v in group.items() if getattr(v, "schema", None) in names}
 
     return replace(catalog, schemas={k: v for k, v in catalog.schemas.items() if k in names},
                    **{f: keep(getattr(catalog, f)) for f in (
                        "extensions", "enums", "domains", "functions", "sequences", "tables", "views",
-                       "composites", "ranges", "aggregates")}, unmanaged={})
+                       "composites", "ranges", "aggregates")},
+                   unmanaged={k: u for k, u in catalog.unmanaged.items() if u.name.split(".", 1)[0] in names})
 
 
 def rename_schemas_in_text(catalog: Catalog, mapping: dict[str, str]) -> Catalog:

@@ -355,3 +355,50 @@ def test_a_schema_that_does_not_build_stops_the_fleet_with_its_line(fleet_of: Fl
     assert e.value.line == 2 and "no_such_function" in e.value.message
     assert all(d.execute("SELECT count(*) FROM pg_class WHERE relname = 't'") == [(0,)] for d in dbs)
 
+
+
+def test_tenants_planned_together_are_applied_as_reviewed(db: Database, tmp_path: Path,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    """A database's tenants are read at once for the plan, and one at a time under the lock for
+    the apply: the two reads agree (each tenant's fingerprint), so the reviewed plan applies."""
+    from schemacode.introspect import fingerprint, introspect
+    from schemacode.model import only_schemas
+
+    schema = tmp_path / "schema.yaml"
+    schema.write_text(APP)
+    targets = tmp_path / "targets.yaml"
+    targets.write_text(f"targets:\n  - url: {json.dumps(db.url)}\n    tenant_of: app\n"
+                       "    query: SELECT 'tenant_' || i AS schema FROM generate_series(1, 4) i\n")
+    api.fleet(schema, targets, apply=True)
+    db.execute("CREATE RULE keep AS ON DELETE TO tenant_2.notes DO INSTEAD NOTHING")  # unmanaged, pinned
+    with psycopg.connect(db.url) as conn:
+        everything = introspect(conn, [f"tenant_{i}" for i in range(1, 5)])
+        for i in range(1, 5):
+            alone = introspect(conn, [f"tenant_{i}"])
+            assert only_schemas(everything, {f"tenant_{i}"}) == alone
+            assert fingerprint(only_schemas(everything, {f"tenant_{i}"})) == fingerprint(alone)
+    schema.write_text(APP.replace("      updated_at: timestamptz\n", "      updated_at: timestamptz\n      nick: text\n"))
+    monkeypatch.setenv("SCHEMACODE_ASSUME_TTY", "1")
+    r = CliRunner().invoke(main, ["apply", "--schema", str(schema), "--targets", str(targets)], input="y\n")
+    assert r.exit_code == 0, r.output
+    assert "Plan 1 of 1: 4 target(s)" in r.stdout and "Targets: 4 applied (of 4)." in r.stdout
+    assert db.execute("SELECT count(*) FROM information_schema.columns WHERE column_name = 'nick'") == [(4,)]
+
+
+def test_one_tenant_failing_leaves_the_others_of_its_database_applied(db: Database, tmp_path: Path) -> None:
+    schema = tmp_path / "schema.yaml"
+    schema.write_text(APP)
+    targets = tmp_path / "targets.yaml"
+    targets.write_text(f"targets:\n  - url: {json.dumps(db.url)}\n    tenant_of: app\n"
+                       "    query: SELECT 'tenant_' || i AS schema FROM generate_series(1, 3) i\n")
+    api.fleet(schema, targets, apply=True)
+    db.execute("ALTER TABLE tenant_2.notes ADD COLUMN legacy text")  # its plan drops it: refused
+    schema.write_text(APP.replace("      updated_at: timestamptz\n", "      updated_at: timestamptz\n      nick: text\n"))
+    result = api.fleet(schema, targets, apply=True, options=fleet.Options(parallel=2))
+    by_schema = {o.target.mapping["app"]: o for o in result.outcomes}
+    assert {k: o.status for k, o in by_schema.items()} == {
+        "tenant_1": "applied", "tenant_2": "failed", "tenant_3": "applied"}
+    assert "refusing without --allow-destructive" in (by_schema["tenant_2"].error or "")
+    assert db.execute("SELECT table_schema FROM information_schema.columns WHERE column_name = 'nick' "
+                      "ORDER BY 1") == [("tenant_1",), ("tenant_3",)]
+    assert db.execute("SELECT count(*) FROM schemacode.schemacode_history") == [(3 + 2,)]
