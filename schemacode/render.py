@@ -134,6 +134,11 @@ def fleet_text(result: FleetResult, color: bool = False, sql: bool = True) -> st
         body = plan_text(plan, color=color, sql=sql)
         out += ["  " + line if line else line for line in body.rstrip("\n").split("\n")]
         out.append("")
+    for status, fg in (("applied", "green"), ("up to date", None), ("not run", "yellow")):
+        names = [o.target.name for o in result.outcomes if o.status == status]
+        if names and (status != "up to date" or result.count("applied") or result.count("failed")):
+            shown = ", ".join(names[:20]) + (f" and {len(names) - 20} more" if len(names) > 20 else "")
+            out.append(style(f"{status.capitalize()} ({len(names)}):", fg=fg, bold=True) + f" {shown}")
     failed = result.failed
     if failed:
         out.append(style(f"Failed ({len(failed)}):", fg="red", bold=True))
@@ -141,6 +146,7 @@ def fleet_text(result: FleetResult, color: bool = False, sql: bool = True) -> st
             first, *rest = (o.error or "").split("\n")
             out.append(f"  {o.target.name}: {first}")
             out += [f"    {line}" for line in rest if line.strip()]
+    if out and out[-1] != "":
         out.append("")
     counts = [(s, result.count(s)) for s in ("applied", "changes", "up to date", "failed", "not run")]
     out.append("Targets: " + ", ".join(f"{n} {s}" for s, n in counts if n) + f" (of {len(result.outcomes)}).")

@@ -230,6 +230,12 @@ def test_cli_plan_apply_check_across_targets(fleet_of: Fleet, tmp_path: Path, mo
     assert all(isinstance(t["history_id"], int) for t in out["targets"])
     r = run(main, ["check", "--schema", str(schema), "--targets", str(targets)])
     assert r.exit_code == 0 and "Targets: 2 up to date (of 2)." in r.stdout
+    schema.write_text(MORE)
+    dbs[0].execute("ALTER TABLE accounts ADD COLUMN legacy text")  # refused there: a drop
+    r = run(main, ["apply", "--schema", str(schema), "--targets", str(targets), "--auto-approve"])
+    assert r.exit_code == 1
+    assert "Applied (1): second" in r.stdout and "Failed (1):\n  db0: the plan destroys data" in r.stdout
+    assert "Targets: 1 applied, 1 failed (of 2)." in r.stdout
     r = run(main, ["apply", "--schema", str(schema), "--targets", str(targets), "--database-url", dbs[0].url,
                    "--auto-approve"])
     assert r.exit_code == 1 and "not both" in r.stderr
