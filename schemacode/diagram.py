@@ -11,7 +11,7 @@ import re
 import shutil
 import subprocess
 from dataclasses import dataclass, field, replace
-from typing import Iterable, Literal
+from typing import Iterable, Iterator, Literal
 
 from .errors import SchemacodeError
 from .model import Catalog, Column, Constraint, EnumType, Table, View
@@ -221,6 +221,17 @@ def _relationship(t: Table, fk_columns: tuple[str, ...], pk: set[str]) -> tuple[
     return required, unique, bool(cols) and cols <= pk
 
 
+def _relationships(p: Picture) -> Iterator[tuple[str, str, Constraint, tuple[bool, bool, bool]]]:
+    """Each foreign key between two tables of the picture: (its table, the table it references,
+    it, _relationship)."""
+    for k in sorted(p.tables):
+        t = p.tables[k]
+        pk, _, _ = _key_columns(t)
+        for fk in _foreign_keys(t):
+            if fk.ref_table is not None and fk.ref_table in p.tables:
+                yield k, fk.ref_table, fk, _relationship(t, fk.columns, pk)
+
+
 # ---------------------------------------------------------------------------------------- Mermaid
 
 _TOKEN = re.compile(r"[A-Za-z][-\w()\[\]]*")
@@ -292,18 +303,12 @@ def mermaid(p: Picture) -> str:
         for value in e.values:
             out.append(f"        value {_token(value)}" + (f" {_quoted(value)}" if _token(value) != value else ""))
         out.append("    }")
-    for k in sorted(p.tables):
-        t = p.tables[k]
-        pk, _, _ = _key_columns(t)
-        for fk in _foreign_keys(t):
-            if fk.ref_table not in p.tables:
-                continue
-            required, unique, identifying = _relationship(t, fk.columns, pk)
-            parent = "||" if required else "|o"
-            child = "o|" if unique else "o{"
-            line = "--" if identifying else ".."
-            out.append(f"    {entity(fk.ref_table)} {parent}{line}{child} {entity(k)} : "
-                       f"{_quoted(', '.join(fk.columns))}")
+    for k, ref_table, fk, (required, unique, identifying) in _relationships(p):
+        parent = "||" if required else "|o"
+        child = "o|" if unique else "o{"
+        line = "--" if identifying else ".."
+        out.append(f"    {entity(ref_table)} {parent}{line}{child} {entity(k)} : "
+                   f"{_quoted(', '.join(fk.columns))}")
     if m is not None:
         out.append("    %% [+] added, [~] changed, [-] dropped (schemacode diagram --changes)")
     return "\n".join(out) + "\n"
@@ -389,26 +394,17 @@ def dot(p: Picture, title: str = "") -> str:
                    f'CELLSPACING="0" CELLPADDING="4" BGCOLOR="white"><TR><TD COLSPAN="{len(heads)}">'
                    f'<I>enums</I></TD></TR><TR>{"".join(heads)}</TR><TR>{"".join(cells)}</TR></TABLE>>, '
                    f'tooltip="enums"];')
-    for k in sorted(p.tables):
-        t = p.tables[k]
-        pk, _, _ = _key_columns(t)
-        for fk in _foreign_keys(t):
-            if fk.ref_table not in p.tables:
-                continue
-            required, unique, identifying = _relationship(t, fk.columns, pk)
-            ref = p.tables[fk.ref_table]
-            src = ports.get((k, fk.columns[0]), "") if fk.columns else ""
-            dst = ports.get((fk.ref_table, fk.ref_columns[0]), "") if fk.ref_columns else ""
-            tip = f"{names[k]}({', '.join(fk.columns)}) → {names[fk.ref_table]}({', '.join(fk.ref_columns)})"
-            dropped = m is not None and (m.tables.get(k) == "dropped" or m.tables.get(ref.qname) == "dropped")
-            attrs = [f"arrowtail={'teeodot' if unique else 'crowodot'}",
-                     f"arrowhead={'teetee' if required else 'teeodot'}", f"tooltip={_dot_id(tip)}"]
-            if not identifying:
-                attrs.append("style=solid")
-            if dropped:
-                attrs.append(f'color="{COLORS["dropped"][1]}"')
-            out.append(f'  {_dot_id("t:" + k)}{":o" + src + ":e" if src else ""} -> '
-                       f'{_dot_id("t:" + fk.ref_table)}{":i" + dst + ":w" if dst else ""} [{", ".join(attrs)}];')
+    for k, ref_table, fk, (required, unique, _) in _relationships(p):
+        src = ports.get((k, fk.columns[0]), "") if fk.columns else ""
+        dst = ports.get((ref_table, fk.ref_columns[0]), "") if fk.ref_columns else ""
+        tip = f"{names[k]}({', '.join(fk.columns)}) → {names[ref_table]}({', '.join(fk.ref_columns)})"
+        dropped = m is not None and "dropped" in (m.tables.get(k), m.tables.get(ref_table))
+        attrs = [f"arrowtail={'teeodot' if unique else 'crowodot'}",
+                 f"arrowhead={'teetee' if required else 'teeodot'}", f"tooltip={_dot_id(tip)}"]
+        if dropped:
+            attrs.append(f'color="{COLORS["dropped"][1]}"')
+        out.append(f'  {_dot_id("t:" + k)}{":o" + src + ":e" if src else ""} -> '
+                   f'{_dot_id("t:" + ref_table)}{":i" + dst + ":w" if dst else ""} [{", ".join(attrs)}];')
     for k in sorted(p.views):
         for dep in p.views[k].depends_on:
             target = "t:" + dep if dep in p.tables else "v:" + dep if dep in p.views else None

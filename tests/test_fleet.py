@@ -300,6 +300,16 @@ views:
 """
 
 
+def app_tenants(db: Database, tmp_path: Path, n: int) -> tuple[Path, Path]:
+    """schema.yaml holding APP, and a targets file of n tenants of it in ``db``."""
+    schema = tmp_path / "schema.yaml"
+    schema.write_text(APP)
+    targets = tmp_path / "targets.yaml"
+    targets.write_text(f"targets:\n  - url: {json.dumps(db.url)}\n    tenant_of: app\n"
+                       f"    query: SELECT 'tenant_' || i AS schema FROM generate_series(1, {n}) i\n")
+    return schema, targets
+
+
 @pytest.mark.parametrize("body_names_its_schema", [False, True])
 def test_each_tenants_copy_is_what_postgresql_prints_under_its_name(db: Database, body_names_its_schema: bool,
                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
@@ -372,11 +382,7 @@ def test_tenants_planned_together_are_applied_as_reviewed(db: Database, tmp_path
     from schemacode.introspect import fingerprint, introspect
     from schemacode.model import only_schemas
 
-    schema = tmp_path / "schema.yaml"
-    schema.write_text(APP)
-    targets = tmp_path / "targets.yaml"
-    targets.write_text(f"targets:\n  - url: {json.dumps(db.url)}\n    tenant_of: app\n"
-                       "    query: SELECT 'tenant_' || i AS schema FROM generate_series(1, 4) i\n")
+    schema, targets = app_tenants(db, tmp_path, 4)
     api.fleet(schema, targets, apply=True)
     db.execute("CREATE RULE keep AS ON DELETE TO tenant_2.notes DO INSTEAD NOTHING")  # unmanaged, pinned
     with psycopg.connect(db.url) as conn:
@@ -394,11 +400,7 @@ def test_tenants_planned_together_are_applied_as_reviewed(db: Database, tmp_path
 
 
 def test_one_tenant_failing_leaves_the_others_of_its_database_applied(db: Database, tmp_path: Path) -> None:
-    schema = tmp_path / "schema.yaml"
-    schema.write_text(APP)
-    targets = tmp_path / "targets.yaml"
-    targets.write_text(f"targets:\n  - url: {json.dumps(db.url)}\n    tenant_of: app\n"
-                       "    query: SELECT 'tenant_' || i AS schema FROM generate_series(1, 3) i\n")
+    schema, targets = app_tenants(db, tmp_path, 3)
     api.fleet(schema, targets, apply=True)
     db.execute("ALTER TABLE tenant_2.notes ADD COLUMN legacy text")  # its plan drops it: refused
     schema.write_text(APP.replace("      updated_at: timestamptz\n", "      updated_at: timestamptz\n      nick: text\n"))
