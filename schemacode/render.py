@@ -128,7 +128,8 @@ def fleet_text(result: FleetResult, color: bool = False, sql: bool = True) -> st
     for i, group in enumerate(result.groups, 1):
         names = [o.target.name for o in group]
         shown = ", ".join(names[:10]) + (f" and {len(names) - 10} more" if len(names) > 10 else "")
-        out.append(style(f"Plan {i} of {len(result.groups)}: {len(names)} target(s): {shown}", bold=True))
+        out.append(style(f"Plan {i} of {len(result.groups)}: {len(names)} target(s): {shown}", bold=True)
+                   + (f" (as it reads for {names[0]})" if len(names) > 1 and sql else ""))
         plan = group[0].plan
         assert plan is not None
         body = plan_text(plan, color=color, sql=sql)
