@@ -46,7 +46,10 @@ schemacode diagram --tables 'task_*' --depth 1       # a part of a large schema,
   may not (`|o`), and one child (`o|`, the referencing columns are unique) or many (`o{{`); a solid
   line in Mermaid when the reference is part of the child's key (identifying). **Views** and
   **enums** are shown apart (in SVG, views point at what they read). In SVG, a table's comment and
-  its columns' comments are its tooltip.
+  its columns' comments are its tooltip. A partitioned table is one box with its partitions
+  (sub-partitions too) listed in it — the first and last few, and every one a plan touches — as
+  twelve monthly partitions are one line of schema.yaml; a glob naming a partition picks its
+  parent.
 - **Mermaid** renders as it is in GitHub and GitLab markdown and in most docs tools, and needs
   nothing installed. A name Mermaid cannot take as a word (a space, a quote) is made one
   (`unit price` → `unit_price`), with the real name beside it; names and types are never lost.

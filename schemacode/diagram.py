@@ -51,6 +51,9 @@ class Picture:
     enums: dict[str, EnumType]
     marks: Marks | None = None
     dropped_columns: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    # A partitioned table's partitions (sub-partitions too), drawn inside it, not beside it:
+    # twelve monthly partitions are one box, as they are one declaration in schema.yaml.
+    partitions: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
 
 def marks(plan: Plan) -> Marks:
@@ -115,7 +118,7 @@ def picture(catalog: Catalog, plan: Plan | None = None) -> Picture:
 
     tables, views, enums = dict(catalog.tables), dict(catalog.views), dict(catalog.enums)
     if plan is None:
-        return Picture(tables, views, enums)
+        return _fold_partitions(Picture(tables, views, enums))
     dropped_columns: dict[str, list[str]] = {}
     for c in plan.changes:
         if isinstance(c, ch.DropTable) and c.table.qname not in tables:
@@ -129,7 +132,32 @@ def picture(catalog: Catalog, plan: Plan | None = None) -> Picture:
             t = tables[c.table]
             tables[c.table] = replace(t, columns={**t.columns, c.column.name: c.column})
             dropped_columns.setdefault(c.table, []).append(c.column.name)
-    return Picture(tables, views, enums, marks(plan), {k: tuple(v) for k, v in dropped_columns.items()})
+    return _fold_partitions(Picture(tables, views, enums, marks(plan),
+                                    {k: tuple(v) for k, v in dropped_columns.items()}))
+
+
+def _fold_partitions(p: Picture) -> Picture:
+    """Partitions into their topmost parent; a partition the plan touches changes its parent."""
+    def root(k: str) -> str:
+        seen = {k}
+        while p.tables[k].partition_of in p.tables and p.tables[k].partition_of not in seen:
+            k = p.tables[k].partition_of  # type: ignore[assignment]
+            seen.add(k)
+        return k
+
+    parts: dict[str, list[str]] = {}
+    for k, t in p.tables.items():
+        if t.partition_of in p.tables:
+            parts.setdefault(root(k), []).append(k)
+    if not parts:
+        return p
+    if p.marks is not None:
+        for parent, names in parts.items():
+            if p.marks.tables.get(parent) not in ("added", "dropped") and any(n in p.marks.tables for n in names):
+                p.marks.tables[parent] = "changed"
+    folded = {n for names in parts.values() for n in names}
+    return replace(p, tables={k: t for k, t in p.tables.items() if k not in folded},
+                   partitions={k: tuple(sorted(v)) for k, v in parts.items()})
 
 
 def select(p: Picture, patterns: Iterable[str], depth: int = 0) -> Picture:
@@ -142,7 +170,8 @@ def select(p: Picture, patterns: Iterable[str], depth: int = 0) -> Picture:
     def hit(schema: str, name: str) -> bool:
         return any(fnmatch.fnmatchcase(name, x) or fnmatch.fnmatchcase(f"{schema}.{name}", x) for x in patterns)
 
-    chosen = {k for k, t in p.tables.items() if hit(t.schema, t.name)}
+    chosen = {k for k, t in p.tables.items() if hit(t.schema, t.name)} | \
+        {k for k, names in p.partitions.items() if any(hit(*n.split(".", 1)) for n in names)}
     near: dict[str, set[str]] = {k: set() for k in p.tables}
     for k, t in p.tables.items():
         for fk in _foreign_keys(t):
@@ -265,6 +294,8 @@ def mermaid(p: Picture) -> str:
 
     def entity(key: str, kind: str = "") -> str:
         label = names[key] + (f" ({kind})" if kind else "")
+        if not kind and key in p.partitions:
+            label += f" ({len(p.partitions[key])} partitions)"
         mark = None if m is None else (m.tables if not kind else m.views if kind != "enum" else m.enums).get(key)
         return _quoted(label + (f" [{_SIGNS[mark]}]" if mark else ""))
 
@@ -362,6 +393,9 @@ def dot(p: Picture, title: str = "") -> str:
             rows.append(f'<TR><TD PORT="i{i}" ALIGN="LEFT"{bg}>{label}</TD>'
                         f'<TD ALIGN="LEFT"{bg}><FONT COLOR="#57606a">{_h(short_type(col.type))}</FONT></TD>'
                         f'<TD PORT="o{i}" ALIGN="LEFT"{bg}>{keys}</TD></TR>')
+        if k in p.partitions:
+            rows.append(f'<TR><TD COLSPAN="3" ALIGN="LEFT" BALIGN="LEFT"><FONT COLOR="#57606a" POINT-SIZE="9">'
+                        f'{_partition_lines(p, k)}</FONT></TD></TR>')
         tooltip = _tooltip(t.comment, [(n, c) for n, c in t.columns.items()])
         out.append(f'  {_dot_id("t:" + k)} [label=<<TABLE BORDER="1" COLOR="{border}" CELLBORDER="0" '
                    f'CELLSPACING="0" CELLPADDING="4" BGCOLOR="white">{"".join(rows)}</TABLE>>, '
@@ -417,6 +451,22 @@ def dot(p: Picture, title: str = "") -> str:
                    f'CELLPADDING="3" BGCOLOR="white"><TR><TD><B>the plan</B></TD></TR>{legend}</TABLE>>];')
     out.append("}")
     return "\n".join(out) + "\n"
+
+
+def _partition_lines(p: Picture, k: str, most: int = 6) -> str:
+    """The partitions of ``k`` in a box's last row: how many, the first and last few by name,
+    and every one the plan touches, marked."""
+    names = list(p.partitions[k])
+    marked = {n: p.marks.tables[n] for n in names if p.marks is not None and n in p.marks.tables}
+    shown = names if len(names) <= most else names[:most // 2] + ["…"] + names[-(most // 2):]
+    shown += [n for n in names if n in marked and n not in shown]
+    lines = [f"{len(names)} partition{'s' if len(names) != 1 else ''}:"]
+    for n in shown:
+        label = _h(n.split(".", 1)[1] if n.startswith("public.") else n)
+        if n in marked:
+            label = f'<FONT COLOR="{COLORS[marked[n]][1]}">{_h(_SIGNS[marked[n]])} {label}</FONT>'
+        lines.append("&#160;&#160;" + label)
+    return "<BR/>".join(lines)
 
 
 def _tooltip(comment: str | None, columns: list[tuple[str, Column]]) -> str:

@@ -243,3 +243,56 @@ def test_docs_diagrams_are_fresh(pg_admin: str) -> None:
     done = subprocess.run([sys.executable, str(ROOT / "docs" / "diagrams.py"), "--check"],
                           capture_output=True, text=True, cwd=ROOT)
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+PARTITIONED = """
+tables:
+  accounts:
+    columns: {id: bigint primary key}
+  payments:
+    columns:
+      id: bigint
+      account_id: {type: bigint, references: accounts.id}
+      paid_at: {type: timestamptz, null: false}
+    primary_key: [id, paid_at]
+    partition_by: range (paid_at)
+    partitions:
+      payments_{yyyy}_{mm}: {from: 2024-01-01, to: 2025-01-01, every: 1 month}
+  sites:
+    columns: {id: int, region: text, country: text}
+    partition_by: list (region)
+    partitions:
+      sites_eu:
+        in: [eu, uk]
+        partition_by: list (country)
+        partitions:
+          sites_eu_fr: {in: [fr]}
+          sites_eu_rest: default
+      sites_rest: default
+"""
+
+
+def test_partitions_are_drawn_inside_their_parent(db: Database) -> None:
+    """Twelve monthly partitions are one box, as they are one line of schema.yaml; a partition a
+    plan adds marks its parent changed and is named, marked, in it."""
+    loaded = db.load(PARTITIONED)
+    entities, relations = parse_mermaid(str(api.diagram(loaded)))
+    assert set(entities) == {"accounts", "payments (12 partitions)", "sites (4 partitions)"}
+    assert ("accounts", "|o", "..", "o{", "payments (12 partitions)", "account_id") in relations
+    nodes = _nodes(str(api.diagram(loaded, "dot")))
+    assert set(nodes) == {"public.accounts", "public.payments", "public.sites"}
+    assert "12 partitions:<BR/>&#160;&#160;payments_2024_01" in nodes["public.payments"]
+    assert "…" in nodes["public.payments"] and "payments_2024_12" in nodes["public.payments"]
+    assert "sites_eu_fr" in nodes["public.sites"]  # a sub-partition, in the topmost parent
+    assert shown_tables(api.diagram(loaded, tables=["payments_2024_05"])) == {"payments (12 partitions)"}
+
+    api.apply(loaded, db.url)
+    more = db.load(PARTITIONED.replace("to: 2025-01-01, every", "to: 2025-02-01, every"))
+    nodes = _nodes(str(api.diagram(more, "dot", changes=True, database_url=db.url)))
+    assert f'BGCOLOR="{COLORS["changed"][0]}"><B>payments</B>' in nodes["public.payments"]
+    assert f'<FONT COLOR="{COLORS["added"][1]}">+ payments_2025_01</FONT>' in nodes["public.payments"]
+    assert f'BGCOLOR="{COLORS["changed"][0]}"' not in nodes["public.sites"]
+
+
+def shown_tables(text: str | bytes) -> set[str]:
+    return set(parse_mermaid(str(text))[0])
