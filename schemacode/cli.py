@@ -164,6 +164,9 @@ def plan(schema_path: str, database_url: str | None, dev_url: str | None, fmt: s
     def go() -> int:
         if targets:
             _no_url_with_targets(database_url, targets)
+            if out_dir or fmt == "sql":
+                raise SchemacodeError("--out and --format sql write one database's plan; with --targets, "
+                                      "use --format json (every distinct plan, with its targets)")
             result = _fleet(schema_path, targets, dev_url, False,
                             fleet.Options(parallel=parallel, online=online))
             click.echo(fleet_json(result) if fmt == "json" else fleet_text(result, color=_color(no_color)),

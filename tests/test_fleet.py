@@ -239,6 +239,8 @@ def test_cli_plan_apply_check_across_targets(fleet_of: Fleet, tmp_path: Path, mo
     r = run(main, ["apply", "--schema", str(schema), "--targets", str(targets), "--database-url", dbs[0].url,
                    "--auto-approve"])
     assert r.exit_code == 1 and "not both" in r.stderr
+    r = run(main, ["plan", "--schema", str(schema), "--targets", str(targets), "--out", str(tmp_path / "m")])
+    assert r.exit_code == 1 and "use --format json" in r.stderr
 
 
 def test_passwords_are_never_printed(tmp_path: Path) -> None:
