@@ -63,8 +63,8 @@ schemacode diagram --tables 'task_*' --depth 1       # a part of a large schema,
   a view made again), red dropped (a dropped column stays in its table, struck through). Mermaid
   marks the same with `[+]`, `[~]`, `[-]`.
 - **Large schemas**: `--tables` takes globs on the name or `schema.name` (repeat it, or separate
-  with commas) and `--depth N` adds the tables up to N foreign keys away. 500 tables take {bench}
-  (`bench/diagram_scale.py`).
+  with commas) and `--depth N` adds the tables up to N foreign keys away. 500 tables take
+  {bench} (`bench/diagram_scale.py`).
 
 ## The examples
 
@@ -79,7 +79,7 @@ built from [before.yaml](diagrams/before.yaml):
 
 This file is made by `python docs/diagrams.py`; a test fails when it is stale.
 """
-BENCH = "0.06 s as Mermaid and 0.4 s as SVG, 1.8 MB"
+BENCH = "0.06 s as Mermaid and 0.4 s as SVG (1.8 MB)"
 
 
 def examples() -> str:
