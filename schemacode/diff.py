@@ -418,6 +418,49 @@ class _Differ:
                                  columns=dict(b.inherited_columns or (parent.columns if parent else {})))
         return rebuilt, cascaded
 
+    def index_copies(self, cur: dict[str, Table], des: dict[str, Table], created: set[str]) -> None:
+        """Partitions' copies of their parents' indexes where one side lacks one (the parent's
+        index is then invalid: made ON ONLY, a partition's copy never attached).
+
+        A copy schema.yaml has and the database lacks: an index of the partition that matches is
+        attached (named as declared after), else the copy is built and attached. A copy the
+        database has and schema.yaml lacks: PostgreSQL cannot detach one, so the parent's index is
+        dropped (every copy with it) and made again ON ONLY, and the copies schema.yaml has are
+        attached again. ``cur`` is updated to what the database holds once these run."""
+        def comparable(parent: str, index: str) -> bool:
+            a, b = cur.get(parent), des.get(parent)
+            return (parent not in created and a is not None and b is not None
+                    and index in a.indexes and index in b.indexes and a.indexes[index] == b.indexes[index])
+
+        remade: set[tuple[str, str]] = set()  # (parent, index) made again ON ONLY
+        for k, t in cur.items():
+            if k in des and k not in created and t.partition_of and t.partition_of == des[k].partition_of:
+                wanted = dict(des[k].attached)
+                for what, _ in t.attached:
+                    if what[0] == "index" and what not in wanted and comparable(t.partition_of, what[1]):
+                        remade.add((t.partition_of, what[1]))
+        for parent, index in sorted(remade):
+            self.emit(ch.DropIndex(parent, cur[parent].indexes[index]), ch.CreateIndexOnly(parent, des[parent].indexes[index]))
+            for k, t in cur.items():  # every copy went with the parent's index
+                if t.partition_of == parent:
+                    cur[k] = replace(t, attached=tuple(a for a in t.attached if a[0] != ("index", index)))
+        for k, t in des.items():
+            if k in created or k not in cur or not t.partition_of or t.partition_of != cur[k].partition_of:
+                continue
+            have = dict(cur[k].attached)
+            for what, name in t.attached:
+                if what[0] != "index" or what in have:
+                    continue
+                if not (comparable(t.partition_of, what[1]) or (t.partition_of, what[1]) in remade):
+                    continue  # a parent's index new in this plan: PostgreSQL makes the copies
+                build = ch.indexes.copy_definition(des[t.partition_of].indexes[what[1]].definition, name, k)
+                own = next((n for n, i in cur[k].indexes.items()
+                            if i.definition == ch.indexes.copy_definition(build, n, k)), None)
+                self.emit(ch.AttachIndexCopy(t.partition_of, what[1], k, own or name, None if own else build))
+                part = cur[k]
+                cur[k] = replace(part, indexes={n: i for n, i in part.indexes.items() if n != own},
+                                 attached=tuple(sorted(part.attached + ((what, own or name),))))
+
     def attached_names(self, cur: dict[str, Table], des: dict[str, Table], created: set[str]) -> None:
         """Partitions' copies of their parents' indexes and keys named as declared."""
         for k, t in des.items():
@@ -437,6 +480,7 @@ class _Differ:
         des = _own_columns(dict(self.des.tables))  # what is compared
         cur.update(_own_columns(cur))
         rebuilt, cascaded = self.partitioning(cur, des)
+        self.index_copies(cur, des, set(_added(cur, des)) | rebuilt | cascaded)
         for k in _common(cur, des):  # first, what changes under dependents
             if k not in rebuilt and k not in cascaded:
                 cur[k] = self.rename_columns(cur[k], des[k])

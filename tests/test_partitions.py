@@ -11,7 +11,7 @@ from schemacode.load.partitions import compact_runs
 
 from .acceptance import Case, run_case
 from .conftest import Database
-from .roundtrip import round_trip
+from .roundtrip import other_database, round_trip
 
 PAYMENTS = """
 tables:
@@ -244,6 +244,49 @@ def test_a_partitions_copies_of_its_parents_indexes_keep_their_names(db: Databas
     assert "attached_names: {events_at: events_b_when}" in rt.text
     assert "attached_names: {events_pkey: events_a_key_renamed}" in rt.text
     assert "events_a_lower_idx" not in rt.text  # PostgreSQL's own name: not written
+
+
+
+ONLY_PARENT = """
+    CREATE TABLE items (id int, kind text, at date) PARTITION BY LIST (kind);
+    CREATE TABLE items_a PARTITION OF items FOR VALUES IN ('a');
+    CREATE TABLE items_b PARTITION OF items FOR VALUES IN ('b');
+    CREATE TABLE items_c PARTITION OF items FOR VALUES IN ('c');
+    CREATE INDEX items_at ON ONLY items (at);
+    CREATE INDEX items_a_at ON items_a (at);
+    ALTER INDEX items_at ATTACH PARTITION items_a_at;
+    CREATE INDEX "Items B At" ON items_b (at);
+"""
+
+
+def test_a_partition_missing_its_copy_of_its_parents_index(db: Database) -> None:
+    """A parent's index made ON ONLY whose partitions do not all have a copy (so invalid): to
+    reach schema.yaml, a partition's matching index is attached as it is (items_b), a copy is
+    built and attached where there is none (items_c), and the parent's index is then valid. The
+    way back: PostgreSQL cannot detach a copy, so the parent's index is made again ON ONLY and only
+    the copies the database had are attached again."""
+    rt = round_trip(db, """
+        CREATE TABLE items (id int, kind text, at date) PARTITION BY LIST (kind);
+        CREATE TABLE items_a PARTITION OF items FOR VALUES IN ('a');
+        CREATE TABLE items_b PARTITION OF items FOR VALUES IN ('b');
+        CREATE TABLE items_c PARTITION OF items FOR VALUES IN ('c');
+        CREATE INDEX items_at ON items (at);
+        ALTER INDEX items_b_at_idx RENAME TO "Items B At";
+    """, older=ONLY_PARENT)
+    target = other_database(db, "only")
+    target.execute(ONLY_PARENT)
+    planned = api.plan(rt.loaded, target.url).plan
+    assert sorted(c.summary() for c in planned.changes) == [
+        '+ index public.Items B At on public.items_b as its copy of public.items\'s items_at',
+        "+ index public.items_c_at_idx on public.items_c as its copy of public.items's items_at",
+        "~ partition public.items_a's copy of index items_at named items_a_at_idx"]  # ONLY_PARENT's name
+    forward = [s.sql for s in planned.forward]
+    assert 'ALTER INDEX public.items_at ATTACH PARTITION public."Items B At"' in forward
+    assert not [s for s in forward if s.startswith("DROP")]  # items_b's own index is the copy
+    api.apply(rt.loaded, target.url)
+    assert target.execute("SELECT indisvalid FROM pg_index WHERE indexrelid = 'items_at'::regclass") == [(True,)]
+    target.run_script(planned.backward)
+    assert target.execute("SELECT indisvalid FROM pg_index WHERE indexrelid = 'items_at'::regclass") == [(False,)]
 
 
 SERIAL_PARENT = """

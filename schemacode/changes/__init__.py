@@ -3,7 +3,7 @@ from .base import Change, Hazard, HazardKind, Phase, Stage, Statement
 from .comments import SetComment
 from .constraints import AddConstraint, DropConstraint, ValidateConstraint
 from .functions import CreateAggregate, CreateFunction, DropAggregate, DropFunction
-from .indexes import CreateIndex, DropIndex
+from .indexes import AttachIndexCopy, CreateIndex, CreateIndexOnly, DropIndex
 from .privileges import SetDefaultPrivileges, SetPrivileges
 from .policies import AlterPolicy, CreatePolicy, DropPolicy, SetRowSecurity
 from .schemas import AlterExtension, CreateExtension, CreateSchema, DropExtension, DropSchema
@@ -28,4 +28,5 @@ __all__ = [
     "RebuildEnum", "RenameEnumValue", "CreateView", "DropView", "AlterDomain", "CreateDomain",
     "DropDomain", "SetSequenceOwner", "AlterTableStorage", "SetReplicaIdentity", "AlterViewOptions",
     "CreatePolicy", "DropPolicy", "AlterPolicy", "SetRowSecurity", "AttachPartition", "AlterInherit", "SetPrivileges", "AlterCompositeType", "CreateType", "DropType", "CreateAggregate", "DropAggregate", "NameAttached", "SetDefaultPrivileges", "DropDefaultEarly",
+    "AttachIndexCopy", "CreateIndexOnly",
 ]

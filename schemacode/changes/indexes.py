@@ -5,7 +5,7 @@ import re
 from dataclasses import dataclass
 
 from ..model import Index, Source
-from ..sqltext import ident
+from ..sqltext import ident, qident, qname_ident
 from .base import Change, Hazard, Phase, Statement, comment_sql
 
 
@@ -83,3 +83,75 @@ class DropIndex(Change):
         schema = self.table.partition(".")[0]
         return [Statement(f"DROP INDEX CONCURRENTLY IF EXISTS {ident(schema)}.{ident(self.index.name)}",
                           stage="pre")]
+
+
+def copy_definition(parent_definition: str, name: str, partition: str) -> str:
+    """The CREATE INDEX of a partition's copy of its parent's index: the parent's (printed
+    `ON ONLY parent`), named ``name``, on ``partition``."""
+    return re.sub(r"^(CREATE (?:UNIQUE )?INDEX )(?:\S+|\"[^\"]+\") ON (?:ONLY )?.+? USING ",
+                  lambda m: f"{m.group(1)}{ident(name)} ON {qname_ident(partition)} USING ",
+                  parent_definition, count=1)
+
+
+@dataclass(frozen=True)
+class AttachIndexCopy(Change):
+    """A partition's copy of its parent's index, where the partition has none (the parent's index
+    is then invalid: made ON ONLY, or made again so): an index of the partition that matches is
+    attached as it is, else one is built and attached. Once every partition has its copy,
+    PostgreSQL marks the parent's index valid."""
+
+    parent: str  # the partitioned table
+    index: str  # its index
+    table: str  # the partition
+    name: str  # the copy
+    build: str | None = None  # CREATE INDEX of the copy, when no index of the partition matches
+    symbol = "+"
+
+    def sort_key(self) -> tuple[int, int, str]:
+        return (Phase.CREATE_INDEX, 98, self.table)  # after the parents' indexes, before names
+
+    @property
+    def object_key(self) -> tuple[str, str, str] | None:
+        return ("index", self.table, self.name)
+
+    def describe(self) -> str:
+        return (f"index {self.table.partition('.')[0]}.{self.name} on {self.table} as its copy of "
+                f"{self.parent}'s {self.index}")
+
+    def statements(self) -> list[Statement]:
+        out = []
+        if self.build:
+            out.append(Statement(self.build, (Hazard(
+                "lock", f"builds the index under a SHARE lock: writes to {self.table} wait"),)))
+        out.append(Statement(f"ALTER INDEX {qident(self.parent.partition('.')[0], self.index)} ATTACH PARTITION "
+                             f"{qident(self.table.partition('.')[0], self.name)}"))
+        return out
+
+
+@dataclass(frozen=True)
+class CreateIndexOnly(Change):
+    """A partitioned table's index made again on it ONLY, without copies: what a database holds
+    whose partitions do not all have one. The copies there are are attached after it."""
+
+    table: str
+    index: Index
+    symbol = "+"
+
+    def sort_key(self) -> tuple[int, int, str]:
+        return (Phase.CREATE_INDEX, -1, "")
+
+    @property
+    def object_key(self) -> tuple[str, str, str] | None:
+        return ("index", self.table, self.index.name)
+
+    def describe(self) -> str:
+        return f"index {self.table.partition('.')[0]}.{self.index.name} on only {self.table}"
+
+    def statements(self) -> list[Statement]:
+        sql = self.index.definition  # as PostgreSQL prints it: ON ONLY
+        if " ON ONLY " not in sql:
+            sql = re.sub(r" ON (?!ONLY )", " ON ONLY ", sql, count=1)
+        out = [Statement(sql)]
+        if self.index.comment is not None:
+            out.append(Statement(index_comment_sql(self.table.partition(".")[0], self.index)))
+        return out
