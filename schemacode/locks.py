@@ -28,6 +28,7 @@ BLOCKS = {
     "SHARE": "writes",
     "SHARE UPDATE EXCLUSIVE": "other schema changes and VACUUM",
     "ROW EXCLUSIVE": "schema changes",
+    "ACCESS SHARE": "only what needs ACCESS EXCLUSIVE",
 }
 
 _WORK_TEXT = {"catalog": "catalog only", "scan": "scans the table", "build": "builds an index",
@@ -115,6 +116,10 @@ def lock_of(sql: str, rewrites: bool = False, table: str | None = None) -> Lock 
     if m := _m(rf"DROP INDEX (CONCURRENTLY )?(?:IF EXISTS )?{_QNAME}", s):
         return Lock("SHARE UPDATE EXCLUSIVE" if m.group(1) else "ACCESS EXCLUSIVE",
                     (table or _qname(m.group(2)),))
+    if _m(rf"ALTER INDEX (?:IF EXISTS )?{_QNAME}\s+ATTACH PARTITION {_QNAME}", s):
+        # the tables: ACCESS SHARE (the indexes: SHARE UPDATE EXCLUSIVE on the parent's,
+        # ACCESS EXCLUSIVE on the copy): reads and writes go on
+        return Lock("ACCESS SHARE", (table,)) if table else None
     if m := _m(rf"ALTER INDEX (?:IF EXISTS )?{_QNAME}", s):
         return Lock("SHARE UPDATE EXCLUSIVE", (table or _qname(m.group(1)),))
     if m := _m(rf"CREATE (?:OR REPLACE )?(?:CONSTRAINT )?TRIGGER \S+ .*?\bON {_QNAME}", s):

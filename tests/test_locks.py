@@ -25,6 +25,10 @@ CREATE POLICY adults ON people USING (id > 0);
 CREATE TABLE logs (id int, at date) PARTITION BY RANGE (at);
 CREATE TABLE logs_2024 PARTITION OF logs FOR VALUES FROM ('2024-01-01') TO ('2025-01-01');
 CREATE TABLE logs_2025 (id int, at date);
+CREATE TABLE notes (id int, at date) PARTITION BY RANGE (at);
+CREATE TABLE notes_2024 PARTITION OF notes FOR VALUES FROM ('2024-01-01') TO ('2025-01-01');
+CREATE INDEX notes_at ON ONLY notes (at);
+CREATE INDEX notes_2024_at ON notes_2024 (at);
 """
 
 # (statement, level schemacode names, what it does while holding it)
@@ -71,6 +75,7 @@ CASES = [
     ("ALTER TABLE public.logs DETACH PARTITION public.logs_2024", "ACCESS EXCLUSIVE", "catalog"),
     ("ALTER TABLE public.people FORCE ROW LEVEL SECURITY", "ACCESS EXCLUSIVE", "catalog"),
     ("CREATE TABLE public.pets (id int, owner int REFERENCES public.people(id))", "SHARE ROW EXCLUSIVE", "catalog"),
+    ("ALTER INDEX public.notes_at ATTACH PARTITION public.notes_2024_at", "ACCESS SHARE", "catalog"),
 ]
 
 # PostgreSQL's lock modes, weakest first
@@ -92,7 +97,8 @@ def _held(conn: psycopg.Connection, relation: str) -> str:
 @pytest.mark.parametrize("sql,level,work", CASES, ids=[c[0][:60] for c in CASES])
 def test_the_named_lock_is_the_lock_postgres_takes(db: Database, sql: str, level: str, work: str) -> None:
     db.execute(SETUP)
-    lock = lock_of(sql, rewrites=work == "rewrite", table="public.people" if "INDEX" in sql else None)
+    table = "public.notes_2024" if "notes_2024_at" in sql else "public.people" if "INDEX" in sql else None
+    lock = lock_of(sql, rewrites=work == "rewrite", table=table)
     assert lock is not None and (lock.level, lock.work) == (level, work)
     with psycopg.connect(db.url) as conn:  # a transaction: its locks are held until rollback
         oids = {r: conn.execute("SELECT %s::regclass::oid", (r,)).fetchone() for r in lock.relations}
