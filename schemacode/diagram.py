@@ -372,7 +372,7 @@ def dot(p: Picture, title: str = "") -> str:
         t = p.tables[k]
         pk, fks, uk = _key_columns(t)
         mark = m.tables.get(k) if m else None
-        head, border = (COLORS[mark][0], COLORS[mark][1]) if mark else _PLAIN
+        head, border = COLORS[mark] if mark else _PLAIN
         rows = [f'<TR><TD COLSPAN="3" BGCOLOR="{head}"><B>{_h(names[k])}</B>'
                 f'{"&#160;&#160;" + _h(_SIGNS[mark]) if mark else ""}</TD></TR>']
         for i, (name, col) in enumerate(t.columns.items()):
@@ -405,7 +405,7 @@ def dot(p: Picture, title: str = "") -> str:
         for k in sorted(p.views):
             v = p.views[k]
             mark = m.views.get(k) if m else None
-            head, border = (COLORS[mark][0], COLORS[mark][1]) if mark else _VIEW
+            head, border = COLORS[mark] if mark else _VIEW
             kind = "materialized view" if v.materialized else "view"
             rows = [f'<TR><TD COLSPAN="2" BGCOLOR="{head}"><I>{_h(kind)}</I> <B>{_h(names[k])}</B>'
                     f'{"&#160;&#160;" + _h(_SIGNS[mark]) if mark else ""}</TD></TR>']

@@ -54,6 +54,12 @@ def pg_admin(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     shutil.rmtree(scratch_dir(), ignore_errors=True)
 
 
+def database_names(url: str) -> set[str]:
+    """The databases of the server at ``url``."""
+    with psycopg.connect(url) as conn:
+        return {r[0] for r in conn.execute("SELECT datname FROM pg_database")}
+
+
 class Database:
     """A fresh database, and helpers to plan and apply schema.yaml text onto it."""
 

@@ -20,9 +20,10 @@ from schemacode.server import postgres_bin
 from .conftest import Database
 
 
-def other_database(db: Database, suffix: str) -> Database:
-    other = Database(db.admin, f"{db.name}_{suffix}", db.tmp)
-    with psycopg.connect(db.admin, autocommit=True) as conn:
+def other_database(db: Database, suffix: str, admin: str | None = None) -> Database:
+    """A new database beside ``db`` (on the server ``admin`` names, when given)."""
+    other = Database(admin or db.admin, f"{db.name}_{suffix}", db.tmp)
+    with psycopg.connect(other.admin, autocommit=True) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{other.name}" WITH (FORCE)')
         conn.execute(f'CREATE DATABASE "{other.name}"')
     return other

@@ -20,15 +20,10 @@ from schemacode.cli import main
 from schemacode.errors import DatabaseError, SchemaError
 from schemacode.server import embedded_admin_url, embedded_version
 
-from .conftest import Database
-from .roundtrip import pg_dump
+from .conftest import Database, database_names
+from .roundtrip import other_database, pg_dump
 
 SCHEMA = "tables:\n  majors:\n    columns: {id: serial primary key, note: text}\n"
-
-
-def _databases(url: str) -> set[str]:
-    with psycopg.connect(url) as conn:
-        return {r[0] for r in conn.execute("SELECT datname FROM pg_database")}
 
 
 def test_the_tests_run_on_the_server_asked_for(db: Database) -> None:
@@ -59,13 +54,13 @@ def other_major(db: Database, monkeypatch: pytest.MonkeyPatch) -> Database:
 
 def test_a_target_of_another_major_builds_on_its_own_server(other_major: Database) -> None:
     db = other_major
-    before = _databases(db.admin)
+    before = database_names(db.admin)
     planned = api.plan(db.load(SCHEMA), db.url)
     assert planned.warnings == ()  # no warning: nothing to do by hand
     assert "+ table public.majors" in [c.summary() for c in planned.plan.changes]
     api.apply(db.load(SCHEMA), db.url)
     assert api.plan(db.load(SCHEMA), db.url).plan.is_empty
-    assert _databases(db.admin) == before  # its temporary databases were dropped
+    assert database_names(db.admin) == before  # its temporary databases were dropped
 
 
 def test_a_role_that_may_not_create_databases_is_told_to_pass_dev_url(other_major: Database) -> None:
@@ -94,12 +89,9 @@ def embedded_db(db: Database) -> Iterator[Database]:
     """A database on the embedded server, beside ``db`` on a server of another major."""
     if db.major == (embedded_version() or 0) // 10000:
         pytest.skip("needs a target of another major: SCHEMACODE_TEST_PG=/usr/lib/postgresql/15/bin")
-    admin = embedded_admin_url()
-    other = Database(admin, db.name + "_e", db.tmp)
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{other.name}"')
+    other = other_database(db, "e", embedded_admin_url())
     yield other
-    with psycopg.connect(admin, autocommit=True) as conn:
+    with psycopg.connect(other.admin, autocommit=True) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{other.name}" WITH (FORCE)')
 
 
@@ -165,13 +157,6 @@ CREATE MATERIALIZED VIEW app.counts AS SELECT kind, count(*) AS n FROM app.event
 """
 
 
-def _fresh(db: Database, admin: str, suffix: str) -> Database:
-    other = Database(admin, f"{db.name}_{suffix}", db.tmp)
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{other.name}"')
-    return other
-
-
 def test_pull_from_one_major_apply_to_the_other_and_back(db: Database, embedded_db: Database) -> None:
     """pull from the target's major, apply to the embedded one, pull that and apply it to a new
     database of the first: at each step pg_dump is what the SQL itself builds on that major.
@@ -182,25 +167,20 @@ def test_pull_from_one_major_apply_to_the_other_and_back(db: Database, embedded_
     direct.execute(ACROSS)
     pulled = api.pull(source.url)
     assert pulled.warnings == []
-    there = _fresh(db, embedded_db.admin, "there")
-    back = _fresh(db, db.admin, "back")
-    try:
-        loaded = there.load(pulled.text, "pulled.yaml")
-        api.apply(loaded, there.url)
-        assert api.plan(loaded, there.url).plan.is_empty
-        assert pg_dump(there) == pg_dump(direct)
+    there = other_database(db, "there", embedded_db.admin)
+    back = other_database(db, "back")
+    loaded = there.load(pulled.text, "pulled.yaml")
+    api.apply(loaded, there.url)
+    assert api.plan(loaded, there.url).plan.is_empty
+    assert pg_dump(there) == pg_dump(direct)
 
-        again = api.pull(there.url)
-        assert again.warnings == []
-        loaded_back = back.load(again.text, "again.yaml")
-        assert api.plan(loaded_back, source.url).plan.is_empty
-        api.apply(loaded_back, back.url)
-        assert api.plan(loaded_back, back.url).plan.is_empty
-        assert pg_dump(back) == pg_dump(source)
-    finally:
-        for d in (there, back):
-            with psycopg.connect(d.admin, autocommit=True) as conn:
-                conn.execute(f'DROP DATABASE IF EXISTS "{d.name}" WITH (FORCE)')
+    again = api.pull(there.url)
+    assert again.warnings == []
+    loaded_back = back.load(again.text, "again.yaml")
+    assert api.plan(loaded_back, source.url).plan.is_empty
+    api.apply(loaded_back, back.url)
+    assert api.plan(loaded_back, back.url).plan.is_empty
+    assert pg_dump(back) == pg_dump(source)
 
 
 def test_diff_of_two_databases_of_two_majors(db: Database, embedded_db: Database) -> None:

@@ -12,21 +12,16 @@ from schemacode.load import load_text
 from schemacode.scratch import _PENDING, _SMALL, _settle, materialize
 from schemacode.server import scratch_admin_url, scratch_dir, stop_server, with_database
 
-from .conftest import Database
-
-
-def _databases(url: str) -> set[str]:
-    with psycopg.connect(url) as conn:
-        return {r[0] for r in conn.execute("SELECT datname FROM pg_database")}
+from .conftest import Database, database_names
 
 
 def test_builds_run_on_a_server_of_their_own_tuned_for_throwaway_work(db: Database, pg_admin: str) -> None:
-    before = _databases(pg_admin)
+    before = database_names(pg_admin)
     loaded = load_text("tables:\n  own_server:\n    columns: {id: serial primary key}\n")
     assert set(materialize(loaded, use_cache=False).catalog.tables) == {"public.own_server"}
-    assert _databases(pg_admin) == before  # nothing was built on the target's server
+    assert database_names(pg_admin) == before  # nothing was built on the target's server
     scratch = scratch_admin_url()
-    assert any(d.startswith("schemacode_scratch_") for d in _databases(scratch))
+    assert any(d.startswith("schemacode_scratch_") for d in database_names(scratch))
     with psycopg.connect(scratch) as conn:
         settings: dict[str, str] = dict(conn.execute(
             "SELECT name, setting FROM pg_settings WHERE name IN "
@@ -45,7 +40,7 @@ def test_a_database_left_large_by_a_build_is_dropped_when_it_is_done(pg_admin: s
     assert any(t.name.startswith("schemacode-drop-") for t in _PENDING)  # while the caller goes on
     _settle()  # what the next build in this process, and the process's exit, wait for
     scratch = scratch_admin_url()
-    for name in sorted(d for d in _databases(scratch) if d.startswith("schemacode_scratch_")):
+    for name in sorted(d for d in database_names(scratch) if d.startswith("schemacode_scratch_")):
         with psycopg.connect(with_database(scratch, name)) as conn:
             count = conn.execute("SELECT count(*) FROM pg_class WHERE relname LIKE 'big\\_%'").fetchone()
             assert count == (0,), f"{name} still holds the large build"
@@ -62,7 +57,7 @@ def test_a_scratch_database_that_cannot_be_reached_is_passed_over(tmp_path: Path
             admin.execute("CREATE DATABASE schemacode_scratch_0 WITH ALLOW_CONNECTIONS false")
         loaded = load_text("tables:\n  next_one:\n    columns: {id: serial primary key}\n")
         assert set(materialize(loaded, use_cache=False).catalog.tables) == {"public.next_one"}
-        assert "schemacode_scratch_1" in _databases(scratch)
+        assert "schemacode_scratch_1" in database_names(scratch)
     finally:
         stop_server(pgdata, delete=True)
 
