@@ -13,7 +13,7 @@ from typing import Mapping, TypeVar
 from . import changes as ch
 from .model import (
     SERIAL_TYPES, Acl, Aggregate, Catalog, CompositeType, Column, Constraint, EnumType, Function, Index, Sequence, Table, Trigger, View,
-    attached_default, qualify,
+    attached_default, not_null_default, qualify,
     serial_sequence, serial_sequence_name,
 )
 from .sqltext import closing_bracket, ident, qident, qname_ident
@@ -61,6 +61,7 @@ class _Differ:
         self.out: list[ch.Change] = []
         # Filled while diffing; what dependents must be dropped and created again around.
         self.table_depth: dict[str, int] = {}  # partitions' depth under their parents
+        self._constraint_names: dict[str, set[str]] = {}  # see constraint_names
         self.affected_columns: set[tuple[str, str]] = set()  # (table, column) retyped or dropped
         # Of those, the ones only retyped: PostgreSQL carries plain indexes and keys on them
         # through ALTER COLUMN … TYPE (rebuilding an index only when it must).
@@ -563,6 +564,18 @@ class _Differ:
         """Does this text call a function that is dropped and created again?"""
         return any(f"{name.partition('.')[2]}(" in sql for name in self.recreated_functions)
 
+    def constraint_names(self, schema: str) -> set[str]:
+        """The names of the constraints of a schema's tables that are there: as they are, and
+        the names their NOT NULLs are given (a partition-to-be takes its new parent's)."""
+        if schema not in self._constraint_names:
+            self._constraint_names[schema] = {
+                name for t in self.cur.tables.values() if t.schema == schema
+                for name in (*t.constraints, *t.inherited_constraints,
+                             *(c.not_null_name for c in t.every_column().values() if c.not_null_name))
+            } | {c.not_null_name for k, t in self.des.tables.items() if t.schema == schema and k in self.cur.tables
+                 for c in t.every_column().values() if c.not_null_name}
+        return self._constraint_names[schema]
+
     def fk_disturbed(self, c: Constraint) -> bool:
         """A foreign key whose referenced key is dropped or retyped."""
         if c.kind != "foreign_key" or c.ref_table is None:
@@ -571,7 +584,12 @@ class _Differ:
         return ref in self.dropped_keys or self.touches(c.ref_table, c.ref_columns)
 
     def create_table(self, t: Table, depth: int = 0) -> None:
-        self.emit(ch.CreateTable(t, depth))
+        # A NOT NULL whose usual name a constraint in the schema has already: named outright
+        # (PostgreSQL would choose another, "…_not_null1", and the schemas would differ).
+        taken = self.constraint_names(t.schema)
+        named = frozenset(n for n, c in t.columns.items()
+                          if c.not_null_name is not None and c.not_null_name in taken)
+        self.emit(ch.CreateTable(t, depth, self.des.tables.get(t.partition_of or ""), named))
         self.privileges("table", qname_ident(t.qname), f"table {t.qname}", None, t.acl, created=True)
         if t.replica_identity != "default":
             self.emit(ch.SetReplicaIdentity(t.qname, t.replica_identity))
@@ -684,6 +702,34 @@ class _Differ:
 
         self.triggers(q, a.triggers, b.triggers)
         self.policies(a, b)
+        if b.partition_of and a.partition_of == b.partition_of:
+            self.partition_columns(a, b)
+
+    def partition_columns(self, a: Table, b: Table) -> None:
+        """A partition's own NOT NULL, its name and its default. Its parent's SET DEFAULT and
+        SET or DROP NOT NULL reach it (they recurse): what it has once they have is compared."""
+        parent = b.partition_of or ""
+        pa = self.cur.tables[parent].every_column() if parent in self.cur.tables else {}
+        pb = self.des.tables[parent].every_column() if parent in self.des.tables else {}
+        for n, y in b.inherited_columns.items():
+            x = had = a.inherited_columns.get(n)
+            if x is None or n not in pa or n not in pb or _regenerated(pa[n], pb[n]):
+                continue  # new, or made again: it comes with its parent's
+            before, after = pa[n], pb[n]
+            if before.default != after.default:  # recursed: its own default where it keeps one
+                x = replace(x, default=y.default if n not in b.partition_columns else None)
+            if after.not_null and not before.not_null:
+                x = replace(x, not_null=True, not_null_name=x.not_null_name if x.not_null else after.not_null_name)
+            if (x.default, x.not_null) != (y.default, y.not_null):  # (its type is its parent's)
+                self.emit(ch.AlterColumn(b.qname, replace(y, default=x.default, not_null=x.not_null), y, depth=1 + self.table_depth.get(b.qname, 0)))
+                if y.not_null and not x.not_null:
+                    x = replace(x, not_null_name=not_null_default(b.name, n))
+            if y.not_null and y.not_null_name is not None and x.not_null_name != y.not_null_name \
+                    and not (x.not_null_inherited and before.not_null):
+                # (a NOT NULL it has from its parent keeps its name: PostgreSQL renames it only
+                # with the parent's, and only where the two names are the same)
+                self.emit(ch.NameNotNull(b.qname, n, y.not_null_name, depth=self.table_depth.get(b.qname, 0),
+                                         early=had is not None and had.not_null and before.not_null == after.not_null))
 
     def triggers(self, q: str, cur: Mapping[str, Trigger], des: Mapping[str, Trigger]) -> None:
         for name in _dropped(cur, des):
@@ -714,6 +760,13 @@ class _Differ:
             enums = {qident(e.schema, e.name) for e in (*self.cur.enums.values(), *self.des.enums.values())}
             via_text = a.type.removesuffix("[]") in enums or b.type.removesuffix("[]") in enums
             self.emit(ch.AlterColumn(table, a, b, keep_sequence=kept, via_text=via_text))
+        if b.not_null and b.not_null_name is not None:
+            # PostgreSQL 18's name: kept by a renamed table, a detached partition's is its old
+            # parent's, a new NOT NULL takes PostgreSQL's choice
+            now = a.not_null_name if a.not_null else not_null_default(table.partition(".")[2], b.name)
+            if now != b.not_null_name:
+                self.emit(ch.NameNotNull(table, b.name, b.not_null_name, depth=self.table_depth.get(table, 0),
+                                         early=a.not_null))
         self.comment(f"COLUMN {qname_ident(table)}.{ident(b.name)}", f"column {table}.{b.name}",
                      a.comment, b.comment)
 

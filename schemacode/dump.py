@@ -13,7 +13,7 @@ import yaml
 
 from . import __version__
 from .changes.privileges import DEFAULT_GRANTS
-from .model import Acl, Catalog, attached_default, split_grant, Column, Constraint, Index, Policy, Table, Trigger, View
+from .model import Acl, Catalog, attached_default, not_null_default, split_grant, Column, Constraint, Index, Policy, Table, Trigger, View
 from .sqltext import closing_bracket, reproducible, split_top_level, unquote_ident
 
 _SHORT_TYPES = [
@@ -448,6 +448,8 @@ class _Dump:
                                         **({"comment": con.comment} if con.comment else {})})
         if not t.partition_of:  # (a partition's columns are its parent's)
             spec["columns"] = {n: _column_value(c) for n, c in cols.items()}
+        elif own := self.partition_columns(t):
+            spec["columns"] = own
         if unique:
             spec["unique"] = unique
         if checks:
@@ -559,9 +561,32 @@ class _Dump:
             spec["generated"] = reproducible(c.generated)
         if c.collation:
             spec["collation"] = unquote_ident(c.collation.removeprefix("pg_catalog."))
+        if c.not_null and c.not_null_name not in (None, not_null_default(t.name, c.name)):
+            spec["not_null_name"] = c.not_null_name
         if c.comment:
             spec["comment"] = c.comment
         return spec
+
+    def partition_columns(self, t: Table) -> dict[str, Any]:
+        """A partition's own options on its parent's columns: what differs from the parent's."""
+        parent = self.c.tables.get(t.partition_of or "")
+        theirs = parent.every_column() if parent else {}
+        out: dict[str, Any] = {}
+        for n, c in t.partition_columns.items():
+            p = theirs.get(n)
+            if p is None:
+                continue
+            spec: dict[str, Any] = {}
+            if c.not_null and not p.not_null:
+                spec["null"] = False
+            if c.default != p.default and p.type not in ("serial", "bigserial", "smallserial"):
+                spec["default"] = None if c.default is None else _default(c.default, c.type)
+            name = p.not_null_name if p.not_null else not_null_default(t.name, n)
+            if c.not_null and c.not_null_name not in (None, name):
+                spec["not_null_name"] = c.not_null_name
+            if spec:
+                out[n] = _Flow(spec)
+        return out
 
     def foreign_key(self, t: Table, con: Constraint, cols: dict[str, dict[str, Any]],
                     out: dict[str, Any]) -> None:
@@ -724,7 +749,7 @@ def _overloads(c: Catalog, qname: str) -> int:
 
 _COLUMN_KEYS = ["type", "primary_key", "unique", "null", "default", "identity", "generated",
                 "collation", "references", "on_delete", "on_update", "match", "deferrable",
-                "initially_deferred", "not_valid", "check", "comment"]
+                "initially_deferred", "not_valid", "check", "not_null_name", "comment"]
 
 
 def _column_value(spec: dict[str, Any]) -> Any:

@@ -126,10 +126,12 @@ def build_catalog(rows: dict[str, list[Any]]) -> Catalog:
     quoted_sequences = {qident(s.schema, s.name): q for q, s in sequences.items()}  # as columns name them
     columns: dict[int, dict[str, Column]] = defaultdict(dict)
     inherited_cols: dict[int, dict[str, Column]] = defaultdict(dict)
+    as_read: dict[int, dict[str, tuple[Any, ...]]] = defaultdict(dict)  # what a partition compares
     for r in rows["columns"]:
         rel = relations.get(r.relid)
         if rel is None or (r.relid, r.num) in hidden_columns:
             continue
+        as_read[r.relid][r.name] = (r.not_null, r.not_null_name, r.default)
         if not r.local and rel.inherits:
             inherited_cols[r.relid][r.name] = _column(r, rel, sequences, quoted_sequences)
             continue  # a parent's column: the parent declares it
@@ -173,6 +175,7 @@ def build_catalog(rows: dict[str, list[Any]]) -> Catalog:
 
     tables: dict[str, Table] = {}
     views: dict[str, View] = {}
+    oids = {f"{r.schema}.{r.name}": oid for oid, r in relations.items()}
     for oid, r in relations.items():
         kind = r.kind
         if kind in ("r", "p"):
@@ -187,6 +190,9 @@ def build_catalog(rows: dict[str, list[Any]]) -> Catalog:
                       inherited_constraints=dict(inherited_constraints[oid]),
                       inherited_indexes=dict(inherited_indexes[oid]),
                       inherited_columns=dict(columns[oid]) if r.partition_of else dict(inherited_cols[oid]),
+                      partition_columns=_partition_columns(columns[oid], as_read[oid],
+                                                           as_read.get(oids.get(r.partition_of or "", -1)))
+                      if r.partition_of else {},
                       policies=dict(policies[oid]))
             tables[t.qname] = t
         elif kind in ("v", "m"):
@@ -229,6 +235,15 @@ def build_catalog(rows: dict[str, list[Any]]) -> Catalog:
                    aggregates)
 
 
+def _partition_columns(columns: dict[str, Column], mine: dict[str, tuple[Any, ...]],
+                       parents: dict[str, tuple[Any, ...]] | None) -> dict[str, Column]:
+    """A partition's columns that are not as its parent's (its parent's as read: a serial
+    column's default is there too)."""
+    if parents is None:
+        return {}
+    return {n: c for n, c in columns.items() if n in parents and mine[n] != parents[n]}
+
+
 def _column(r: Any, rel: Any, sequences: dict[str, Sequence], quoted_sequences: dict[str, str]) -> Column:
     type_ = r.type
     default = r.default
@@ -245,7 +260,8 @@ def _column(r: Any, rel: Any, sequences: dict[str, Sequence], quoted_sequences: 
             type_, default = _SERIAL[type_], None
     identity = {"a": "always", "d": "by default"}.get(r.identity or "")
     return Column(
-        name=r.name, type=type_, not_null=r.not_null, default=default,
+        name=r.name, type=type_, not_null=r.not_null, default=default, not_null_name=r.not_null_name,
+        not_null_inherited=r.not_null_inherited,
         identity=identity,  # type: ignore[arg-type]
         identity_options=r.identity_options if identity else None,
         generated=generated, collation=r.collation, comment=r.comment,

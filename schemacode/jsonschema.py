@@ -63,6 +63,8 @@ def build() -> dict[str, Any]:
         "collation": _str,
         "using": {**_str, "description": "how to convert values when the type changes"},
         "renamed_from": _str,
+        "not_null_name": {**_str, "description": "the NOT NULL constraint's name, where it is not "
+                          "PostgreSQL's own choice (table_column_not_null); PostgreSQL 18"},
     }, ["type"])
     column = {"oneOf": [{**_str, "description": "type [not null] [primary key] [unique] [references t.c]"},
                         column_long]}

@@ -302,6 +302,10 @@ class Column:
     using: str | None = field(default=None, compare=False)
     source: Source | None = field(default=None, compare=False, repr=False)
     written: Column | None = field(default=None, compare=False, repr=False)  # as declared
+    # The NOT NULL constraint's name: PostgreSQL 18 names them (older servers do not: None).
+    # Declared only where it is not PostgreSQL's own choice (not_null_default).
+    not_null_name: str | None = None
+    not_null_inherited: bool = field(default=False, compare=False)  # read: a parent's (its name is kept)
 
     @property
     def default_sql(self) -> str | None:
@@ -431,6 +435,10 @@ class Table:
     inherited_constraints: dict[str, Constraint] = field(default_factory=dict, compare=False, repr=False)
     inherited_indexes: dict[str, Index] = field(default_factory=dict, compare=False, repr=False)
     inherited_columns: dict[str, Column] = field(default_factory=dict, compare=False, repr=False)
+    # A partition's columns where they are not as its parent's: its own NOT NULL, that
+    # constraint's name, its own default (or none where the parent has one). Whole columns, as
+    # the partition has them; every other column is exactly its parent's.
+    partition_columns: dict[str, Column] = field(default_factory=dict)
     row_security: bool = False  # ENABLE ROW LEVEL SECURITY
     force_row_security: bool = False  # FORCE ROW LEVEL SECURITY (the owner too)
     policies: dict[str, Policy] = field(default_factory=dict)
@@ -438,6 +446,10 @@ class Table:
     @property
     def qname(self) -> str:
         return qualify(self.schema, self.name)
+
+    def every_column(self) -> dict[str, Column]:
+        """Its columns with those it has from its parents (a partition's, as read, are all there)."""
+        return {**self.inherited_columns, **self.columns}
 
     def primary_key(self) -> Constraint | None:
         for c in self.constraints.values():
@@ -565,6 +577,33 @@ def _run(printed: str | None, written: str | None) -> str | None:
     if printed is None:
         return None
     return written if written is not None else reproducible(printed)
+
+
+def object_name(name1: str, name2: str, label: str) -> str:
+    """makeObjectName: "name1_name2_label", the two names shortened (the longer first, by whole
+    characters) until it fits PostgreSQL's 63 bytes."""
+    one, two = name1.encode(), name2.encode()
+    avail = 63 - len(label.encode()) - 1 - (1 if two else 0)
+    n1, n2 = len(one), len(two)
+    while n1 + n2 > avail:
+        if n1 > n2:
+            n1 -= 1
+        else:
+            n2 -= 1
+    part1 = one[:n1].decode(errors="ignore")  # a character cut in two goes whole (pg_mbcliplen)
+    part2 = two[:n2].decode(errors="ignore")
+    return "_".join(p for p in (part1, part2, label) if p)
+
+
+def not_null_default(table: str, column: str) -> str:
+    """The name PostgreSQL 18 gives a column's NOT NULL constraint when nothing else has it."""
+    return object_name(table, column, "not_null")
+
+
+def same_as_parent(col: Column, parent: Column) -> bool:
+    """Is a partition's column exactly as its parent's (NOT NULL, its name, default)?"""
+    return (col.not_null, col.not_null_name, col.default) == (parent.not_null, parent.not_null_name,
+                                                              parent.default)
 
 
 def attached_default(partition: str, parent: Table, what: tuple[str, str]) -> str | None:

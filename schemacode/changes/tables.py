@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 
-from ..model import Column, Constraint, Source, Table, serial_sequence_name
+from ..model import Column, Constraint, Source, Table, not_null_default, serial_sequence_name
 from ..sqltext import ident, literal, qident, qname_ident
 from .base import Change, Hazard, Phase, Statement, comment_sql
 
@@ -12,7 +12,9 @@ _SERIAL_BASE = {"serial": "integer", "bigserial": "bigint", "smallserial": "smal
                 "serial4": "integer", "serial8": "bigint", "serial2": "smallint"}
 
 
-def column_sql(col: Column) -> str:
+def column_sql(col: Column, table: str, named: bool = False) -> str:
+    """A column as CREATE TABLE and ADD COLUMN write it (``table``: its table's own name;
+    ``named``: its NOT NULL named whatever its name)."""
     parts = [ident(col.name), col.type]
     if col.collation:
         parts.append(f"COLLATE {col.collation}")
@@ -22,9 +24,25 @@ def column_sql(col: Column) -> str:
         parts.append(identity_sql(col))
     if col.default is not None:
         parts.append(f"DEFAULT {col.default_sql}")
-    if col.not_null and not col.identity:
-        parts.append("NOT NULL")
+    parts += not_null_sql(col, None if named else not_null_default(table, col.name))
     return " ".join(parts)
+
+
+def not_null_sql(col: Column, default_name: str | None) -> list[str]:
+    """NOT NULL, named where its name is not ``default_name`` (an identity column's is implied)."""
+    named = col.not_null_name is not None and col.not_null_name != default_name
+    if col.not_null and named:
+        return [f"CONSTRAINT {ident(col.not_null_name or '')} NOT NULL"]
+    return ["NOT NULL"] if col.not_null and not col.identity else []
+
+
+def partition_column_sql(col: Column, parent: Column | None) -> str:
+    """A partition's own options on its parent's column (CREATE TABLE … PARTITION OF): its
+    NOT NULL with its name, and its default where it is not its parent's (none included)."""
+    parts = [ident(col.name), "WITH OPTIONS"]
+    if parent is None or col.default != parent.default:
+        parts.append(f"DEFAULT {col.default_sql or 'NULL'}")
+    return " ".join(parts + not_null_sql(col, None))
 
 
 def identity_sql(col: Column) -> str:
@@ -78,6 +96,8 @@ class CreateTable(Change):
 
     table: Table
     depth: int = 0  # a partition after its parent
+    parent: Table | None = None  # a partition's: its own options on the columns are what differs
+    named_not_null: frozenset[str] = frozenset()  # columns whose NOT NULL is named in any case
     symbol = "+"
     phase = Phase.CREATE_TABLE
 
@@ -99,7 +119,10 @@ class CreateTable(Change):
         t = self.table
         # a partition's columns are its parent's (in the catalog as written, for its checks)
         columns = [] if t.partition_of else list(t.columns.values())
-        items = [column_sql(c) for c in columns]
+        items = [column_sql(c, t.name, c.name in self.named_not_null) for c in columns]
+        if t.partition_of:
+            theirs = self.parent.every_column() if self.parent else {}
+            items += [partition_column_sql(c, theirs.get(c.name)) for c in t.partition_columns.values()]
         inline = [c for c in t.constraints.values() if c.inline]
         items += [constraint_sql(c) for c in inline]
         body = ",\n    ".join(items)
@@ -267,7 +290,7 @@ class AddColumn(Change):
             hazards = (Hazard("rewrite", f"filling {c.name} rewrites {self.table}"),)
         elif c.not_null and c.default is None and not c.identity and c.type not in _SERIAL_BASE:
             hazards = (Hazard("lock", f"NOT NULL without a default fails if {self.table} has rows"),)
-        out = [Statement(f"ALTER TABLE {qname_ident(self.table)} ADD COLUMN {column_sql(c)}", hazards)]
+        out = [Statement(f"ALTER TABLE {qname_ident(self.table)} ADD COLUMN {column_sql(c, self.table.partition('.')[2])}", hazards)]
         if c.comment is not None:
             out.append(Statement(column_comment_sql(self.table, c)))
         return out
@@ -390,7 +413,11 @@ class AlterColumn(Change):
     online: bool = False  # set by online_statements
     keep_sequence: bool = False  # serial ↔ a column using a sequence of its own: the same one
     via_text: bool = False  # to or from an enum: there is no cast, the labels convert as text
+    depth: int = 0  # a partition's own NOT NULL and default: after its parent's (which reach it)
     phase = Phase.ALTER_COLUMN
+
+    def sort_key(self) -> tuple[int, int, str]:
+        return (Phase.ALTER_COLUMN, self.depth, "")
 
     @property
     def cast_check_sql(self) -> str:
@@ -642,6 +669,39 @@ class NameAttached(Change):
         return [Statement(f"DO $$DECLARE n name; BEGIN {find} INTO n; "
                           f"IF n IS DISTINCT FROM {literal(self.name)} THEN EXECUTE format({rename}); "
                           f"END IF; END$$")]
+
+
+@dataclass(frozen=True)
+class NameNotNull(Change):
+    """A column's NOT NULL constraint given the name schema.yaml's has (PostgreSQL 18 names
+    them: a renamed table, a detached or attached partition, a key's implied NOT NULL keep or
+    take a name of PostgreSQL's choosing). Found by its column, renamed when it differs."""
+
+    table: str
+    column: str
+    name: str
+    depth: int = 0  # a parent's first: renaming its NOT NULL renames its partitions' of that name
+    # One there already is renamed before any table is created: a new table's NOT NULL takes
+    # PostgreSQL's name for it, which must then be free in the schema.
+    early: bool = False
+
+    def describe(self) -> str:
+        return f"column {self.table}.{self.column} NOT NULL named {self.name}"
+
+    def sort_key(self) -> tuple[int, int, str]:
+        # a new one once the column is NOT NULL; either before the table is attached as a
+        # partition (a partition's inherited NOT NULL cannot be renamed: attached, it keeps its name)
+        return (Phase.DROP_COLUMN if self.early else Phase.ALTER_COLUMN, 90 + self.depth, self.table)
+
+    def statements(self) -> list[Statement]:
+        table = literal(qname_ident(self.table))
+        return [Statement(
+            f"DO $$DECLARE n name; BEGIN SELECT c.conname FROM pg_constraint c JOIN pg_attribute a "
+            f"ON a.attrelid = c.conrelid AND a.attnum = c.conkey[1] WHERE c.conrelid = {table}::regclass "
+            f"AND c.contype = 'n' AND a.attname = {literal(self.column)} INTO n; "
+            f"IF n IS DISTINCT FROM {literal(self.name)} THEN "
+            f"EXECUTE format('ALTER TABLE %s RENAME CONSTRAINT %I TO %I', {table}, n, {literal(self.name)}); "
+            f"END IF; END$$")]
 
 
 @dataclass(frozen=True)

@@ -27,11 +27,13 @@ class TableLoader(IndexLoader, TriggerLoader, PolicyLoader):
                   "renamed_from", "row_security", "policies", "partition_by", "partitions", "inherits",
                   "grants", "owner"}
     # A partition is a table whose columns are its parent's, with a bound (load/partitions.py)
-    PARTITION_KEYS = (TABLE_KEYS - {"columns", "renamed_from"}) | BOUND_KEYS | {"attached_names"}
+    PARTITION_KEYS = (TABLE_KEYS - {"renamed_from"}) | BOUND_KEYS | {"attached_names"}
+    # a partition's own options on its parent's columns
+    PARTITION_COLUMN_KEYS = {"null", "default", "not_null_name"}
     EXCLUDE_KEYS = {"using", "elements", "include", "where", "comment", *KEY_OPTIONS}
     COLUMN_KEYS = {"type", "null", "default", "primary_key", "unique", "references", "on_delete",
                    "on_update", "deferrable", "initially_deferred", "match", "not_valid", "check", "comment",
-                   "identity", "generated", "collation", "using", "renamed_from"}
+                   "identity", "generated", "collation", "using", "renamed_from", "not_null_name"}
 
     def load_table(self, ctx: _Ctx, name: str, spec: Any, parent: Table | None = None,
                    parent_columns: dict[str, Column] | None = None, bound: str | None = None) -> Table:
@@ -161,6 +163,7 @@ class TableLoader(IndexLoader, TriggerLoader, PolicyLoader):
             partition_by = partition_by_sql(ctx.child(spec, "partition_by"), spec["partition_by"])
         elif spec.get("partitions") is not None:
             raise ctx.child(spec, "partitions").error("partitions need the table's partition_by:")
+        partition_columns = self.partition_columns(ctx, spec, parent_columns or {}) if parent else {}
         table = Table(schema, short, own, constraints, indexes, triggers,
                       self.comment(ctx, spec), ctx.source(),
                       options=storage_options(ctx, spec),
@@ -170,6 +173,7 @@ class TableLoader(IndexLoader, TriggerLoader, PolicyLoader):
                       partition_by=partition_by, partition_of=parent.qname if parent else None,
                       inherits=inherits, acl=privileges(ctx, spec, "table", columns),
                       attached=self.attached_names(ctx, spec, parent) if parent else (),
+                      partition_columns=partition_columns,
                       bound=bound or (bound_sql(ctx, spec, parent.partition_by.split(" ", 1)[0].lower())
                                       if parent and parent.partition_by else None))
         if partition_by:
@@ -177,6 +181,42 @@ class TableLoader(IndexLoader, TriggerLoader, PolicyLoader):
                                              partition_by.split(" ", 1)[0].lower(), columns):
                 self.tables[part.qname] = part
         return table
+
+    def partition_columns(self, ctx: _Ctx, spec: Any, parents: dict[str, Column]) -> dict[str, Column]:
+        """columns: of a partition: its own NOT NULL (and that constraint's name) and its own
+        default on its parent's columns, each column whole as the partition will have it."""
+        node = spec.get("columns")
+        if node is None:
+            return {}
+        cc = ctx.child(spec, "columns")
+        if not isinstance(node, dict):
+            raise cc.error("a partition's columns are its parent's: columns: {name: {null: false, "
+                           "default: …, not_null_name: …}} gives one its own options")
+        out: dict[str, Column] = {}
+        for name, opts in node.items():
+            oc = cc.child(node, name)
+            if name not in parents:
+                raise oc.error(f"the parent has no column {name!r}")
+            if not isinstance(opts, dict):
+                raise oc.error(f"column {name} of a partition takes null:, default: and not_null_name:")
+            _keys(oc, opts, self.PARTITION_COLUMN_KEYS, f"column {name}")
+            col = replace(parents[name], source=oc.source(), comment=None)
+            if "null" in opts:
+                nc = oc.child(opts, "null")
+                if _bool(nc, opts["null"], "null") and col.not_null:
+                    raise nc.error(f"column {name} is NOT NULL in the parent: a partition cannot take it off")
+                col = replace(col, not_null=not opts["null"])
+            if "default" in opts:
+                if col.type in SERIAL_TYPES:
+                    raise oc.child(opts, "default").error(f"column {name} is serial: its default is its sequence's")
+                default = opts["default"]
+                col = replace(col, default=None if default is None else self.default(
+                    oc.child(opts, "default"), default, type_base(col.type)[0]), written=None)
+            if "not_null_name" in opts:
+                col = replace(col, not_null=True, not_null_name=_str(
+                    oc.child(opts, "not_null_name"), opts["not_null_name"], "not_null_name"))
+            out[str(name)] = col
+        return out
 
     def attached_names(self, ctx: _Ctx, spec: Any, parent: Table) -> tuple[tuple[tuple[str, str], str], ...]:
         """attached_names: {parent's index or key: this partition's name for its copy}."""
@@ -404,9 +444,16 @@ class TableLoader(IndexLoader, TriggerLoader, PolicyLoader):
             for key in ("on_delete", "on_update", "deferrable", "initially_deferred"):
                 if key in spec:
                     raise ctx.child(spec, key).error(f"{key} goes with references:")
+        not_null_name = None
+        if "not_null_name" in spec:
+            nc = ctx.child(spec, "not_null_name")
+            if "null" in spec and not not_null:
+                raise nc.error(f"column {name} is nullable: it has no NOT NULL constraint to name")
+            not_null, not_null_name = True, _str(nc, spec["not_null_name"], "not_null_name")
         col = Column(name, type_, not_null, default,
                      identity,  # type: ignore[arg-type]
-                     identity_options, generated, collation, self.comment(ctx, spec), using, ctx.source())
+                     identity_options, generated, collation, self.comment(ctx, spec), using, ctx.source(),
+                     not_null_name=not_null_name)
         return col, flags
 
     def short_column(self, ctx: _Ctx, text: str) -> dict[str, Any]:

@@ -2,6 +2,8 @@
 SELECT a.attrelid AS relid, a.attnum AS num, a.attname AS name,
        format_type(a.atttypid, a.atttypmod) AS type,
        a.attnotnull AS not_null,
+       nn.conname AS not_null_name,  -- PostgreSQL 18 names NOT NULL constraints (15: NULL)
+       coalesce(nn.coninhcount > 0, false) AS not_null_inherited,  -- then it cannot be renamed
        a.attislocal AS local,  -- false: inherited from a parent table only
        pg_get_expr(ad.adbin, ad.adrelid) AS default,
        a.attidentity AS identity,
@@ -31,6 +33,7 @@ JOIN pg_class c ON c.oid = a.attrelid
 JOIN pg_namespace n ON n.oid = c.relnamespace
 JOIN pg_type t ON t.oid = a.atttypid
 LEFT JOIN pg_attrdef ad ON ad.adrelid = a.attrelid AND ad.adnum = a.attnum
+LEFT JOIN pg_constraint nn ON nn.conrelid = a.attrelid AND nn.contype = 'n' AND nn.conkey[1] = a.attnum
 LEFT JOIN pg_collation co ON co.oid = a.attcollation
 LEFT JOIN pg_namespace cn ON cn.oid = co.collnamespace
 WHERE n.nspname = ANY(%(schemas)s)
