@@ -522,7 +522,9 @@ class _Differ:
         quiet = not (self.affected_columns or self.dropped_keys or self.recreated_functions
                      or self.enum_columns)
         for a, b in pairs:
-            if not (quiet and a == b and (b.acl is None or a.acl == b.acl)):
+            parent = b.partition_of or ""  # whose column changes may reach a partition
+            if not (quiet and a == b and (b.acl is None or a.acl == b.acl)
+                    and self.cur.tables.get(parent) == self.des.tables.get(parent)):
                 self.table(a, b, dropped)
 
     def rename_columns(self, a: Table, b: Table) -> Table:

@@ -42,7 +42,9 @@ def partition_column_sql(col: Column, parent: Column | None) -> str:
     parts = [ident(col.name), "WITH OPTIONS"]
     if parent is None or col.default != parent.default:
         parts.append(f"DEFAULT {col.default_sql or 'NULL'}")
-    return " ".join(parts + not_null_sql(col, None))
+    if parent is None or not parent.not_null or col.not_null_name not in (None, parent.not_null_name):
+        parts += not_null_sql(col, None)  # (else it is its parent's, by its parent's name)
+    return " ".join(parts)
 
 
 def identity_sql(col: Column) -> str:
