@@ -7,6 +7,7 @@ them by phase.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field, replace
 from typing import Mapping, TypeVar
 
@@ -415,9 +416,31 @@ class _Differ:
             if b.partition_of and ((a.partition_of, a.bound) != (b.partition_of, b.bound) or parent_changes):
                 self.emit(ch.AttachPartition(k, b.partition_of, b.bound))
                 parent = des.get(b.partition_of)
+                if parent is not None and not parent_changes:
+                    cur[k] = self.adopted(cur[k], b, parent)
                 des[k] = replace(b, partition_of=None, bound=None,  # its columns as they will be
                                  columns=dict(b.inherited_columns or (parent.columns if parent else {})))
         return rebuilt, cascaded
+
+    def adopted(self, table: Table, b: Table, parent: Table) -> Table:
+        """A table attached as a partition of ``parent``: PostgreSQL takes as its copy of each of
+        the parent's indexes an index of the table's own that matches, else builds one (named
+        its own way). The copies are named as schema.yaml says right after, before the table's
+        own indexes are made; returned, the table as it is once attached."""
+        wanted = dict(b.attached)
+        indexes, attached = dict(table.indexes), []
+        for pname, p in sorted(parent.indexes.items()):
+            what = ("index", pname)
+            own = next((n for n, i in sorted(indexes.items())
+                        if i.definition == ch.indexes.copy_definition(p.definition, n, b.qname)), None)
+            if own is not None:
+                del indexes[own]
+                attached.append((what, own))
+            name = wanted.get(what)
+            if name is not None and name != (own or attached_default(b.name, parent, what)):
+                self.emit(ch.NameAttached(b.qname, parent.qname, what, name,
+                                          depth=self.table_depth.get(b.qname, 0)))
+        return replace(table, indexes=indexes, attached=tuple(sorted(attached)))
 
     def index_copies(self, cur: dict[str, Table], des: dict[str, Table], created: set[str]) -> None:
         """Partitions' copies of their parents' indexes where one side lacks one (the parent's
@@ -428,36 +451,49 @@ class _Differ:
         database has and schema.yaml lacks: PostgreSQL cannot detach one, so the parent's index is
         dropped (every copy with it) and made again ON ONLY, and the copies schema.yaml has are
         attached again. ``cur`` is updated to what the database holds once these run."""
-        def comparable(parent: str, index: str) -> bool:
+        def comparable(parent: str, what: tuple[str, str]) -> bool:
             a, b = cur.get(parent), des.get(parent)
-            return (parent not in created and a is not None and b is not None
-                    and index in a.indexes and index in b.indexes and a.indexes[index] == b.indexes[index])
+            if parent in created or a is None or b is None:
+                return False
+            mine, theirs = (a.indexes, b.indexes) if what[0] == "index" else (a.constraints, b.constraints)
+            return what[1] in mine and what[1] in theirs and mine[what[1]] == theirs[what[1]]
 
-        remade: set[tuple[str, str]] = set()  # (parent, index) made again ON ONLY
+        remade: set[tuple[str, tuple[str, str]]] = set()  # (parent, its index or key) made again ONLY
         for k, t in cur.items():
             if k in des and k not in created and t.partition_of and t.partition_of == des[k].partition_of:
                 wanted = dict(des[k].attached)
                 for what, _ in t.attached:
-                    if what[0] == "index" and what not in wanted and comparable(t.partition_of, what[1]):
-                        remade.add((t.partition_of, what[1]))
-        for parent, index in sorted(remade):
-            self.emit(ch.DropIndex(parent, cur[parent].indexes[index]), ch.CreateIndexOnly(parent, des[parent].indexes[index]))
+                    if what not in wanted and comparable(t.partition_of, what):
+                        remade.add((t.partition_of, what))
+        for parent, what in sorted(remade):
+            if what[0] == "index":
+                self.emit(ch.DropIndex(parent, cur[parent].indexes[what[1]]),
+                          ch.CreateIndexOnly(parent, des[parent].indexes[what[1]]))
+            else:  # a key: the foreign keys that reference it go and come back around it
+                key = cur[parent].constraints[what[1]]
+                self.emit(ch.DropConstraint(parent, key), ch.AddKeyOnly(parent, des[parent].constraints[what[1]]))
+                self.dropped_keys.add((parent, tuple(sorted(key.columns))))
             for k, t in cur.items():  # every copy went with the parent's index
                 if t.partition_of == parent:
-                    cur[k] = replace(t, attached=tuple(a for a in t.attached if a[0] != ("index", index)))
+                    cur[k] = replace(t, attached=tuple(a for a in t.attached if a[0] != what))
         for k, t in des.items():
             if k in created or k not in cur or not t.partition_of or t.partition_of != cur[k].partition_of:
                 continue
             have = dict(cur[k].attached)
             for what, name in t.attached:
-                if what[0] != "index" or what in have:
+                if what in have:
                     continue
-                if not (comparable(t.partition_of, what[1]) or (t.partition_of, what[1]) in remade):
-                    continue  # a parent's index new in this plan: PostgreSQL makes the copies
-                build = ch.indexes.copy_definition(des[t.partition_of].indexes[what[1]].definition, name, k)
-                own = next((n for n, i in cur[k].indexes.items()
-                            if i.definition == ch.indexes.copy_definition(build, n, k)), None)
-                self.emit(ch.AttachIndexCopy(t.partition_of, what[1], k, own or name, None if own else build))
+                if not (comparable(t.partition_of, what) or (t.partition_of, what) in remade):
+                    continue  # a parent's index or key new in this plan: PostgreSQL makes the copies
+                if what[0] == "index":
+                    build = ch.indexes.copy_definition(des[t.partition_of].indexes[what[1]].definition, name, k)
+                    own = next((n for n, i in cur[k].indexes.items()
+                                if i.definition == ch.indexes.copy_definition(build, n, k)), None)
+                    self.emit(ch.AttachIndexCopy(t.partition_of, what[1], k, own or name, None if own else build))
+                else:
+                    key = des[t.partition_of].constraints[what[1]]
+                    own = next((n for n, i in cur[k].indexes.items() if i.definition == _key_index(key, n, k)), None)
+                    self.emit(ch.AttachKeyCopy(t.partition_of, key, k, name, own))
                 part = cur[k]
                 cur[k] = replace(part, indexes={n: i for n, i in part.indexes.items() if n != own},
                                  attached=tuple(sorted(part.attached + ((what, own or name),))))
@@ -480,6 +516,7 @@ class _Differ:
         created = self.des.tables  # what is created, as declared
         des = _own_columns(dict(self.des.tables))  # what is compared
         cur.update(_own_columns(cur))
+        self.table_depth = _partition_depths(self.des.tables)  # a table to be attached counts as under its parent
         rebuilt, cascaded = self.partitioning(cur, des)
         self.index_copies(cur, des, set(_added(cur, des)) | rebuilt | cascaded)
         for k in _common(cur, des):  # first, what changes under dependents
@@ -491,10 +528,9 @@ class _Differ:
         for k in rebuilt:  # created again: every column goes, and what reads it
             self.affected_columns |= {(k, c) for c in cur[k].columns}
         depth = _partition_depths(des)
-        self.table_depth = depth
-        for k in sorted(set(_added(cur, des)) | rebuilt | (cascaded & set(des)),
-                        key=lambda k: (depth.get(k, 0), k)):
-            self.create_table(created[k], depth.get(k, 0))
+        new = set(_added(cur, des)) | rebuilt | (cascaded & set(des))
+        for k in sorted(new, key=lambda k: (depth.get(k, 0), k)):
+            self.create_table(created[k], depth.get(k, 0), parent_new=created[k].partition_of in new)
         self.attached_names(cur, des, set(_added(cur, des)) | rebuilt | cascaded)
         dropped = set(_dropped(cur, des)) | rebuilt
         gone = dropped | set(_dropped(self.cur.views, self.des.views))
@@ -585,13 +621,18 @@ class _Differ:
         ref = (c.ref_table, tuple(sorted(c.ref_columns)))
         return ref in self.dropped_keys or self.touches(c.ref_table, c.ref_columns)
 
-    def create_table(self, t: Table, depth: int = 0) -> None:
+    def create_table(self, t: Table, depth: int = 0, parent_new: bool = True) -> None:
         # A NOT NULL whose usual name a constraint in the schema has already: named outright
         # (PostgreSQL would choose another, "…_not_null1", and the schemas would differ).
         taken = self.constraint_names(t.schema)
         named = frozenset(n for n, c in t.columns.items()
                           if c.not_null_name is not None and c.not_null_name in taken)
-        self.emit(ch.CreateTable(t, depth, self.des.tables.get(t.partition_of or ""), named))
+        # A new partition of a parent there already, whose own key is its copy of a parent's
+        # index: created as a table, then attached (PostgreSQL then takes the key's index).
+        standalone = (not parent_new and bool(t.partition_of) and bool(t.inherited_columns)
+                      and any(w[0] == "index" and n in t.constraints for w, n in t.attached)
+                      and not any(c.identity or c.generated for c in t.inherited_columns.values()))
+        self.emit(ch.CreateTable(t, depth, self.des.tables.get(t.partition_of or ""), named, standalone))
         self.privileges("table", qname_ident(t.qname), f"table {t.qname}", None, t.acl, created=True)
         if t.replica_identity != "default":
             self.emit(ch.SetReplicaIdentity(t.qname, t.replica_identity))
@@ -935,6 +976,16 @@ def _function_order(catalog: Catalog) -> tuple[dict[str, int], set[str]]:
         late |= more
         grew = bool(more)
     return _graph_depths(calls), late
+
+
+def _key_index(key: Constraint, name: str, table: str) -> str | None:
+    """The unique index a primary key or unique constraint could take over (USING INDEX), as
+    PostgreSQL prints it; None for one no index can back that way."""
+    m = re.fullmatch(r"(PRIMARY KEY|UNIQUE(?: NULLS NOT DISTINCT)?) \(([^()]*)\)", key.definition)
+    if key.kind not in ("primary_key", "unique") or not m:
+        return None
+    nulls = " NULLS NOT DISTINCT" if "NULLS NOT DISTINCT" in m.group(1) else ""
+    return f"CREATE UNIQUE INDEX {ident(name)} ON {qname_ident(table)} USING btree ({m.group(2)}){nulls}"
 
 
 def _own_columns(tables: dict[str, Table]) -> dict[str, Table]:

@@ -150,6 +150,8 @@ def build_catalog(rows: dict[str, list[Any]]) -> Catalog:
     for r in rows["constraints"]:
         if r.parent_constraint and r.kind in ("p", "u", "x"):
             attached[r.relid].append((("constraint", r.parent_constraint), r.name))
+        elif r.parent_index:
+            attached[r.relid].append((("index", r.parent_index), r.name))
     for r in rows["indexes"]:
         if r.parent_index:
             attached[r.relid].append((("index", r.parent_index), r.name))

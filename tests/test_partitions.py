@@ -289,6 +289,91 @@ def test_a_partition_missing_its_copy_of_its_parents_index(db: Database) -> None
     assert target.execute("SELECT indisvalid FROM pg_index WHERE indexrelid = 'items_at'::regclass") == [(False,)]
 
 
+ONLY_PARENT_KEY = """
+    CREATE TABLE orders (id int NOT NULL, region text NOT NULL) PARTITION BY LIST (region);
+    CREATE TABLE orders_eu PARTITION OF orders FOR VALUES IN ('eu');
+    CREATE TABLE orders_us PARTITION OF orders FOR VALUES IN ('us');
+    ALTER TABLE ONLY orders ADD CONSTRAINT orders_key PRIMARY KEY (id, region);
+    CREATE UNIQUE INDEX orders_eu_key ON orders_eu (id, region);
+    CREATE TABLE lines (order_id int, region text);  -- (no foreign key can reference an invalid key)
+"""
+
+
+def test_a_partition_missing_its_copy_of_its_parents_key(db: Database) -> None:
+    """A parent's key added ON ONLY: a partition's matching unique index becomes its key (USING
+    INDEX, no build) and is attached; one without is given its key. The way back makes the
+    parent's key ON ONLY again (the foreign key that references it gone first) and the
+    partition's index is its own again."""
+    rt = round_trip(db, """
+        CREATE TABLE orders (id int NOT NULL, region text NOT NULL, PRIMARY KEY (id, region))
+            PARTITION BY LIST (region);
+        CREATE TABLE orders_eu PARTITION OF orders FOR VALUES IN ('eu');
+        CREATE TABLE orders_us PARTITION OF orders FOR VALUES IN ('us');
+        ALTER TABLE orders RENAME CONSTRAINT orders_pkey TO orders_key;
+        ALTER TABLE orders_eu RENAME CONSTRAINT orders_eu_pkey TO orders_eu_key;
+        CREATE TABLE lines (order_id int, region text, FOREIGN KEY (order_id, region) REFERENCES orders);
+    """, older=ONLY_PARENT_KEY)
+    target = other_database(db, "onlykey")
+    target.execute(ONLY_PARENT_KEY)
+    planned = api.plan(rt.loaded, target.url).plan
+    forward = [s.sql for s in planned.forward]
+    assert forward == [
+        "ALTER TABLE public.orders_eu ADD CONSTRAINT orders_eu_key PRIMARY KEY USING INDEX orders_eu_key",
+        "ALTER INDEX public.orders_key ATTACH PARTITION public.orders_eu_key",
+        "ALTER TABLE public.orders_us ADD CONSTRAINT orders_us_pkey PRIMARY KEY (id, region)",
+        "ALTER INDEX public.orders_key ATTACH PARTITION public.orders_us_pkey",
+        "ALTER TABLE public.lines ADD CONSTRAINT lines_order_id_region_fkey FOREIGN KEY (order_id, region) "
+        "REFERENCES public.orders(id, region)"]
+    backward = [s.sql for s in planned.backward]
+    assert backward.index("ALTER TABLE public.lines DROP CONSTRAINT lines_order_id_region_fkey") < \
+        backward.index("ALTER TABLE public.orders DROP CONSTRAINT orders_key") < \
+        backward.index("ALTER TABLE ONLY public.orders ADD CONSTRAINT orders_key PRIMARY KEY (id, region)")
+
+
+def test_a_new_partition_whose_own_key_backs_its_parents_index(db: Database) -> None:
+    """CREATE TABLE … PARTITION OF would build a copy of the parent's unique index beside the
+    partition's own key: the partition is created as a table (its columns, defaults, NOT NULLs
+    and the parent's checks spelled out) and attached, and its key's index is the copy."""
+    rt = round_trip(db, """
+        CREATE TABLE feeds (id serial, url text NOT NULL DEFAULT 'x', kind text, CHECK (id > 0))
+            PARTITION BY LIST (kind);
+        CREATE TABLE feeds_rss PARTITION OF feeds (UNIQUE (kind, url)) FOR VALUES IN ('rss');
+        CREATE UNIQUE INDEX feeds_kind_url ON feeds (kind, url);
+    """, older="""
+        CREATE TABLE feeds (id serial, url text NOT NULL DEFAULT 'x', kind text, CHECK (id > 0))
+            PARTITION BY LIST (kind);
+        CREATE UNIQUE INDEX feeds_kind_url ON feeds (kind, url);
+    """)
+    assert "attached_names: {feeds_kind_url: feeds_rss_kind_url_key}" in rt.text
+    target = other_database(db, "ownkey")
+    target.execute("""
+        CREATE TABLE feeds (id serial, url text NOT NULL DEFAULT 'x', kind text, CHECK (id > 0))
+            PARTITION BY LIST (kind);
+        CREATE UNIQUE INDEX feeds_kind_url ON feeds (kind, url);
+    """)
+    planned = api.plan(rt.loaded, target.url).plan
+    assert [c.summary() for c in planned.changes][0] == "+ partition public.feeds_rss (created, then attached)"
+
+
+def test_a_table_attached_whose_own_index_postgresql_takes_as_its_copy(db: Database) -> None:
+    """ATTACH PARTITION takes a matching index of the table as its copy of the parent's: where
+    schema.yaml has that index as the table's own as well, the copy is renamed to its name
+    first, then the table's own index is built."""
+    rt = round_trip(db, """
+        CREATE TABLE visits (id int, site text) PARTITION BY LIST (site);
+        CREATE TABLE visits_a (id int, site text);
+        ALTER TABLE visits ATTACH PARTITION visits_a FOR VALUES IN ('a');
+        CREATE INDEX visits_site ON visits (site);
+        CREATE INDEX visits_a_local ON visits_a (site);
+    """, older="""
+        CREATE TABLE visits (id int, site text) PARTITION BY LIST (site);
+        CREATE TABLE visits_a (id int, site text);
+        CREATE INDEX visits_site ON visits (site);
+        CREATE INDEX visits_a_local ON visits_a (site);
+    """)
+    assert "visits_a_local: [site]" in rt.text
+
+
 SERIAL_PARENT = """
 tables:
   jobs:

@@ -1,7 +1,7 @@
 """Typed schema changes, one module per object kind. Each renders its own SQL."""
 from .base import Change, Hazard, HazardKind, Phase, Stage, Statement
 from .comments import SetComment
-from .constraints import AddConstraint, DropConstraint, ValidateConstraint
+from .constraints import AddConstraint, AddKeyOnly, AttachKeyCopy, DropConstraint, ValidateConstraint
 from .functions import CreateAggregate, CreateFunction, DropAggregate, DropFunction
 from .indexes import AttachIndexCopy, CreateIndex, CreateIndexOnly, DropIndex
 from .privileges import SetDefaultPrivileges, SetPrivileges
@@ -27,6 +27,6 @@ __all__ = [
     "AlterSequence", "CreateEnum", "CreateSequence", "DropEnum", "DropSequence", "EnumUsage",
     "RebuildEnum", "RenameEnumValue", "CreateView", "DropView", "AlterDomain", "CreateDomain",
     "DropDomain", "SetSequenceOwner", "AlterTableStorage", "SetReplicaIdentity", "AlterViewOptions",
-    "CreatePolicy", "DropPolicy", "AlterPolicy", "SetRowSecurity", "AttachPartition", "AlterInherit", "SetPrivileges", "AlterCompositeType", "CreateType", "DropType", "CreateAggregate", "DropAggregate", "NameAttached", "NameNotNull", "SetDefaultPrivileges", "DropDefaultEarly",
+    "CreatePolicy", "DropPolicy", "AlterPolicy", "SetRowSecurity", "AttachPartition", "AlterInherit", "SetPrivileges", "AlterCompositeType", "CreateType", "DropType", "CreateAggregate", "DropAggregate", "NameAttached", "NameNotNull", "AttachKeyCopy", "AddKeyOnly", "SetDefaultPrivileges", "DropDefaultEarly",
     "AttachIndexCopy", "CreateIndexOnly",
 ]

@@ -5,7 +5,7 @@ import re
 from dataclasses import dataclass
 
 from ..model import Constraint, Source
-from ..sqltext import ident, qname_ident
+from ..sqltext import ident, qident, qname_ident
 from .base import Change, Hazard, Phase, Statement
 from .tables import constraint_comment_sql, constraint_sql
 
@@ -150,3 +150,69 @@ class ValidateConstraint(Change):
             f"ALTER TABLE {qname_ident(self.table)} VALIDATE CONSTRAINT {ident(self.constraint.name or '')}",
             (Hazard("lock", f"scans {self.table} under a SHARE UPDATE EXCLUSIVE lock: reads and writes go on"),),
         )]
+
+
+@dataclass(frozen=True)
+class AttachKeyCopy(Change):
+    """A partition's copy of its parent's primary key or unique constraint, where the partition
+    has none (the parent's key was added ON ONLY, or made again so): the partition's key is
+    added (over a unique index of its own that matches, USING INDEX, catalog only; else built),
+    then its index attached to the parent's, which links the two keys."""
+
+    parent: str  # the partitioned table
+    key: Constraint  # its key
+    table: str  # the partition
+    name: str  # the copy
+    index: str | None = None  # the partition's matching unique index, taken over
+    symbol = "+"
+
+    def sort_key(self) -> tuple[int, int, str]:
+        return (Phase.CREATE_INDEX, 97, self.table)  # after the parents' keys, before names
+
+    @property
+    def object_key(self) -> tuple[str, str, str] | None:
+        return ("constraint", self.table, self.name)
+
+    def describe(self) -> str:
+        return f"{_LABEL[self.key.kind]} {self.name} on {self.table} as its copy of {self.parent}'s {self.key.name}"
+
+    def statements(self) -> list[Statement]:
+        table = qname_ident(self.table)
+        if self.index:
+            head = "PRIMARY KEY" if self.key.kind == "primary_key" else "UNIQUE"
+            out = [Statement(f"ALTER TABLE {table} ADD CONSTRAINT {ident(self.name)} {head} "
+                             f"USING INDEX {ident(self.index)}")]
+        else:
+            out = [Statement(f"ALTER TABLE {table} ADD CONSTRAINT {ident(self.name)} {self.key.definition_sql}",
+                             (Hazard("lock", f"builds an index on {self.table} under a SHARE lock, blocking writes"),))]
+        schema = self.parent.partition(".")[0]
+        out.append(Statement(f"ALTER INDEX {qident(schema, self.key.name or '')} ATTACH PARTITION "
+                             f"{qident(self.table.partition('.')[0], self.name)}"))
+        return out
+
+
+@dataclass(frozen=True)
+class AddKeyOnly(Change):
+    """A partitioned table's key made again on it ONLY, without copies: what a database holds
+    whose partitions do not all have one. The copies there are are attached after it."""
+
+    table: str
+    constraint: Constraint
+    symbol = "+"
+
+    def sort_key(self) -> tuple[int, int, str]:
+        return (Phase.ADD_KEY, -1, "")
+
+    @property
+    def object_key(self) -> tuple[str, str, str] | None:
+        return ("constraint", self.table, self.constraint.name or "")
+
+    def describe(self) -> str:
+        return f"{_LABEL[self.constraint.kind]} {self.constraint.name} on only {self.table}"
+
+    def statements(self) -> list[Statement]:
+        c = self.constraint
+        out = [Statement(f"ALTER TABLE ONLY {qname_ident(self.table)} ADD {constraint_sql(c)}")]
+        if c.comment is not None and c.name:
+            out.append(Statement(constraint_comment_sql(self.table, c)))
+        return out

@@ -100,6 +100,10 @@ class CreateTable(Change):
     depth: int = 0  # a partition after its parent
     parent: Table | None = None  # a partition's: its own options on the columns are what differs
     named_not_null: frozenset[str] = frozenset()  # columns whose NOT NULL is named in any case
+    # A partition created as a table of its own, then attached (as pg_dump does): a key of its
+    # own then becomes its copy of its parent's matching index, which CREATE TABLE … PARTITION OF
+    # would build anew beside it. Its columns are spelled out, as the partition has them.
+    standalone: bool = False
     symbol = "+"
     phase = Phase.CREATE_TABLE
 
@@ -115,10 +119,20 @@ class CreateTable(Change):
         return ("table", self.table.qname, "")
 
     def describe(self) -> str:
-        return f"{'partition' if self.table.partition_of else 'table'} {self.table.qname}"
+        attached = " (created, then attached)" if self.standalone else ""
+        return f"{'partition' if self.table.partition_of else 'table'} {self.table.qname}{attached}"
 
     def statements(self) -> list[Statement]:
         t = self.table
+        if self.standalone and t.partition_of:
+            checks = {n: c for n, c in t.inherited_constraints.items() if c.kind == "check"}  # ATTACH wants them
+            alone = replace(t, partition_of=None, bound=None, columns=t.inherited_columns, partition_columns={},
+                            constraints={**checks, **t.constraints})
+            out = replace(self, table=alone, standalone=False,
+                          named_not_null=frozenset(t.inherited_columns)).statements()
+            out.insert(1, Statement(f"ALTER TABLE {qname_ident(t.partition_of)} ATTACH PARTITION "
+                                    f"{qident(t.schema, t.name)} {t.bound}"))
+            return out
         # a partition's columns are its parent's (in the catalog as written, for its checks)
         columns = [] if t.partition_of else list(t.columns.values())
         items = [column_sql(c, t.name, c.name in self.named_not_null) for c in columns]
@@ -647,11 +661,16 @@ class NameAttached(Change):
     parent: str
     what: tuple[str, str]  # ("index" | "constraint", the parent's object)
     name: str
+    # A copy PostgreSQL takes from the table's own indexes when it is attached: renamed before
+    # the table's own indexes are created (one may have the copy's old name); its depth then.
+    depth: int | None = None
 
     def describe(self) -> str:
         return f"partition {self.table}'s copy of {self.what[0]} {self.what[1]} named {self.name}"
 
     def sort_key(self) -> tuple[int, int, str]:
+        if self.depth is not None:
+            return (Phase.CREATE_INDEX, self.depth, "")
         return (Phase.CREATE_INDEX, 99, self.table)  # once every index and key is there
 
     def statements(self) -> list[Statement]:

@@ -13,7 +13,11 @@ SELECT con.conrelid AS relid, con.conname AS name, con.contype AS kind,
        -- a partition's copy of its parent's key, foreign key or check: its parent's, not its own
        -- (read for DETACH, which makes it the table's own)
        con.conparentid <> 0 OR (con.contype = 'c' AND NOT con.conislocal) AS inherited,
-       (SELECT p.conname FROM pg_constraint p WHERE p.oid = con.conparentid) AS parent_constraint
+       (SELECT p.conname FROM pg_constraint p WHERE p.oid = con.conparentid) AS parent_constraint,
+       -- a partition's own key whose index PostgreSQL took as its copy of a parent's index
+       CASE WHEN con.conparentid = 0 AND con.contype IN ('p', 'u', 'x') THEN
+           (SELECT pc.relname FROM pg_inherits inh JOIN pg_class pc ON pc.oid = inh.inhparent
+            WHERE inh.inhrelid = con.conindid) END AS parent_index
 FROM pg_constraint con
 JOIN pg_namespace n ON n.oid = con.connamespace
 LEFT JOIN pg_class fc ON fc.oid = con.confrelid
