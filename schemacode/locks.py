@@ -95,6 +95,9 @@ def lock_of(sql: str, rewrites: bool = False, table: str | None = None) -> Lock 
     types, schemas, sequences). ``rewrites``: the change knows the statement rewrites its
     table; ``table``: the table of an index a DROP INDEX names."""
     s = sql.strip()
+    if m := _m(r"DO \$\$.*?EXECUTE format\('ALTER TABLE %s RENAME CONSTRAINT %I TO %I', '((?:[^']|'')+)'", s):
+        # a rename that finds its constraint first (changes.NameNotNull, NameAttached)
+        return Lock("ACCESS EXCLUSIVE", (_qname(m.group(1).replace("''", "'")),))
     if m := _m(rf"ALTER TABLE (?:IF EXISTS )?(?:ONLY )?{_QNAME}\s+(ATTACH|DETACH) PARTITION {_QNAME}(.*)$", s):
         parent, part = _qname(m.group(1)), _qname(m.group(3))
         if m.group(2).upper() == "ATTACH":  # SHARE UPDATE EXCLUSIVE on the parent; the table

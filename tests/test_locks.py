@@ -8,6 +8,7 @@ import psycopg
 import pytest
 
 from schemacode import api
+from schemacode.changes import NameAttached, NameNotNull
 from schemacode.locks import lock_of
 
 from .conftest import Database
@@ -29,6 +30,7 @@ CREATE TABLE notes (id int, at date) PARTITION BY RANGE (at);
 CREATE TABLE notes_2024 PARTITION OF notes FOR VALUES FROM ('2024-01-01') TO ('2025-01-01');
 CREATE INDEX notes_at ON ONLY notes (at);
 CREATE INDEX notes_2024_at ON notes_2024 (at);
+CREATE INDEX logs_at ON logs (at);
 """
 
 # (statement, level schemacode names, what it does while holding it)
@@ -76,6 +78,7 @@ CASES = [
     ("ALTER TABLE public.people FORCE ROW LEVEL SECURITY", "ACCESS EXCLUSIVE", "catalog"),
     ("CREATE TABLE public.pets (id int, owner int REFERENCES public.people(id))", "SHARE ROW EXCLUSIVE", "catalog"),
     ("ALTER INDEX public.notes_at ATTACH PARTITION public.notes_2024_at", "ACCESS SHARE", "catalog"),
+    (NameNotNull("public.people", "id", "people id present").statements()[0].sql, "ACCESS EXCLUSIVE", "catalog"),
 ]
 
 # PostgreSQL's lock modes, weakest first
@@ -114,6 +117,9 @@ def test_statements_that_lock_no_table_name_none() -> None:
                 "ALTER TYPE public.mood ADD VALUE 'ok'", "CREATE TABLE public.t (id int)",
                 "CREATE SEQUENCE public.s", "CREATE EXTENSION citext"]:
         assert lock_of(sql) is None, sql
+    # an index renamed (a partition's copy of its parent's) locks the index, not its table
+    assert lock_of(NameAttached("public.logs_2024", "public.logs", ("index", "logs_at"), "logs_2024_when")
+                   .statements()[0].sql) is None
     # names with quotes and schemas other than public
     lock = lock_of('ALTER TABLE "My App"."Orders" ADD CONSTRAINT c FOREIGN KEY (a) REFERENCES "My App".users(id)')
     assert lock is not None and lock.relations == ("My App.Orders", "My App.users")
@@ -163,3 +169,15 @@ def test_a_plan_names_the_lock_of_every_statement_on_existing_tables(db: Databas
     # --online: the same changes take no lock that blocks writes while the table is read
     online = api.plan(new, db.url, online=True).plan
     assert [s.sql for s in online.forward if s.lock and s.lock.stalls_writes] == []
+
+
+def test_renaming_a_partitions_copy_of_an_index_locks_no_table(db: Database) -> None:
+    db.execute(SETUP)
+    sql = NameAttached("public.logs_2024", "public.logs", ("index", "logs_at"), "logs_2024_when").statements()[0].sql
+    with psycopg.connect(db.url) as conn:
+        conn.execute(sql.encode())
+        held = conn.execute("SELECT count(*) FROM pg_locks WHERE pid = pg_backend_pid() "
+                            "AND relation IN ('logs'::regclass, 'logs_2024'::regclass)").fetchone()
+        assert held == (0,)
+        assert conn.execute("SELECT count(*) FROM pg_class WHERE relname = 'logs_2024_when'").fetchone() == (1,)
+        conn.rollback()
