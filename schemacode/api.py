@@ -19,6 +19,7 @@ from .model import Catalog
 from .plan import Plan, make_plan
 from .scratch import canonicalize, materialize, scratch_for
 from .server import connect, local_database_url, server_version
+from .sqlite import is_sqlite
 
 
 @dataclass(frozen=True)
@@ -51,6 +52,10 @@ def plan(schema: str | Path | LoadedSchema, database_url: str | None = None,
 
     loaded = _load(schema)
     url = resolve_url(database_url)
+    if is_sqlite(url):
+        from .sqlite import api as lite
+
+        return Planned(loaded, lite.plan(loaded, url))
     with connect(url, autocommit=True) as conn:  # the target first: a wrong URL fails before any build
         target_version = server_version(conn)
         scratch = scratch_for(conn, url, dev_url)
@@ -173,6 +178,12 @@ def apply(schema: str | Path | LoadedSchema, database_url: str | None = None,
           online: bool = False, progress: Progress | None = None) -> ApplyResult:
     loaded = _load(schema)
     url = resolve_url(database_url)
+    if is_sqlite(url):
+        from .sqlite import api as lite
+
+        return lite.apply(loaded, url, allow_destructive=allow_destructive,
+                          expected_fingerprint=expected_fingerprint, busy_timeout=settings.lock_wait,
+                          progress=progress)
     with connect(url, autocommit=True) as conn:
         scratch = scratch_for(conn, url, dev_url)
         check_roles(conn, loaded.catalog, loaded.file)
@@ -186,6 +197,10 @@ def apply(schema: str | Path | LoadedSchema, database_url: str | None = None,
 
 
 def history(database_url: str | None = None, limit: int | None = None) -> list[HistoryEntry]:
+    if is_sqlite(database_url):
+        from .sqlite import api as lite
+
+        return lite.history(database_url or "", limit)
     with connect(resolve_url(database_url), autocommit=True) as conn:
         return read_history(conn, limit)
 
@@ -195,6 +210,11 @@ def rollback(schema: str | Path | LoadedSchema, database_url: str | None = None,
              settings: Settings = Settings(), progress: Progress | None = None
              ) -> tuple[HistoryEntry, int]:
     """Undo the latest apply (or apply ``target``); returns it and the rollback's history id."""
+    if is_sqlite(database_url):
+        from .sqlite import api as lite
+
+        return lite.rollback(database_url or "", target, allow_destructive=allow_destructive,
+                             busy_timeout=settings.lock_wait, progress=progress)
     loaded = _load(schema)
     with connect(resolve_url(database_url), autocommit=True) as conn:
         return locked_rollback(conn, loaded.scope, target, allow_destructive=allow_destructive,
@@ -285,6 +305,12 @@ def pull(database_url: str | None = None, schemas: list[str] | None = None,
     from .server import describe
 
     url = resolve_url(database_url)
+    if is_sqlite(url):
+        from .sqlite import path_of
+        from .sqlite.pull import pull as lite_pull
+
+        text, notes = lite_pull(url, origin or f"SQLite database {path_of(url)}", verify)
+        return Pulled(text, notes, ["public"])
     with connect(url, autocommit=True) as conn:
         scope = sorted(schemas or user_schemas(conn))
         catalog = introspect(conn, scope)
@@ -316,8 +342,9 @@ def _pull_differences(text: str, read: Catalog, dev_url: str | None) -> list[str
 
 
 def import_sql(paths: list[str | Path], dev_url: str | None = None,
-               schemas: list[str] | None = None) -> Pulled:
-    """schema.yaml text for what SQL files build: run in name order in a scratch database."""
+               schemas: list[str] | None = None, dialect: str = "postgresql") -> Pulled:
+    """schema.yaml text for what SQL files build: run in name order in a scratch database
+    (``dialect`` sqlite: in a SQLite database)."""
     from .scratch import run_sql_files
 
     files: list[Path] = []
@@ -330,6 +357,21 @@ def import_sql(paths: list[str | Path], dev_url: str | None = None,
             raise DatabaseError(f"{p} not found")
     if not files:
         raise DatabaseError("no .sql files to import")
+    origin = ", ".join(str(f) for f in files) if len(files) <= 3 else f"{len(files)} SQL files"
+    if dialect == "sqlite":
+        import sqlite3
+        import tempfile
+
+        with tempfile.TemporaryDirectory() as tmp:
+            db = Path(tmp) / "import.db"
+            with sqlite3.connect(db) as lite:
+                for f in files:
+                    try:
+                        lite.executescript(f.read_text())
+                    except sqlite3.Error as e:
+                        raise DatabaseError(f"{f}: SQLite refuses it: {e}") from None
+            lite.close()
+            return pull(f"sqlite:///{db}", None, origin)
     with run_sql_files(files, dev_url) as url:
         origin = ", ".join(str(f) for f in files) if len(files) <= 3 else f"{len(files)} SQL files"
         return pull(url, schemas, origin, dev_url=dev_url)

@@ -682,8 +682,10 @@ def pull(database_url: str | None, schemas: str | None, output: str | None, no_v
               help="PostgreSQL server to run the SQL in (default: the embedded one).")
 @click.option("--schemas", help="Comma-separated schemas to read (default: every user schema).")
 @click.option("-o", "--output", metavar="FILE", help="Write here instead of standard output.")
+@click.option("--dialect", type=click.Choice(["postgresql", "sqlite"]), default="postgresql",
+              show_default=True, help="The SQL files' database: run in PostgreSQL, or in SQLite.")
 def import_(paths: tuple[str, ...], dev_url: str | None, schemas: str | None,
-            output: str | None) -> None:
+            output: str | None, dialect: str) -> None:
     """Write schema.yaml for what SQL files build (a pg_dump --schema-only, or a folder of
     migrations applied in name order).
 
@@ -691,10 +693,11 @@ def import_(paths: tuple[str, ...], dev_url: str | None, schemas: str | None,
     Example:
       schemacode import migrations/ -o schema.yaml
       pg_dump --schema-only app > app.sql && schemacode import app.sql -o schema.yaml
+      sqlite3 app.db .schema > app.sql && schemacode import --dialect sqlite app.sql
     """
     def go() -> int:
         scope = [s.strip() for s in schemas.split(",") if s.strip()] if schemas else None
-        _write_pulled(api.import_sql(list(paths), dev_url, scope), output)
+        _write_pulled(api.import_sql(list(paths), dev_url, scope, dialect), output)
         return 0
 
     _run(go)

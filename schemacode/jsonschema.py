@@ -35,6 +35,10 @@ def _obj(props: dict[str, Any], required: list[str] | None = None, **extra: Any)
 
 
 def build() -> dict[str, Any]:
+    sqlite = {"oneOf": [{"enum": ["skip"]}, {"type": "object"}],
+              "description": "on SQLite: skip, or its SQLite form ({type:, default:} of a column, {expr:} "
+                             "of a check, {body:} or {sql:} of a trigger, {query:} or {sql:} of a view, "
+                             "{sql:} of an index); docs/sqlite.md"}
     grants = {"type": "object", "description": "role → privilege(s), or {privileges: [...], grant_option: "
               "true}; [] takes a default away (public: [] on a function). Declared: managed exactly",
               "additionalProperties": {"oneOf": [_str, {"type": "array", "items": _str}, _obj(
@@ -62,7 +66,7 @@ def build() -> dict[str, Any]:
         "generated": {**_str, "description": "GENERATED ALWAYS AS (expression) STORED"},
         "collation": _str,
         "using": {**_str, "description": "how to convert values when the type changes"},
-        "renamed_from": _str,
+        "renamed_from": _str, "sqlite": sqlite,
         "not_null_name": {**_str, "description": "the NOT NULL constraint's name, where it is not "
                           "PostgreSQL's own choice (table_column_not_null); PostgreSQL 18"},
     }, ["type"])
@@ -75,7 +79,7 @@ def build() -> dict[str, Any]:
         "columns": {"oneOf": [_str, {"type": "array", "items": index_column, "minItems": 1}]},
         "using": {"enum": sorted(INDEX_METHODS)}, "unique": _bool, "where": _str,
         "include": _names, "opclass": _str, "comment": _comment, "nulls_not_distinct": _bool,
-        "with": {"type": "object"},
+        "with": {"type": "object"}, "sqlite": sqlite,
     }, ["columns"])
     index = {"oneOf": [_str, {"type": "array", "items": index_column}, index_long]}
     events = {"oneOf": [_str, {"type": "array", "items": _str}]}
@@ -84,21 +88,22 @@ def build() -> dict[str, Any]:
                     "arguments": {"oneOf": [_str, {"type": "array"}]}, "when": _str,
                     "enabled": _bool, "constraint": {**_bool, "description": "CREATE CONSTRAINT TRIGGER"},
                     "deferrable": _bool, "initially_deferred": _bool,
-                    "referencing": _obj({"old_table": _str, "new_table": _str}), "comment": _comment},
-                   ["execute"])
+                    "referencing": _obj({"old_table": _str, "new_table": _str}), "comment": _comment,
+                    "sqlite": sqlite},
+                   anyOf=[{"required": ["execute"]}, {"required": ["sqlite"]}])  # (a SQLite-only trigger)
     deferral = {"deferrable": _bool, "initially_deferred": _bool}
     key_list = {"oneOf": [{"type": "array", "items": _str}, _obj({"columns": _names, "comment": _comment,
                                                                   "nulls_not_distinct": _bool, **deferral},
                                                                  ["columns"])]}
     table = _obj({
-        "name": _str, "comment": _comment, "renamed_from": _str,
+        "name": _str, "comment": _comment, "renamed_from": _str, "sqlite": sqlite,
         "columns": {"type": "object", "additionalProperties": column},
         "primary_key": {"oneOf": [_names, _obj({"columns": _names, "name": _str, "comment": _comment,
                                                 **deferral}, ["columns"])]},
         "unique": {"oneOf": [{"type": "object", "additionalProperties": key_list},
                              {"type": "array", "items": _names}]},
         "checks": {"oneOf": [{"type": "object", "additionalProperties": {
-            "oneOf": [_str, _obj({"expr": _str, "comment": _comment, "not_valid": _bool,
+            "oneOf": [_str, _obj({"expr": _str, "comment": _comment, "sqlite": sqlite, "not_valid": _bool,
                                   "no_inherit": _bool}, ["expr"])]}},
             {"type": "array", "items": _str}]},
         "foreign_keys": {"type": "object", "additionalProperties": _obj({
@@ -158,9 +163,9 @@ def build() -> dict[str, Any]:
                                                           "functions": grants, "types": grants})}})]}},
                 {"type": "array", "items": _str}]},
             "extensions": {"oneOf": [{"type": "array", "items": {"oneOf": [_str, _obj(
-                {"name": _str, "schema": _str, "version": _str}, ["name"])]}},
+                {"name": _str, "schema": _str, "version": _str, "sqlite": sqlite}, ["name"])]}},
                 {"type": "object", "additionalProperties": {"oneOf": [{"type": "null"}, _obj(
-                    {"name": _str, "schema": _str, "version": _str})]}}]},
+                    {"name": _str, "schema": _str, "version": _str, "sqlite": sqlite})]}}]},
             "enums": {"type": "object", "additionalProperties": {"oneOf": [
                 enum_values, _obj({"values": enum_values, "comment": _comment, "name": _str, "grants": grants,
                                    "owner": owner}, ["values"])]}},
@@ -194,7 +199,7 @@ def build() -> dict[str, Any]:
                 "cost": {"type": "number"}, "rows": {"type": "number"},
                 "security": {"enum": ["invoker", "definer"]}, "search_path": _names,
                 "set": {"type": "object", "description": "settings for the call: {work_mem: 64MB}"},
-                "comment": _comment, "grants": grants, "owner": owner}, oneOf=[{"required": ["body"]}, {"required": ["sql_body"]}])},
+                "comment": _comment, "grants": grants, "owner": owner, "sqlite": sqlite}, oneOf=[{"required": ["body"]}, {"required": ["sql_body"]}])},
             "sequences": {"type": "object", "additionalProperties": {"oneOf": [{"type": "null"}, _obj({
                 "name": _str, "type": {"enum": ["smallint", "integer", "bigint", "int", "int2", "int4", "int8"]},
                 "start": _int, "increment": _int, "min": _int, "max": _int, "cache": _int,
@@ -202,7 +207,7 @@ def build() -> dict[str, Any]:
                 "comment": _comment, "grants": grants, "owner": owner})]}},
             "tables": {"type": "object", "additionalProperties": table},
             "views": {"type": "object", "additionalProperties": {"oneOf": [_str, _obj({
-                "query": _str, "materialized": _bool, "comment": _comment,
+                "query": _str, "sqlite": sqlite, "materialized": _bool, "comment": _comment,
                 "check_option": {"enum": ["local", "cascaded"]}, "security_barrier": _bool,
                 "security_invoker": _bool,
                 "with": {"type": "object", "description": "storage parameters (materialized views)"},

@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 from .. import cache
 from ..diff import Renames
@@ -61,7 +61,29 @@ class _Loader(SchemaLoader, TypeLoader, FunctionLoader, AggregateLoader, Sequenc
                           aggregates=self.aggregates)
         renames = Renames(self.table_renames, self.column_renames, self.value_renames)
         return LoadedSchema(catalog, renames, self.file, text_hash, frozenset(self.unpinned),
-                            tuple(catalog.schemas))
+                            tuple(catalog.schemas), sqlite=dict(_overrides(self.data, "")))
+
+
+def _overrides(node: Any, path: str) -> Iterator[tuple[str, tuple[Any, int]]]:
+    """Every `sqlite:` key in the document: the path of the object it is under → (value, line)."""
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key == "sqlite":
+                yield path, (_plain(value), node.line_of(key) if isinstance(node, YMap) else 0)
+            else:
+                yield from _overrides(value, f"{path}.{key}" if path else str(key))
+    elif isinstance(node, list):
+        for i, value in enumerate(node):
+            yield from _overrides(value, f"{path}[{i}]")
+
+
+def _plain(value: Any) -> Any:
+    """A YAML value as plain dicts and lists (what a cache pickles)."""
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    return value
 
 
 def _parents_first(raw: list[tuple[str, Any, _Ctx]], qname: Any) -> list[tuple[str, Any, _Ctx]]:

@@ -53,6 +53,9 @@ class LoadedSchema:
     unpinned_extensions: frozenset[str] = field(default_factory=frozenset)
     schemas: tuple[str, ...] = ()
     catalog_file: str | None = None
+    # What schema.yaml says for SQLite (`sqlite:` under an object): YAML path of the object →
+    # (the value, its line). See schemacode/sqlite/translate.py.
+    sqlite: dict[str, tuple[Any, int]] = field(default_factory=dict)
 
     @property
     def catalog(self) -> Catalog:

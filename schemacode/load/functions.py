@@ -11,7 +11,7 @@ from .core import LoaderBase, VOLATILITY, _Ctx, _items, _keys, _names, _str, pri
 class FunctionLoader(LoaderBase):
     FUNCTION_KEYS = {"name", "kind", "arguments", "returns", "language", "body", "sql_body",
                      "volatility", "strict", "security", "parallel", "leakproof", "cost", "rows",
-                     "search_path", "set", "comment", "grants", "owner"}
+                     "search_path", "set", "comment", "grants", "owner", "sqlite"}
 
     def load_functions(self, ctx: _Ctx, node: Any) -> None:
         for name, spec, c in _items(ctx, node, "functions"):

@@ -27,7 +27,7 @@ class IndexLoader(LoaderBase):
             if isinstance(spec, (str, list)):
                 spec = {"columns": spec}
             _keys(c, spec, {"columns", "using", "unique", "where", "include", "opclass", "comment",
-                            "nulls_not_distinct", "with"}, f"index {name}")
+                            "nulls_not_distinct", "with", "sqlite"}, f"index {name}")
             method = str(spec.get("using", "btree")).lower()
             if method not in INDEX_METHODS:
                 close = difflib.get_close_matches(method, sorted(INDEX_METHODS), n=1)

@@ -24,7 +24,7 @@ class SchemaLoader(LoaderBase):
         for name, spec, c in _items(ctx, node, "extensions"):
             schema = version = None
             if spec is not None:
-                _keys(c, spec, {"name", "schema", "version"}, f"extension {name}")
+                _keys(c, spec, {"name", "schema", "version", "sqlite"}, f"extension {name}")
                 if "schema" in spec:
                     schema = _str(c.child(spec, "schema"), spec["schema"], "schema")
                     self.qname(c.child(spec, "schema"), f"{schema}.x")

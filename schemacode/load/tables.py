@@ -25,7 +25,7 @@ class TableLoader(IndexLoader, TriggerLoader, PolicyLoader):
     TABLE_KEYS = {"name", "columns", "primary_key", "unique", "foreign_keys", "checks", "exclude",
                   "indexes", "triggers", "with", "unlogged", "replica_identity", "comment",
                   "renamed_from", "row_security", "policies", "partition_by", "partitions", "inherits",
-                  "grants", "owner"}
+                  "grants", "owner", "sqlite"}
     # A partition is a table whose columns are its parent's, with a bound (load/partitions.py)
     PARTITION_KEYS = (TABLE_KEYS - {"renamed_from"}) | BOUND_KEYS | {"attached_names"}
     # a partition's own options on its parent's columns
@@ -33,7 +33,7 @@ class TableLoader(IndexLoader, TriggerLoader, PolicyLoader):
     EXCLUDE_KEYS = {"using", "elements", "include", "where", "comment", *KEY_OPTIONS}
     COLUMN_KEYS = {"type", "null", "default", "primary_key", "unique", "references", "on_delete",
                    "on_update", "deferrable", "initially_deferred", "match", "not_valid", "check", "comment",
-                   "identity", "generated", "collation", "using", "renamed_from", "not_null_name"}
+                   "identity", "generated", "collation", "using", "renamed_from", "not_null_name", "sqlite"}
 
     def load_table(self, ctx: _Ctx, name: str, spec: Any, parent: Table | None = None,
                    parent_columns: dict[str, Column] | None = None, bound: str | None = None) -> Table:
@@ -118,7 +118,7 @@ class TableLoader(IndexLoader, TriggerLoader, PolicyLoader):
             expr = cspec
             options = ""
             if isinstance(cspec, dict):
-                _keys(cc, cspec, {"expr", "comment", *CHECK_OPTIONS}, f"check {cname}")
+                _keys(cc, cspec, {"expr", "comment", "sqlite", *CHECK_OPTIONS}, f"check {cname}")
                 expr, comment = cspec.get("expr"), self.comment(cc, cspec)
                 options = constraint_options(cc, cspec, CHECK_OPTIONS)
             expr = _str(cc, expr, "a check")

@@ -17,7 +17,7 @@ class TriggerLoader(LoaderBase):
 
     TRIGGER_KEYS = {"before", "after", "instead_of", "for_each", "execute", "arguments", "when",
                     "enabled", "constraint", "deferrable", "initially_deferred", "referencing",
-                    "comment"}
+                    "comment", "sqlite"}
 
     def load_triggers(self, ctx: _Ctx, node: Any, q: str, columns: dict[str, Column],
                       view: bool = False) -> dict[str, Trigger]:
@@ -26,6 +26,8 @@ class TriggerLoader(LoaderBase):
             raise ctx.error("triggers is a mapping of trigger names to definitions")
         for name, spec, c in _items(ctx, node, "triggers"):
             _keys(c, spec, self.TRIGGER_KEYS, f"trigger {name}")
+            if isinstance(spec.get("sqlite"), dict) and "sql" in spec["sqlite"] and "execute" not in spec:
+                continue  # a SQLite trigger only (schemacode/sqlite/translate.py makes it there)
             timing = [k for k in ("before", "after", "instead_of") if k in spec]
             if len(timing) != 1:
                 raise c.error(f"trigger {name} needs exactly one of before:, after:, instead_of:")

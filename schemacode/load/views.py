@@ -14,7 +14,7 @@ from .triggers import TriggerLoader
 
 class ViewLoader(IndexLoader, TriggerLoader):
     VIEW_KEYS = {"query", "materialized", "check_option", "security_barrier", "security_invoker",
-                 "with", "comment", "indexes", "triggers", "grants", "owner"}
+                 "with", "comment", "indexes", "triggers", "grants", "owner", "sqlite"}
 
     def load_views(self, ctx: _Ctx, node: Any) -> None:
         for name, spec, c in _items(ctx, node, "views"):
