@@ -13,9 +13,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-import sqlglot
-from sqlglot import exp
-
 from ..changes.base import Change, Hazard, Statement
 from .catalog import SCatalog, SColumn, SObject, STable
 from .translate import q
@@ -138,16 +135,22 @@ def _renamed(create: str, name: str) -> str:
 
 
 def column_definitions(create: str) -> dict[str, str]:
-    """The text of each column's definition in a CREATE TABLE (for ADD COLUMN)."""
-    try:
-        tree = sqlglot.parse_one(re.sub(r"\)\s*(WITHOUT\s+ROWID|STRICT)[\s,A-Z]*$", ")", create.strip(), flags=re.I),
-                                 read="sqlite")
-    except sqlglot.errors.ParseError:
+    """The text of each column's definition in a CREATE TABLE, as written (for ADD COLUMN)."""
+    from ..sqltext import split_top_level
+
+    start, end = create.find("("), create.rfind(")")
+    if start < 0 or end < start:
         return {}
-    schema = tree.this if isinstance(tree, exp.Create) else None
-    if not isinstance(schema, exp.Schema):
-        return {}
-    return {c.name: c.sql(dialect="sqlite") for c in schema.expressions if isinstance(c, exp.ColumnDef)}
+    out = {}
+    for item in split_top_level(create[start + 1:end]):
+        text = item.strip()
+        if re.match(r"(CONSTRAINT|PRIMARY\s+KEY|UNIQUE|CHECK|FOREIGN\s+KEY)\b", text, re.I):
+            continue
+        m = re.match(r'"((?:[^"]|"")+)"|`([^`]+)`|\[([^\]]+)\]|(\S+)', text)
+        if m:
+            name = next(g for g in m.groups() if g is not None).replace('""', '"')
+            out[name] = text
+    return out
 
 
 def _addable(new: SColumn, t: STable, definition: str) -> bool:
@@ -186,8 +189,9 @@ def diff(cur: SCatalog, des: SCatalog, des_sql: dict[str, str]) -> list[Change]:
                 and set(a.foreign_keys) <= set(b.foreign_keys)
                 and _new_fks_on(b, a, {c.name for c in added})
                 and all(_addable(c, b, definitions.get(c.name, "")) for c in added)):
+            new_fks = {fk[0][0]: fk for fk in set(b.foreign_keys) - set(a.foreign_keys)}
             for c in added:
-                out.append(AddColumn(name, c.name, definitions[c.name]))
+                out.append(AddColumn(name, c.name, definitions[c.name] + _references(new_fks.get(c.name))))
             continue
         rebuilt.add(name)
         keep = [c.name for c in b.columns if a.column(c.name) is not None and b.column(c.name) is not None
@@ -216,8 +220,21 @@ def diff(cur: SCatalog, des: SCatalog, des_sql: dict[str, str]) -> list[Change]:
 
 
 def _new_fks_on(b: STable, a: STable, added: set[str]) -> bool:
-    """Foreign keys ADD COLUMN may bring: only on the added columns (with no default)."""
-    return all(set(fk[0]) <= added for fk in set(b.foreign_keys) - set(a.foreign_keys))
+    """Foreign keys ADD COLUMN may bring: one column's each, an added column (as its REFERENCES)."""
+    return all(len(fk[0]) == 1 and fk[0][0] in added for fk in set(b.foreign_keys) - set(a.foreign_keys))
+
+
+def _references(fk: tuple[tuple[str, ...], str, tuple[str, ...], str, str] | None) -> str:
+    """A foreign key written on its column (ALTER TABLE … ADD COLUMN takes no table constraint)."""
+    if fk is None:
+        return ""
+    _, ref, to, on_update, on_delete = fk
+    out = f" REFERENCES {q(ref)}" + (f" ({', '.join(q(c) for c in to)})" if any(to) else "")
+    if on_delete and on_delete != "NO ACTION":
+        out += f" ON DELETE {on_delete}"
+    if on_update and on_update != "NO ACTION":
+        out += f" ON UPDATE {on_update}"
+    return out
 
 
 def _why(a: STable, b: STable) -> str:

@@ -305,8 +305,8 @@ class _Translator:
     def trigger(self, t: Table, trg: Trigger) -> Object | None:
         what = f"trigger {trg.name}"
         over = self.override(trg.source)
-        if over == "skip":
-            return None
+        if over == "skip" or not trg.enabled:
+            return None  # (SQLite cannot disable a trigger: a disabled one is not made there)
         if over is None:
             raise self.error(trg.source, f"{what} runs a PostgreSQL function, which SQLite cannot",
                              hint="give its SQLite statements: sqlite: {body: \"UPDATE …;\"}, or `sqlite: skip`")
