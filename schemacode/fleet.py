@@ -116,6 +116,9 @@ def load_targets(path: str | Path) -> list[Target]:
             return _interpolate(value, file, entry.line_of(key), f"{where}.{key}")
 
         url = text_of("url")
+        if url.startswith("sqlite:"):
+            raise SchemaError("a SQLite file is not a target of a fleet (one writer, one file): plan and "
+                              "apply it with --database-url", file=file, line=entry.line_of("url"), path=f"{where}.url")
         schemas = entry.get("schemas") or {}
         if not isinstance(schemas, dict) or not all(isinstance(k, str) and isinstance(v, str)
                                                     for k, v in schemas.items()):

@@ -262,6 +262,7 @@ def test_passwords_are_never_printed(tmp_path: Path) -> None:
     ("targets:\n  - url: postgresql://a/b\n  - url: '${NOT_SET_ANYWHERE}'\n", 3, "${NOT_SET_ANYWHERE} is not set"),
     ("targets:\n  - {url: x, schemas: [app]}\n", 2, "schemas: maps schema.yaml's schemas"),
     ("targets:\n  - {url: x, name: a}\n  - {url: y, name: a}\n", None, "two targets are called a"),
+    ("targets:\n  - url: postgresql://a/b\n  - url: sqlite:///x.db\n", 3, "a SQLite file is not a target"),
 ])
 def test_a_bad_targets_file_is_a_located_error(tmp_path: Path, text: str, line: int | None, message: str) -> None:
     path = tmp_path / "targets.yaml"

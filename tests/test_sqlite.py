@@ -315,3 +315,32 @@ views:
     api.apply(load_text(new), url(db))
     assert api.plan(load_text(new), url(db)).plan.is_empty
     time.sleep(0)
+
+
+def test_two_applies_at_once_one_applies_the_other_finds_nothing_left(tmp_path: Path) -> None:
+    """The second waits for the first's BEGIN IMMEDIATE to end, plans again under it, and finds
+    the database already as schema.yaml says."""
+    import threading
+
+    db = tmp_path / "c.db"
+    api.apply(load_text(OLD), url(db))
+    with closing(sqlite3.connect(db)) as conn:
+        conn.executemany("INSERT INTO notes (title) VALUES (?)", [(f"t{i}",) for i in range(20000)])
+        conn.commit()
+    new = load_text(OLD.replace("title: varchar(100)", "title: varchar(300)"))  # a rebuild: it takes a while
+    results: list[object] = []
+
+    def run() -> None:
+        try:
+            results.append(api.apply(new, url(db)).applied)
+        except Exception as e:  # pragma: no cover - reported by the assertion below
+            results.append(e)
+
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(results, key=str) == [False, True], results
+    assert [e.kind for e in api.history(url(db))] == ["apply", "apply"]
+    assert rows(db, "SELECT count(*) FROM notes") == [(20000,)]
