@@ -24,7 +24,7 @@ from ..errors import DatabaseError, SchemacodeError, SchemaError
 from ..load import LoadedSchema
 from ..plan import Plan, PlannedStatement, order, script
 from . import path_of
-from .catalog import HISTORY, SCatalog, read
+from .catalog import HISTORY, SCatalog, read, read_table
 from .diff import diff
 from .translate import Object, translate
 
@@ -90,7 +90,7 @@ def _located(o: Object, message: str) -> SchemaError:
 def _check_expressions(conn: sqlite3.Connection, o: Object) -> None:
     """Defaults, checks and generated columns are compiled only when rows come: compiled here,
     an error pointing at the column or check it is in."""
-    t = read(conn).tables[o.name]
+    t = read_table(conn, o.name)
     table = '"' + o.name.replace('"', '""') + '"'
     parts = dict(o.parts)
     exprs = [(c.name, c.default) for c in t.columns

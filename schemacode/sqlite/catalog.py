@@ -8,6 +8,7 @@ import hashlib
 import re
 import sqlite3
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 import sqlglot
@@ -90,6 +91,14 @@ def read(conn: sqlite3.Connection) -> SCatalog:
     return out
 
 
+def read_table(conn: sqlite3.Connection, name: str) -> STable:
+    """One table, as read() reads it."""
+    row = conn.execute("SELECT sql FROM sqlite_schema WHERE type = 'table' AND name = ?", (name,)).fetchone()
+    opts = next(((bool(r[5]), bool(r[4])) for r in conn.execute("PRAGMA table_list")
+                 if r[0] == "main" and r[1] == name), (False, False))
+    return _table(conn, name, row[0] if row else "", opts)
+
+
 def _table(conn: sqlite3.Connection, name: str, sql: str, opts: tuple[bool, bool]) -> STable:
     parsed = _parse_table(sql)
     cols = []
@@ -116,6 +125,7 @@ def _table(conn: sqlite3.Connection, name: str, sql: str, opts: tuple[bool, bool
 _OPTIONS = re.compile(r"\)\s*((?:WITHOUT\s+ROWID|STRICT)(?:\s*,\s*(?:WITHOUT\s+ROWID|STRICT))*)\s*$", re.I)
 
 
+@lru_cache(maxsize=4096)
 def _parse_table(sql: str) -> dict[str, Any]:
     """What the pragmas do not say: checks (named or not), generated columns, collations."""
     body = _OPTIONS.sub(")", sql.strip())
@@ -190,4 +200,4 @@ def _q(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-__all__ = ["SCatalog", "STable", "SColumn", "SObject", "read", "normalize", "HISTORY"]
+__all__ = ["SCatalog", "STable", "SColumn", "SObject", "read", "read_table", "normalize", "HISTORY"]

@@ -276,6 +276,13 @@ class _Translator:
         if m and m.group(1) not in ("btree", "hash"):
             raise self.error(idx.source, f"{what}: SQLite has no {m.group(1)} indexes",
                              hint="`sqlite: skip` it (or give its SQLite form: sqlite: {sql: CREATE INDEX …})")
+        plain = _PLAIN_INDEX.fullmatch(idx.definition)
+        if plain:  # plain columns, the common case: no parse needed
+            keys = [f"{q(_unquote(k.group(1)))}{' DESC' if k.group(2) else ''}"
+                    for k in _KEY.finditer(plain.group(3))]
+            return Object("index", idx.name, t.name,
+                          f"CREATE {plain.group(1) or ''}INDEX {q(idx.name)} ON {q(t.name)} ({', '.join(keys)})",
+                          idx.source)
         try:
             tree = sqlglot.parse_one(idx.definition, read="postgres")
         except sqlglot.errors.ParseError as e:
@@ -395,6 +402,16 @@ def _default(sql: str) -> str:
     if re.fullmatch(r"'(?:[^']|'')*'|-?\d+(?:\.\d+)?|NULL", sql.strip(), re.I):
         return sql.strip()
     return f"({sql})"
+
+
+_NAME = r'(?:"(?:[^"]|"")+"|[a-z_][a-z0-9_$]*)'
+_PLAIN_INDEX = re.compile(rf"CREATE (UNIQUE )?INDEX {_NAME} ON (?:{_NAME}\.)?{_NAME} USING (btree|hash) "
+                          rf"\(((?:{_NAME}(?: DESC)?)(?:, {_NAME}(?: DESC)?)*)\)")
+_KEY = re.compile(rf"({_NAME})( DESC)?")
+
+
+def _unquote(name: str) -> str:
+    return name[1:-1].replace('""', '"') if name.startswith('"') else name
 
 
 def _literal(v: str) -> str:
