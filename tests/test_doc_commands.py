@@ -40,6 +40,8 @@ def sandbox(db: Database, tmp: Path) -> None:
     for f in sorted((ROOT / "tests" / "sql" / "project_contexts_alembic").glob("*.sql")):
         shutil.copy(f, tmp / "migrations" / f.name)
     shutil.copy(ROOT / "tests" / "sql" / "add_task_management_tables.sql", tmp / "schema_dump.sql")
+    shutil.copytree(ROOT / "examples", tmp / "examples")
+    (tmp / "sqlite_dump.sql").write_text("CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT NOT NULL);\n")
     (tmp / "targets.yaml").write_text("targets:\n  - url: ${DATABASE_URL}\n    name: the sandbox\n")
     (tmp / "001_init.sql").write_text("CREATE TABLE a (id serial PRIMARY KEY);\n")
     (tmp / "002_more.sql").write_text("ALTER TABLE a ADD COLUMN name text;\n")

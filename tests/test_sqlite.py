@@ -344,3 +344,14 @@ def test_two_applies_at_once_one_applies_the_other_finds_nothing_left(tmp_path: 
     assert sorted(results, key=str) == [False, True], results
     assert [e.kind for e in api.history(url(db))] == ["apply", "apply"]
     assert rows(db, "SELECT count(*) FROM notes") == [(20000,)]
+
+
+def test_the_docs_example_builds_on_sqlite(tmp_path: Path) -> None:
+    import re as _re
+
+    text = (ROOT / "docs" / "sqlite.md").read_text()
+    block = next(b for b in _re.findall(r"```yaml\n(.*?)```", text, _re.DOTALL) if "sqlite: skip" in b)
+    db = tmp_path / "d.db"
+    api.apply(load_text(block, "sqlite.md"), url(db))
+    assert api.plan(load_text(block, "sqlite.md"), url(db)).plan.is_empty
+    assert sorted(catalog(db).triggers) == ["tasks_set_updated_at"]  # type: ignore[attr-defined]
