@@ -355,3 +355,45 @@ def test_the_docs_example_builds_on_sqlite(tmp_path: Path) -> None:
     api.apply(load_text(block, "sqlite.md"), url(db))
     assert api.plan(load_text(block, "sqlite.md"), url(db)).plan.is_empty
     assert sorted(catalog(db).triggers) == ["tasks_set_updated_at"]  # type: ignore[attr-defined]
+
+
+def test_renames_keep_the_rows(tmp_path: Path) -> None:
+    """renamed_from on a table and a column: ALTER TABLE … RENAME, rows, indexes and the
+    foreign keys that point at them kept; the way back renames them back."""
+    old = """
+tables:
+  people:
+    columns: {id: bigserial primary key, full_name: text not null, age: integer}
+    indexes:
+      people_name: [full_name]
+  pets:
+    columns: {id: bigserial primary key, owner: {type: bigint, references: people.id}}
+"""
+    new = """
+tables:
+  persons:
+    renamed_from: people
+    columns:
+      id: bigserial primary key
+      name: {type: text, null: false, renamed_from: full_name}
+      age: integer
+    indexes:
+      people_name: [name]
+  pets:
+    columns: {id: bigserial primary key, owner: {type: bigint, references: persons.id}}
+"""
+    db = tmp_path / "r.db"
+    api.apply(load_text(old), url(db))
+    with closing(sqlite3.connect(db)) as conn:
+        conn.execute("INSERT INTO people (full_name, age) VALUES ('Ada', 36)")
+        conn.execute("INSERT INTO pets (owner) VALUES (1)")
+        conn.commit()
+    planned = api.plan(load_text(new), url(db)).plan
+    assert [s.sql for s in planned.forward] == ['ALTER TABLE "people" RENAME TO "persons"',
+                                                'ALTER TABLE "persons" RENAME COLUMN "full_name" TO "name"']
+    api.apply(load_text(new), url(db))
+    assert rows(db, "SELECT id, name, age FROM persons") == [(1, "Ada", 36)]
+    assert api.plan(load_text(new), url(db)).plan.is_empty
+    api.rollback(load_text(new), url(db))
+    assert rows(db, "SELECT id, full_name, age FROM people") == [(1, "Ada", 36)]
+    assert api.plan(load_text(old), url(db)).plan.is_empty

@@ -20,6 +20,7 @@ from ..apply import (
     check_allowed,
 )
 from ..changes.base import Change
+from ..diff import Renames
 from ..errors import DatabaseError, SchemacodeError, SchemaError
 from ..load import LoadedSchema
 from ..plan import Plan, PlannedStatement, order, script
@@ -110,9 +111,12 @@ def _statements(changes: list[Change]) -> list[PlannedStatement]:
             for c in changes for s in c.statements()]
 
 
-def make_plan(current: SCatalog, desired: Desired, schema_hash: str | None = None) -> Plan:
-    forward = order(diff(current, desired.catalog, desired.tables))
-    backward = order(diff(desired.catalog, current, {k: t.sql for k, t in current.tables.items()}))
+def make_plan(current: SCatalog, desired: Desired, schema_hash: str | None = None,
+              renames: Renames | None = None) -> Plan:
+    renames = renames or Renames()
+    forward = order(diff(current, desired.catalog, desired.tables, renames))
+    backward = order(diff(desired.catalog, current, {k: t.sql for k, t in current.tables.items()},
+                          renames.inverted()))
     return Plan(tuple(forward), tuple(_statements(forward)), tuple(backward), tuple(_statements(backward)),
                 current.fingerprint(), desired.catalog.fingerprint(), schema_hash)
 
@@ -120,7 +124,7 @@ def make_plan(current: SCatalog, desired: Desired, schema_hash: str | None = Non
 def plan(loaded: LoadedSchema, url: str) -> Plan:
     desired = build(loaded)
     with closing(connect(url)) as conn:
-        return make_plan(read(conn), desired, loaded.text_hash)
+        return make_plan(read(conn), desired, loaded.text_hash, loaded.renames)
 
 
 def apply(loaded: LoadedSchema, url: str, *, allow_destructive: bool = False,
@@ -133,7 +137,7 @@ def apply(loaded: LoadedSchema, url: str, *, allow_destructive: bool = False,
         try:
             started = time.monotonic()
             current = read(conn)  # under the write lock: the plan made again
-            p = make_plan(current, desired, loaded.text_hash)
+            p = make_plan(current, desired, loaded.text_hash, loaded.renames)
             if expected_fingerprint is not None and p.current_fingerprint != expected_fingerprint:
                 raise StalePlanError("the database changed since the plan was made; nothing was applied",
                                      hint="plan again")

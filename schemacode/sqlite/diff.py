@@ -11,14 +11,16 @@ checked (PRAGMA foreign_key_check) before it commits.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from ..changes.base import Change, Hazard, Statement
+from ..diff import Renames
 from .catalog import SCatalog, SColumn, SObject, STable
 from .translate import q
 
 
 class Phase:
+    RENAME = 5
     DROP_VIEW = 10
     DROP_TRIGGER = 12
     DROP_INDEX = 14
@@ -29,6 +31,40 @@ class Phase:
     CREATE_INDEX = 50
     CREATE_TRIGGER = 60
     CREATE_VIEW = 70
+
+
+@dataclass(frozen=True)
+class RenameTable(Change):
+    old: str
+    new: str
+    symbol = "→"
+
+    def sort_key(self) -> tuple[int, int, str]:
+        return (Phase.RENAME, 0, "")
+
+    def describe(self) -> str:
+        return f"table {self.old} renamed to {self.new}"
+
+    def statements(self) -> list[Statement]:
+        # (SQLite points the foreign keys, triggers and views that name it at the new name)
+        return [Statement(f"ALTER TABLE {q(self.old)} RENAME TO {q(self.new)}")]
+
+
+@dataclass(frozen=True)
+class RenameColumn(Change):
+    table: str
+    old: str
+    new: str
+    symbol = "→"
+
+    def sort_key(self) -> tuple[int, int, str]:
+        return (Phase.RENAME, 1, "")
+
+    def describe(self) -> str:
+        return f"column {self.table}.{self.old} renamed to {self.new}"
+
+    def statements(self) -> list[Statement]:
+        return [Statement(f"ALTER TABLE {q(self.table)} RENAME COLUMN {q(self.old)} TO {q(self.new)}")]
 
 
 @dataclass(frozen=True)
@@ -167,9 +203,11 @@ def _addable(new: SColumn, t: STable, definition: str) -> bool:
     return bool(definition)
 
 
-def diff(cur: SCatalog, des: SCatalog, des_sql: dict[str, str]) -> list[Change]:
-    """Changes from ``cur`` to ``des``; ``des_sql``: the desired tables' CREATE TABLE."""
+def diff(cur: SCatalog, des: SCatalog, des_sql: dict[str, str], renames: Renames | None = None) -> list[Change]:
+    """Changes from ``cur`` to ``des``; ``des_sql``: the desired tables' CREATE TABLE;
+    ``renames``: schema.yaml's `renamed_from` (a rename keeps the rows)."""
     out: list[Change] = []
+    cur = _apply_renames(cur, des, renames or Renames(), out)
     rebuilt: set[str] = set()
     for name in sorted(set(cur.tables) - set(des.tables)):
         out.append(DropObject("table", name))
@@ -217,6 +255,62 @@ def diff(cur: SCatalog, des: SCatalog, des_sql: dict[str, str]) -> list[Change]:
         if y is not None and (x is None or x.canonical != y.canonical):
             out.append(CreateObject("view", n, y.sql))
     return out
+
+
+def _apply_renames(cur: SCatalog, des: SCatalog, renames: Renames, out: list[Change]) -> SCatalog:
+    """Tables and columns renamed first (ALTER TABLE … RENAME): ``cur`` as it is once they are,
+    SQLite having pointed what names them at the new names."""
+    for new_q, old_q in renames.tables.items():
+        old, new = old_q.partition(".")[2] or old_q, new_q.partition(".")[2] or new_q
+        if old in cur.tables and new not in cur.tables and new in des.tables:
+            out.append(RenameTable(old, new))
+            cur = _rename(cur, old, new, None)
+    for (table_q, new), old in renames.columns.items():
+        table = table_q.partition(".")[2] or table_q
+        t, d = cur.tables.get(table), des.tables.get(table)
+        if t is not None and d is not None and t.column(old) and not t.column(new) and d.column(new):
+            out.append(RenameColumn(table, old, new))
+            cur = _rename(cur, old, new, table)
+    return cur
+
+
+def _rename(c: SCatalog, old: str, new: str, table: str | None) -> SCatalog:
+    """``c`` with a table (``table`` None) or one of ``table``'s columns renamed, everywhere SQLite
+    renames it: foreign keys, checks, keys, and the statements of indexes, triggers and views."""
+    quoted_old, quoted_new = q(old), q(new)
+
+    def text(s: str) -> str:
+        return s.replace(quoted_old, quoted_new)
+
+    def name(n: str) -> str:
+        return new if n == old else n
+
+    tables = {}
+    for k, t in c.tables.items():
+        fks = tuple((tuple(map(name, f[0])) if table == k else f[0],
+                     name(f[1]) if table is None else f[1],
+                     tuple(map(name, f[2])) if table is not None and f[1] == table else f[2], f[3], f[4])
+                    for f in t.foreign_keys)
+        if table is None:
+            t = replace(t, name=name(k), foreign_keys=fks)
+            tables[name(k)] = t
+        elif k == table:
+            tables[k] = replace(t, columns=tuple(replace(col, name=name(col.name)) for col in t.columns),
+                                checks=tuple(sorted((n, text(e)) for n, e in t.checks)),
+                                uniques=tuple(sorted(tuple(map(name, u)) for u in t.uniques)), foreign_keys=fks)
+        else:
+            tables[k] = replace(t, foreign_keys=tuple(sorted(fks)))
+
+    def objects(objs: dict[str, SObject], views: bool = False) -> dict[str, SObject]:
+        out = {}
+        for k, o in objs.items():
+            on = o.table == (old if table is None else table)
+            if on or views:
+                o = replace(o, table=name(o.table) if table is None else o.table, canonical=text(o.canonical))
+            out[k] = o
+        return out
+
+    return SCatalog(tables, objects(c.indexes), objects(c.triggers), objects(c.views, views=True))
 
 
 def _new_fks_on(b: STable, a: STable, added: set[str]) -> bool:
