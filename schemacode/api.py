@@ -55,7 +55,9 @@ def plan(schema: str | Path | LoadedSchema, database_url: str | None = None,
     if is_sqlite(url):
         from .sqlite import api as lite
 
-        return Planned(loaded, lite.plan(loaded, url))
+        notes = ("--online has no meaning on SQLite (one writer, no concurrent index builds): "
+                 "planned as usual",) if online else ()
+        return Planned(loaded, lite.plan(loaded, url), notes)
     with connect(url, autocommit=True) as conn:  # the target first: a wrong URL fails before any build
         target_version = server_version(conn)
         scratch = scratch_for(conn, url, dev_url)

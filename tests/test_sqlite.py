@@ -397,3 +397,21 @@ tables:
     api.rollback(load_text(new), url(db))
     assert rows(db, "SELECT id, full_name, age FROM people") == [(1, "Ada", 36)]
     assert api.plan(load_text(old), url(db)).plan.is_empty
+
+
+def test_a_rebuild_that_rows_break_applies_nothing(tmp_path: Path) -> None:
+    db = tmp_path / "t.db"
+    api.apply(load_text(OLD), url(db))
+    with closing(sqlite3.connect(db)) as conn:
+        conn.execute("INSERT INTO notes (title) VALUES (NULL)")
+        conn.commit()
+    before = catalog(db)
+    new = load_text(OLD.replace("title: varchar(100)", "title: {type: varchar(100), null: false}"))
+    planned = api.plan(new, url(db)).plan
+    assert any("fails (and nothing is applied) if a row of notes has no value for title, now NOT NULL" in h.message
+               for _, h in planned.hazards())
+    with pytest.raises(DatabaseError) as e:
+        api.apply(new, url(db))
+    assert "NOT NULL constraint failed" in str(e.value) and "exactly as it was" in str(e.value)
+    assert catalog(db) == before and rows(db, "SELECT count(*) FROM notes") == [(1,)]
+    assert api.history(url(db))[0].id == 1  # no history row for what did not happen

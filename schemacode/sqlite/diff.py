@@ -135,6 +135,7 @@ class RebuildTable(Change):
     dropped: tuple[str, ...] = ()  # columns that go, with their values
     what: str = ""  # why, for the summary
     rebuilt_indexes: tuple[str, ...] = ()  # CREATE INDEX / TRIGGER statements made again after
+    tightened: tuple[str, ...] = ()  # columns NOT NULL now (without a default, for new ones)
     symbol = "~"
 
     def sort_key(self) -> tuple[int, int, str]:
@@ -152,6 +153,9 @@ class RebuildTable(Change):
         if self.dropped:
             hazards += (Hazard("data-loss", f"drops column(s) {', '.join(self.dropped)} of {self.table} "
                                             f"and their values"),)
+        if self.tightened:
+            hazards += (Hazard("lock", f"fails (and nothing is applied) if a row of {self.table} has no value "
+                                       f"for {', '.join(self.tightened)}, now NOT NULL"),)
         out = [Statement(create),
                Statement(f"INSERT INTO {q(temp)} ({cols}) SELECT {cols} FROM {q(self.table)}", hazards),
                Statement(f"DROP TABLE {q(self.table)}"),
@@ -236,7 +240,10 @@ def diff(cur: SCatalog, des: SCatalog, des_sql: dict[str, str], renames: Renames
                 and not (b.column(c.name) or c).generated]
         gone = tuple(n for n in old if b.column(n) is None)
         after = [o.sql for o in (*des.indexes.values(), *des.triggers.values()) if o.table == name]
-        out.append(RebuildTable(name, des_sql[name], tuple(keep), gone, _why(a, b), tuple(after)))
+        tightened = tuple(c.name for c in b.columns if c.not_null and not c.pk and (
+            (a.column(c.name) is not None and not (a.column(c.name) or c).not_null)
+            or (a.column(c.name) is None and c.default is None and not c.generated)))
+        out.append(RebuildTable(name, des_sql[name], tuple(keep), gone, _why(a, b), tuple(after), tightened))
     for kind, mine, theirs in (("index", cur.indexes, des.indexes), ("trigger", cur.triggers, des.triggers)):
         for n in sorted(set(mine) | set(theirs)):
             x, y = mine.get(n), theirs.get(n)
