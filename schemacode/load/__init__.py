@@ -61,7 +61,7 @@ class _Loader(SchemaLoader, TypeLoader, FunctionLoader, AggregateLoader, Sequenc
                           aggregates=self.aggregates)
         renames = Renames(self.table_renames, self.column_renames, self.value_renames)
         return LoadedSchema(catalog, renames, self.file, text_hash, frozenset(self.unpinned),
-                            tuple(catalog.schemas), sqlite=dict(_overrides(self.data, "")))
+                            tuple(catalog.schemas))
 
 
 def _overrides(node: Any, path: str) -> Iterator[tuple[str, tuple[Any, int]]]:
@@ -144,7 +144,10 @@ def load_text(text: str, filename: str = "schema.yaml") -> LoadedSchema:
     ctx = _Ctx(filename, "", 1)
     if not isinstance(data, dict):
         raise ctx.error("schema.yaml must be a mapping with keys like tables:, enums:, functions:")
-    return _Loader(filename, data).load(hashlib.sha256(text.encode()).hexdigest())
+    loaded = _Loader(filename, data).load(hashlib.sha256(text.encode()).hexdigest())
+    if "sqlite" in text:  # (the walk only where there can be something to find)
+        loaded = replace(loaded, sqlite=dict(_overrides(data, "")))
+    return loaded
 
 
 __all__ = ["LoadedSchema", "load_file", "load_text", "parse_sql", "referenced_columns", "FK_ACTIONS",
