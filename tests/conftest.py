@@ -84,11 +84,16 @@ class Database:
         """``loaded`` built as a plan against this database builds it (on a scratch server of
         its major: the embedded one, or this database's own server when their majors differ)."""
         from schemacode import api
+
+        return api.desired_catalog(loaded, self.scratch())[0]
+
+    def scratch(self) -> str | None:
+        """Where a plan against this database builds and canonicalizes (None: the embedded
+        scratch server, of this database's major)."""
         from schemacode.scratch import scratch_for
 
         with psycopg.connect(self.url) as conn:
-            scratch = scratch_for(conn, self.url, None)
-        return api.desired_catalog(loaded, scratch)[0]
+            return scratch_for(conn, self.url, None)
 
     @property
     def major(self) -> int:

@@ -99,6 +99,8 @@ def _held(conn: psycopg.Connection, relation: str) -> str:
 
 @pytest.mark.parametrize("sql,level,work", CASES, ids=[c[0][:60] for c in CASES])
 def test_the_named_lock_is_the_lock_postgres_takes(db: Database, sql: str, level: str, work: str) -> None:
+    if "contype = 'n'" in sql and db.major < 18:
+        pytest.skip("NOT NULL constraints have names from PostgreSQL 18 on: the rename does nothing before")
     db.execute(SETUP)
     table = "public.notes_2024" if "notes_2024_at" in sql else "public.people" if "INDEX" in sql else None
     lock = lock_of(sql, rewrites=work == "rewrite", table=table)

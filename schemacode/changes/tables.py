@@ -720,7 +720,7 @@ class NameNotNull(Change):
             f"DO $$DECLARE n name; BEGIN SELECT c.conname FROM pg_constraint c JOIN pg_attribute a "
             f"ON a.attrelid = c.conrelid AND a.attnum = c.conkey[1] WHERE c.conrelid = {table}::regclass "
             f"AND c.contype = 'n' AND a.attname = {literal(self.column)} INTO n; "
-            f"IF n IS DISTINCT FROM {literal(self.name)} THEN "
+            f"IF n IS NOT NULL AND n IS DISTINCT FROM {literal(self.name)} THEN "  # (none before 18)
             f"EXECUTE format('ALTER TABLE %s RENAME CONSTRAINT %I TO %I', {table}, n, {literal(self.name)}); "
             f"END IF; END$$")]
 
