@@ -5,8 +5,9 @@ import re
 from dataclasses import dataclass
 
 from ..model import Constraint, Source
-from ..sqltext import ident, qident, qname_ident
+from ..sqltext import ident, qname_ident
 from .base import Change, Hazard, Phase, Statement
+from .indexes import attach_copy
 from .tables import constraint_comment_sql, constraint_sql
 
 _ADD_PHASE = {"primary_key": Phase.ADD_KEY, "unique": Phase.ADD_KEY, "exclude": Phase.ADD_KEY,
@@ -185,9 +186,7 @@ class AttachKeyCopy(Change):
         else:
             out = [Statement(f"ALTER TABLE {table} ADD CONSTRAINT {ident(self.name)} {self.key.definition_sql}",
                              (Hazard("lock", f"builds an index on {self.table} under a SHARE lock, blocking writes"),))]
-        schema = self.parent.partition(".")[0]
-        out.append(Statement(f"ALTER INDEX {qident(schema, self.key.name or '')} ATTACH PARTITION "
-                             f"{qident(self.table.partition('.')[0], self.name)}"))
+        out.append(attach_copy(self.parent, self.key.name or "", self.table, self.name))
         return out
 
 

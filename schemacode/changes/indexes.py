@@ -123,9 +123,15 @@ class AttachIndexCopy(Change):
         if self.build:
             out.append(Statement(self.build, (Hazard(
                 "lock", f"builds the index under a SHARE lock: writes to {self.table} wait"),)))
-        out.append(Statement(f"ALTER INDEX {qident(self.parent.partition('.')[0], self.index)} ATTACH PARTITION "
-                             f"{qident(self.table.partition('.')[0], self.name)}"))
+        out.append(attach_copy(self.parent, self.index, self.table, self.name))
         return out
+
+
+def attach_copy(parent: str, index: str, partition: str, copy: str) -> Statement:
+    """ALTER INDEX … ATTACH PARTITION: ``copy`` (of ``partition``) as the copy of ``parent``'s
+    ``index`` (a key's index too: the two keys are linked with it)."""
+    return Statement(f"ALTER INDEX {qident(parent.partition('.')[0], index)} ATTACH PARTITION "
+                     f"{qident(partition.partition('.')[0], copy)}")
 
 
 @dataclass(frozen=True)
