@@ -125,6 +125,9 @@ class _Differ:
             a, b = cur[k].default_acl, des[k].default_acl
             if a is not None and b is not None and set(a) != set(b):
                 self.emit(ch.SetDefaultPrivileges(k, a, b))
+        a, b = self.cur.default_acl, self.des.default_acl  # in every schema: where declared
+        if a is not None and b is not None and set(a) != set(b):
+            self.emit(ch.SetDefaultPrivileges(None, a, b))
 
     def extensions(self) -> None:
         cur, des = self.cur.extensions, self.des.extensions

@@ -170,7 +170,8 @@ class _Dump:
         self.warnings: list[str] = []
 
     def default_acl(self, lines: tuple[str, ...] | None) -> dict[str, Any]:
-        """default_privileges: of a schema (pull --privileges)."""
+        """default_privileges: of a schema, or of schema.yaml's top level (every schema), where
+        `role: []` is a built-in default taken away (pull --privileges)."""
         if self.privileges_of is None or not lines:
             return {}
         out: dict[str, dict[str, dict[str, list[str]]]] = {}
@@ -178,8 +179,9 @@ class _Dump:
             creator, objects, grant = line.split("|", 2)
             privilege, grantee, _ = split_grant(grant)
             role = "public" if grantee == "PUBLIC" else unquote_ident(grantee)
-            (out.setdefault(unquote_ident(creator), {}).setdefault(objects.lower(), {})
-             .setdefault(role, []).append(privilege.lower()))
+            privileges = out.setdefault(unquote_ident(creator), {}).setdefault(objects.lower(), {}).setdefault(role, [])
+            if privilege != "NONE":
+                privileges.append(privilege.lower())
         return {"default_privileges": _Flow({
             c: _Flow({k: _Flow({r: (p[0] if len(p) == 1 else _FlowList(sorted(p))) for r, p in g.items()})
                       for k, g in sorted(kinds.items())})
@@ -216,7 +218,7 @@ class _Dump:
         return out
 
     def document(self) -> dict[str, Any]:
-        doc: dict[str, Any] = {}
+        doc: dict[str, Any] = dict(self.default_acl(self.c.default_acl))  # (in every schema)
         schemas = {n: ns for n, ns in self.c.schemas.items()
                    if n != "public" or ns.comment not in (None, "standard public schema")
                    or (self.privileges_of and n != "public" and self.acl("schema", n, ns.acl))

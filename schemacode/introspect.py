@@ -27,6 +27,7 @@ _T = TypeVar("_T")
 QUERY_NAMES = (
     "schemas", "extensions", "enums", "domains", "functions", "relations", "columns", "constraints",
     "indexes", "triggers", "view_dependencies", "sequences", "unmanaged", "policies", "privileges", "types", "aggregates", "default_privileges",
+    "global_default_privileges",
 )
 HISTORY_SCHEMA = "schemacode"
 
@@ -234,7 +235,7 @@ def build_catalog(rows: dict[str, list[Any]]) -> Catalog:
     return Catalog(with_acl(schemas, "schema"), extensions, with_acl(enums, "type"), with_acl(domains, "type"),
                    with_acl(functions, "function"), with_acl(sequences, "sequence"), with_acl(tables, "table"),
                    with_acl(views, "view"), unmanaged, with_acl(composites, "type"), with_acl(ranges, "type"),
-                   aggregates)
+                   aggregates, tuple(rows["global_default_privileges"][0].grants))
 
 
 def _partition_columns(columns: dict[str, Column], mine: dict[str, tuple[Any, ...]],
@@ -278,6 +279,7 @@ def fingerprint(catalog: Catalog) -> str:
     h = hashlib.sha256()
     for f in dataclasses.fields(catalog):
         h.update(f.name.encode())
-        for key, obj in getattr(catalog, f.name).items():
+        value = getattr(catalog, f.name)
+        for key, obj in value.items() if isinstance(value, dict) else [("", value)]:
             h.update(repr((key, obj)).encode())
     return h.hexdigest()[:16]

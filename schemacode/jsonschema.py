@@ -153,6 +153,11 @@ def build() -> dict[str, Any]:
         "type": "object",
         "additionalProperties": False,
         "properties": {
+            "default_privileges": {"type": "object", "description": "in every schema: creating role → "
+                                   "{tables: grants, sequences: …, functions: …, types: …}; role: [] takes "
+                                   "PostgreSQL's built-in default away (public: [] on functions)",
+                                   "additionalProperties": _obj({"tables": grants, "sequences": grants,
+                                                                 "functions": grants, "types": grants})},
             "schemas": {"oneOf": [{"type": "object", "additionalProperties": {
                 "oneOf": [{"type": "null"}, _obj({"comment": _comment, "name": _str, "grants": grants,
                                                   "owner": owner, "default_privileges": {

@@ -541,6 +541,10 @@ class Catalog:
     composites: dict[str, CompositeType] = field(default_factory=dict)
     ranges: dict[str, RangeType] = field(default_factory=dict)
     aggregates: dict[str, Aggregate] = field(default_factory=dict)  # by key: schema.name(arguments)
+    # ALTER DEFAULT PRIVILEGES FOR ROLE … in every schema (no IN SCHEMA), as they differ from the
+    # built-in ones: "creator|TABLES|SELECT TO reader", "creator|FUNCTIONS|NONE TO PUBLIC" (the
+    # built-in ones taken away); None: not managed (as Acl). Compared by the differ, not here.
+    default_acl: tuple[str, ...] | None = field(default=None, compare=False, repr=False)
 
     def named_roles(self) -> list[tuple[str, Source | None]]:
         """The roles the catalog names (policies' TO, owners, grantees, default privileges'
@@ -557,6 +561,9 @@ class Catalog:
             for line in ns.default_acl or ():
                 creator, _, grant = line.split("|", 2)
                 out += [(r, ns.source) for r in (creator, split_grant(grant)[1]) if r != "PUBLIC"]
+        for line in self.default_acl or ():
+            creator, _, grant = line.split("|", 2)
+            out += [(r, None) for r in (creator, split_grant(grant)[1]) if r != "PUBLIC"]
         return out
 
     def roles(self) -> set[str]:
@@ -723,6 +730,7 @@ def attach_written(catalog: Catalog, written: Catalog) -> Catalog:
                            written.ranges.get(k)) for k, o in catalog.ranges.items()},
         aggregates={k: replace(o, source=written.aggregates[k].source) if k in written.aggregates else o
                     for k, o in catalog.aggregates.items()},
+        default_acl=catalog.default_acl if written.default_acl is not None else None,
         views={k: managed(view(v), written.views.get(k)) for k, v in catalog.views.items()},
     )
 
@@ -774,10 +782,10 @@ def only_schemas(catalog: Catalog, names: set[str]) -> Catalog:
     def keep(group: dict[str, Any]) -> dict[str, Any]:
         return {k: v for k, v in group.items() if getattr(v, "schema", None) in names}
 
-    return replace(catalog, schemas={k: v for k, v in catalog.schemas.items() if k in names},
-                   **{f: keep(getattr(catalog, f)) for f in (
-                       "extensions", "enums", "domains", "functions", "sequences", "tables", "views",
-                       "composites", "ranges", "aggregates")},
+    groups: dict[str, Any] = {f: keep(getattr(catalog, f)) for f in (
+        "extensions", "enums", "domains", "functions", "sequences", "tables", "views", "composites", "ranges",
+        "aggregates")}
+    return replace(catalog, schemas={k: v for k, v in catalog.schemas.items() if k in names}, **groups,
                    unmanaged={k: u for k, u in catalog.unmanaged.items() if u.name.split(".", 1)[0] in names})
 
 

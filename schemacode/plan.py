@@ -191,7 +191,7 @@ def _unpin(catalog: Catalog, unpinned: frozenset[str]) -> Catalog:
 
 def creation_statements(catalog: Catalog) -> list[PlannedStatement]:
     """The DDL that builds ``catalog`` in an empty database (public exists there already)."""
-    empty = Catalog(schemas={"public": Namespace("public")})
+    empty = Catalog(schemas={"public": Namespace("public")}, default_acl=())  # (no default privileges yet)
     target = catalog
     if "public" not in catalog.schemas:
         target = replace(catalog, schemas={"public": Namespace("public"), **catalog.schemas})

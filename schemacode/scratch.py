@@ -198,8 +198,9 @@ def _managed_as(printed: Catalog, base: Catalog, mapping: dict[str, str]) -> Cat
         return {k: replace(v, acl=None) if getattr(theirs.get(k), "acl", None) is None and v.acl is not None else v
                 for k, v in getattr(printed, name).items()}
 
-    out = replace(printed, **{g: group(g) for g in (
-        "schemas", "tables", "views", "sequences", "functions", "enums", "domains", "composites", "ranges")})
+    groups: dict[str, Any] = {g: group(g) for g in (
+        "schemas", "tables", "views", "sequences", "functions", "enums", "domains", "composites", "ranges")}
+    out = replace(printed, **groups)
     theirs = {mapping.get(k, k): n for k, n in base.schemas.items()}
     return replace(out, schemas={k: replace(n, default_acl=None) if k in theirs and theirs[k].default_acl is None
                                  else n for k, n in out.schemas.items()})
@@ -328,8 +329,28 @@ def _size(conn: psycopg.Connection[Any]) -> int:
     return int(row[0]) if row else 0
 
 
+# Default privileges in every schema back to PostgreSQL's built-in ones (acldefault), which removes
+# their rows: what another schema.yaml declared there must not be read as this one's.
+_RESET_DEFAULT_PRIVILEGES = """DO $$DECLARE r record; BEGIN
+FOR r IN SELECT pg_get_userbyid(d.defaclrole) AS creator, d.defaclobjtype AS t,
+                CASE d.defaclobjtype WHEN 'r' THEN 'TABLES' WHEN 'S' THEN 'SEQUENCES' WHEN 'f' THEN 'FUNCTIONS'
+                                     WHEN 'T' THEN 'TYPES' ELSE 'SCHEMAS' END AS objects,
+                CASE a.grantee WHEN 0 THEN 'PUBLIC' ELSE quote_ident(pg_get_userbyid(a.grantee)) END AS grantee
+         FROM pg_default_acl d, aclexplode(d.defaclacl) a WHERE d.defaclnamespace = 0 LOOP
+    EXECUTE format('ALTER DEFAULT PRIVILEGES FOR ROLE %I REVOKE ALL ON %s FROM %s', r.creator, r.objects, r.grantee);
+    EXECUTE format('ALTER DEFAULT PRIVILEGES FOR ROLE %I GRANT ALL ON %s TO %I', r.creator, r.objects, r.creator);
+    IF r.t IN ('f', 'T') THEN
+        EXECUTE format('ALTER DEFAULT PRIVILEGES FOR ROLE %I GRANT %s ON %s TO PUBLIC', r.creator,
+                       CASE r.t WHEN 'f' THEN 'EXECUTE' ELSE 'USAGE' END, r.objects);
+    END IF;
+END LOOP; END$$"""
+
+
 def _empty(conn: psycopg.Connection[Any]) -> None:
-    """Back to what CREATE DATABASE gives: drop every schema and extension, make public again."""
+    """Back to what CREATE DATABASE gives: drop every schema and extension, make public again,
+    default privileges given in every schema taken back."""
+    if conn.execute("SELECT 1 FROM pg_default_acl WHERE defaclnamespace = 0 LIMIT 1").fetchone():
+        conn.execute(_RESET_DEFAULT_PRIVILEGES)
     schemas = [r[0] for r in conn.execute(
         "SELECT nspname FROM pg_namespace WHERE nspname NOT LIKE 'pg\\_%' "
         "AND nspname <> 'information_schema'").fetchall()]

@@ -190,3 +190,47 @@ types:
     api.apply(load_text(pulled), target.url)
     acl = "SELECT typname, typacl::text, typowner::regrole::text FROM pg_type WHERE typname IN ('mood', 'positive', 'pair') ORDER BY 1"
     assert target.execute(acl) == db.execute(acl)
+
+
+GLOBAL_ACL = ("SELECT pg_get_userbyid(defaclrole), defaclobjtype, defaclacl::text FROM pg_default_acl "
+              "WHERE defaclnamespace = 0 ORDER BY 1, 2")
+
+
+def test_default_privileges_in_every_schema(db: Database) -> None:
+    """Top-level default_privileges: ALTER DEFAULT PRIVILEGES without IN SCHEMA; `public: []`
+    takes PostgreSQL's built-in EXECUTE on functions away. Managed only where declared."""
+    reader, owner = _roles(db, "reader", "owner")
+    untouched = "tables:\n  t:\n    columns: {id: int}\n"
+    db.execute(f"ALTER DEFAULT PRIVILEGES FOR ROLE {owner} GRANT SELECT ON SEQUENCES TO {reader}")
+    before = db.execute(GLOBAL_ACL)
+    assert api.plan(db.load(untouched), db.url).plan.is_empty or all(
+        "DEFAULT PRIVILEGES" not in s.sql for s in api.plan(db.load(untouched), db.url).plan.forward)
+    text = f"""
+default_privileges:
+  {owner}:
+    tables: {{{reader}: select}}
+    functions: {{public: []}}
+"""
+    planned = api.plan(db.load(text), db.url).plan
+    assert sorted(s.sql for s in planned.forward) == sorted([
+        f"ALTER DEFAULT PRIVILEGES FOR ROLE {owner} GRANT SELECT ON TABLES TO {reader}",
+        f"ALTER DEFAULT PRIVILEGES FOR ROLE {owner} REVOKE ALL ON FUNCTIONS FROM PUBLIC",
+        f"ALTER DEFAULT PRIVILEGES FOR ROLE {owner} REVOKE SELECT ON SEQUENCES FROM {reader}"])
+    assert planned.hazards("security")
+    api.apply(db.load(text), db.url)
+    assert api.plan(db.load(text), db.url).plan.is_empty
+    with __import__("psycopg").connect(db.url, autocommit=True) as conn:
+        conn.execute(f"GRANT CREATE ON SCHEMA public TO {owner}")
+        conn.execute(f"SET ROLE {owner}")
+        conn.execute("CREATE TABLE later (id int); CREATE FUNCTION later_f() RETURNS int LANGUAGE sql AS 'SELECT 1'")
+        conn.execute("RESET ROLE")
+        assert conn.execute(f"SELECT has_table_privilege('{reader}', 'later', 'SELECT'), "
+                            f"has_function_privilege('{reader}', 'later_f()', 'EXECUTE')").fetchone() == (True, False)
+        conn.execute(f"DROP TABLE later; DROP FUNCTION later_f(); REVOKE CREATE ON SCHEMA public FROM {owner}")
+    pulled = api.pull(db.url, privileges=True).text
+    assert f"default_privileges: {{{owner}: {{functions: {{public: []}}, tables: {{{reader}: select}}}}}}" in pulled
+    target = other_database(db, "globalacl")
+    api.apply(load_text(pulled), target.url)
+    assert target.execute(GLOBAL_ACL) == db.execute(GLOBAL_ACL)
+    db.run_script(planned.backward)
+    assert db.execute(GLOBAL_ACL) == before

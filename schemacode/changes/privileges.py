@@ -65,32 +65,49 @@ class SetPrivileges(Change):
 
 @dataclass(frozen=True)
 class SetDefaultPrivileges(Change):
-    """ALTER DEFAULT PRIVILEGES FOR ROLE creator IN SCHEMA … GRANT / REVOKE … ON TABLES | …:
-    what objects that role creates in the schema will grant."""
+    """ALTER DEFAULT PRIVILEGES FOR ROLE creator [IN SCHEMA …] GRANT / REVOKE … ON TABLES | …:
+    what objects that role creates in the schema (``schema`` None: in any schema) will grant.
+    In any schema, "NONE TO grantee" is PostgreSQL's built-in default taken away (REVOKE ALL);
+    the line gone gives it back."""
 
-    schema: str
+    schema: str | None
     before: tuple[str, ...]  # "creator|TABLES|SELECT TO reader"
     after: tuple[str, ...]
     phase = Phase.PRIVILEGES
 
     def describe(self) -> str:
-        return f"schema {self.schema} default privileges"
+        return f"schema {self.schema} default privileges" if self.schema else "default privileges (every schema)"
 
     def statements(self) -> list[Statement]:
         from ..sqltext import ident
 
+        where = f" IN SCHEMA {ident(self.schema)}" if self.schema else ""
+        place = f"in {self.schema}" if self.schema else "anywhere"
         out = []
         for line in sorted(set(self.before) - set(self.after)):
             creator, objects, grant = line.split("|", 2)
             privilege, grantee, _ = split_grant(grant)
-            out.append(Statement(f"ALTER DEFAULT PRIVILEGES FOR ROLE {creator} IN SCHEMA {ident(self.schema)} "
-                                 f"REVOKE {privilege} ON {objects} FROM {grantee}",
-                                 (Hazard("security", f"{objects.lower()} {creator} creates in {self.schema} "
+            head = f"ALTER DEFAULT PRIVILEGES FOR ROLE {creator}{where}"
+            if privilege == "NONE":  # the built-in default back
+                out.append(Statement(f"{head} GRANT {_BUILTIN[objects]} ON {objects} TO {grantee}"))
+                continue
+            out.append(Statement(f"{head} REVOKE {privilege} ON {objects} FROM {grantee}",
+                                 (Hazard("security", f"{objects.lower()} {creator} creates {place} "
                                                      f"no longer grant {privilege} to {grantee}"),)))
         for line in sorted(set(self.after) - set(self.before)):
             creator, objects, grant = line.split("|", 2)
             privilege, grantee, option = split_grant(grant)
-            out.append(Statement(f"ALTER DEFAULT PRIVILEGES FOR ROLE {creator} IN SCHEMA {ident(self.schema)} "
-                                 f"GRANT {privilege} ON {objects} TO {grantee}"
+            head = f"ALTER DEFAULT PRIVILEGES FOR ROLE {creator}{where}"
+            if privilege == "NONE":
+                out.append(Statement(f"{head} REVOKE ALL ON {objects} FROM {grantee}",
+                                     (Hazard("security", f"{objects.lower()} {creator} creates {place} no longer "
+                                                         f"grant {grantee} what PostgreSQL grants by default"),)))
+                continue
+            out.append(Statement(f"{head} GRANT {privilege} ON {objects} TO {grantee}"
                                  + (" WITH GRANT OPTION" if option else "")))
         return out
+
+
+# What PostgreSQL grants by default on what a role creates (acldefault): to its owner all of it;
+# to PUBLIC, EXECUTE on functions and USAGE on types.
+_BUILTIN = {"TABLES": "ALL", "SEQUENCES": "ALL", "FUNCTIONS": "EXECUTE", "TYPES": "USAGE"}

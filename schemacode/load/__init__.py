@@ -17,7 +17,8 @@ from ..errors import SchemaError
 from ..model import MODEL_HASH, Catalog
 from ..yamlsource import YMap, load_yaml
 from .core import (
-    FK_ACTIONS, INDEX_METHODS, LoadedSchema, VOLATILITY, _Ctx, _items, _keys, parse_sql, referenced_columns,
+    FK_ACTIONS, INDEX_METHODS, LoadedSchema, VOLATILITY, _Ctx, _items, _keys, default_privileges, parse_sql,
+    referenced_columns,
 )
 from .schemas import SchemaLoader
 from .typedefs import TypeLoader
@@ -33,7 +34,7 @@ class _Loader(SchemaLoader, TypeLoader, FunctionLoader, AggregateLoader, Sequenc
 
     def load(self, text_hash: str) -> LoadedSchema:
         _keys(self.root, self.data, {"schemas", "extensions", "enums", "domains", "types", "functions", "aggregates",
-                                     "sequences", "tables", "views"}, "schema.yaml")
+                                     "sequences", "tables", "views", "default_privileges"}, "schema.yaml")
         d = self.data
         self.load_schemas(self.root.child(d, "schemas"), d.get("schemas"))
         self.load_extensions(self.root.child(d, "extensions"), d.get("extensions"))
@@ -58,7 +59,8 @@ class _Loader(SchemaLoader, TypeLoader, FunctionLoader, AggregateLoader, Sequenc
         self.load_views(self.root.child(d, "views"), d.get("views"))
         catalog = Catalog(self.schemas, self.extensions, self.enums, self.domains, self.functions,
                           self.sequences, self.tables, self.views, composites=self.composites, ranges=self.ranges,
-                          aggregates=self.aggregates)
+                          aggregates=self.aggregates,
+                          default_acl=default_privileges(self.root, self.data, everywhere=True))
         renames = Renames(self.table_renames, self.column_renames, self.value_renames)
         return LoadedSchema(catalog, renames, self.file, text_hash, frozenset(self.unpinned),
                             tuple(catalog.schemas))

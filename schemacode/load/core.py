@@ -406,9 +406,11 @@ DEFAULT_OBJECTS = {"tables": ("TABLES", "table"), "sequences": ("SEQUENCES", "se
                    "functions": ("FUNCTIONS", "function"), "types": ("TYPES", "type")}
 
 
-def default_privileges(ctx: _Ctx, spec: Any) -> tuple[str, ...] | None:
+def default_privileges(ctx: _Ctx, spec: Any, everywhere: bool = False) -> tuple[str, ...] | None:
     """default_privileges: {creating role: {tables: grants, sequences: …, functions: …, types: …}}
-    → "creator|TABLES|SELECT TO reader" lines; None where not declared (not managed)."""
+    → "creator|TABLES|SELECT TO reader" lines; None where not declared (not managed).
+    ``everywhere``: schema.yaml's top level (no IN SCHEMA), where `role: []` takes PostgreSQL's
+    built-in default privileges away ("creator|FUNCTIONS|NONE TO PUBLIC")."""
     if not isinstance(spec, dict) or "default_privileges" not in spec:
         return None
     dc = ctx.child(spec, "default_privileges")
@@ -424,8 +426,10 @@ def default_privileges(ctx: _Ctx, spec: Any) -> tuple[str, ...] | None:
             acl = privileges(cc, {"grants": grants}, kind if kind != "type" else "type") if kind != "type" \
                 else _type_grants(cc.child(kinds, key), grants)
             for g in (acl.grants if acl else ()) or ():
-                if g.startswith("NONE TO "):
-                    raise cc.child(kinds, key).error("default privileges in a schema add grants; [] takes none away")
+                if g.startswith("NONE TO ") and not everywhere:
+                    raise cc.child(kinds, key).error("default privileges in a schema add grants; [] takes none away",
+                                                     "at the top level of schema.yaml (every schema), role: [] "
+                                                     "takes PostgreSQL's built-in ones away")
                 out.append(f"{_role(cc, creator)}|{objects}|{g}")
     return tuple(sorted(out))
 
