@@ -263,6 +263,10 @@ def diagram(schema: str | Path | LoadedSchema, fmt: str = "mermaid", tables: lis
     from . import diagram as dg
 
     loaded = _load(schema)
+    if changes and is_sqlite(database_url):
+        raise DatabaseError("diagram --changes draws a plan against PostgreSQL; for a SQLite file, "
+                            "`schemacode plan --database-url sqlite:///…` lists its changes",
+                            hint="leave out --changes to draw schema.yaml itself")
     if changes:
         planned = plan(loaded, database_url, dev_url)
         assert planned.desired is not None
@@ -382,6 +386,11 @@ def import_sql(paths: list[str | Path], dev_url: str | None = None,
 def diff_databases(from_url: str, to_url: str, schemas: list[str] | None = None) -> Plan:
     """The plan that makes the database at ``from_url`` like the one at ``to_url``."""
     from concurrent.futures import ThreadPoolExecutor
+
+    if is_sqlite(from_url) or is_sqlite(to_url):
+        raise DatabaseError("schemacode diff compares two PostgreSQL databases",
+                            hint="for SQLite: `schemacode pull --database-url sqlite:///a.db -o a.yaml`, then "
+                                 "`schemacode plan --schema a.yaml --database-url sqlite:///b.db`")
 
     from .introspect import user_schemas
 

@@ -415,3 +415,14 @@ def test_a_rebuild_that_rows_break_applies_nothing(tmp_path: Path) -> None:
     assert "NOT NULL constraint failed" in str(e.value) and "exactly as it was" in str(e.value)
     assert catalog(db) == before and rows(db, "SELECT count(*) FROM notes") == [(1,)]
     assert api.history(url(db))[0].id == 1  # no history row for what did not happen
+
+
+def test_what_stays_postgresql_only_says_so(tmp_path: Path) -> None:
+    db = url(tmp_path / "x.db")
+    for args in (["diagram", "--schema", str(AGENT_LOGS), "--changes", "--database-url", db],
+                 ["diff", "--from-url", db, "--to-url", db]):
+        r = CliRunner().invoke(main, args)
+        assert r.exit_code == 1 and r.output.startswith("Error: "), r.output
+        assert "Traceback" not in r.output
+    r = CliRunner().invoke(main, ["plan", "--schema", str(AGENT_LOGS), "--database-url", url(tmp_path / "no" / "x.db")])
+    assert r.exit_code == 1 and "cannot open SQLite database" in r.output, r.output
