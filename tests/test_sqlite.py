@@ -426,3 +426,23 @@ def test_what_stays_postgresql_only_says_so(tmp_path: Path) -> None:
         assert "Traceback" not in r.output
     r = CliRunner().invoke(main, ["plan", "--schema", str(AGENT_LOGS), "--database-url", url(tmp_path / "no" / "x.db")])
     assert r.exit_code == 1 and "cannot open SQLite database" in r.output, r.output
+
+
+def test_pull_generated_strict_and_untyped_columns(tmp_path: Path) -> None:
+    src = tmp_path / "g.db"
+    with closing(sqlite3.connect(src)) as conn:
+        conn.executescript("""
+            CREATE TABLE items (id INTEGER PRIMARY KEY, price REAL NOT NULL, qty INTEGER NOT NULL DEFAULT 1,
+              total REAL GENERATED ALWAYS AS (price * qty) STORED, label TEXT AS (upper(name)) VIRTUAL,
+              name TEXT) STRICT;
+            CREATE TABLE pairs (a TEXT PRIMARY KEY, b INT) WITHOUT ROWID;
+            CREATE TABLE untyped (x, y DEFAULT 3);
+        """)
+    pulled = api.pull(url(src))
+    assert pulled.warnings == [] and "virtual: true" in pulled.text and "strict: true" in pulled.text
+    dst = tmp_path / "copy.db"
+    api.apply(load_text(pulled.text), url(dst))
+    assert catalog(dst) == catalog(src)
+    with closing(sqlite3.connect(dst)) as conn:
+        conn.execute("INSERT INTO items (price, qty, name) VALUES (2.5, 2, 'x')")
+        assert conn.execute("SELECT total, label FROM items").fetchall() == [(5.0, "X")]

@@ -100,6 +100,8 @@ def _column(t: STable, c: SColumn, raw_default: str | None, rowid: bool) -> dict
     if c.generated is not None:
         expr = _pg_expr(c.generated)
         spec["generated"] = expr or c.generated
+        if not c.stored:
+            lite["virtual"] = True
     if lite:
         spec["sqlite"] = _Flow(lite)
     return spec

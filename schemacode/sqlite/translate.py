@@ -10,7 +10,7 @@ exclusion constraints, GIN/GiST/BRIN indexes, triggers that run a function, arra
 naming its line, unless schema.yaml says what to do on SQLite under the object:
 
     sqlite: skip                     # not on SQLite (any object)
-    sqlite: {type: …, default: …}    # a column's type or default written for SQLite
+    sqlite: {type: …, default: …}    # a column's type or default written for SQLite (collate:, virtual:)
     sqlite: {expr: …}                # a check's condition
     sqlite: {body: …}                # a trigger's statements (BEGIN … END), same timing and event
     sqlite: {after: insert, body: …} # … with its own timing and event
@@ -199,7 +199,7 @@ class _Translator:
 
     def column(self, t: Table, c: Column, pk: Constraint | None) -> str:
         what = f"column {t.name}.{c.name}"
-        over = self.spec(c.source, {"type", "default", "collate"}, what)
+        over = self.spec(c.source, {"type", "default", "collate", "virtual"}, what)
         checks: list[str] = []
         enum = self.enums.get(c.type) or self.enums.get(c.type.removeprefix("public."))
         if "type" in over:
@@ -227,7 +227,8 @@ class _Translator:
         elif c.default is not None:
             parts.append(f"DEFAULT {_default(self.expr(c.default, c.source, what, timestamp=_is_time(c.type)))}")
         if c.generated is not None:
-            parts.append(f"GENERATED ALWAYS AS ({self.expr(c.generated, c.source, what)}) STORED")
+            kind = "VIRTUAL" if over.get("virtual") else "STORED"
+            parts.append(f"GENERATED ALWAYS AS ({self.expr(c.generated, c.source, what)}) {kind}")
         if "collate" in over:
             parts.append(f"COLLATE {over['collate']}")
         elif c.collation:
