@@ -446,3 +446,20 @@ def test_pull_generated_strict_and_untyped_columns(tmp_path: Path) -> None:
     with closing(sqlite3.connect(dst)) as conn:
         conn.execute("INSERT INTO items (price, qty, name) VALUES (2.5, 2, 'x')")
         assert conn.execute("SELECT total, label FROM items").fetchall() == [(5.0, "X")]
+
+
+def test_an_enum_value_renamed_rewrites_the_rows(tmp_path: Path) -> None:
+    old = "enums:\n  mood: [ok, sad]\ntables:\n  days:\n    columns: {id: bigserial primary key, mood: mood}\n"
+    new = old.replace("[ok, sad]", "[ok, {unhappy: {renamed_from: sad}}]")
+    db = tmp_path / "e.db"
+    api.apply(load_text(old), url(db))
+    with closing(sqlite3.connect(db)) as conn:
+        conn.executemany("INSERT INTO days (mood) VALUES (?)", [("ok",), ("sad",), (None,)])
+        conn.commit()
+    planned = api.plan(load_text(new), url(db)).plan
+    assert any("CASE \"mood\" WHEN 'sad' THEN 'unhappy' ELSE \"mood\" END" in s.sql for s in planned.forward)
+    api.apply(load_text(new), url(db))
+    assert rows(db, "SELECT mood FROM days ORDER BY id") == [("ok",), ("unhappy",), (None,)]
+    assert api.plan(load_text(new), url(db)).plan.is_empty
+    api.rollback(load_text(new), url(db))
+    assert rows(db, "SELECT mood FROM days ORDER BY id") == [("ok",), ("sad",), (None,)]

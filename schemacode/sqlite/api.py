@@ -52,6 +52,7 @@ class Desired:
     catalog: SCatalog
     tables: dict[str, str]  # CREATE TABLE of each table, as translated
     objects: list[Object]
+    enum_columns: dict[tuple[str, str], str]  # (table, column) → its enum (TEXT with a CHECK here)
 
 
 def connect(url: str, busy_timeout: float = 30.0) -> sqlite3.Connection:
@@ -77,7 +78,11 @@ def build(loaded: LoadedSchema) -> Desired:
             if o.kind == "table":
                 _check_expressions(conn, o)
         catalog = read(conn)
-    return Desired(catalog, {o.name: o.sql for o in objects if o.kind == "table"}, objects)
+    enums = set(loaded.catalog.enums)
+    enum_columns = {(t.name, c.name): c.type if "." in c.type else f"public.{c.type}"
+                    for t in loaded.catalog.tables.values() for c in t.columns.values()
+                    if (c.type if "." in c.type else f"public.{c.type}") in enums}
+    return Desired(catalog, {o.name: o.sql for o in objects if o.kind == "table"}, objects, enum_columns)
 
 
 def _located(o: Object, message: str) -> SchemaError:
@@ -114,9 +119,9 @@ def _statements(changes: list[Change]) -> list[PlannedStatement]:
 def make_plan(current: SCatalog, desired: Desired, schema_hash: str | None = None,
               renames: Renames | None = None) -> Plan:
     renames = renames or Renames()
-    forward = order(diff(current, desired.catalog, desired.tables, renames))
+    forward = order(diff(current, desired.catalog, desired.tables, renames, desired.enum_columns))
     backward = order(diff(desired.catalog, current, {k: t.sql for k, t in current.tables.items()},
-                          renames.inverted()))
+                          renames.inverted(), desired.enum_columns))
     return Plan(tuple(forward), tuple(_statements(forward)), tuple(backward), tuple(_statements(backward)),
                 current.fingerprint(), desired.catalog.fingerprint(), schema_hash)
 

@@ -136,6 +136,7 @@ class RebuildTable(Change):
     what: str = ""  # why, for the summary
     rebuilt_indexes: tuple[str, ...] = ()  # CREATE INDEX / TRIGGER statements made again after
     tightened: tuple[str, ...] = ()  # columns NOT NULL now (without a default, for new ones)
+    converted: tuple[tuple[str, str], ...] = ()  # (column, the SELECT expression of its values)
     symbol = "~"
 
     def sort_key(self) -> tuple[int, int, str]:
@@ -148,6 +149,8 @@ class RebuildTable(Change):
         temp = f"_schemacode_new_{self.table}"
         create = _renamed(self.sql, temp)
         cols = ", ".join(q(c) for c in self.copied)
+        values = dict(self.converted)
+        select = ", ".join(values.get(c, q(c)) for c in self.copied)
         hazards: tuple[Hazard, ...] = (Hazard("rewrite", f"copies every row of {self.table} into a new table "
                                                         f"(SQLite cannot alter this in place)"),)
         if self.dropped:
@@ -157,7 +160,7 @@ class RebuildTable(Change):
             hazards += (Hazard("lock", f"fails (and nothing is applied) if a row of {self.table} has no value "
                                        f"for {', '.join(self.tightened)}, now NOT NULL"),)
         out = [Statement(create),
-               Statement(f"INSERT INTO {q(temp)} ({cols}) SELECT {cols} FROM {q(self.table)}", hazards),
+               Statement(f"INSERT INTO {q(temp)} ({cols}) SELECT {select} FROM {q(self.table)}", hazards),
                Statement(f"DROP TABLE {q(self.table)}"),
                Statement("PRAGMA legacy_alter_table = ON"),  # the views that read it are kept as they are
                Statement(f"ALTER TABLE {q(temp)} RENAME TO {q(self.table)}"),
@@ -207,11 +210,14 @@ def _addable(new: SColumn, t: STable, definition: str) -> bool:
     return bool(definition)
 
 
-def diff(cur: SCatalog, des: SCatalog, des_sql: dict[str, str], renames: Renames | None = None) -> list[Change]:
+def diff(cur: SCatalog, des: SCatalog, des_sql: dict[str, str], renames: Renames | None = None,
+         enum_columns: dict[tuple[str, str], str] | None = None) -> list[Change]:
     """Changes from ``cur`` to ``des``; ``des_sql``: the desired tables' CREATE TABLE;
-    ``renames``: schema.yaml's `renamed_from` (a rename keeps the rows)."""
+    ``renames``: schema.yaml's `renamed_from` (a rename keeps the rows); ``enum_columns``:
+    (table, column) → its enum, whose renamed values a rebuild rewrites as it copies."""
     out: list[Change] = []
-    cur = _apply_renames(cur, des, renames or Renames(), out)
+    renames = renames or Renames()
+    cur = _apply_renames(cur, des, renames, out)
     rebuilt: set[str] = set()
     for name in sorted(set(cur.tables) - set(des.tables)):
         out.append(DropObject("table", name))
@@ -243,7 +249,10 @@ def diff(cur: SCatalog, des: SCatalog, des_sql: dict[str, str], renames: Renames
         tightened = tuple(c.name for c in b.columns if c.not_null and not c.pk and (
             (a.column(c.name) is not None and not (a.column(c.name) or c).not_null)
             or (a.column(c.name) is None and c.default is None and not c.generated)))
-        out.append(RebuildTable(name, des_sql[name], tuple(keep), gone, _why(a, b), tuple(after), tightened))
+        converted = tuple((c, _relabel(c, values)) for c in keep
+                          if (values := _renamed_values(renames, (enum_columns or {}).get((name, c)))))
+        out.append(RebuildTable(name, des_sql[name], tuple(keep), gone, _why(a, b), tuple(after), tightened,
+                                converted))
     for kind, mine, theirs in (("index", cur.indexes, des.indexes), ("trigger", cur.triggers, des.triggers)):
         for n in sorted(set(mine) | set(theirs)):
             x, y = mine.get(n), theirs.get(n)
@@ -262,6 +271,20 @@ def diff(cur: SCatalog, des: SCatalog, des_sql: dict[str, str], renames: Renames
         if y is not None and (x is None or x.canonical != y.canonical):
             out.append(CreateObject("view", n, y.sql))
     return out
+
+
+def _renamed_values(renames: Renames, enum: str | None) -> dict[str, str]:
+    """An enum's renamed values, old → new."""
+    if enum is None:
+        return {}
+    return {old: new for (e, new), old in renames.enum_values.items() if e == enum}
+
+
+def _relabel(column: str, values: dict[str, str]) -> str:
+    """The copy of an enum column with its renamed values rewritten."""
+    cases = " ".join(f"WHEN '{old.replace(chr(39), chr(39) * 2)}' THEN '{new.replace(chr(39), chr(39) * 2)}'"
+                     for old, new in sorted(values.items()))
+    return f"CASE {q(column)} {cases} ELSE {q(column)} END"
 
 
 def _apply_renames(cur: SCatalog, des: SCatalog, renames: Renames, out: list[Change]) -> SCatalog:
