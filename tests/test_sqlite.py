@@ -154,6 +154,8 @@ def test_a_column_sqlite_can_add_is_added_without_a_rebuild(tmp_path: Path) -> N
     ("functions:\n  f:\n    returns: trigger\n    body: BEGIN RETURN NEW; END;\ntables:\n  t:\n    columns: {id: int}\n",
      2, "SQLite has no functions"),
     ("schemas: [app]\ntables:\n  app.t:\n    columns: {id: int}\n", 3, "SQLite has one schema"),
+    ("tables:\n  t:\n    columns:\n      id:\n        type: int\n        sqlite: {tpye: TEXT}\n", 6,
+     "sqlite: of column t.id is `skip` or a mapping of collate, default, type, virtual"),
     ("tables:\n  t:\n    columns:\n      id: int\n      n: {type: int, default: {sql: gen_random_uuid()}}\n",
      5, "n"),
 ])

@@ -101,12 +101,14 @@ class _Translator:
     def skipped(self, src: Source | None) -> bool:
         return bool(self.override(src) == "skip")
 
-    def error(self, src: Source | None, message: str, hint: str | None = None) -> SchemaError:
-        line = None
-        if src is not None and src.path in self.overrides:
-            line = src.line
-        return SchemaError(f"SQLite: {message}", file=src.file if src else self.loaded.file,
-                           line=src.line if src else line, path=src.path if src else None,
+    def error(self, src: Source | None, message: str, hint: str | None = None,
+              in_override: bool = False) -> SchemaError:
+        """An error at the object's line (``in_override``: at its `sqlite:` key's)."""
+        line = src.line if src else None
+        if in_override and src is not None and src.path in self.overrides:
+            line = self.overrides[src.path][1]
+        return SchemaError(f"SQLite: {message}", file=src.file if src else self.loaded.file, line=line,
+                           path=f"{src.path}.sqlite" if src and in_override else (src.path if src else None),
                            hint=hint)
 
     def spec(self, src: Source | None, keys: set[str], what: str) -> dict[str, Any]:
@@ -116,7 +118,7 @@ class _Translator:
             return {}
         if not isinstance(value, dict) or not set(value) <= keys:
             raise self.error(src, f"sqlite: of {what} is `skip` or a mapping of {', '.join(sorted(keys))}",
-                             hint=f"at {src.path if src else ''}.sqlite")
+                             in_override=True)
         return value
 
     # -- the whole schema ---------------------------------------------------------------------
