@@ -7,9 +7,8 @@ them by phase.
 """
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field, replace
-from typing import Mapping, TypeVar
+from typing import Callable, Mapping, TypeVar
 
 from . import changes as ch
 from .model import (
@@ -434,8 +433,7 @@ class _Differ:
         indexes, attached = dict(table.indexes), []
         for pname, p in sorted(parent.indexes.items()):
             what = ("index", pname)
-            own = next((n for n, i in sorted(indexes.items())
-                        if i.definition == ch.indexes.copy_definition(p.definition, n, b.qname)), None)
+            own = _matching(indexes, lambda n: ch.indexes.copy_definition(p.definition, n, b.qname))
             if own is not None:
                 del indexes[own]
                 attached.append((what, own))
@@ -489,13 +487,14 @@ class _Differ:
                 if not (comparable(t.partition_of, what) or (t.partition_of, what) in remade):
                     continue  # a parent's index or key new in this plan: PostgreSQL makes the copies
                 if what[0] == "index":
-                    build = ch.indexes.copy_definition(des[t.partition_of].indexes[what[1]].definition, name, k)
-                    own = next((n for n, i in cur[k].indexes.items()
-                                if i.definition == ch.indexes.copy_definition(build, n, k)), None)
+                    parent_index = des[t.partition_of].indexes[what[1]].definition
+                    build = ch.indexes.copy_definition(parent_index, name, k)
+                    own = _matching(cur[k].indexes, lambda n: ch.indexes.copy_definition(parent_index, n, k))
                     self.emit(ch.AttachIndexCopy(t.partition_of, what[1], k, own or name, None if own else build))
                 else:
                     key = des[t.partition_of].constraints[what[1]]
-                    own = next((n for n, i in cur[k].indexes.items() if i.definition == _key_index(key, n, k)), None)
+                    own = _matching(cur[k].indexes, lambda n: (ch.constraints.key_over_index(
+                        key.kind, key.definition, n, k) or ("",))[0])
                     self.emit(ch.AttachKeyCopy(t.partition_of, key, k, name, own))
                 part = cur[k]
                 cur[k] = replace(part, indexes={n: i for n, i in part.indexes.items() if n != own},
@@ -981,14 +980,10 @@ def _function_order(catalog: Catalog) -> tuple[dict[str, int], set[str]]:
     return _graph_depths(calls), late
 
 
-def _key_index(key: Constraint, name: str, table: str) -> str | None:
-    """The unique index a primary key or unique constraint could take over (USING INDEX), as
-    PostgreSQL prints it; None for one no index can back that way."""
-    m = re.fullmatch(r"(PRIMARY KEY|UNIQUE(?: NULLS NOT DISTINCT)?) \(([^()]*)\)", key.definition)
-    if key.kind not in ("primary_key", "unique") or not m:
-        return None
-    nulls = " NULLS NOT DISTINCT" if "NULLS NOT DISTINCT" in m.group(1) else ""
-    return f"CREATE UNIQUE INDEX {ident(name)} ON {qname_ident(table)} USING btree ({m.group(2)}){nulls}"
+def _matching(indexes: Mapping[str, Index], definition: Callable[[str], str]) -> str | None:
+    """The first index (by name) whose definition is ``definition(its name)``: a partition's own
+    index PostgreSQL would take as a copy, or a key could be made over."""
+    return next((n for n, i in sorted(indexes.items()) if i.definition == definition(n)), None)
 
 
 def _own_columns(tables: dict[str, Table]) -> dict[str, Table]:

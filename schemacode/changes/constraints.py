@@ -76,27 +76,36 @@ class AddConstraint(Change):
         """CREATE UNIQUE INDEX CONCURRENTLY … for a primary key or unique constraint that an
         index can become (plain columns; not an exclusion constraint), else None."""
         c = self.constraint
-        m = _KEY.match(c.definition_sql)
-        if c.kind not in ("primary_key", "unique") or not m or not c.name:
+        over = key_over_index(c.kind, c.definition_sql, c.name or "", self.table)
+        if over is None or not c.name:
             return None
-        nnd = " NULLS NOT DISTINCT" if m.group("nnd") else ""
-        return (f"CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS {ident(c.name)} ON "
-                f"{qname_ident(self.table)} USING btree ({m.group('cols')}){m.group('include') or ''}"
-                f"{nnd}{m.group('with') or ''}")
+        return over[0].replace("CREATE UNIQUE INDEX ", "CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS ", 1)
 
     def _online_key(self) -> list[Statement]:
         c = self.constraint
-        m = _KEY.match(c.definition_sql)
-        assert m and c.name
+        over = key_over_index(c.kind, c.definition_sql, c.name or "", self.table)
+        assert over and c.name
         schema = self.table.partition(".")[0]
         head = "PRIMARY KEY" if c.kind == "primary_key" else "UNIQUE"
         out = [Statement(self.online_key_index() or "", stage="post",
                          concurrent_index=f"{ident(schema)}.{ident(c.name)}"),
                Statement(f"ALTER TABLE {qname_ident(self.table)} ADD CONSTRAINT {ident(c.name)} "
-                         f"{head} USING INDEX {ident(c.name)}{m.group('deferrable') or ''}", stage="post")]
+                         f"{head} USING INDEX {ident(c.name)}{over[1]}", stage="post")]
         if c.comment is not None:
             out.append(Statement(constraint_comment_sql(self.table, c), stage="post"))
         return out
+
+
+def key_over_index(kind: str, definition: str, name: str, table: str) -> tuple[str, str] | None:
+    """A primary key or unique constraint made over an index (ADD CONSTRAINT … USING INDEX): the
+    CREATE UNIQUE INDEX of that index, as PostgreSQL prints it, and what follows USING INDEX
+    (its DEFERRABLE …); None where no index can back it so (an exclusion constraint)."""
+    m = _KEY.match(definition)
+    if kind not in ("primary_key", "unique") or not m:
+        return None
+    nnd = " NULLS NOT DISTINCT" if m.group("nnd") else ""
+    return (f"CREATE UNIQUE INDEX {ident(name)} ON {qname_ident(table)} USING btree ({m.group('cols')})"
+            f"{m.group('include') or ''}{nnd}{m.group('with') or ''}", m.group("deferrable") or "")
 
 
 # PRIMARY KEY (a, b) / UNIQUE [NULLS NOT DISTINCT] (a) [INCLUDE (…)] [WITH (…)] [DEFERRABLE …]
@@ -179,10 +188,11 @@ class AttachKeyCopy(Change):
 
     def statements(self) -> list[Statement]:
         table = qname_ident(self.table)
-        if self.index:
+        over = key_over_index(self.key.kind, self.key.definition, self.name, self.table)
+        if self.index and over:
             head = "PRIMARY KEY" if self.key.kind == "primary_key" else "UNIQUE"
             out = [Statement(f"ALTER TABLE {table} ADD CONSTRAINT {ident(self.name)} {head} "
-                             f"USING INDEX {ident(self.index)}")]
+                             f"USING INDEX {ident(self.index)}{over[1]}")]
         else:
             out = [Statement(f"ALTER TABLE {table} ADD CONSTRAINT {ident(self.name)} {self.key.definition_sql}",
                              (Hazard("lock", f"builds an index on {self.table} under a SHARE lock, blocking writes"),))]
