@@ -7,6 +7,16 @@ from __future__ import annotations
 from ..errors import DatabaseError
 
 
+def q(name: str) -> str:
+    """An SQLite identifier, always quoted (the text stays the same whatever the name)."""
+    return '"' + name.replace('"', '""') + '"'
+
+
+def literal(value: str) -> str:
+    """An SQLite string literal (no E'' syntax: a backslash is an ordinary character there)."""
+    return "'" + value.replace("'", "''") + "'"
+
+
 def is_sqlite(url: str | None) -> bool:
     return bool(url) and str(url).startswith("sqlite:")
 
@@ -21,4 +31,4 @@ def path_of(url: str) -> str:
     return rest or ":memory:"
 
 
-__all__ = ["is_sqlite", "path_of"]
+__all__ = ["is_sqlite", "path_of", "q", "literal"]

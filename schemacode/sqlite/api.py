@@ -9,15 +9,15 @@ import json
 import re
 import sqlite3
 import time
-from contextlib import closing
+from contextlib import closing, contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import Any
+from typing import Any, Iterator
 
 from .. import __version__
 from ..apply import (
-    ApplyResult, HistoryEntry, Progress, StalePlanError, _statement_from_json, _statement_json, _who,
-    check_allowed,
+    ApplyResult, HistoryEntry, Progress, StalePlanError, _script_record, _statement_from_json, _statement_json,
+    _who, check_allowed,
 )
 from ..changes.base import Change
 from ..diff import Renames
@@ -136,39 +136,42 @@ def apply(loaded: LoadedSchema, url: str, *, allow_destructive: bool = False,
           expected_fingerprint: str | None = None, busy_timeout: float = 30.0,
           progress: Progress | None = None) -> ApplyResult:
     desired = build(loaded)
+    with _writing(url, busy_timeout) as conn:
+        started = time.monotonic()
+        current = read(conn)  # under the write lock: the plan made again
+        p = make_plan(current, desired, loaded.text_hash, loaded.renames)
+        if expected_fingerprint is not None and p.current_fingerprint != expected_fingerprint:
+            raise StalePlanError("the database changed since the plan was made; nothing was applied",
+                                 hint="plan again")
+        if p.is_empty:
+            return ApplyResult(p, False, None, 0)
+        check_allowed(p, allow_destructive)
+        _execute(conn, p.forward, progress)
+        _foreign_key_check(conn)
+        after = read(conn).fingerprint()
+        history_id = _record(conn, "apply", p.schema_hash, p.current_fingerprint, after,
+                             p.forward, p.backward, int((time.monotonic() - started) * 1000))
+        conn.execute("COMMIT")
+        return ApplyResult(p, True, history_id, int((time.monotonic() - started) * 1000))
+
+
+@contextmanager
+def _writing(url: str, busy_timeout: float) -> Iterator[sqlite3.Connection]:
+    """A connection holding SQLite's write lock (BEGIN IMMEDIATE, waiting up to the busy timeout),
+    foreign keys off (set before the transaction: the rebuild's first step); whatever was not
+    committed is rolled back."""
     with closing(connect(url, busy_timeout)) as conn:
-        conn.execute("PRAGMA foreign_keys = OFF")  # (outside the transaction: the rebuild's step 1)
-        _begin(conn, busy_timeout)
+        conn.execute("PRAGMA foreign_keys = OFF")
         try:
-            started = time.monotonic()
-            current = read(conn)  # under the write lock: the plan made again
-            p = make_plan(current, desired, loaded.text_hash, loaded.renames)
-            if expected_fingerprint is not None and p.current_fingerprint != expected_fingerprint:
-                raise StalePlanError("the database changed since the plan was made; nothing was applied",
-                                     hint="plan again")
-            if p.is_empty:
-                conn.execute("ROLLBACK")
-                return ApplyResult(p, False, None, 0)
-            check_allowed(p, allow_destructive)
-            _execute(conn, p.forward, progress)
-            _foreign_key_check(conn, p)
-            after = read(conn).fingerprint()
-            history_id = _record(conn, "apply", p.schema_hash, p.current_fingerprint, after,
-                                 p.forward, p.backward, int((time.monotonic() - started) * 1000))
-            conn.execute("COMMIT")
-            return ApplyResult(p, True, history_id, int((time.monotonic() - started) * 1000))
-        except BaseException:
+            conn.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as e:
+            raise DatabaseError(f"another writer holds the SQLite database ({e}) after {busy_timeout:g}s; "
+                                "nothing was applied", hint="wait for it to finish, or raise --lock-wait") from None
+        try:
+            yield conn
+        finally:
             if conn.in_transaction:
                 conn.execute("ROLLBACK")
-            raise
-
-
-def _begin(conn: sqlite3.Connection, busy_timeout: float) -> None:
-    try:
-        conn.execute("BEGIN IMMEDIATE")
-    except sqlite3.OperationalError as e:
-        raise DatabaseError(f"another writer holds the SQLite database ({e}) after {busy_timeout:g}s; "
-                            "nothing was applied", hint="wait for it to finish, or raise --lock-wait") from None
 
 
 def _execute(conn: sqlite3.Connection, stmts: tuple[PlannedStatement, ...] | list[PlannedStatement],
@@ -183,7 +186,7 @@ def _execute(conn: sqlite3.Connection, stmts: tuple[PlannedStatement, ...] | lis
                                 "The transaction was rolled back: the database is exactly as it was.") from None
 
 
-def _foreign_key_check(conn: sqlite3.Connection, p: Plan) -> None:
+def _foreign_key_check(conn: sqlite3.Connection) -> None:
     """Rows whose foreign keys a rebuild or a new table broke: the transaction does not commit."""
     bad = conn.execute("PRAGMA foreign_key_check").fetchall()
     if bad:
@@ -232,40 +235,30 @@ def _history(conn: sqlite3.Connection, limit: int | None = None) -> list[History
 def rollback(url: str, target: int | None, *, allow_destructive: bool = False, busy_timeout: float = 30.0,
              progress: Progress | None = None) -> tuple[HistoryEntry, int]:
     """Undo one recorded apply with its backward SQL, if the file is as that apply left it."""
-    with closing(connect(url, busy_timeout)) as conn:
-        conn.execute("PRAGMA foreign_keys = OFF")
-        _begin(conn, busy_timeout)
-        try:
-            entries = [e for e in _history(conn) if e.kind == "apply"]
-            pick = ([e for e in entries if e.id == target] if target is not None
-                    else [e for e in entries if e.rolled_back_by is None])
-            if not pick:
-                raise SchemacodeError(f"no apply with id {target} in {HISTORY}" if target is not None else
-                                      f"nothing to roll back: no apply in {HISTORY} that was not rolled back already")
-            entry = pick[0]
-            if entry.rolled_back_by is not None:
-                raise SchemacodeError(f"apply {entry.id} was rolled back already (by {entry.rolled_back_by})")
-            now = read(conn).fingerprint()
-            if now != entry.to_fingerprint:
-                raise StalePlanError(f"the database is not in the state apply {entry.id} left it in; "
-                                     "nothing was rolled back", hint="roll back what came after it first")
-            stmts = [_statement_from_json(d) for d in entry.backward_statements]
-            check_allowed(stmts, allow_destructive)
-            started = time.monotonic()
-            _execute(conn, stmts, progress)
-            bad = conn.execute("PRAGMA foreign_key_check").fetchall()
-            if bad:
-                raise DatabaseError("the rollback leaves rows whose foreign key points nowhere; rolled back")
-            again = [PlannedStatement(entry.forward_sql, (), "main", "rolled back")]
-            new_id = _record(conn, "rollback", None, now, read(conn).fingerprint(), stmts, again,
-                             int((time.monotonic() - started) * 1000))
-            conn.execute(f"UPDATE {HISTORY} SET rolled_back_by = ? WHERE id = ?", (new_id, entry.id))
-            conn.execute("COMMIT")
-            return entry, new_id
-        except BaseException:
-            if conn.in_transaction:
-                conn.execute("ROLLBACK")
-            raise
+    with _writing(url, busy_timeout) as conn:
+        entries = [e for e in _history(conn) if e.kind == "apply"]
+        pick = ([e for e in entries if e.id == target] if target is not None
+                else [e for e in entries if e.rolled_back_by is None])
+        if not pick:
+            raise SchemacodeError(f"no apply with id {target} in {HISTORY}" if target is not None else
+                                  f"nothing to roll back: no apply in {HISTORY} that was not rolled back already")
+        entry = pick[0]
+        if entry.rolled_back_by is not None:
+            raise SchemacodeError(f"apply {entry.id} was rolled back already (by {entry.rolled_back_by})")
+        now = read(conn).fingerprint()
+        if now != entry.to_fingerprint:
+            raise StalePlanError(f"the database is not in the state apply {entry.id} left it in; "
+                                 "nothing was rolled back", hint="roll back what came after it first")
+        stmts = [_statement_from_json(d) for d in entry.backward_statements]
+        check_allowed(stmts, allow_destructive)
+        started = time.monotonic()
+        _execute(conn, stmts, progress)
+        _foreign_key_check(conn)
+        new_id = _record(conn, "rollback", None, now, read(conn).fingerprint(), stmts,
+                         _script_record(entry.forward_sql), int((time.monotonic() - started) * 1000))
+        conn.execute(f"UPDATE {HISTORY} SET rolled_back_by = ? WHERE id = ?", (new_id, entry.id))
+        conn.execute("COMMIT")
+        return entry, new_id
 
 
 __all__ = ["plan", "apply", "history", "rollback", "build", "connect", "make_plan", "Desired"]

@@ -15,6 +15,8 @@ import sqlglot
 from sqlglot import exp
 from sqlglot import TokenType
 
+from . import q
+
 HISTORY = "schemacode_history"
 
 
@@ -102,18 +104,18 @@ def read_table(conn: sqlite3.Connection, name: str) -> STable:
 def _table(conn: sqlite3.Connection, name: str, sql: str, opts: tuple[bool, bool]) -> STable:
     parsed = _parse_table(sql)
     cols = []
-    for cid, cname, ctype, notnull, dflt, pk, hidden in conn.execute(f"PRAGMA table_xinfo({_q(name)})"):
+    for cid, cname, ctype, notnull, dflt, pk, hidden in conn.execute(f"PRAGMA table_xinfo({q(name)})"):
         gen, stored, coll = parsed["columns"].get(cname, (None, False, None))
         cols.append(SColumn(cname, " ".join(str(ctype).upper().split()).replace("( ", "(").replace(" )", ")"),
                             bool(notnull), _expr(dflt) if dflt is not None else None, pk,
                             gen if hidden in (2, 3) else None, hidden == 3, coll))
     uniques = []
-    for seq, iname, unique, origin, partial in conn.execute(f"PRAGMA index_list({_q(name)})"):
+    for seq, iname, unique, origin, partial in conn.execute(f"PRAGMA index_list({q(name)})"):
         if origin == "u":
-            uniques.append(tuple(r[2] for r in conn.execute(f"PRAGMA index_info({_q(iname)})")))
+            uniques.append(tuple(r[2] for r in conn.execute(f"PRAGMA index_info({q(iname)})")))
     fks: dict[int, list[tuple[str, str, str, str, str]]] = {}
     for fid, seq, ref, frm, to, on_update, on_delete, match in conn.execute(
-            f"PRAGMA foreign_key_list({_q(name)})"):
+            f"PRAGMA foreign_key_list({q(name)})"):
         fks.setdefault(fid, []).append((frm, ref, to or "", on_update, on_delete))
     foreign = tuple(sorted((tuple(r[0] for r in v), v[0][1], tuple(r[2] for r in v), v[0][3], v[0][4])
                            for v in fks.values()))
@@ -194,10 +196,6 @@ def normalize(sql: str) -> str:
             words.append(t.text.upper())
     joined = " ".join(words)
     return re.sub(r"^(CREATE (?:UNIQUE )?(?:INDEX|TRIGGER|VIEW)) IF NOT EXISTS ", r"\1 ", joined)
-
-
-def _q(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
 
 
 __all__ = ["SCatalog", "STable", "SColumn", "SObject", "read", "read_table", "normalize", "HISTORY"]

@@ -16,7 +16,7 @@ from dataclasses import dataclass, replace
 from ..changes.base import Change, Hazard, Statement
 from ..diff import Renames
 from .catalog import SCatalog, SColumn, SObject, STable
-from .translate import q
+from . import literal, q
 
 
 class Phase:
@@ -282,8 +282,7 @@ def _renamed_values(renames: Renames, enum: str | None) -> dict[str, str]:
 
 def _relabel(column: str, values: dict[str, str]) -> str:
     """The copy of an enum column with its renamed values rewritten."""
-    cases = " ".join(f"WHEN '{old.replace(chr(39), chr(39) * 2)}' THEN '{new.replace(chr(39), chr(39) * 2)}'"
-                     for old, new in sorted(values.items()))
+    cases = " ".join(f"WHEN {literal(old)} THEN {literal(new)}" for old, new in sorted(values.items()))
     return f"CASE {q(column)} {cases} ELSE {q(column)} END"
 
 

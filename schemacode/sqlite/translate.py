@@ -29,6 +29,7 @@ from sqlglot import exp
 from ..errors import SchemaError
 from ..load import LoadedSchema
 from ..model import Column, Constraint, Index, Source, Table, Trigger, View
+from . import literal, q
 
 Kind = Literal["table", "index", "trigger", "view"]
 ISO_NOW = "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')"  # timestamptz as text, ISO 8601, UTC
@@ -44,11 +45,6 @@ class Object:
     sql: str
     source: Source | None = None
     parts: tuple[tuple[str, Source | None], ...] = ()  # a table's columns and checks, by name
-
-
-def q(name: str) -> str:
-    """An SQLite identifier, always quoted (the text stays the same whatever the name)."""
-    return '"' + name.replace('"', '""') + '"'
 
 
 _INTEGER = {"smallint", "integer", "int", "int2", "int4", "int8", "bigint", "serial", "bigserial",
@@ -208,7 +204,7 @@ class _Translator:
             typ = str(over["type"])
         elif enum is not None:
             typ = "TEXT"
-            checks.append(f"CHECK ({q(c.name)} IN ({', '.join(_literal(v) for v in enum)}))")
+            checks.append(f"CHECK ({q(c.name)} IN ({', '.join(literal(v) for v in enum)}))")
         else:
             mapped = sqlite_type(c.type)
             if mapped is None:
@@ -417,10 +413,6 @@ def _unquote(name: str) -> str:
     return name[1:-1].replace('""', '"') if name.startswith('"') else name
 
 
-def _literal(v: str) -> str:
-    return "'" + v.replace("'", "''") + "'"
-
-
 def _is_time(pg_type: str) -> bool:
     return pg_type.strip().lower().startswith(("timestamp", "time"))
 
@@ -446,4 +438,4 @@ def translate(loaded: LoadedSchema) -> list[Object]:
     return _Translator(loaded).run()
 
 
-__all__ = ["Object", "translate", "sqlite_type", "q", "ISO_NOW"]
+__all__ = ["Object", "translate", "sqlite_type", "ISO_NOW"]
