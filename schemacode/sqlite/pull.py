@@ -18,6 +18,7 @@ from .. import __version__
 from ..dump import _Dumper, _Flow, _FlowList, _tidy
 from ..errors import SchemacodeError
 from .catalog import SCatalog, SColumn, STable, read
+from . import q
 from .translate import sqlite_type
 
 _SERIAL = "bigserial"
@@ -88,7 +89,7 @@ def _column(t: STable, c: SColumn, raw_default: str | None, rowid: bool) -> dict
         value = _literal(raw_default)
         if value is not None and typ not in ("boolean",):
             spec["default"] = value
-            if sqlite_type(typ) in ("BOOLEAN",) or (isinstance(value, str) and typ.startswith("timestamp")):
+            if isinstance(value, str) and typ.startswith("timestamp"):
                 lite["default"] = raw_default
         else:
             expr = _pg_expr(raw_default.strip())
@@ -110,7 +111,7 @@ def _column(t: STable, c: SColumn, raw_default: str | None, rowid: bool) -> dict
 def document(conn: sqlite3.Connection, catalog: SCatalog) -> dict[str, Any]:
     tables: dict[str, Any] = {}
     for name, t in sorted(catalog.tables.items()):
-        raw = {r[1]: r[4] for r in conn.execute(f'PRAGMA table_xinfo("{name.replace(chr(34), chr(34) * 2)}")')}
+        raw = {r[1]: r[4] for r in conn.execute(f"PRAGMA table_xinfo({q(name)})")}  # (defaults as written)
         pk = [c.name for c in sorted((c for c in t.columns if c.pk), key=lambda c: c.pk)]
         rowid = len(pk) == 1 and not t.without_rowid and (t.column(pk[0]) or SColumn("", "", False, None, 0)).type == "INTEGER"
         cols = {c.name: _Flow(_column(t, c, raw[c.name], rowid and c.name == pk[0])) for c in t.columns}
