@@ -372,7 +372,7 @@ def recorded_schemas(conn: psycopg.Connection[Any]) -> list[str]:
     if not found:
         return []
     row = conn.execute(f"SELECT schemas FROM {HISTORY_TABLE} WHERE kind = 'apply' AND rolled_back_by IS NULL "
-                       "ORDER BY id DESC LIMIT 1").fetchone()
+                       "AND schemas IS NOT NULL ORDER BY id DESC LIMIT 1").fetchone()  # (a tenant's records none)
     return list(row[0] or ()) if row else []
 
 

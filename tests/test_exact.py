@@ -12,7 +12,7 @@ from schemacode import api
 from schemacode.sqltext import reproducible
 
 from .conftest import Database
-from .roundtrip import other_database, pg_dump, round_trip
+from .roundtrip import other_database, pg_dump, restore, round_trip
 
 # Expressions as people write them in checks; PostgreSQL prints each, and the printed text,
 # spelled by reproducible(), must store the same tree again (print the same).
@@ -166,10 +166,8 @@ def test_a_plan_compares_expressions_whatever_spelling_built_them(db: Database) 
     import subprocess
 
     from schemacode.server import postgres_bin
-    dump = subprocess.run([str(postgres_bin() / "pg_dump"), "--schema-only", "-d", source.url],
-                          capture_output=True, text=True, check=True).stdout
-    subprocess.run([str(postgres_bin() / "psql"), "-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", restored.url],
-                   input=dump, capture_output=True, text=True, check=True)
+    restore(restored, subprocess.run([str(postgres_bin() / "pg_dump"), "--schema-only", "-d", source.url],
+                                     capture_output=True, text=True, check=True).stdout)
     assert pg_dump(restored) == pg_dump(casts_db)  # the restored copy holds the other trees
     assert api.plan(in_lists, restored.url).plan.is_empty
     changed = db.load(api.pull(source.url).text.replace(", 'refunded'::character varying", ""))
