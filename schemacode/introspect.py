@@ -207,6 +207,8 @@ def build_catalog(rows: dict[str, list[Any]]) -> Catalog:
                      r.comment, options=tuple(r.options), grants=tuple(r.grants or ()),
                      owner=r.owner)
             views[v.qname] = v
+    for u in _unmanaged_column_options(rows["columns"], relations, tables):
+        unmanaged[str(u)] = u
     for q, t in tables.items():
         # A foreign key to a table outside what schemacode manages cannot be declared either:
         # unmanaged with what it references.
@@ -236,6 +238,27 @@ def build_catalog(rows: dict[str, list[Any]]) -> Catalog:
                    with_acl(functions, "function"), with_acl(sequences, "sequence"), with_acl(tables, "table"),
                    with_acl(views, "view"), unmanaged, with_acl(composites, "type"), with_acl(ranges, "type"),
                    aggregates, tuple(rows["global_default_privileges"][0].grants))
+
+
+def _unmanaged_column_options(rows: list[Any], relations: dict[int, Any], tables: dict[str, Table]
+                              ) -> list[Unmanaged]:
+    """Column options schema.yaml cannot declare: a materialized view's columns', and a
+    partition's own where they are not its parent's (a partition's columns are its parent's)."""
+    out = []
+    for r in rows:
+        rel = relations.get(r.relid)
+        if rel is None or not (r.statistics is not None or r.storage or r.compression or r.attributes):
+            continue
+        name = f"{rel.schema}.{rel.name}.{r.name}"
+        if rel.kind == "m":
+            out.append(Unmanaged("column options", name, "a materialized view's column options"))
+        elif rel.partition_of:
+            t, parent = tables.get(f"{rel.schema}.{rel.name}"), tables.get(rel.partition_of)
+            mine = t.inherited_columns.get(r.name) if t else None
+            theirs = parent.every_column().get(r.name) if parent else None
+            if mine is not None and theirs is not None and mine.options != theirs.options:
+                out.append(Unmanaged("column options", name, "a partition's own column options"))
+    return out
 
 
 def _partition_columns(columns: dict[str, Column], mine: dict[str, tuple[Any, ...]],

@@ -96,3 +96,24 @@ def test_a_storage_the_type_cannot_have_is_located(db: Database) -> None:
     with pytest.raises(SchemaError) as e:
         api.plan(db.load("tables:\n  t:\n    columns:\n      id: {type: integer, storage: external}\n"), db.url)
     assert "can only have storage PLAIN" in str(e.value) and e.value.line == 4
+
+
+def test_options_schema_yaml_cannot_declare_are_listed_not_lost(db: Database) -> None:
+    """A materialized view's column options, and a partition's own (a partition's columns are its
+    parent's): unmanaged, named by pull and the plan, left as they are."""
+    db.execute("""
+        CREATE TABLE events (at date, body text) PARTITION BY RANGE (at);
+        CREATE TABLE events_2024 PARTITION OF events FOR VALUES FROM ('2024-01-01') TO ('2025-01-01');
+        ALTER TABLE events ALTER COLUMN body SET STORAGE EXTERNAL;
+        ALTER TABLE ONLY events_2024 ALTER COLUMN at SET STATISTICS 300;
+        CREATE MATERIALIZED VIEW daily AS SELECT at, count(*) AS n FROM events GROUP BY at;
+        ALTER MATERIALIZED VIEW daily ALTER COLUMN n SET STATISTICS 50;
+    """)
+    pulled = api.pull(db.url)
+    assert "#   column options public.daily.n\n" in pulled.text
+    assert "#   column options public.events_2024.at\n" in pulled.text
+    assert "body: {type: text, storage: external}" in pulled.text  # the parent's: managed
+    plan = api.plan(load_text(pulled.text), db.url).plan
+    assert plan.is_empty
+    assert "column options public.daily.n (schema.yaml cannot declare a materialized view's column options)" \
+        in plan.unmanaged
