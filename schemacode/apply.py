@@ -192,8 +192,13 @@ def _record(conn: psycopg.Connection[Any], kind: str, plan: Plan | None, after: 
             backward: tuple[PlannedStatement, ...] | list[PlannedStatement], duration: int,
             from_fingerprint: str | None = None) -> int:
     conn.execute(HISTORY_DDL.encode())
-    conn.execute(f"ALTER TABLE {HISTORY_TABLE} ADD COLUMN IF NOT EXISTS rolled_back_by bigint")
-    conn.execute(f"ALTER TABLE {HISTORY_TABLE} ADD COLUMN IF NOT EXISTS schemas text[]")
+    # Columns later versions added, each only where it is missing: ALTER TABLE would hold an
+    # ACCESS EXCLUSIVE lock on the history until the apply commits, and plans read it (the schemas)
+    have = {r[0] for r in conn.execute("SELECT attname FROM pg_attribute WHERE attrelid = %s::regclass "
+                                       "AND NOT attisdropped", [HISTORY_TABLE]).fetchall()}
+    for column, type_ in (("rolled_back_by", "bigint"), ("schemas", "text[]")):
+        if column not in have:
+            conn.execute(f"ALTER TABLE {HISTORY_TABLE} ADD COLUMN IF NOT EXISTS {column} {type_}".encode())
     row = conn.execute(
         f"INSERT INTO {HISTORY_TABLE} (kind, schema_hash, from_fingerprint, to_fingerprint,"
         " forward_sql, backward_sql, statements, duration_ms, applied_by, tool_version,"
