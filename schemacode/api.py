@@ -1,14 +1,14 @@
 """The library API the CLI is a thin layer over. Tests call it directly."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from . import fleet as fleet_
 from .apply import (
     ApplyResult, HistoryEntry, Progress, Settings, locked_apply, locked_rollback, read_history,
 )
-from typing import Any
+from typing import TYPE_CHECKING, Any, Callable
 
 import psycopg
 
@@ -20,6 +20,9 @@ from .plan import Plan, make_plan
 from .scratch import canonicalize, materialize, scratch_for
 from .server import connect, local_database_url, server_version
 from .sqlite import is_sqlite
+
+if TYPE_CHECKING:  # Alembic itself is imported only where a revision is read or written
+    from .alembic import Revision
 
 
 @dataclass(frozen=True)
@@ -47,7 +50,10 @@ def desired_catalog(loaded: LoadedSchema, dev_url: str | None) -> tuple[Catalog,
 
 
 def plan(schema: str | Path | LoadedSchema, database_url: str | None = None,
-         dev_url: str | None = None, online: bool = False) -> Planned:
+         dev_url: str | None = None, online: bool = False,
+         leave_out: Callable[[Catalog], Catalog] | None = None) -> Planned:
+    """``leave_out``: what the plan is not to touch, taken out of both catalogs (a migration
+    runner's own table, for a revision file: see revision())."""
     from concurrent.futures import ThreadPoolExecutor
 
     loaded = _load(schema)
@@ -68,6 +74,8 @@ def plan(schema: str | Path | LoadedSchema, database_url: str | None = None,
             live = pool.submit(introspect, conn, loaded.scope)
             desired, scratch_version = desired_catalog(loaded, scratch)
             current = live.result()
+        if leave_out is not None:
+            current, desired = leave_out(current), leave_out(desired)
         warnings = _version_warnings(scratch_version, target_version)
         p = plan_from(current, desired, loaded, scratch, online)
         check_conversions(conn, p)
@@ -381,6 +389,63 @@ def import_sql(paths: list[str | Path], dev_url: str | None = None,
     with run_sql_files(files, dev_url) as url:
         origin = ", ".join(str(f) for f in files) if len(files) <= 3 else f"{len(files)} SQL files"
         return pull(url, schemas, origin, dev_url=dev_url)
+
+
+def import_alembic(path: str | Path, dev_url: str | None = None, schemas: list[str] | None = None,
+                   url_env: tuple[str, ...] = ()) -> Pulled:
+    """schema.yaml text for what an Alembic history builds: the project's own env.py runs
+    ``upgrade head`` against a scratch database (docs/adopting.md), which is then pulled."""
+    from . import alembic as al
+    from .introspect import query_text
+    from .scratch import empty_database
+
+    project = al.locate(path)
+    al.require()
+    with empty_database(dev_url) as url:
+        al.upgrade_head(project, url, url_env)
+        with connect(url, autocommit=True) as conn:
+            version = conn.execute(query_text("named_tables"), {"name": al.VERSION_TABLE}).fetchall()
+        if not version:
+            raise DatabaseError(f"{project}: alembic upgrade head ran, but not in the database "
+                                f"schemacode handed it (it has no {al.VERSION_TABLE} table)",
+                                hint="env.py must run the migrations on the connection it makes from "
+                                     "the URL it is given (online mode)")
+        pulled = pull(url, schemas, f"the Alembic history of {project}", dev_url=dev_url)
+    where = ".".join(version[0])
+    note = (f"schema.yaml keeps {where}, Alembic's record of the revision a database is at, so that "
+            "a plan against a database Alembic built is empty; `plan --format alembic` leaves it to "
+            "Alembic. Delete it from schema.yaml when schemacode apply takes over from Alembic")
+    return Pulled(pulled.text, [*pulled.warnings, note], pulled.schemas)
+
+
+@dataclass(frozen=True)
+class Revised:
+    planned: Planned
+    revision: Revision | None  # None: nothing to do, no file written
+
+
+def revision(schema: str | Path | LoadedSchema, versions: str | Path, database_url: str | None = None,
+             dev_url: str | None = None, online: bool = False, message: str | None = None) -> Revised:
+    """Plan schema.yaml against the database and write the plan as the next Alembic revision in
+    ``versions``: the database must be at that folder's head (docs/deploying.md)."""
+    from . import alembic as al
+
+    al.require()
+    url = resolve_url(database_url)
+    if is_sqlite(url):
+        raise DatabaseError("--format alembic writes revisions for PostgreSQL",
+                            hint="for SQLite, `plan --out DIR` writes SQL files")
+    loaded = _load(schema)
+    with connect(url, autocommit=True) as conn:
+        at = al.database_revision(conn)
+    folder = Path(versions)
+    al.check_at_head(at, al.head_of(folder), folder)  # before the plan: a wrong folder stops here
+    planned = plan(loaded, url, dev_url, online, leave_out=al.leave_out_version_table)
+    if at is not None and not any(t.name == al.VERSION_TABLE for t in loaded.catalog.tables.values()):
+        planned = replace(planned, warnings=(*planned.warnings, al.UNDECLARED_VERSION_TABLE))
+    if planned.plan.is_empty:
+        return Revised(planned, None)
+    return Revised(planned, al.write(planned.plan, folder, at, message, loaded.file))
 
 
 def diff_databases(from_url: str, to_url: str, schemas: list[str] | None = None) -> Plan:
