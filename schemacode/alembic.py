@@ -17,18 +17,14 @@ import them, inside the functions that need them.
 from __future__ import annotations
 
 import ast
-import json
 import os
 import re
-import subprocess
-import sys
-import tempfile
 from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .errors import DatabaseError, SchemacodeError
+from .errors import SchemacodeError
 
 if TYPE_CHECKING:
     from .model import Catalog
@@ -96,98 +92,47 @@ def locate(path: str | Path) -> Project:
 def upgrade_head(project: Project, conninfo: str, url_env: tuple[str, ...] = ()) -> None:
     """Run ``alembic upgrade head`` for ``project`` against the database ``conninfo`` names
     (a libpq connection string), in a child process; a located error if it fails."""
+    from . import child
+
     require()
-    with tempfile.TemporaryDirectory(prefix="schemacode-alembic-") as tmp:
-        result_file = Path(tmp) / "result.json"
-        job = {"ini": str(project.ini) if project.ini else None,
-               "script_location": str(project.script_location) if project.script_location else None,
-               "conninfo": conninfo, "url_env": list(url_env), "result": str(result_file)}
-        try:
-            proc = subprocess.run(
-                [sys.executable, "-c", "from schemacode.alembic import _child; _child()"],
-                input=json.dumps(job), capture_output=True, text=True, cwd=project.cwd,
-                timeout=3600)
-        except subprocess.TimeoutExpired:
-            raise DatabaseError(f"{project}: alembic upgrade head ran for an hour in the scratch "
-                                "database; stopped") from None
-        outcome: dict[str, Any] = {}
-        if result_file.exists():
-            outcome = json.loads(result_file.read_text())
-    if outcome.get("ok"):
-        return
-    raise _failure(project, outcome, proc.stderr)
+    job = {"ini": str(project.ini) if project.ini else None,
+           "script_location": str(project.script_location) if project.script_location else None,
+           "conninfo": conninfo, "url_env": list(url_env)}
+    what = f"alembic upgrade head of {child.shown(str(project))}"
+    outcome = child.run("schemacode.alembic:upgrade_in_child", job, project.cwd, what)
+    if not outcome.ok:
+        raise child.failure(
+            outcome, what,
+            refused_hint="make env.py take its URL from config.get_main_option(\"sqlalchemy.url\") "
+                         f"(schemacode sets it), `-x url=…`, or ${URL_VARIABLES[0]}; or, if it reads "
+                         "another environment variable, name it with --url-env NAME",
+            missing_hint="env.py imports what is not installed where schemacode runs: run schemacode "
+                         "from the project's own environment (pip install 'schemacode[alembic]' there)",
+            setting_hint="a setting is missing from the environment; if it is the database URL, name "
+                         "the variable with --url-env NAME and schemacode sets it to the scratch "
+                         "database's")
 
 
-def _failure(project: Project, outcome: dict[str, Any], stderr: str) -> SchemacodeError:
-    settings = ("config.get_main_option(\"sqlalchemy.url\") (schemacode sets it), "
-                f"`-x url=…`, or ${URL_VARIABLES[0]}")
-    if outcome.get("error") == "elsewhere":
-        return SchemacodeError(
-            f"{project}: env.py connects to {outcome['where']}, not to the scratch database "
-            "schemacode made for the import; the connection was refused before it opened, "
-            "nothing ran there",
-            hint=f"make env.py take its URL from {settings}; or, if it reads another environment "
-                 "variable, name it with --url-env NAME")
-    if outcome.get("error") == "failed":
-        file, line = outcome.get("where") or (None, None)
-        message = f"{outcome['type']}: {outcome['message']}".strip()
-        hint = None
-        if outcome["module"].startswith(("sqlalchemy", "psycopg")):
-            hint = "the scratch database is a fresh, empty one: a migration that needs rows, or an " \
-                   "extension the server lacks, fails there (pass --dev-url for a server that has it)"
-        elif outcome["type"] in ("ModuleNotFoundError", "ImportError"):
-            hint = "env.py imports what is not installed where schemacode runs: run schemacode " \
-                   "from the project's own environment (pip install 'schemacode[alembic]' there)"
-        elif outcome["type"] == "KeyError":
-            hint = "a setting is missing from the environment; if it is the database URL, name the " \
-                   "variable with --url-env NAME and schemacode sets it"
-        return DatabaseError(f"alembic upgrade head of {project} failed in the scratch database: "
-                             f"{message}", file=_shown(file) if file else None, line=line, hint=hint)
-    tail = "\n".join(stderr.strip().splitlines()[-15:])
-    return DatabaseError(f"{project}: alembic upgrade head did not finish:\n{tail}")
-
-
-class _Elsewhere(Exception):
-    pass
-
-
-def _child() -> None:
-    """In the child process: run the project's history to head against the scratch database,
-    and write the outcome (ok, or what failed and where) as JSON for the parent."""
-    job = json.loads(sys.stdin.read())
-    outcome: dict[str, Any]
-    tripped: list[str] = []
-    try:
-        _upgrade(job, tripped)
-        outcome = {"ok": True}
-    except BaseException as e:  # SystemExit from env.py too: the parent says what happened
-        if tripped:
-            outcome = {"error": "elsewhere", "where": tripped[0]}
-        else:
-            outcome = {"error": "failed", "type": type(e).__name__, "module": type(e).__module__,
-                       "message": str(e).strip(), "where": _user_frame(e, Path.cwd())}
-    Path(job["result"]).write_text(json.dumps(outcome))
-
-
-def _upgrade(job: dict[str, Any], tripped: list[str]) -> None:
+def upgrade_in_child(job: dict[str, Any]) -> None:
+    """In the child process: the project's history to head, every connection its env.py makes
+    checked to be the scratch database's before it opens."""
     from argparse import Namespace
 
     from alembic import command
     from alembic.config import Config
-    from psycopg.conninfo import conninfo_to_dict
     from sqlalchemy import event
     from sqlalchemy.engine import Engine
 
-    params = conninfo_to_dict(job["conninfo"])
+    from . import child
+
     text = sqlalchemy_url(job["conninfo"])
-    expected = (str(params.get("host") or "localhost"), str(params.get("port") or 5432), params.get("dbname"))
+    expected = child.target_of(job["conninfo"])
 
     def guard(dialect: Any, record: Any, cargs: Any, cparams: dict[str, Any]) -> None:
-        got = (str(cparams.get("host") or "localhost"), str(cparams.get("port") or 5432),
-               cparams.get("dbname") or cparams.get("database"))
-        if got != expected:
-            tripped.append(f"database {got[2]} on {got[0]}:{got[1]}")
-            raise _Elsewhere(tripped[-1])
+        ok, target = child.same_target(cparams, expected)
+        if not ok:
+            child.REFUSED.append(target)
+            raise ConnectionRefusedError(f"schemacode refused a connection to {target}")
 
     event.listen(Engine, "do_connect", guard)  # every engine env.py makes, of any dialect
     for name in (*URL_VARIABLES, *job["url_env"]):
@@ -213,29 +158,6 @@ def sqlalchemy_url(conninfo: str) -> str:
                      port=int(params["port"]) if params.get("port") else None,
                      database=params.get("dbname"), query={"host": host} if socket else {})
     return url.render_as_string(hide_password=False)
-
-
-def _user_frame(e: BaseException, root: Path) -> tuple[str, int | None] | None:
-    """File and line of the deepest frame in the project's own files (a revision, env.py)."""
-    import traceback
-
-    found = None
-    for frame in traceback.extract_tb(e.__traceback__):
-        path = Path(frame.filename)
-        if path.is_absolute() and root in path.parents and ".venv" not in path.parts \
-                and "site-packages" not in path.parts:
-            found = (str(path), frame.lineno)
-    if found is None and isinstance(e, SyntaxError) and e.filename:
-        found = (str(Path(e.filename).resolve()), e.lineno)
-    return found
-
-
-def _shown(path: str) -> str:
-    """A path as the person running the command names it: from their folder when it is below."""
-    try:
-        return str(Path(path).relative_to(Path.cwd()))
-    except ValueError:
-        return path
 
 
 def leave_out_version_table(catalog: Catalog) -> Catalog:

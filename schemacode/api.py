@@ -396,25 +396,46 @@ def import_alembic(path: str | Path, dev_url: str | None = None, schemas: list[s
     """schema.yaml text for what an Alembic history builds: the project's own env.py runs
     ``upgrade head`` against a scratch database (docs/adopting.md), which is then pulled."""
     from . import alembic as al
-    from .introspect import query_text
-    from .scratch import empty_database
 
     project = al.locate(path)
     al.require()
+    return _import_history(lambda url: al.upgrade_head(project, url, url_env), dev_url, schemas,
+                           al.VERSION_TABLE, f"the Alembic history of {project}", "Alembic",
+                           "`plan --format alembic` leaves it to Alembic")
+
+
+def import_django(path: str | Path, dev_url: str | None = None,
+                  schemas: list[str] | None = None) -> Pulled:
+    """schema.yaml text for what a Django project's migrations build: its manage.py migrate runs
+    against a scratch database (docs/adopting.md), which is then pulled."""
+    from . import django as dj
+
+    manage = dj.locate(path)
+    return _import_history(lambda url: dj.migrate(manage, url), dev_url, schemas, dj.RECORD_TABLE,
+                           f"the Django migrations of {manage}", "Django",
+                           "`manage.py migrate` finds what it has done there")
+
+
+def _import_history(run: Callable[[str], None], dev_url: str | None, schemas: list[str] | None,
+                    record: str, origin: str, runner: str, why: str) -> Pulled:
+    """Run a migration history (``run``, given the URL of an empty scratch database) and pull
+    what it built. ``record``: the table the runner keeps its history in, which proves that it
+    ran there."""
+    from .introspect import query_text
+    from .scratch import empty_database
+
     with empty_database(dev_url) as url:
-        al.upgrade_head(project, url, url_env)
+        run(url)
         with connect(url, autocommit=True) as conn:
-            version = conn.execute(query_text("named_tables"), {"name": al.VERSION_TABLE}).fetchall()
-        if not version:
-            raise DatabaseError(f"{project}: alembic upgrade head ran, but not in the database "
-                                f"schemacode handed it (it has no {al.VERSION_TABLE} table)",
-                                hint="env.py must run the migrations on the connection it makes from "
-                                     "the URL it is given (online mode)")
-        pulled = pull(url, schemas, f"the Alembic history of {project}", dev_url=dev_url)
-    where = ".".join(version[0])
-    note = (f"schema.yaml keeps {where}, Alembic's record of the revision a database is at, so that "
-            "a plan against a database Alembic built is empty; `plan --format alembic` leaves it to "
-            "Alembic. Delete it from schema.yaml when schemacode apply takes over from Alembic")
+            found = conn.execute(query_text("named_tables"), {"name": record}).fetchall()
+        if not found:
+            raise DatabaseError(f"{origin}: the migrations ran, but not in the database schemacode "
+                                f"handed them (it has no {record} table)",
+                                hint=f"{runner} must run them on the database it is given")
+        pulled = pull(url, schemas, origin, dev_url=dev_url)
+    note = (f"schema.yaml keeps {'.'.join(found[0])}, {runner}'s record of what ran, so that a plan "
+            f"against a database {runner} built is empty ({why}); delete it from schema.yaml when "
+            f"schemacode apply takes over from {runner}")
     return Pulled(pulled.text, [*pulled.warnings, note], pulled.schemas)
 
 

@@ -711,6 +711,9 @@ def pull(database_url: str | None, schemas: str | None, output: str | None, no_v
 @click.option("--alembic", "alembic_path", type=click.Path(), metavar="PATH",
               help="Run an Alembic history to its head instead: the project's alembic.ini (or the "
                    "folder holding it, or env.py's folder).")
+@click.option("--django", "django_path", type=click.Path(), metavar="PATH",
+              help="Run a Django project's migrations instead (manage.py migrate): its manage.py, "
+                   "or the folder holding it.")
 @click.option("--url-env", "url_env", multiple=True, metavar="NAME",
               help="With --alembic: an environment variable env.py reads the database URL from "
                    "(besides sqlalchemy.url, -x url and DATABASE_URL, which schemacode sets).")
@@ -720,10 +723,12 @@ def pull(database_url: str | None, schemas: str | None, output: str | None, no_v
 @click.option("-o", "--output", metavar="FILE", help="Write here instead of standard output.")
 @click.option("--dialect", type=click.Choice(["postgresql", "sqlite"]), default="postgresql",
               show_default=True, help="The SQL files' database: run in PostgreSQL, or in SQLite.")
-def import_(paths: tuple[str, ...], alembic_path: str | None, url_env: tuple[str, ...],
-            dev_url: str | None, schemas: str | None, output: str | None, dialect: str) -> None:
+def import_(paths: tuple[str, ...], alembic_path: str | None, django_path: str | None,
+            url_env: tuple[str, ...], dev_url: str | None, schemas: str | None, output: str | None,
+            dialect: str) -> None:
     """Write schema.yaml for what SQL files build (a pg_dump --schema-only, or a folder of
-    migrations applied in name order), or for what an Alembic history builds.
+    migrations applied in name order), or for what an Alembic history or Django's migrations
+    build.
 
     \b
     Example:
@@ -731,20 +736,26 @@ def import_(paths: tuple[str, ...], alembic_path: str | None, url_env: tuple[str
       pg_dump --schema-only app > app.sql && schemacode import app.sql -o schema.yaml
       sqlite3 app.db .schema > app.sql && schemacode import --dialect sqlite app.sql
       schemacode import --alembic alembic.ini -o schema.yaml
+      schemacode import --django manage.py -o schema.yaml
     """
     def go() -> int:
         scope = [s.strip() for s in schemas.split(",") if s.strip()] if schemas else None
-        if alembic_path:
-            if paths or dialect != "postgresql":
-                raise SchemacodeError("--alembic runs an Alembic history in PostgreSQL: pass no SQL "
-                                      "files and no --dialect with it")
-            _write_pulled(api.import_alembic(alembic_path, dev_url, scope, url_env), output)
+        if alembic_path or django_path:
+            if paths or dialect != "postgresql" or (alembic_path and django_path):
+                raise SchemacodeError("--alembic and --django run a history in PostgreSQL: pass one "
+                                      "of them, and no SQL files or --dialect with it")
+            if django_path and url_env:
+                raise SchemacodeError("--url-env is for --alembic: Django's DATABASES are pointed at "
+                                      "the scratch database whatever they read")
+            pulled = api.import_alembic(alembic_path, dev_url, scope, url_env) if alembic_path \
+                else api.import_django(django_path or "", dev_url, scope)
+            _write_pulled(pulled, output)
             return 0
         if url_env:
             raise SchemacodeError("--url-env is for --alembic (the variable env.py reads)")
         if not paths:
-            raise SchemacodeError("nothing to import: name SQL files or a folder of them, or "
-                                  "--alembic alembic.ini")
+            raise SchemacodeError("nothing to import: name SQL files or a folder of them, "
+                                  "--alembic alembic.ini, or --django manage.py")
         _write_pulled(api.import_sql(list(paths), dev_url, scope, dialect), output)
         return 0
 

@@ -115,7 +115,7 @@ def test_an_env_py_that_connects_elsewhere_is_stopped_before_it_connects(tmp_pat
     with pytest.raises(SchemacodeError) as e:
         api.import_alembic(project)
     message = str(e.value)
-    assert "env.py connects to database production on 127.0.0.1:1" in message
+    assert "code connects to database production on 127.0.0.1:1" in message
     assert "nothing ran there" in message
     assert 'config.get_main_option("sqlalchemy.url")' in message and "--url-env" in message
 
