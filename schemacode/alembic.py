@@ -313,18 +313,10 @@ def _body(stmts: tuple[PlannedStatement, ...]) -> list[str]:
     from .apply import Settings
     from .sqltext import literal
 
-    out: list[str] = []
-    pre = [s for s in stmts if s.stage == "pre"]
     main = [s for s in stmts if s.stage == "main"]
-    post = [s for s in stmts if s.stage == "post"]
-    if pre:
-        out += ["    " + line for line in _PRE]
-        out.append("    with op.get_context().autocommit_block():")
-        for s in pre:
-            out += _execute(s, "        ")
+    out = _outside([s for s in stmts if s.stage == "pre"], _PRE)
     if main:
-        if out:
-            out.append("")
+        out += [""] if out else []
         # As apply runs them: a statement waiting longer than this for a lock fails (and the
         # transaction with it) instead of stopping every query queued behind it.
         out.append(f"    op.execute({'SET LOCAL lock_timeout = ' + literal(Settings().lock_timeout)!r})")
@@ -333,14 +325,19 @@ def _body(stmts: tuple[PlannedStatement, ...]) -> list[str]:
             out.append("    op.execute('SET LOCAL check_function_bodies = off')")
         for s in main:
             out += _execute(s, "    ")
-    if post:
-        if out:
-            out.append("")
-        out += ["    " + line for line in _POST]
-        out.append("    with op.get_context().autocommit_block():")
-        for s in post:
-            out += _execute(s, "        ")
+    post = _outside([s for s in stmts if s.stage == "post"], _POST)
+    out += ([""] if out and post else []) + post
     return out or ["    pass"]
+
+
+def _outside(stmts: list[PlannedStatement], why: tuple[str, ...]) -> list[str]:
+    """Statements Alembic must run outside its transaction, each committed on its own."""
+    if not stmts:
+        return []
+    out = ["    " + line for line in why] + ["    with op.get_context().autocommit_block():"]
+    for s in stmts:
+        out += _execute(s, "        ")
+    return out
 
 
 def _execute(s: PlannedStatement, indent: str) -> list[str]:
