@@ -1005,3 +1005,31 @@ def rename_schemas_in_text(catalog: Catalog, mapping: dict[str, str]) -> Catalog
     schemas = {mapping.get(k, k): replace(n, name=mapping.get(n.name, n.name)) if n.name in mapping else n
                for k, n in catalog.schemas.items()}
     return replace(renamed, schemas=schemas)
+
+
+def _quick_pickling() -> None:
+    """Pickle the model's dataclasses by their fields' slots, in order, without asking
+    dataclasses.fields() for each object: a warm plan unpickles the desired catalog (tens of
+    thousands of objects at 1,000 tables), and the generic __setstate__ of a slots dataclass,
+    which filters the class's fields anew for every object, was most of that time (0.9 s → 0.2 s
+    for a 1,000-table catalog). The state is the same list of values, in the same order."""
+    import dataclasses
+
+    for cls in list(globals().values()):
+        if not (isinstance(cls, type) and dataclasses.is_dataclass(cls) and "__slots__" in cls.__dict__):
+            continue
+        names = tuple(f.name for f in dataclasses.fields(cls))
+        setters = tuple(cls.__dict__[n].__set__ for n in names)  # the slots' own: frozen or not
+
+        def getstate(self: Any, names: tuple[str, ...] = names) -> list[Any]:
+            return [getattr(self, n) for n in names]
+
+        def setstate(self: Any, state: list[Any], setters: tuple[Any, ...] = setters) -> None:
+            for set_, value in zip(setters, state):
+                set_(self, value)
+
+        setattr(cls, "__getstate__", getstate)
+        setattr(cls, "__setstate__", setstate)
+
+
+_quick_pickling()

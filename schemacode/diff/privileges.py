@@ -54,9 +54,11 @@ def acl_unchanged(a: Table, b: Table) -> bool:
 
 
 def same_acl(a: Acl | None, b: Acl | None) -> bool:
-    if b is None:
+    """Would `privileges` find nothing to do from ``a`` to ``b`` (an object both sides have)? It
+    acts only where both sides manage the owner or the grants (the desired side's say which;
+    the other side's as read always do)."""
+    if a is None or b is None:
         return True
-    if a is None:
-        return False
-    return (b.owner is None or a.owner == b.owner) and (
-        b.grants is None or a.managed_grants(b) == b.managed_grants(b))
+    judge = b if b.managed_roles is not None else a
+    return (a.owner is None or b.owner is None or a.owner == b.owner) and (
+        a.grants is None or b.grants is None or a.managed_grants(judge) == b.managed_grants(judge))
