@@ -371,9 +371,13 @@ def recorded_schemas(conn: psycopg.Connection[Any]) -> list[str]:
     """The schemas the schema.yaml of the latest apply declared (one not rolled back since):
     those schemacode manages in this database. None recorded: no apply yet, or only applies
     older than the record (an apply that has nothing to do records nothing)."""
+    # (a role that may not read the history, as a read-only one checking for drift: none known)
     found = conn.execute(
-        "SELECT 1 FROM pg_attribute WHERE attrelid = to_regclass(%s) AND attname = 'schemas' AND NOT attisdropped",
-        [HISTORY_TABLE]).fetchone()
+        "SELECT 1 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+        "JOIN pg_attribute a ON a.attrelid = c.oid AND a.attname = 'schemas' AND NOT a.attisdropped "
+        "WHERE n.nspname = %s AND c.relname = 'schemacode_history' "
+        "AND has_schema_privilege(n.oid, 'USAGE') AND has_table_privilege(c.oid, 'SELECT')",
+        [HISTORY_SCHEMA]).fetchone()
     if not found:
         return []
     row = conn.execute(f"SELECT schemas FROM {HISTORY_TABLE} WHERE kind = 'apply' AND rolled_back_by IS NULL "

@@ -69,3 +69,14 @@ def test_a_schema_holding_what_schemacode_does_not_manage_is_not_dropped(db: Dat
     with pytest.raises(UnmanagedError) as e:
         api.plan(db.load(APP_ONLY), db.url)
     assert "- schema legacy: it holds operator legacy.===(integer, integer)" in str(e.value)
+
+
+def test_a_role_that_may_not_read_the_history_plans_as_if_none_was_recorded(db: Database) -> None:
+    """A read-only role checking for drift: nothing it cannot see is dropped, nothing fails."""
+    from psycopg.conninfo import make_conninfo
+
+    api.apply(db.load(BOTH), db.url)
+    role = f"reader_{db.name}"
+    db.execute(f"CREATE ROLE {role} LOGIN")
+    plan = api.plan(db.load(APP_ONLY), make_conninfo(db.url, user=role)).plan
+    assert plan.is_empty and "schema legacy (no applied schema.yaml declared it: left alone)" in plan.unmanaged
