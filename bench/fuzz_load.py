@@ -68,9 +68,9 @@ def main() -> int:
     for i, kind, detail, seconds in results:
         counts[kind] += 1
         slowest = max(slowest, (seconds, i))
-        if kind in ("unlocated", "crash"):
+        if kind in ("unlocated", "crash"):  # grouped by cause: the exception and where, or the message
             key = f"{kind}: {detail.split(':')[0]} at {detail.rsplit(' at ', 1)[-1]}" if kind == "crash" \
-                else f"{kind}: {detail[:90]}"
+                else f"{kind}: {_error_kind(detail.split(': ', 1)[-1])}"
             failures[key].append(i)
         elif kind == "error":
             kinds[_error_kind(detail)] += 1
@@ -81,8 +81,11 @@ def main() -> int:
         print(f"  {kind:<10} {counts[kind]:>8}")
     if failures:
         print("failures (count, first input, cause):")
-        for key, idx in sorted(failures.items(), key=lambda kv: -len(kv[1])):
+        ranked = sorted(failures.items(), key=lambda kv: -len(kv[1]))
+        for key, idx in ranked[:40]:
             print(f"  {len(idx):>6}  {idx[0]:>7}  {key}")
+        if len(ranked) > 40:
+            print(f"  … and {len(ranked) - 40} causes more")
     print(f"kinds of error (the {a.kinds} most frequent of {len(kinds)}):")
     for kind, n in kinds.most_common(a.kinds):
         print(f"  {n:>6}  {kind}")
