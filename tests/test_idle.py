@@ -52,10 +52,10 @@ def test_a_server_stops_once_idle_and_never_while_in_use(tmp_path: Path) -> None
         assert _until(lambda: not idle.running(target) and not scratch.exists(), TIMEOUT + 30)
         assert time.monotonic() - ended >= TIMEOUT
         assert (target / "PG_VERSION").exists() and not idle.running(target)
-        for pgdata in (target, scratch):
-            log = (pgdata.parent / ".pgdata.log").read_text()
-            assert "(timeout 2 s): stopping" in log and log.rstrip().endswith("stopped"), log
-        assert not _watchers(tmp_path)  # they end with their servers
+        logs = [pgdata.parent / ".pgdata.log" for pgdata in (target, scratch)]
+        assert _until(lambda: all(log.read_text().rstrip().endswith("stopped") for log in logs), 30)
+        assert all("(timeout 2 s): stopping" in log.read_text() for log in logs)
+        assert _until(lambda: not _watchers(tmp_path), 10)  # they end with their servers
 
         # In use by a process (it has called the library: it holds the server until it exits):
         # never stopped, however long it is idle.
