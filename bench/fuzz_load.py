@@ -4,7 +4,8 @@
     python bench/fuzz_load.py --seed 0 --show 4711      # print input 4711 of seed 0, and its outcome
 
 Outcomes: ok (loaded), error (a SchemaError with a file and a line inside the text), and the
-failures: unlocated (a SchemaError without them) and crash (any other exception), grouped by
+failures: unlocated (a SchemaError without them), crash (any other exception) and hang (still
+loading after 10 s: it would not end), grouped by
 where they were raised, each with the index of its first input to --show. Also: the inputs per
 second, the slowest input, and the kinds of error (their first words), to see what the mutator
 reaches. No database is needed: the loader never touches one. Exits 1 when anything failed.
@@ -68,8 +69,8 @@ def main() -> int:
     for i, kind, detail, seconds in results:
         counts[kind] += 1
         slowest = max(slowest, (seconds, i))
-        if kind in ("unlocated", "crash"):  # grouped by cause: the exception and where, or the message
-            key = f"{kind}: {detail.split(':')[0]} at {detail.rsplit(' at ', 1)[-1]}" if kind == "crash" \
+        if kind in ("unlocated", "crash", "hang"):  # grouped by cause: the exception and where, or the message
+            key = f"{kind}: {detail.split(':')[0]} at {detail.rsplit(' at ', 1)[-1]}" if kind != "unlocated" \
                 else f"{kind}: {_error_kind(detail.split(': ', 1)[-1])}"
             failures[key].append(i)
         elif kind == "error":
@@ -77,7 +78,7 @@ def main() -> int:
     took = time.perf_counter() - start
     print(f"seed {a.seed}: {a.n} inputs in {took:.1f} s ({a.n / took:.0f}/s); "
           f"slowest {slowest[0] * 1000:.0f} ms (input {slowest[1]})")
-    for kind in ("ok", "error", "unlocated", "crash"):
+    for kind in ("ok", "error", "unlocated", "crash", "hang"):
         print(f"  {kind:<10} {counts[kind]:>8}")
     if failures:
         print("failures (count, first input, cause):")

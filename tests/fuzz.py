@@ -14,8 +14,8 @@ is always the same text, whichever inputs are made before it.
   insert odd characters or YAML of its own: tags, anchors, aliases, merge keys).
 
 ``run_one`` loads a text and says how it ended: ``ok``, ``error`` (a SchemaError carrying a file
-and a line inside the text), or a failure: ``unlocated`` (a SchemaError without them) and
-``crash`` (any other exception). tests/test_fuzz.py runs a few thousand; bench/fuzz_load.py runs
+and a line inside the text), or a failure: ``unlocated`` (a SchemaError without them), ``crash``
+(any other exception) and ``hang`` (still loading after 10 s). tests/test_fuzz.py runs a few thousand; bench/fuzz_load.py runs
 as many as asked and counts them.
 """
 from __future__ import annotations
@@ -27,6 +27,9 @@ import json
 import math
 import random
 import re
+import signal
+import sys
+import threading
 import time
 import traceback
 from dataclasses import dataclass
@@ -486,19 +489,34 @@ def mutant(seed: int, index: int) -> tuple[str, str]:
 
 @dataclass(frozen=True)
 class Outcome:
-    kind: str  # ok | error | unlocated | crash
+    kind: str  # ok | error | unlocated | crash | hang
     detail: str  # the error, or the traceback's last frames
     seconds: float
 
     @property
     def failed(self) -> bool:
-        return self.kind in ("unlocated", "crash")
+        return self.kind in ("unlocated", "crash", "hang")
+
+
+class _Hang(BaseException):
+    """Raised by the alarm in `run_one` (not an Exception: the loader must not catch it)."""
+
+
+HANG_SECONDS = 10.0  # a load takes milliseconds; one that runs this long does not end (2**64 partitions)
 
 
 def run_one(text: str) -> Outcome:
     start = time.perf_counter()
+    guarded = hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread()
+    if guarded:
+        signal.signal(signal.SIGALRM, _alarm)
+        signal.setitimer(signal.ITIMER_REAL, HANG_SECONDS)
     try:
         load_text(text, FILENAME)
+    except _Hang:
+        frames = [f for f in traceback.extract_tb(sys.exc_info()[2]) if f.filename != __file__][-3:]
+        where = " < ".join(f"{Path(f.filename).name}:{f.lineno}" for f in reversed(frames))
+        return Outcome("hang", f"Hang: over {HANG_SECONDS:g} s at {where}", time.perf_counter() - start)
     except SchemaError as e:
         took = time.perf_counter() - start
         lines = len(re.findall("\r\n|[\r\n\x85\u2028\u2029]", text)) + 1  # as YAML counts them
@@ -509,4 +527,11 @@ def run_one(text: str) -> Outcome:
         frames = traceback.extract_tb(e.__traceback__)[-3:]
         where = " < ".join(f"{Path(f.filename).name}:{f.lineno}" for f in reversed(frames))
         return Outcome("crash", f"{type(e).__name__}: {str(e)[:200]} at {where}", time.perf_counter() - start)
+    finally:
+        if guarded:
+            signal.setitimer(signal.ITIMER_REAL, 0)
     return Outcome("ok", "", time.perf_counter() - start)
+
+
+def _alarm(signum: int, frame: Any) -> None:
+    raise _Hang

@@ -69,6 +69,13 @@ FOUND = [
     ("a billion laughs", "tables:\n  t:\n    columns: {a: int}\n    sqlite: [&a0 [x, x, x, x, x, x, x, x, x, x], "
      + ", ".join(f"&a{i} [{', '.join([f'*a{i - 1}'] * 10)}]" for i in range(1, 9)) + "]\n", 4,
      "its aliases make this more than"),
+    ("hash partitions by the 2**64", "tables:\n  e:\n    columns: {id: bigint}\n    partition_by: hash (id)\n"
+     "    partitions:\n      e_{remainder}: {modulus: 18446744073709551616}\n", 6, "modulus is from 1 to 10,000"),
+    ("a billion range partitions of numbers", "tables:\n  p:\n    columns: {id: int}\n    partition_by: range (id)\n"
+     "    partitions:\n      p_{from}: {from: 0, to: 1000000000, every: 0.5}\n", 6, "more than 10,000 partitions"),
+    ("monthly partitions from the 31st", "tables:\n  p:\n    columns: {d: date}\n    partition_by: range (d)\n"
+     "    partitions:\n      p_{yyyy}_{mm}: {from: 2024-01-31, to: 2024-06-01, every: 1 month}\n", 6,
+     "every 1 month from 2024-01-31 is no date"),
     ("SQL nested too deeply for the parser", "tables:\n  t:\n    columns: {a: int}\n    checks: {c: \""
      + "(" * 3000 + "a > 0" + ")" * 3000 + "\"}\n", 4, "nested too deeply"),
 ]
