@@ -85,6 +85,34 @@ def test_a_server_stops_once_idle_and_never_while_in_use(tmp_path: Path) -> None
         _cli(env, tmp_path, "server", "stop")
 
 
+def test_a_command_waits_while_its_server_is_being_stopped(tmp_path: Path) -> None:
+    """The watcher stops a server only while it holds the server's lease alone; a command that
+    comes meanwhile waits for the stop to end (then starts the server again), and while the
+    command holds it, the watcher cannot have it."""
+    import fcntl
+    import select
+
+    pgdata, lease = tmp_path / "pgdata", tmp_path / ".pgdata.lease"
+    watcher = os.open(lease, os.O_RDWR | os.O_CREAT)
+    fcntl.flock(watcher, fcntl.LOCK_EX)  # as the watcher holds it while it stops the server
+    command = subprocess.Popen(
+        [sys.executable, "-c", "import sys\nfrom pathlib import Path\nfrom schemacode import idle\n"
+         "idle.hold(Path(sys.argv[1]))\nprint('holds it', flush=True)\ninput()", str(pgdata)],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    assert command.stdout is not None and command.stdin is not None
+    try:
+        assert select.select([command.stdout], [], [], 3)[0] == []  # waiting
+        os.close(watcher)  # the stop is over
+        assert command.stdout.readline() == "holds it\n"
+        assert idle._locked(lease)  # the watcher cannot take it now
+        command.stdin.write("\n")
+        command.stdin.flush()
+        assert command.wait(timeout=30) == 0
+        assert not idle._locked(lease)  # the lock went with the process
+    finally:
+        command.kill()
+
+
 def _watchers(tmp_path: Path) -> list[str]:
     out = subprocess.run(["ps", "-eo", "args"], capture_output=True, text=True).stdout
     return [ln for ln in out.splitlines() if "schemacode.idle" in ln and str(tmp_path) in ln]
