@@ -37,8 +37,10 @@ import subprocess
 import sys
 import threading
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Iterator
 
 from .errors import SchemacodeError
 
@@ -190,14 +192,8 @@ def _locked(path: Path) -> bool:
     """Whether another open file holds a lock on ``path`` (tried, and let go at once)."""
     if fcntl is None or not path.exists():
         return False
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        return False
-    except BlockingIOError:
-        return True
-    finally:
-        os.close(fd)
+    with _alone(path) as alone:
+        return not alone
 
 
 # -- what `schemacode server status` shows ---------------------------------------------------------
@@ -242,41 +238,53 @@ def run_watcher(pgdata: Path, role: str, bin_dir: Path) -> int:
     _log(f"watching {pgdata} ({role}), pid {os.getpid()}")
     last_use = time.time()
     while True:
-        timeout = _read_timeout(files.timeout)
-        time.sleep(_poll(timeout))
+        time.sleep(_poll(_read_timeout(files.timeout)))
         try:
-            lease = os.open(files.lease, os.O_RDWR | os.O_CREAT, 0o644)
+            with _alone(files.lease) as alone:
+                if not alone:
+                    last_use = time.time()  # a command holds it
+                    continue
+                if not running(pgdata):  # (known with the lease alone: no command is starting it)
+                    _log("the server was stopped by someone else")
+                    os.close(me)  # (before the lease: a command that then starts a watcher finds this one gone)
+                    return 0
+            # Clients are counted without the lease: a command may start meanwhile (it waits for
+            # nothing), and what it does is seen at the next check.
+            if _clients(pgdata, bin_dir) != 0:  # someone's connection (None: the server cannot say: not idle)
+                last_use = time.time()
+                _touch(files.lease)
+                continue
+            timeout = _read_timeout(files.timeout)
+            if timeout is None or time.time() - max(last_use, _mtime(files.lease)) < timeout:
+                continue
+            with _alone(files.lease) as alone:  # the decision and the stop, with the lease alone
+                idle_for = time.time() - max(last_use, _mtime(files.lease))
+                if not alone or not running(pgdata) or idle_for < timeout or _clients(pgdata, bin_dir) != 0:
+                    continue  # (used meanwhile, or stopped by someone else: seen at the next check)
+                _log(f"idle for {duration(idle_for)} (timeout {duration(timeout)}): stopping")
+                _stop(pgdata, role)
+                _log("stopped")
+                os.close(me)
+                return 0
         except OSError:  # its folder was deleted (a test's, or a scratch folder removed by hand)
             _log(f"{files.lease.parent} is gone: nothing left to watch")
             return 0
+
+
+@contextmanager
+def _alone(path: Path) -> Iterator[bool]:
+    """Whether this process could lock ``path`` exclusively (held until the block ends)."""
+    assert fcntl is not None
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
         try:
-            try:
-                fcntl.flock(lease, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
-                last_use = time.time()  # a command holds it
-                continue
-            # Holding the lease alone: no command can start using the server until it is let go.
-            if not running(pgdata):
-                _log("the server was stopped by someone else")
-                os.close(me)  # (before the lease: a command that then starts a watcher finds this one gone)
-                return 0
-            timeout = _read_timeout(files.timeout)
-            clients = _clients(pgdata, bin_dir)
-            now = time.time()
-            if clients != 0:  # someone's connection (None: the server cannot say now: not idle)
-                last_use = now
-                _touch(files.lease)
-                continue
-            idle_for = now - max(last_use, _mtime(files.lease))
-            if timeout is None or idle_for < timeout:
-                continue
-            _log(f"idle for {duration(idle_for)} (timeout {duration(timeout)}): stopping")
-            _stop(pgdata, role)
-            _log("stopped")
-            os.close(me)
-            return 0
-        finally:
-            os.close(lease)
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            yield False
+            return
+        yield True
+    finally:
+        os.close(fd)
 
 
 def _poll(timeout: float | None) -> float:
