@@ -1,6 +1,6 @@
 """The embedded servers stop themselves after a while idle, as a build daemon does.
 
-Each server (its data folder ``pgdata``) has three small files beside that folder:
+Each server (its data folder ``pgdata``) has four small files beside that folder:
 
 - ``.pgdata.lease``: every process that uses the server holds a shared lock (``flock``) on it,
   taken before the server is found or started and kept until the process exits; its time of
@@ -10,6 +10,7 @@ Each server (its data folder ``pgdata``) has three small files beside that folde
   server is in use and stops it once it has been idle for the whole timeout.
 - ``.pgdata.timeout``: the idle timeout (SCHEMACODE_IDLE_TIMEOUT) of the last command that used
   the server, which the watcher reads at each check.
+- ``.pgdata.log``: what the watcher did (started, stopped the server), and its errors.
 
 "In use" is a command holding the lease, or a client connected to the server (PostgreSQL's own
 ``pg_stat_activity``: someone's psql or application on the local database). The watcher stops
