@@ -155,39 +155,39 @@ def _replace(rnd: random.Random, tree: _Tree) -> None:
         c[k] = _odd_value(rnd, tree)
 
 
-def _retype(rnd: random.Random, tree: _Tree) -> None:
+def _in_place(change: Callable[[random.Random, Any], Any]) -> Callable[[random.Random, _Tree], None]:
+    """A mutation that puts ``change(value)`` where a random value of the document was."""
+    def mutate(rnd: random.Random, tree: _Tree) -> None:
+        slot = _slot(rnd, tree)
+        if slot:
+            c, k = slot
+            c[k] = change(rnd, c[k])
+    return mutate
+
+
+@_in_place
+def _retype(rnd: random.Random, v: Any) -> Any:
     """A scalar as another type of scalar: text as a number, a number as text, a bool as null."""
-    slot = _slot(rnd, tree)
-    if not slot:
-        return
-    c, k = slot
-    v = c[k]
     if isinstance(v, str):
-        c[k] = rnd.choice([Plain(v) if v and "\n" not in v else 0, len(v), [v], {v: v}, v * 3,
+        return rnd.choice([Plain(v) if v and "\n" not in v else 0, len(v), [v], {v: v}, v * 3,
                            v.upper(), v[: len(v) // 2], v + rnd.choice(BROKEN_SQL)])
-    elif isinstance(v, bool) or v is None:
-        c[k] = rnd.choice(["true", "yes", 1, 0, None, Plain("~"), "", [v]])
-    elif isinstance(v, (int, float)):
-        c[k] = rnd.choice([str(v), -v, v * 10 ** 30, float(v), 2 ** 64, Plain(str(v) + "e999")])
-    else:
-        c[k] = rnd.choice([None, "", 0, True])
+    if isinstance(v, bool) or v is None:
+        return rnd.choice(["true", "yes", 1, 0, None, Plain("~"), "", [v]])
+    if isinstance(v, (int, float)):
+        return rnd.choice([str(v), -v, v * 10 ** 30, float(v), 2 ** 64, Plain(str(v) + "e999")])
+    return rnd.choice([None, "", 0, True])
 
 
-def _swap_shape(rnd: random.Random, tree: _Tree) -> None:
+@_in_place
+def _swap_shape(rnd: random.Random, v: Any) -> Any:
     """A list as a mapping and a mapping as a list (of keys, of values, of one-key maps)."""
-    slot = _slot(rnd, tree)
-    if not slot:
-        return
-    c, k = slot
-    v = c[k]
     if isinstance(v, dict):
-        c[k] = rnd.choice([list(v), list(v.values()), [{a: b} for a, b in v.items()],
+        return rnd.choice([list(v), list(v.values()), [{a: b} for a, b in v.items()],
                            [{"name": a, **(b if isinstance(b, dict) else {"value": b})} for a, b in v.items()]])
-    elif isinstance(v, list):
-        c[k] = rnd.choice([{str(i): x for i, x in enumerate(v)},
+    if isinstance(v, list):
+        return rnd.choice([{str(i): x for i, x in enumerate(v)},
                            {(x if isinstance(x, str) else str(x)): None for x in v}, v[0] if v else None])
-    else:
-        c[k] = rnd.choice([[v], {str(v): v}, {"sql": v}, {"type": v}])
+    return rnd.choice([[v], {str(v): v}, {"sql": v}, {"type": v}])
 
 
 def _rename_key(rnd: random.Random, tree: _Tree) -> None:
@@ -328,13 +328,7 @@ class _Emitter:
         pad = " " * indent
         if isinstance(node, (dict, list)) and node and self.rnd.random() > 0.15 and not anchor:
             self.open.add(id(node))
-            lines: list[str] = []
-            if isinstance(node, dict):
-                for k, v in node.items():
-                    lines += self.entry(pad + self.key(k) + ":", v, indent)
-            else:
-                for v in node:
-                    lines += self.entry(pad + "-", v, indent)
+            lines = self.block_body(node, indent)
             self.open.discard(id(node))
             return lines
         return [pad + anchor + self.flow(node)]
