@@ -185,7 +185,10 @@ def generate_package(loaded: LoadedSchema, where: Path, name: str, outputs: list
         del sys.modules[mod]
     sys.path.insert(0, str(where))
     try:
-        return importlib.import_module(name)
+        package = importlib.import_module(name)
+        for module in sorted((where / name).glob("*.py")):  # every module of it, as attributes
+            importlib.import_module(f"{name}.{module.stem}")
+        return package
     finally:
         sys.path.remove(str(where))
 

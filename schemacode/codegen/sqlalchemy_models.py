@@ -320,10 +320,12 @@ def _table_class(t: Table, cls: str, names_: Names, ty: Types, te: _TypeExpr) ->
         kw.append(f"nullable={c.not_null is False}")
         serial = c.type in ("serial", "bigserial", "smallserial")
         if serial and not (single_int_pk and in_pk):
-            # not the table's one integer key: SQLAlchemy would not make it SERIAL
-            seq = serial_sequence_name(t.name, c.name)
-            seq = seq if t.schema == "public" else f"{t.schema}.{seq}"
-            kw.append(f"server_default=sa.text({repr(f'nextval({_lit(seq)}::regclass)')})")
+            # Not the table's one integer key, so SQLAlchemy would not make it SERIAL: its
+            # sequence gives the values (create_all makes it). No server default here: SQLAlchemy
+            # reads a serial column back without one, so Alembic would see a change that is not.
+            where = f", schema={t.schema!r}" if t.schema != "public" else ""
+            args.append(f"sa.Sequence({serial_sequence_name(t.name, c.name)!r}{where}, "
+                        f"data_type={_SIMPLE[c.type]})")
         elif c.default_sql is not None:
             kw.append(f"server_default=sa.text({c.default_sql!r})")
         if single_int_pk and in_pk and not serial and not c.identity and base_name(c.type) in (
