@@ -173,8 +173,15 @@ class Types:
                              for k, c in catalog.composites.items()})
         self.domains = {type_key(d.schema, d.name): d for d in catalog.domains.values()}
         self.ranges = {type_key(r.schema, r.name): r.subtype for r in catalog.ranges.values()}
+        self._seen: dict[str, str] = {}  # a schema has few distinct types and many columns
 
     def annotation(self, pg_type: str) -> str:
+        known = self._seen.get(pg_type)
+        if known is None:
+            known = self._seen[pg_type] = self._annotation(pg_type)
+        return known
+
+    def _annotation(self, pg_type: str) -> str:
         t, dims = split_array(pg_type)
         base = base_name(t)
         if base in self.classes:
