@@ -245,8 +245,8 @@ def generate(schema: str | Path | LoadedSchema, out: str | Path = "generated",
     desired, _ = desired_catalog(loaded, dev_url)
     prepared: list[typed.PreparedQuery] = []
     if queries is not None:
-        files = typed.query_files(queries)
-        prepared = typed.prepare(loaded, desired, typed.parse_files(files), dev_url)
+        sources = typed.query_files(queries)
+        prepared = typed.prepare(loaded, desired, typed.parse_files(sources), dev_url)
     files = codegen.render(desired, Path(loaded.file).name, models, prepared)
     out = Path(out)
     if check:

@@ -186,8 +186,8 @@ def _carry_check(con: Constraint, t: Table, types: Types, rules: dict[str, _Rule
     parts = list(tree.flatten()) if isinstance(tree, exp.And) else [tree]
     left = []
     for part in parts:
-        if not _carry(_unparen(part), t, types, rules, not_null):
-            left.append(part.sql(dialect="postgres"))
+        if not isinstance(part, exp.Expression) or not _carry(_unparen(part), t, types, rules, not_null):
+            left.append(part.sql(dialect="postgres") if isinstance(part, exp.Expression) else str(part))
     if not left:
         return ""
     return text if len(left) == len(parts) else " AND ".join(left) + " (the rest is carried)"
@@ -225,7 +225,7 @@ def _pynum(d: Decimal, base: str) -> str:
     return f"decimal.Decimal({str(d)!r})" if base == "numeric" else repr(float(d))
 
 
-_OPS = {exp.GT: "gt", exp.GTE: "ge", exp.LT: "lt", exp.LTE: "le"}
+_OPS: dict[type[exp.Expression], str] = {exp.GT: "gt", exp.GTE: "ge", exp.LT: "lt", exp.LTE: "le"}
 _FLIP = {"gt": "lt", "ge": "le", "lt": "gt", "le": "ge"}
 
 
@@ -259,9 +259,9 @@ def _carry(e: exp.Expression, t: Table, types: Types, rules: dict[str, _Rules], 
             fn, n, op = _length_of(e.expression, t), _number(e.this), _FLIP[op]
         if fn is not None and n is not None and n == n.to_integral_value():
             k = int(n)
-            limit = {"gt": ("min_length", k + 1), "ge": ("min_length", k), "lt": ("max_length", k - 1),
+            bound = {"gt": ("min_length", k + 1), "ge": ("min_length", k), "lt": ("max_length", k - 1),
                      "le": ("max_length", k)}[op]
-            return _length(fn, limit, rules)
+            return _length(fn, bound, rules)
         return False
     if isinstance(e, exp.NEQ):
         col = _column(e.this, t) or _column(e.expression, t)

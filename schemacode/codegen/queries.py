@@ -332,14 +332,16 @@ def render_queries(e: jinja2.Environment, ctx: dict[str, Any], catalog: Catalog,
     for p in queries:
         q = p.query
         params = tuple(_param(n, t, types) for n, t in p.params)
-        row, fields, table_row = None, (), False
+        row: str | None = None
+        fields: tuple[_Field, ...] = ()
+        table_row = False
         if q.kind in ("one", "many"):
             model = _table_row(p, models_by_table)
             if model is not None:
                 row, table_row = model.class_name, True
                 imports.add(model.class_name)
                 fnames = {f.column: f.name for f in model.fields}
-                fields = tuple(_Field(fnames[c.name], "", _convert(c.type, f"r[{i}]", types, True), "")
+                fields = tuple(_Field(fnames[c.name], "", _convert(c.type, f"r[{i}]", types, c.not_null), "")
                                for i, c in enumerate(p.columns))
             else:
                 row = pascal(q.name) + "Row"

@@ -296,7 +296,7 @@ def _pk_of(t: Table) -> tuple[tuple[str, ...], str | None]:
     return tuple(t.columns), "no primary key: the mapper identifies rows by all their columns"
 
 
-def _table_class(t: Table, cls: str, names_: Names, ty: Types, te: _TypeExpr) -> tuple[SaClass, dict[str, str]]:
+def _table_class(t: Table, cls: str, ty: Types, te: _TypeExpr) -> tuple[SaClass, dict[str, str]]:
     """The class of a table, and its column -> attribute names."""
     cols = list(t.columns.values())
     attrs = unique([field_name(c.name, RESERVED) for c in cols])
@@ -338,18 +338,18 @@ def _table_class(t: Table, cls: str, names_: Names, ty: Types, te: _TypeExpr) ->
     notes: list[str] = [why] if why else []
     if pk:
         targs.append(f"sa.PrimaryKeyConstraint({', '.join(repr(x) for x in pk.columns)}, name={pk.name!r})")
-    for c in sorted(t.constraints.values(), key=lambda c: (c.kind, c.name or "")):
+    for con in sorted(t.constraints.values(), key=lambda k: (k.kind, k.name or "")):
         expr = None
-        if c.kind == "foreign_key":
-            expr = foreign_key(c) if not c.not_valid else None
-        elif c.kind == "unique":
-            expr = unique_constraint(c)
-        elif c.kind == "check":
-            expr = check_constraint(c)
-        elif c.kind == "primary_key":
+        if con.kind == "foreign_key":
+            expr = foreign_key(con) if not con.not_valid else None
+        elif con.kind == "unique":
+            expr = unique_constraint(con)
+        elif con.kind == "check":
+            expr = check_constraint(con)
+        elif con.kind == "primary_key":
             continue
         if expr is None:
-            notes.append(f"not expressed in SQLAlchemy's metadata: {c.name} {c.definition}")
+            notes.append(f"not expressed in SQLAlchemy's metadata: {con.name} {con.definition}")
         else:
             targs.append(expr)
     for name in sorted(t.indexes):
@@ -433,7 +433,7 @@ def _relationships(catalog: Catalog, names: Names, classes: dict[str, SaClass],
         if clash:
             k, n = clash[0]
             why = "another relationship" if claims[(k, n)] > 1 else "a column"
-            note = (f"no relationship for foreign key {c.name}: the name {n!r} in {names_of(classes, k)} "
+            note = (f"no relationship for foreign key {c.name}: the name {n!r} in {classes[k].class_name} "
                     f"would clash with {why}")
             classes[child].notes.append(note)
             if parent != child:
@@ -463,10 +463,6 @@ def _relationships(catalog: Catalog, names: Names, classes: dict[str, SaClass],
         taken[parent].append(one)
 
 
-def names_of(classes: dict[str, SaClass], key: str) -> str:
-    return classes[key].class_name
-
-
 @dataclass(frozen=True)
 class SaModule:
     enums: list[EnumModel]
@@ -484,7 +480,7 @@ def build(catalog: Catalog, names: Names) -> SaModule:
         t = catalog.tables[key]
         if t.partition_of or not t.columns:
             continue
-        classes[key], attrs[key] = _table_class(t, names.of("table", key), names, ty, te)
+        classes[key], attrs[key] = _table_class(t, names.of("table", key), ty, te)
     _relationships(catalog, names, classes, attrs)
     views = [_view_class(catalog.views[k], names.of("view", k), ty, te) for k in sorted(catalog.views)
              if catalog.views[k].columns]
