@@ -241,3 +241,52 @@ def test_the_docs_examples_run(db: Database) -> None:
     # one plan from each example (the API edge's: two), each written as the example said
     assert db.execute("SELECT client_name, count(*) FROM event_plans GROUP BY 1 ORDER BY 1") == [
         ("Acme", 4), ("Typed", 1)]
+
+
+def test_generate_settings_from_pyproject(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """[tool.schemacode.generate]: read from the nearest pyproject.toml, paths relative to it; a
+    flag wins; a wrong key or output is an error naming the file."""
+    from schemacode.codegen import config
+    from schemacode.errors import SchemaError
+
+    (tmp_path / "sub").mkdir()
+    monkeypatch.chdir(tmp_path / "sub")
+    assert config.load() == config.GenerateConfig()  # no pyproject.toml: the defaults
+    (tmp_path / "pyproject.toml").write_text("[project]\nname = 'x'\n")
+    assert config.load() == config.GenerateConfig()  # no section: the defaults
+    (tmp_path / "pyproject.toml").write_text(
+        '[tool.schemacode.generate]\nschema = "db/schema.yaml"\nout = "app/db"\nmodels = "sqlalchemy"\n'
+        'queries = ["q/a.sql", "q/b.sql"]\n')
+    conf = config.load()
+    assert (conf.schema, conf.out, conf.models, conf.queries) == (
+        "../db/schema.yaml", "../app/db", ("sqlalchemy",), ("../q/a.sql", "../q/b.sql"))
+    for body, message in [('color = "red"', "unknown key 'color'"), ('models = ["orm"]', "models must list"),
+                          ("queries = 3", "queries must be")]:
+        (tmp_path / "pyproject.toml").write_text(f"[tool.schemacode.generate]\n{body}\n")
+        with pytest.raises(SchemaError) as e:
+            config.load()
+        assert message in e.value.message and e.value.file == str(tmp_path / "pyproject.toml")
+    # on the command line: a flag wins over the file
+    (tmp_path / "sub" / "schema.yaml").write_text("tables:\n  things:\n    columns: {id: serial primary key}\n")
+    (tmp_path / "pyproject.toml").write_text('[tool.schemacode.generate]\nschema = "sub/schema.yaml"\n'
+                                             'models = ["dataclasses", "sqlalchemy"]\nout = "gen"\n')
+    r = CliRunner().invoke(main, ["generate", "--models", "pydantic", "--out", "mine"])
+    assert r.exit_code == 0, r.output
+    assert sorted(p.name for p in (tmp_path / "sub" / "mine").iterdir()) == [
+        "__init__.py", "enums.py", "pydantic_models.py"]
+    r = CliRunner().invoke(main, ["generate"])
+    assert r.exit_code == 0 and (tmp_path / "gen" / "sqlalchemy_models.py").exists(), r.output
+
+
+def test_generate_needs_neither_sqlalchemy_nor_pydantic(tmp_path: Path, pg_admin: str) -> None:
+    """Generating writes text: with both libraries made unimportable, every output is written
+    (they are the application's dependencies: the extras schemacode[sqlalchemy], [pydantic])."""
+    script = ("import sys; sys.modules['sqlalchemy'] = None; sys.modules['pydantic'] = None; "
+              "sys.modules['alembic'] = None; from schemacode.cli import run; run()")
+    args = ["generate", "--schema", str(ROOT / "schema.yaml"), "--out", str(tmp_path / "out"),
+            "--models", "sqlalchemy", "--models", "pydantic", "--models", "dataclasses",
+            "--queries", str(ROOT / "examples" / "queries")]
+    result = subprocess.run([sys.executable, "-c", script, *args], capture_output=True, text=True, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert {p.name for p in (tmp_path / "out").iterdir()} == {
+        "__init__.py", "enums.py", "models.py", "sqlalchemy_models.py", "pydantic_models.py", "queries.py"}

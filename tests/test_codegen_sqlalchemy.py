@@ -184,3 +184,24 @@ def test_the_repo_models_match_the_repo_database(db: Database) -> None:
 
     generated = import_module(ROOT, "generated.sqlalchemy_models")
     assert alembic_diff(db.url, generated.Base.metadata, set()) == []
+
+
+def test_what_sqlalchemy_cannot_say_is_named_in_a_comment(pg_admin: str, tmp_path: Any) -> None:
+    text = """
+tables:
+  bookings:
+    columns:
+      id: bigint primary key
+      room: {type: integer, null: false}
+      during: {type: tstzrange, null: false}
+      amount: integer
+    checks:
+      chk_amount: {expr: amount > 0, not_valid: true}
+    exclude:
+      no_overlap: {using: gist, elements: ["during WITH &&"]}
+"""
+    out = api.generate(load_text(text), tmp_path / "pkg", models=["sqlalchemy"]).files["sqlalchemy_models.py"]
+    body = out.split("class Bookings(Base):")[1]
+    assert "# not expressed in SQLAlchemy's metadata: no_overlap EXCLUDE USING gist (during WITH &&)" in body
+    assert "# not expressed in SQLAlchemy's metadata: chk_amount CHECK ((amount > 0)) NOT VALID" in body
+    assert "during: Mapped[Range[datetime.datetime]] = mapped_column(pg.TSTZRANGE(), nullable=False)" in body
