@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import tempfile
 import uuid
 from pathlib import Path
 from typing import Any, Iterator
@@ -145,3 +146,21 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 @pytest.fixture
 def update_golden(request: pytest.FixtureRequest) -> bool:
     return bool(request.config.getoption("--update-golden"))
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """A temporary folder of the run's own, where none is given. pytest's shared one
+    (/tmp/pytest-of-<user>) is made private to its owner again by every session that starts,
+    and a test server another session runs there (as its own user, when the tests run as root)
+    then loses its data folder mid-run: two suites at once on one machine must not meet there.
+    (xdist's workers are handed the controller's.)"""
+    if config.option.basetemp is None and not hasattr(config, "workerinput"):
+        base = Path(tempfile.mkdtemp(prefix="schemacode-pytest-"))
+        config.option.basetemp = str(base / "t")
+        config._schemacode_basetemp = base  # type: ignore[attr-defined]
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    base = getattr(config, "_schemacode_basetemp", None)
+    if base is not None:
+        shutil.rmtree(base, ignore_errors=True)
