@@ -3,14 +3,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, Callable, Sequence
 
 from . import fleet as fleet_
 from .apply import (
     ApplyResult, HistoryEntry, Progress, Settings, locked_apply, locked_rollback, read_history,
 )
-from typing import TYPE_CHECKING, Any, Callable
-
-
 from .errors import DatabaseError
 from .introspect import introspect
 from .load import LoadedSchema, load_file
@@ -165,13 +163,23 @@ class Generated:
 
 
 def generate(schema: str | Path | LoadedSchema, out: str | Path = "generated",
-             dev_url: str | None = None, check: bool = False) -> Generated:
-    """Write (or, with check, compare) the dataclasses for schema.yaml into ``out``."""
+             dev_url: str | None = None, check: bool = False,
+             models: Sequence[str] = ("dataclasses",),
+             queries: str | Path | Sequence[str | Path] | None = None) -> Generated:
+    """Write (or, with check, compare) the generated package for schema.yaml into ``out``:
+    the ``models`` outputs (dataclasses, sqlalchemy, pydantic) and, with ``queries`` (a folder
+    of ``*.sql`` files, or files), typed functions for the named statements in them, each
+    prepared against the desired schema (docs/codegen.md)."""
     from . import codegen
+    from .codegen import queries as typed
 
     loaded = _load(schema)
     desired, _ = desired_catalog(loaded, dev_url)
-    files = codegen.render(desired, Path(loaded.file).name)
+    prepared: list[typed.PreparedQuery] = []
+    if queries is not None:
+        sources = typed.query_files(queries)
+        prepared = typed.prepare(loaded, desired, typed.parse_files(sources), dev_url)
+    files = codegen.render(desired, Path(loaded.file).name, models, prepared)
     out = Path(out)
     if check:
         return Generated(files, [], codegen.stale(files, out))

@@ -422,36 +422,51 @@ def check(schema_path: str, database_url: str | None, dev_url: str | None,
 
 
 @main.command()
-@click.option("--schema", "schema_path", default="schema.yaml", show_default=True,
-              type=click.Path(dir_okay=False), help="The schema file.")
-@click.option("--out", default="generated", show_default=True, type=click.Path(file_okay=False),
-              help="The package folder to write.")
+@click.option("--schema", "schema_path", type=click.Path(dir_okay=False),
+              help="The schema file.  [default: schema.yaml, or pyproject.toml's]")
+@click.option("--out", type=click.Path(file_okay=False),
+              help="The package folder to write.  [default: generated, or pyproject.toml's]")
+@click.option("--models", "models", multiple=True, type=click.Choice(["dataclasses", "sqlalchemy", "pydantic"]),
+              help="An output (repeatable): dataclasses (psycopg), sqlalchemy (2.0 declarative), pydantic "
+                   "(v2).  [default: dataclasses, or pyproject.toml's]")
+@click.option("--queries", "queries", multiple=True, type=click.Path(exists=True),
+              help="A folder of .sql files of named queries (or a file; repeatable): typed functions, "
+                   "each statement prepared against the schema.")
 @click.option("--dev-url", envvar="SCHEMACODE_DEV_URL", metavar="URL",
               help="PostgreSQL server for the scratch database (default: the embedded one).")
 @click.option("--check", is_flag=True,
               help="Write nothing; exit 1 and name the stale files if --out is not up to date.")
-def generate(schema_path: str, out: str, dev_url: str | None, check: bool) -> None:
-    """Write typed Python dataclasses (one per table and view, an Enum per enum) into --out.
+def generate(schema_path: str | None, out: str | None, models: tuple[str, ...], queries: tuple[str, ...],
+             dev_url: str | None, check: bool) -> None:
+    """Write typed Python for the schema into --out: dataclasses, SQLAlchemy and Pydantic
+    models, and typed query functions (docs/codegen.md). Settings left out come from
+    [tool.schemacode.generate] in pyproject.toml.
 
     \b
     Example:
       schemacode generate --out app/db/generated
+      schemacode generate --models sqlalchemy --models pydantic --queries queries/
       schemacode generate --check        # in CI: fails when generated/ is stale
     """
     def go() -> int:
-        result = api.generate(schema_path, out, dev_url, check=check)
+        from .codegen import config
+
+        conf = config.load()
+        where = out or conf.out
+        result = api.generate(schema_path or conf.schema, where, dev_url, check=check,
+                              models=models or conf.models, queries=(queries or conf.queries) or None)
         if check:
             if result.stale:
                 for p in result.stale:
                     click.echo(f"stale: {p}", err=True)
                 click.echo("Generated code is out of date; run `schemacode generate`.", err=True)
                 return 1
-            click.echo(f"{out} is up to date.")
+            click.echo(f"{where} is up to date.")
             return 0
         for p in result.written:
             click.echo(f"wrote {p}")
         if not result.written:
-            click.echo(f"{out} is up to date.")
+            click.echo(f"{where} is up to date.")
         return 0
 
     _run(go)
@@ -608,23 +623,37 @@ def init(schema_path: str, force: bool) -> None:
 @main.group()
 def server() -> None:
     """The embedded PostgreSQL servers: the local target, and the scratch server where desired
-    schemas are built. Both start on first use and keep running for the next commands."""
+    schemas are built. Both start on first use, keep running for the next commands, and stop
+    by themselves once idle for SCHEMACODE_IDLE_TIMEOUT (default 30m; 0 or never: keep running)."""
 
 
 @server.command(name="status")
 def server_status() -> None:
-    """Show where each embedded server keeps its data, whether it runs, and its size.
+    """Show where each embedded server keeps its data, whether it runs, its size, and whether
+    it is in use or idle (and when it stops by itself).
 
     \b
     Example:
       schemacode server status
     """
+    from .idle import duration
     from .server import embedded_servers
 
     def go() -> int:
         for s in embedded_servers():
             state = "running" if s.running else "stopped"
-            click.echo(f"{s.role:<8} {state:<8} {s.size / 2**20:8.1f} MB  {s.pgdata}")
+            line = f"{s.role:<8} {state:<8} {s.size / 2**20:8.1f} MB  {s.pgdata}"
+            if s.running:
+                i = s.idle
+                use = "in use" if i.in_use else "idle" if i.idle_for is None else f"idle {duration(i.idle_for)}"
+                if i.timeout is None:
+                    stop = "no idle stop"
+                elif i.watched:
+                    stop = f"stops after {duration(i.timeout)} idle"
+                else:
+                    stop = "not watched: the next command starts its idle stop"
+                line += f"  ({use}; {stop})"
+            click.echo(line)
         return 0
 
     _run(go)
