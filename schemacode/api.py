@@ -14,7 +14,7 @@ from .introspect import introspect
 from .load import LoadedSchema, load_file
 from .model import Catalog
 from .plan import Plan, make_plan
-from .planning import check_conversions, check_roles, plan_from
+from .planning import check_conversions, check_roles, compared, plan_from, scope_of, spelling_suspects
 from .scratch import canonicalize, materialize, scratch_for
 from .server import connect, local_database_url, server_version
 from .sqlite import is_sqlite
@@ -66,16 +66,17 @@ def plan(schema: str | Path | LoadedSchema, database_url: str | None = None,
         target_version = server_version(conn)
         scratch = scratch_for(conn, url, dev_url)
         check_roles(conn, loaded.catalog, loaded.file)  # before a build that may run on its server
+        scope = scope_of(conn, loaded)
         # The live catalog is read while the scratch server builds the desired one: two servers,
         # and the build mostly waits on its own.
         with ThreadPoolExecutor(1) as pool:
-            live = pool.submit(introspect, conn, loaded.scope)
+            live = pool.submit(introspect, conn, scope.read)
             desired, scratch_version = desired_catalog(loaded, scratch)
             current = live.result()
         if leave_out is not None:
             current, desired = leave_out(current), leave_out(desired)
         warnings = _version_warnings(scratch_version, target_version)
-        p = plan_from(current, desired, loaded, scratch, online)
+        p = plan_from(current, desired, loaded, scratch, online, scope)
         check_conversions(conn, p)
     return Planned(loaded, p, warnings + rename_hints(p), desired)
 
@@ -120,9 +121,10 @@ def apply(schema: str | Path | LoadedSchema, database_url: str | None = None,
         scratch = scratch_for(conn, url, dev_url)
         check_roles(conn, loaded.catalog, loaded.file)
         desired, _ = desired_catalog(loaded, scratch)
+        scope = scope_of(conn, loaded)
         return locked_apply(
-            conn, loaded.scope,
-            lambda current: check_conversions(conn, plan_from(current, desired, loaded, scratch, online)),
+            conn, scope.read,
+            lambda current: check_conversions(conn, plan_from(current, desired, loaded, scratch, online, scope)),
             allow_destructive=allow_destructive, expected_fingerprint=expected_fingerprint,
             settings=settings, progress=progress,
         )
@@ -280,7 +282,9 @@ def _pull_differences(text: str, read: Catalog, dev_url: str | None) -> list[str
     try:
         loaded = load_text(text, "pulled schema.yaml")
         built = materialize(loaded, dev_url).catalog
-        p = plan_from(read, built, loaded, dev_url)
+        # As PostgreSQL first printed both: what pull wrote must build the very trees it read
+        # (a plan compares spellings that mean the same as equal; pg_dump tells them apart)
+        p = make_plan(read, built, loaded.renames, loaded.unpinned_extensions)
     except SchemacodeError as e:
         return [f"not exact: what pull wrote does not build as it was read: {e.message}"]
     return [f"not exact: a plan with the pulled schema.yaml against this database would {c.summary()}"
@@ -412,11 +416,11 @@ def diff_databases(from_url: str, to_url: str, schemas: list[str] | None = None)
 
     from .introspect import user_schemas
 
-    def scope_of(url: str) -> list[str]:
+    def schemas_of(url: str) -> list[str]:
         with connect(url, autocommit=True) as conn:
             return user_schemas(conn)
 
-    scope = sorted(schemas or set(scope_of(from_url)) | set(scope_of(to_url)))
+    scope = sorted(schemas or set(schemas_of(from_url)) | set(schemas_of(to_url)))
 
     def read(url: str) -> tuple[Catalog, int]:
         with connect(url, autocommit=True) as conn:
@@ -424,13 +428,17 @@ def diff_databases(from_url: str, to_url: str, schemas: list[str] | None = None)
 
     with ThreadPoolExecutor(2) as pool:  # both catalogs at once
         (current, from_version), (desired, to_version) = pool.map(read, [from_url, to_url])
+    with connect(from_url, autocommit=True) as conn:
+        scratch = scratch_for(conn, from_url, None)
     if from_version // 10000 != to_version // 10000:
         # Two majors print the same things differently: the second database's schema is built on
         # the first one's server (a temporary database) and read back as that major prints it.
-        with connect(from_url, autocommit=True) as conn:
-            scratch = scratch_for(conn, from_url, None)
         desired = canonicalize(desired, scope, scratch) or desired
-    return make_plan(current, desired)
+    p = make_plan(current, desired)
+    if p.is_empty or not spelling_suspects(p):
+        return p
+    pair = compared(current, desired, scratch)  # (as a plan compares: a restored copy is no change)
+    return p if pair is None else make_plan(pair[0], pair[1], live=current, built=desired)
 
 
 def _version_warnings(scratch: int, target: int) -> tuple[str, ...]:

@@ -38,7 +38,8 @@ CREATE TABLE IF NOT EXISTS {HISTORY_TABLE} (
     applied_by text NOT NULL,
     tool_version text NOT NULL,
     backward_statements jsonb NOT NULL DEFAULT '[]',
-    rolled_back_by bigint
+    rolled_back_by bigint,
+    schemas text[]
 )
 """
 HEARTBEAT_SECONDS = 5.0
@@ -191,15 +192,22 @@ def _record(conn: psycopg.Connection[Any], kind: str, plan: Plan | None, after: 
             backward: tuple[PlannedStatement, ...] | list[PlannedStatement], duration: int,
             from_fingerprint: str | None = None) -> int:
     conn.execute(HISTORY_DDL.encode())
-    conn.execute(f"ALTER TABLE {HISTORY_TABLE} ADD COLUMN IF NOT EXISTS rolled_back_by bigint")
+    # Columns later versions added, each only where it is missing: ALTER TABLE would hold an
+    # ACCESS EXCLUSIVE lock on the history until the apply commits, and plans read it (the schemas)
+    have = {r[0] for r in conn.execute("SELECT attname FROM pg_attribute WHERE attrelid = %s::regclass "
+                                       "AND NOT attisdropped", [HISTORY_TABLE]).fetchall()}
+    for column, type_ in (("rolled_back_by", "bigint"), ("schemas", "text[]")):
+        if column not in have:
+            conn.execute(f"ALTER TABLE {HISTORY_TABLE} ADD COLUMN IF NOT EXISTS {column} {type_}".encode())
     row = conn.execute(
         f"INSERT INTO {HISTORY_TABLE} (kind, schema_hash, from_fingerprint, to_fingerprint,"
         " forward_sql, backward_sql, statements, duration_ms, applied_by, tool_version,"
-        " backward_statements) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s) RETURNING id",
+        " backward_statements, schemas) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s) RETURNING id",
         [kind, plan.schema_hash if plan else None,
          from_fingerprint or (plan.current_fingerprint if plan else ""), after,
          script(forward), script(backward), len(forward), duration, _who(), __version__,
-         json.dumps([_statement_json(s) for s in backward])],
+         json.dumps([_statement_json(s) for s in backward]),
+         list(plan.schemas) if plan is not None and plan.schemas else None],
     ).fetchone()
     assert row is not None
     return int(row[0])
@@ -357,6 +365,24 @@ class HistoryEntry:
     tool_version: str
     backward_statements: list[dict[str, Any]]
     rolled_back_by: int | None
+
+
+def recorded_schemas(conn: psycopg.Connection[Any]) -> list[str]:
+    """The schemas the schema.yaml of the latest apply declared (one not rolled back since):
+    those schemacode manages in this database. None recorded: no apply yet, or only applies
+    older than the record (an apply that has nothing to do records nothing)."""
+    # (a role that may not read the history, as a read-only one checking for drift: none known)
+    found = conn.execute(
+        "SELECT 1 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+        "JOIN pg_attribute a ON a.attrelid = c.oid AND a.attname = 'schemas' AND NOT a.attisdropped "
+        "WHERE n.nspname = %s AND c.relname = 'schemacode_history' "
+        "AND has_schema_privilege(n.oid, 'USAGE') AND has_table_privilege(c.oid, 'SELECT')",
+        [HISTORY_SCHEMA]).fetchone()
+    if not found:
+        return []
+    row = conn.execute(f"SELECT schemas FROM {HISTORY_TABLE} WHERE kind = 'apply' AND rolled_back_by IS NULL "
+                       "AND schemas IS NOT NULL ORDER BY id DESC LIMIT 1").fetchone()  # (a tenant's records none)
+    return list(row[0] or ()) if row else []
 
 
 def read_history(conn: psycopg.Connection[Any], limit: int | None = None) -> list[HistoryEntry]:

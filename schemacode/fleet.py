@@ -25,7 +25,7 @@ from .introspect import introspect
 from .load import LoadedSchema
 from .model import Catalog, only_schemas
 from .plan import Plan
-from .planning import check_conversions, check_roles, plan_from
+from .planning import Scope, check_conversions, check_roles, plan_from, scope_of
 from .server import connect, describe, server_version
 from .sqltext import ident, literal
 from .yamlsource import YList, YMap, load_yaml
@@ -274,8 +274,8 @@ def run(loaded: LoadedSchema, targets: list[Target], apply: bool, dev_url: str |
             return None
 
     def planned(conn: psycopg.Connection[Any], o: Outcome, current: Catalog, want: Catalog,
-                scratch: str | None) -> None:
-        o.plan = check_conversions(conn, plan_from(current, want, loaded, scratch, options.online))
+                scratch: str | None, own: Scope | None = None) -> None:
+        o.plan = check_conversions(conn, plan_from(current, want, loaded, scratch, options.online, own))
         o.status = "up to date" if o.plan.is_empty else "changes"
 
     def review(o: Outcome) -> tuple[bool, Outcome | None]:
@@ -288,10 +288,11 @@ def run(loaded: LoadedSchema, targets: list[Target], apply: bool, dev_url: str |
         return False, seen
 
     def applied(conn: psycopg.Connection[Any], o: Outcome, seen: Outcome | None, want: Catalog,
-                scratch: str | None, scope: list[str], current: Catalog | None = None) -> None:
+                scratch: str | None, scope: list[str], current: Catalog | None = None,
+                own: Scope | None = None) -> None:
         result = locked_apply(
             conn, scope,
-            lambda current: check_conversions(conn, plan_from(current, want, loaded, scratch, options.online)),
+            lambda current: check_conversions(conn, plan_from(current, want, loaded, scratch, options.online, own)),
             allow_destructive=options.allow_destructive, settings=options.settings,
             expected_fingerprint=seen.plan.current_fingerprint if seen and seen.plan else None, current=current)
         o.plan, o.history_id = result.plan, result.history_id
@@ -312,10 +313,14 @@ def run(loaded: LoadedSchema, targets: list[Target], apply: bool, dev_url: str |
                     return
                 want, scratch, scope = got
                 check_roles(conn, loaded.catalog, loaded.file)
+                # A database of its own (not a tenant's schemas): the schemas schema.yaml no
+                # longer declares go as with `schemacode apply` (planning.Scope)
+                own = scope_of(conn, loaded) if not o.target.schemas else None
+                scope = own.read if own is not None else scope
                 if apply:
-                    applied(conn, o, seen, want, scratch, scope)
+                    applied(conn, o, seen, want, scratch, scope, own=own)
                 else:
-                    planned(conn, o, introspect(conn, scope), want, scratch)
+                    planned(conn, o, introspect(conn, scope), want, scratch, own)
         except (SchemacodeError, psycopg.Error) as e:
             o.status, o.error = "failed", _failure(e)
         finish(o, t0)

@@ -18,7 +18,7 @@ from psycopg.rows import dict_row, namedtuple_row
 
 from .sqltext import literal, qident
 from .model import (
-    Acl, Aggregate, Catalog, CompositeType, RangeType, Column, Constraint, ConstraintKind, Domain, EnumType, Extension, Function, Index, Namespace,
+    Acl, Aggregate, Catalog, CompositeType, RangeType, Column, ColumnOptions, Constraint, ConstraintKind, Domain, EnumType, Extension, Function, Index, Namespace,
     Policy, Sequence, Table, Trigger, Unmanaged, View, serial_sequence,
 )
 
@@ -125,6 +125,7 @@ def build_catalog(rows: dict[str, list[Any]]) -> Catalog:
                          o.min_value, o.max_value, o.cache, o.cycle, r.comment, owned_by=owner)
             sequences[s.qname] = s
     quoted_sequences = {qident(s.schema, s.name): q for q, s in sequences.items()}  # as columns name them
+    acls = {(r.kind, r.key): Acl(tuple(r.grants), r.owner) for r in rows["privileges"]}
     columns: dict[int, dict[str, Column]] = defaultdict(dict)
     inherited_cols: dict[int, dict[str, Column]] = defaultdict(dict)
     as_read: dict[int, dict[str, tuple[Any, ...]]] = defaultdict(dict)  # what a partition compares
@@ -134,9 +135,9 @@ def build_catalog(rows: dict[str, list[Any]]) -> Catalog:
             continue
         as_read[r.relid][r.name] = (r.not_null, r.not_null_name, r.default)
         if not r.local and rel.inherits:
-            inherited_cols[r.relid][r.name] = _column(r, rel, sequences, quoted_sequences)
+            inherited_cols[r.relid][r.name] = _column(r, rel, sequences, quoted_sequences, acls)
             continue  # a parent's column: the parent declares it
-        columns[r.relid][r.name] = _column(r, rel, sequences, quoted_sequences)
+        columns[r.relid][r.name] = _column(r, rel, sequences, quoted_sequences, acls)
     constraints: dict[int, dict[str, Constraint]] = defaultdict(dict)
     inherited_constraints: dict[int, dict[str, Constraint]] = defaultdict(dict)
     for r in rows["constraints"]:
@@ -206,6 +207,8 @@ def build_catalog(rows: dict[str, list[Any]]) -> Catalog:
                      r.comment, options=tuple(r.options), grants=tuple(r.grants or ()),
                      owner=r.owner)
             views[v.qname] = v
+    for u in _unmanaged_column_options(rows["columns"], relations, tables):
+        unmanaged[str(u)] = u
     for q, t in tables.items():
         # A foreign key to a table outside what schemacode manages cannot be declared either:
         # unmanaged with what it references.
@@ -218,7 +221,6 @@ def build_catalog(rows: dict[str, list[Any]]) -> Catalog:
                 unmanaged[str(u)] = u
             tables[q] = dataclasses.replace(
                 t, constraints={k: c for k, c in t.constraints.items() if k not in dangling})
-    acls = {(r.kind, r.key): Acl(tuple(r.grants), r.owner) for r in rows["privileges"]}
     defaults = {r.schema: tuple(r.grants) for r in rows["default_privileges"]}
     schemas = {k: dataclasses.replace(ns, default_acl=defaults.get(k, ())) for k, ns in schemas.items()}
 
@@ -238,6 +240,27 @@ def build_catalog(rows: dict[str, list[Any]]) -> Catalog:
                    aggregates, tuple(rows["global_default_privileges"][0].grants))
 
 
+def _unmanaged_column_options(rows: list[Any], relations: dict[int, Any], tables: dict[str, Table]
+                              ) -> list[Unmanaged]:
+    """Column options schema.yaml cannot declare: a materialized view's columns', and a
+    partition's own where they are not its parent's (a partition's columns are its parent's)."""
+    out = []
+    for r in rows:
+        rel = relations.get(r.relid)
+        if rel is None or not (r.statistics is not None or r.storage or r.compression or r.attributes):
+            continue
+        name = f"{rel.schema}.{rel.name}.{r.name}"
+        if rel.kind == "m":
+            out.append(Unmanaged("column options", name, "a materialized view's column options"))
+        elif rel.partition_of:
+            t, parent = tables.get(f"{rel.schema}.{rel.name}"), tables.get(rel.partition_of)
+            mine = t.inherited_columns.get(r.name) if t else None
+            theirs = parent.every_column().get(r.name) if parent else None
+            if mine is not None and theirs is not None and mine.options != theirs.options:
+                out.append(Unmanaged("column options", name, "a partition's own column options"))
+    return out
+
+
 def _partition_columns(columns: dict[str, Column], mine: dict[str, tuple[Any, ...]],
                        parents: dict[str, tuple[Any, ...]] | None) -> dict[str, Column]:
     """A partition's columns that are not as its parent's (its parent's as read: a serial
@@ -247,10 +270,12 @@ def _partition_columns(columns: dict[str, Column], mine: dict[str, tuple[Any, ..
     return {n: c for n, c in columns.items() if n in parents and mine[n] != parents[n]}
 
 
-def _column(r: Any, rel: Any, sequences: dict[str, Sequence], quoted_sequences: dict[str, str]) -> Column:
+def _column(r: Any, rel: Any, sequences: dict[str, Sequence], quoted_sequences: dict[str, str],
+            acls: dict[tuple[str, str], Acl]) -> Column:
     type_ = r.type
     default = r.default
     generated = None
+    own_sequence = r.identity_sequence if r.identity else None  # (its grants: the column's)
     if r.generated == "s":
         generated, default = default, None
     elif r.owned_sequence and type_ in _SERIAL and default == f"nextval({literal(r.owned_sequence)}::regclass)":
@@ -260,22 +285,50 @@ def _column(r: Any, rel: Any, sequences: dict[str, Sequence], quoted_sequences: 
         seq = quoted_sequences.get(r.owned_sequence)
         if seq is not None and sequences[seq] == serial_sequence(rel.schema, rel.name, r.name, _SERIAL[type_]):
             del sequences[seq]
-            type_, default = _SERIAL[type_], None
+            type_, default, own_sequence = _SERIAL[type_], None, seq
     identity = {"a": "always", "d": "by default"}.get(r.identity or "")
+    options = None
+    if (r.statistics is not None or r.storage or r.compression or r.attributes) and rel.kind in ("r", "p"):
+        options = ColumnOptions(r.statistics, _STORAGE.get(r.storage or ""), _COMPRESSION.get(r.compression or ""),
+                                tuple(r.attributes or ()), _STORAGE.get(r.type_storage or ""))
     return Column(
         name=r.name, type=type_, not_null=r.not_null, default=default, not_null_name=r.not_null_name,
         not_null_inherited=r.not_null_inherited,
         identity=identity,  # type: ignore[arg-type]
         identity_options=r.identity_options if identity else None,
-        generated=generated, collation=r.collation, comment=r.comment,
+        generated=generated, collation=r.collation, comment=r.comment, options=options,
+        # (its owner is its table's: PostgreSQL keeps them alike)
+        sequence_acl=(own_sequence, Acl((acls.get(("sequence", own_sequence)) or Acl(())).grants))
+        if own_sequence and rel.kind in ("r", "p") else None,
     )
+
+
+_STORAGE = {"p": "plain", "e": "external", "x": "extended", "m": "main"}
+_COMPRESSION = {"p": "pglz", "l": "lz4"}
 
 
 def fingerprint(catalog: Catalog) -> str:
     """A hash of a catalog read from a database: apply re-checks the database is still in this
     state. Objects are in the order the catalog queries return them, so two reads of the same
     database give the same hash; where objects came from in schema.yaml does not count.
-    Hashed object by object: the text of a whole large catalog at once is tens of megabytes."""
+    Hashed object by object: the text of a whole large catalog at once is tens of megabytes.
+    A plan asks several times for the same catalogs' (its own, and again to look them up in the
+    cache when it compares them after one more round): the last few are remembered (catalogs are
+    immutable; each is held while it is remembered, so its id stays its own)."""
+    hit = _FINGERPRINTS.get(id(catalog))
+    if hit is not None and hit[0] is catalog:
+        return hit[1]
+    value = _fingerprint(catalog)
+    if len(_FINGERPRINTS) >= 8:
+        _FINGERPRINTS.pop(next(iter(_FINGERPRINTS)), None)
+    _FINGERPRINTS[id(catalog)] = (catalog, value)
+    return value
+
+
+_FINGERPRINTS: dict[int, tuple[Catalog, str]] = {}
+
+
+def _fingerprint(catalog: Catalog) -> str:
     h = hashlib.sha256()
     for f in dataclasses.fields(catalog):
         h.update(f.name.encode())

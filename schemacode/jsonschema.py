@@ -69,6 +69,16 @@ def build() -> dict[str, Any]:
         "renamed_from": _str, "sqlite": sqlite,
         "not_null_name": {**_str, "description": "the NOT NULL constraint's name, where it is not "
                           "PostgreSQL's own choice (table_column_not_null); PostgreSQL 18"},
+        "statistics": {"type": "integer", "minimum": 0, "maximum": 10000,
+                       "description": "ALTER COLUMN … SET STATISTICS: the planner's sample target"},
+        "storage": {"enum": ["plain", "external", "extended", "main"],
+                    "description": "ALTER COLUMN … SET STORAGE, where not its type's"},
+        "compression": {"enum": ["pglz", "lz4"], "description": "ALTER COLUMN … SET COMPRESSION"},
+        "n_distinct": {"type": ["number", "string"], "description": "distinct values the planner assumes; "
+                       "negative: minus their share of the rows (-0.5: half)"},
+        "n_distinct_inherited": {"type": ["number", "string"],
+                                 "description": "n_distinct of the table with its children"},
+        "sequence_grants": {**grants, "description": "grants on a serial's or identity's own sequence"},
     }, ["type"])
     column = {"oneOf": [{**_str, "description": "type [not null] [primary key] [unique] [references t.c]"},
                         column_long]}
@@ -153,6 +163,10 @@ def build() -> dict[str, Any]:
         "type": "object",
         "additionalProperties": False,
         "properties": {
+            "privileges": _obj({"roles": {"oneOf": [{"enum": ["all"]}, {"type": "array", "items": _str,
+                                                                          "minItems": 1}]}}, ["roles"],
+                               description="the roles whose grants schema.yaml manages on every object it "
+                               "declares (no grants: none), or all; others' are left alone"),
             "default_privileges": {"type": "object", "description": "in every schema: creating role → "
                                    "{tables: grants, sequences: …, functions: …, types: …}; role: [] takes "
                                    "PostgreSQL's built-in default away (public: [] on functions)",

@@ -95,6 +95,9 @@ def lock_of(sql: str, rewrites: bool = False, table: str | None = None) -> Lock 
     types, schemas, sequences). ``rewrites``: the change knows the statement rewrites its
     table; ``table``: the table of an index a DROP INDEX names."""
     s = sql.strip()
+    if m := _m(r"DO \$\$DECLARE v bigint; BEGIN EXECUTE .*? INTO v; IF [^;]* THEN (ALTER TABLE [^;]*);", s):
+        # an identity's new limits, restarting it only if its value falls outside (types.restart_guard)
+        return lock_of(m.group(1), rewrites, table)
     if m := _m(r"DO \$\$.*?EXECUTE format\('ALTER TABLE %s RENAME CONSTRAINT %I TO %I', '((?:[^']|'')+)'", s):
         # a rename that finds its constraint first (changes.NameNotNull, NameAttached)
         return Lock("ACCESS EXCLUSIVE", (_qname(m.group(1).replace("''", "'")),))

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from .changes import Change, Hazard, HazardKind, Stage, Statement
+from .changes import Change, DropSchema, Hazard, HazardKind, Stage, Statement
 from .diff import Renames, diff
 from .errors import UnmanagedError
 from .introspect import fingerprint
@@ -41,6 +41,9 @@ class Plan:
     online: bool = False
     # What the database holds that schema.yaml cannot declare: left as it is, "kind name (why)"
     unmanaged: tuple[str, ...] = ()
+    # The schemas schema.yaml declares: an apply records them, and a schema the next schema.yaml
+    # no longer declares is dropped (planning.Scope). Empty: not recorded (a fleet's tenants).
+    schemas: tuple[str, ...] = ()
 
     @property
     def is_empty(self) -> bool:
@@ -111,21 +114,26 @@ def _stall(s: Statement, lock: Lock | None) -> tuple[Hazard, ...]:
 
 def make_plan(current: Catalog, desired: Catalog, renames: Renames | None = None,
               unpinned_extensions: frozenset[str] = frozenset(), schema_hash: str | None = None,
-              live: Catalog | None = None, online: bool = False) -> Plan:
-    """Plan from ``current`` to ``desired``. ``live``, when ``current`` is a canonical copy of
-    what the database holds, is what the database holds: its fingerprint is the one apply checks."""
+              live: Catalog | None = None, online: bool = False, built: Catalog | None = None,
+              undeclared: frozenset[str] = frozenset()) -> Plan:
+    """Plan from ``current`` to ``desired``. ``live``, when ``current`` is a copy of what the
+    database holds as compared (planning.compared), is what the database holds: its fingerprint
+    is the one apply checks; ``built``, likewise, the desired schema as built. ``undeclared``:
+    schemas the last apply's schema.yaml declared and this one does not (dropped: data loss)."""
     live_fingerprint = fingerprint(live if live is not None else current)
     current = _unpin(current, unpinned_extensions)
     desired = _unpin(desired, unpinned_extensions)
     renames = renames or Renames()
-    forward = order(diff(current, desired, renames))
-    held = live if live is not None else current  # a canonical copy holds no unmanaged objects
+    forward = order([replace(c, undeclared=True) if isinstance(c, DropSchema) and c.schema.name in undeclared else c
+                     for c in diff(current, desired, renames)])
+    held = live if live is not None else current  # a copy as compared holds no unmanaged objects
     check_unmanaged(forward, held)
     backward = order(diff(desired, current, renames.inverted()))
     back_statements = [_irreversible(s) for s in statements(backward, online)]
     unmanaged = tuple(f"{u} (schema.yaml cannot declare {u.what})" for u in held.unmanaged.values())
     return Plan(tuple(forward), tuple(statements(forward, online)), tuple(backward),
-                tuple(back_statements), live_fingerprint, fingerprint(desired), schema_hash, online,
+                tuple(back_statements), live_fingerprint, fingerprint(_unpin(built, unpinned_extensions) if built is not None else desired),
+                schema_hash, online,
                 unmanaged)
 
 
@@ -166,6 +174,11 @@ def check_unmanaged(changes: list[Change], current: Catalog) -> None:
             pinned.setdefault(pin, []).append(str(u))
     conflicts = [f"{c.summary()}: {', '.join(pinned[t])} depends on {t}"
                  for c in changes for t in touched(c, current) if t in pinned]
+    for c in changes:  # a schema that goes must be empty: what schemacode does not manage stays in it
+        if isinstance(c, DropSchema):
+            held = [str(u) for u in current.unmanaged.values() if u.name.partition(".")[0] == c.schema.name]
+            if held:
+                conflicts.append(f"{c.summary()}: it holds {', '.join(held)}")
     if conflicts:
         raise UnmanagedError(
             "the plan would drop or change what objects schemacode does not manage depend on; "

@@ -3,6 +3,7 @@ differs, and checked against the database it is for before anything runs. Used b
 (api.py) and by a fleet of targets (fleet.py) alike."""
 from __future__ import annotations
 
+from dataclasses import dataclass, replace
 from typing import Any
 
 import psycopg
@@ -11,21 +12,71 @@ from .errors import SchemaError
 from .load import LoadedSchema
 from .model import Catalog
 from .plan import Plan, make_plan
-from .scratch import canonicalize
+from .scratch import reprinted
+
+
+@dataclass(frozen=True)
+class Scope:
+    """The schemas a plan reads in a database: those schema.yaml declares, and those the last
+    apply's schema.yaml declared that this one no longer does (``undeclared``: dropped with what
+    they hold). ``others``: the database's schemas schemacode never managed, left alone."""
+
+    read: list[str]
+    undeclared: frozenset[str] = frozenset()
+    others: tuple[str, ...] = ()
+
+
+def scope_of(conn: psycopg.Connection[Any], loaded: LoadedSchema) -> Scope:
+    from .apply import recorded_schemas
+    from .introspect import user_schemas
+
+    declared = set(loaded.scope)
+    present = set(user_schemas(conn))
+    undeclared = (set(recorded_schemas(conn)) & present) - declared
+    return Scope(sorted(declared | undeclared), frozenset(undeclared),
+                 tuple(sorted(present - declared - undeclared)))
 
 
 def plan_from(current: Catalog, desired: Catalog, loaded: LoadedSchema, dev_url: str | None,
-              online: bool = False) -> Plan:
-    """The plan; where the text differs, compared again against the database's canonical form."""
+              online: bool = False, scope: Scope | None = None) -> Plan:
+    """The plan; where a change may be only a difference of spelling, made again from both
+    catalogs after one more round of PostgreSQL's print → parse (see `compared`). With
+    ``scope`` (a target's own, not a fleet's tenant), the plan records schema.yaml's schemas for
+    the next one, drops those it no longer declares, and lists those never managed."""
+    undeclared = scope.undeclared if scope else frozenset()
     p = make_plan(current, desired, loaded.renames, loaded.unpinned_extensions, loaded.text_hash,
-                  online=online)
-    if p.is_empty or not spelling_suspects(p):
+                  online=online, undeclared=undeclared)
+    if not p.is_empty and spelling_suspects(p):
+        pair = compared(current, desired, dev_url)
+        if pair is not None:
+            p = make_plan(pair[0], pair[1], loaded.renames, loaded.unpinned_extensions, loaded.text_hash,
+                          live=current, built=desired, online=online, undeclared=undeclared)
+    if scope is None:
         return p
-    canon = canonicalize(current, loaded.scope, dev_url)
-    if canon is None or canon == current:
-        return p
-    return make_plan(canon, desired, loaded.renames, loaded.unpinned_extensions, loaded.text_hash,
-                     live=current, online=online)
+    return replace(p, schemas=tuple(loaded.scope), unmanaged=p.unmanaged + tuple(
+        f"schema {n} (no applied schema.yaml declared it: left alone)" for n in scope.others))
+
+
+def compared(current: Catalog, desired: Catalog, dev_url: str | None) -> tuple[Catalog, Catalog] | None:
+    """Both catalogs after the same number of print → parse rounds: one more each, in the
+    scratch server (each cached by its fingerprint), both at once.
+
+    Each side's text is PostgreSQL's first print of what someone wrote, and a print does not
+    always parse back to the tree that printed it: `status IN ('a', 'b')` on a varchar column and
+    `status::text = ANY (ARRAY['a'::varchar::text, …])` mean the same and print differently, and
+    so do a database and its pg_dump restored. One more round each gives both what PostgreSQL
+    makes of its own print, where such spellings meet; a real difference stays one. Every
+    expression is covered alike (checks, defaults, generated columns, indexes, triggers' WHEN,
+    policies, views, domains, function bodies), since whole catalogs are rebuilt. None when
+    nothing printed otherwise in the round, or a side cannot be rebuilt."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(2) as pool:
+        again = list(pool.map(lambda c: reprinted(c, dev_url), (current, desired)))
+    cur, des = again
+    if cur is None or des is None or (cur is current and des is desired):
+        return None
+    return cur, des
 
 
 def check_roles(conn: psycopg.Connection[Any], c: Catalog, file: str) -> None:
@@ -81,7 +132,10 @@ def spelling_suspects(p: Plan) -> bool:
     for c in p.changes:
         if isinstance(c, (ch.AlterDomain, ch.AlterSequence)):
             return True
-        if isinstance(c, ch.CreateFunction) and c.replace:
+        if isinstance(c, (ch.CreateFunction, ch.CreateView)) and c.replace:
+            return True
+        if isinstance(c, ch.AlterPolicy) and (c.before.using, c.before.with_check) != (c.after.using,
+                                                                                        c.after.with_check):
             return True
         if isinstance(c, ch.AlterColumn) and c.before.default != c.after.default:
             return True

@@ -25,7 +25,10 @@ from . import __version__, cache
 from .errors import DatabaseError, SchemacodeError, SchemaError
 from .introspect import fingerprint, introspect
 from .load import LoadedSchema
-from .model import MODEL_HASH, Catalog, attach_written, only_schemas, rename_schemas_in_text
+from .model import (
+    MODEL_HASH, Catalog, as_printed, attach_written, carried, only_schemas, rename_schemas_in_text, sequence_managed,
+    managed_acl,
+)
 from .plan import PlannedStatement, creation_statements, script
 from .sqltext import ident
 from .server import (
@@ -79,6 +82,20 @@ def canonicalize(catalog: Catalog, scope: list[str], dev_url: str | None = None)
                    for k, s in canon.sequences.items()},
         schemas={k: replace(n, acl=catalog.schemas[k].acl, default_acl=catalog.schemas[k].default_acl)
                  if k in catalog.schemas else n for k, n in canon.schemas.items()})
+
+
+def reprinted(catalog: Catalog, dev_url: str | None = None) -> Catalog | None:
+    """``catalog`` as compared after one more round of PostgreSQL's print → parse: its printed
+    text run as printed in a scratch database and read back (what a pg_dump and restore of it
+    would hold), each object keeping the text it runs (model.carried). None when the scratch
+    server cannot build it (an extension it lacks): then the text is compared as it is.
+    Cached by the catalog's fingerprint."""
+    try:
+        again = _cached("reprint:" + fingerprint(catalog), lambda: as_printed(catalog),
+                        sorted(catalog.schemas), dev_url, None, True).catalog
+    except SchemacodeError:
+        return None
+    return carried(catalog, again)
 
 
 def scratch_for(conn: psycopg.Connection[Any], url: str, dev_url: str | None) -> str | None:
@@ -195,11 +212,15 @@ def _managed_as(printed: Catalog, base: Catalog, mapping: dict[str, str]) -> Cat
 
     def group(name: str) -> dict[str, Any]:
         theirs = {key(k): v for k, v in getattr(base, name).items()}
-        return {k: replace(v, acl=None) if getattr(theirs.get(k), "acl", None) is None and v.acl is not None else v
-                for k, v in getattr(printed, name).items()}
+        return {k: replace(v, acl=managed_acl(v.acl, getattr(theirs.get(k), "acl", None)))
+                if v.acl is not None else v for k, v in getattr(printed, name).items()}
 
     groups: dict[str, Any] = {g: group(g) for g in (
         "schemas", "tables", "views", "sequences", "functions", "enums", "domains", "composites", "ranges")}
+    theirs_tables = {key(k): t for k, t in base.tables.items()}
+    groups["tables"] = {k: replace(t, columns={n: replace(c, sequence_acl=sequence_managed(
+        c, theirs_tables[k].columns.get(n))) for n, c in t.columns.items()}) if k in theirs_tables else t
+        for k, t in groups["tables"].items()}
     out = replace(printed, **groups)
     theirs = {mapping.get(k, k): n for k, n in base.schemas.items()}
     return replace(out, schemas={k: replace(n, default_acl=None) if k in theirs and theirs[k].default_acl is None

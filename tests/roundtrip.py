@@ -68,6 +68,14 @@ def pg_dump(db: Database, column_order_free: bool = False) -> list[str]:
     return sorted(stmts)
 
 
+def restore(db: Database, dump: str) -> None:
+    """Run pg_dump's SQL into ``db`` with psql, as a backup is restored. (pg_dump is the embedded
+    server's: a setting an older server lacks, which it sets to its default, is left out.)"""
+    sql = "\n".join(line for line in dump.splitlines() if not line.startswith("SET transaction_timeout"))
+    subprocess.run([str(postgres_bin() / "psql"), "-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", db.url],
+                   input=sql, capture_output=True, text=True, check=True)
+
+
 @dataclass
 class RoundTrip:
     loaded: LoadedSchema

@@ -12,7 +12,7 @@ from schemacode import api
 from schemacode.sqltext import reproducible
 
 from .conftest import Database
-from .roundtrip import other_database, pg_dump, round_trip
+from .roundtrip import other_database, pg_dump, restore, round_trip
 
 # Expressions as people write them in checks; PostgreSQL prints each, and the printed text,
 # spelled by reproducible(), must store the same tree again (print the same).
@@ -105,6 +105,76 @@ def test_varchar_in_lists_round_trip(db: Database) -> None:
         CREATE TABLE orders (id bigint PRIMARY KEY, state varchar(20) NOT NULL, kind varchar NOT NULL,
                              tags varchar[]);
     """)
+
+
+# Every kind of object that holds an expression, each with a varchar IN list: PostgreSQL prints
+# what it stores as an array coercion, which parses back as casts of each element (another tree,
+# another print). Written either way, by hand, in schema.yaml, or restored from a pg_dump.
+IN_LISTS = """
+    CREATE DOMAIN code AS varchar(10) CHECK (VALUE IN ('a', 'b'));
+    CREATE TABLE orders (
+        id int PRIMARY KEY,
+        status varchar(20) NOT NULL DEFAULT 'new' CHECK (status IN ('new', 'paid')),
+        is_open boolean GENERATED ALWAYS AS (status IN ('new', 'open')) STORED,
+        tags varchar[] DEFAULT ARRAY['x', 'y']::varchar[],
+        kind code
+    );
+    CREATE INDEX orders_open ON orders (id) WHERE status IN ('new', 'open');
+    CREATE INDEX orders_flag ON orders ((status IN ('x', 'y')));
+    CREATE VIEW paid AS SELECT id FROM orders WHERE status IN ('paid', 'refunded');
+    CREATE FUNCTION touch() RETURNS trigger LANGUAGE plpgsql AS $$BEGIN RETURN NEW; END$$;
+    CREATE TRIGGER orders_touch BEFORE UPDATE ON orders FOR EACH ROW
+        WHEN (NEW.status IN ('paid', 'void')) EXECUTE FUNCTION touch();
+    ALTER TABLE orders ENABLE ROW LEVEL SECURITY;
+    CREATE POLICY visible ON orders USING (status IN ('new', 'paid'));
+"""
+# The same, as the parser stores the print of the above: casts of each element
+CASTS = (IN_LISTS.replace("VALUE IN ('a', 'b')", "VALUE::text = ANY (ARRAY['a'::varchar::text, 'b'::varchar::text])")
+         .replace("status IN ('new', 'paid')", "status::text = ANY (ARRAY['new'::varchar::text, 'paid'::varchar::text])")
+         .replace("status IN ('new', 'open')", "status::text = ANY (ARRAY['new'::varchar::text, 'open'::varchar::text])")
+         .replace("status IN ('x', 'y')", "status::text = ANY (ARRAY['x'::varchar::text, 'y'::varchar::text])")
+         .replace("status IN ('paid', 'refunded')",
+                  "status::text = ANY (ARRAY['paid'::varchar::text, 'refunded'::varchar::text])")
+         .replace("NEW.status IN ('paid', 'void')",
+                  "NEW.status::text = ANY (ARRAY['paid'::varchar::text, 'void'::varchar::text])"))
+
+
+def test_expressions_spelled_as_their_print_parses_round_trip(db: Database) -> None:
+    """Written as casts of each element (what a restored pg_dump holds): pull writes what builds
+    that tree again, not an IN list (which builds the other one)."""
+    assert CASTS != IN_LISTS
+    rt = round_trip(db, CASTS, older="CREATE TABLE orders (id int PRIMARY KEY, status varchar(20))")
+    assert " IN (" not in rt.text
+
+
+def test_a_plan_compares_expressions_whatever_spelling_built_them(db: Database) -> None:
+    """Both sides are compared after the same number of print → parse rounds: schema.yaml written
+    with IN lists plans empty against a database built with the casts, against its own pg_dump
+    restored, and the other way round; a real difference is still one, and the statements run
+    each side's own text."""
+    source = other_database(db, "in")
+    source.execute(IN_LISTS)
+    in_lists = db.load(api.pull(source.url).text)
+    casts_db = other_database(db, "casts")
+    casts_db.execute(CASTS)
+    casts = db.load(api.pull(casts_db.url).text)
+    assert in_lists.text_hash != casts.text_hash
+    assert pg_dump(source) != pg_dump(casts_db)
+    assert api.plan(in_lists, casts_db.url).plan.is_empty
+    assert api.plan(casts, source.url).plan.is_empty
+    restored = other_database(db, "restored")  # pg_dump | psql, as a backup is restored
+    import subprocess
+
+    from schemacode.server import postgres_bin
+    restore(restored, subprocess.run([str(postgres_bin() / "pg_dump"), "--schema-only", "-d", source.url],
+                                     capture_output=True, text=True, check=True).stdout)
+    assert pg_dump(restored) == pg_dump(casts_db)  # the restored copy holds the other trees
+    assert api.plan(in_lists, restored.url).plan.is_empty
+    changed = db.load(api.pull(source.url).text.replace(", 'refunded'::character varying", ""))
+    plan = api.plan(changed, casts_db.url).plan
+    assert [c.summary() for c in plan.changes] == ["~ view public.paid query"]
+    assert "(ARRAY['paid'::character varying]::character varying[])" in plan.forward[0].sql  # schema.yaml's
+    assert "('refunded'::character varying)::text" in plan.backward[0].sql  # the database's own
 
 
 def test_function_bodies_round_trip_byte_for_byte(db: Database) -> None:
@@ -279,6 +349,72 @@ def test_sequences_round_trip(db: Database) -> None:
         CREATE TABLE commented (id serial);
         CREATE TABLE big (id bigserial);
     """)
+
+
+def test_sequences_and_identities_counting_down_round_trip(db: Database) -> None:
+    """Negative increments, limits and starts, PostgreSQL's defaults for a sequence counting down
+    (the type's smallest value to -1) left out; from sequences and identities counting up."""
+    rt = round_trip(db, """
+        CREATE SEQUENCE countdown INCREMENT BY -5;
+        CREATE SEQUENCE small_down AS smallint INCREMENT BY -3 CACHE 10 CYCLE;
+        CREATE SEQUENCE int_down AS integer INCREMENT BY -1;
+        CREATE SEQUENCE "bounded down" AS integer INCREMENT BY -2 MINVALUE -1000 MAXVALUE -10 START WITH -20;
+        CREATE SEQUENCE from_below START WITH -100 MINVALUE -1000;
+        CREATE TABLE tickets (
+            id int GENERATED BY DEFAULT AS IDENTITY (INCREMENT BY -5 MINVALUE -500 MAXVALUE -1 START WITH -3)
+                PRIMARY KEY,
+            serial_no bigint GENERATED ALWAYS AS IDENTITY (INCREMENT BY -1),
+            low smallint GENERATED ALWAYS AS IDENTITY (START WITH -7 MINVALUE -10)
+        );
+    """, older="""
+        CREATE SEQUENCE countdown;
+        SELECT nextval('countdown');
+        CREATE SEQUENCE int_down AS integer INCREMENT BY -1 MINVALUE -50;
+        CREATE SEQUENCE from_below;
+        CREATE TABLE tickets (id int GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY,
+                              serial_no bigint GENERATED ALWAYS AS IDENTITY, low smallint NOT NULL);
+        INSERT INTO tickets (low) VALUES (1), (2);
+    """)
+    assert "countdown: {increment: -5}" in rt.text and "int_down: {type: integer, increment: -1}" in rt.text
+    assert "serial_no: {type: bigint, identity: {generation: always, increment: -1}}" in rt.text
+
+
+def test_new_limits_restart_a_sequence_only_where_its_value_falls_outside(db: Database) -> None:
+    """PostgreSQL refuses limits that leave out a sequence's current value ("RESTART value (2)
+    cannot be greater than MAXVALUE (-1)"): such a sequence restarts at its new start; one whose
+    value fits keeps it, and one whose new range holds its old one gets a plain ALTER."""
+    db.execute("""
+        CREATE SEQUENCE up; SELECT nextval('up'), nextval('up');
+        CREATE SEQUENCE keep AS integer INCREMENT BY -1 MINVALUE -50; SELECT nextval('keep'), nextval('keep');
+        CREATE SEQUENCE narrowed; SELECT nextval('narrowed');
+        CREATE TABLE t (id int GENERATED ALWAYS AS IDENTITY, n int);
+        INSERT INTO t (n) VALUES (1), (2);
+    """)
+    loaded = db.load("""
+sequences:
+  up: {increment: -1}
+  keep: {type: integer, increment: -1}
+  narrowed: {max: 100}
+tables:
+  t:
+    columns:
+      id: {type: integer, identity: {generation: always, increment: -1}}
+      n: integer
+""")
+    plan = api.plan(loaded, db.url).plan
+    by_change = {s.change: s for s in plan.forward}
+    assert by_change["~ sequence public.keep options"].sql.startswith("ALTER SEQUENCE public.keep AS integer")
+    for change in ("~ sequence public.up options", "~ sequence public.narrowed options",
+                   "~ column public.t.id identity options"):
+        s = by_change[change]
+        assert s.sql.startswith("DO $$") and " RESTART; END IF;" in s.sql
+        assert s.hazard_kinds() == {"irreversible"}
+    lock = by_change["~ column public.t.id identity options"].lock
+    assert lock is not None and (lock.level, lock.relations) == ("ACCESS EXCLUSIVE", ("public.t",))
+    api.apply(loaded, db.url)
+    assert db.execute("SELECT nextval('up'), nextval('keep'), nextval('narrowed')") == [(-1, -3, 2)]
+    assert db.execute("INSERT INTO t (n) VALUES (3) RETURNING id") == [(-1,)]
+    assert api.plan(loaded, db.url).plan.is_empty
 
 
 def test_a_sequence_owned_by_a_dropped_table_is_kept(db: Database) -> None:

@@ -96,6 +96,22 @@ def test_a_fleet_of_databases_is_planned_as_one_plan_and_applied_everywhere(flee
     assert lone[0].target.name == "db2"
 
 
+def test_a_schema_the_fleet_no_longer_declares_is_dropped_from_each_database(fleet_of: Fleet, tmp_path: Path) -> None:
+    dbs = fleet_of.databases(2)
+    targets = fleet_of.targets(dbs)
+    schema = tmp_path / "schema.yaml"
+    schema.write_text(SCHEMA + "  legacy.old: {columns: {id: int}}\n")
+    api.fleet(schema, targets, apply=True)
+    schema.write_text(SCHEMA)
+    planned = api.fleet(schema, targets)
+    assert [[c.summary() for c in o.plan.changes] for o in planned.outcomes] == [  # type: ignore[union-attr]
+        ["- table legacy.old", "- schema legacy"]] * 2
+    assert set(statuses(api.fleet(schema, targets, apply=True)).values()) == {"failed"}  # data loss: refused
+    applied = api.fleet(schema, targets, apply=True, options=fleet.Options(allow_destructive=True))
+    assert set(statuses(applied).values()) == {"applied"}
+    assert all(d.execute("SELECT count(*) FROM pg_namespace WHERE nspname = 'legacy'") == [(0,)] for d in dbs)
+
+
 def test_a_schema_per_tenant_from_a_query(db: Database, tmp_path: Path) -> None:
     schema = tmp_path / "schema.yaml"
     schema.write_text("schemas: [app]\n" + SCHEMA.replace("  accounts:", "  app.accounts:")

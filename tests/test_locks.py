@@ -8,7 +8,8 @@ import psycopg
 import pytest
 
 from schemacode import api
-from schemacode.changes import NameAttached, NameNotNull
+from schemacode.changes import AlterColumn, NameAttached, NameNotNull
+from schemacode.model import Column
 from schemacode.locks import lock_of
 
 from .conftest import Database
@@ -31,6 +32,7 @@ CREATE TABLE notes_2024 PARTITION OF notes FOR VALUES FROM ('2024-01-01') TO ('2
 CREATE INDEX notes_at ON ONLY notes (at);
 CREATE INDEX notes_2024_at ON notes_2024 (at);
 CREATE INDEX logs_at ON logs (at);
+CREATE TABLE counters (id int GENERATED ALWAYS AS IDENTITY, body text);
 """
 
 # (statement, level schemacode names, what it does while holding it)
@@ -79,6 +81,18 @@ CASES = [
     ("CREATE TABLE public.pets (id int, owner int REFERENCES public.people(id))", "SHARE ROW EXCLUSIVE", "catalog"),
     ("ALTER INDEX public.notes_at ATTACH PARTITION public.notes_2024_at", "ACCESS SHARE", "catalog"),
     (NameNotNull("public.people", "id", "people id present").statements()[0].sql, "ACCESS EXCLUSIVE", "catalog"),
+    ("ALTER TABLE public.people ALTER COLUMN nick SET (n_distinct='-0.5')", "SHARE UPDATE EXCLUSIVE", "catalog"),
+    ("ALTER TABLE public.people ALTER COLUMN nick RESET (n_distinct)", "SHARE UPDATE EXCLUSIVE", "catalog"),
+    ("ALTER TABLE public.people ALTER COLUMN nick SET STATISTICS -1", "SHARE UPDATE EXCLUSIVE", "catalog"),
+    ("ALTER TABLE public.people ALTER COLUMN nick SET STORAGE EXTERNAL", "ACCESS EXCLUSIVE", "catalog"),
+    ("ALTER TABLE public.people ALTER COLUMN nick SET COMPRESSION pglz", "ACCESS EXCLUSIVE", "catalog"),
+    # an identity's new limits, restarting it only where its value falls outside
+    (AlterColumn("public.counters", Column("id", "integer", True, identity="always",
+                                           identity_options="START WITH 1 INCREMENT BY 1 MINVALUE 1 "
+                                           "MAXVALUE 2147483647 CACHE 1 NO CYCLE"),
+                 Column("id", "integer", True, identity="always",
+                        identity_options="START WITH -1 INCREMENT BY -1 MINVALUE -2147483648 MAXVALUE -1 "
+                        "CACHE 1 NO CYCLE")).statements()[0].sql, "ACCESS EXCLUSIVE", "catalog"),
 ]
 
 # PostgreSQL's lock modes, weakest first

@@ -234,3 +234,77 @@ default_privileges:
     assert target.execute(GLOBAL_ACL) == db.execute(GLOBAL_ACL)
     db.run_script(planned.backward)
     assert db.execute(GLOBAL_ACL) == before
+
+
+# every relation's grants in app, each ACL's items sorted (a grant given back comes last)
+SORTED_ACL = ("SELECT c.relname, (SELECT array_agg(x::text ORDER BY x::text) FROM unnest(c.relacl) x) "
+              "FROM pg_class c WHERE c.relnamespace = 'app'::regnamespace ORDER BY 1")
+
+
+def test_with_privileges_managed_a_grant_removed_is_revoked(db: Database) -> None:
+    """`privileges: {roles: [...]}` (what pull --privileges writes): on every object schema.yaml
+    declares, the grants to those roles are exactly the declared ones, none where it declares
+    none; grants to other roles are left alone. A serial's and an identity's own sequences'
+    grants (with and without the grant option) come back, and go when their line goes."""
+    app, auditor, other = _roles(db, "app", "auditor", "other")
+    db.execute(f"""
+        CREATE SCHEMA app;
+        GRANT USAGE ON SCHEMA app TO {app};
+        CREATE TABLE app.orders (id serial PRIMARY KEY, n bigint GENERATED ALWAYS AS IDENTITY, note text);
+        CREATE TABLE app.archive (id int);
+        CREATE VIEW app.recent AS SELECT id FROM app.orders;
+        CREATE FUNCTION app.total() RETURNS bigint LANGUAGE sql AS 'SELECT count(*) FROM app.orders';
+        REVOKE EXECUTE ON FUNCTION app.total() FROM PUBLIC;
+        GRANT EXECUTE ON FUNCTION app.total() TO {auditor};
+        GRANT SELECT, INSERT ON app.orders TO {app};
+        GRANT SELECT ON app.archive TO {app};
+        GRANT SELECT ON app.recent TO {auditor} WITH GRANT OPTION;
+        GRANT USAGE ON SEQUENCE app.orders_id_seq TO {app};
+        GRANT USAGE, SELECT ON SEQUENCE app.orders_n_seq TO {auditor} WITH GRANT OPTION;
+    """)
+    pulled = api.pull(db.url, privileges=True)
+    assert not pulled.warnings
+    assert f"privileges: {{roles: [{app}, {auditor}, public]}}" in pulled.text
+    assert f"id: {{type: serial, primary_key: true, sequence_grants: {{{app}: usage}}}}" in pulled.text
+    assert f"sequence_grants: {{{auditor}: {{privileges: [select, usage], grant_option: true}}}}" in pulled.text
+    loaded = load_text(pulled.text)
+    assert api.plan(loaded, db.url).plan.is_empty
+    target = other_database(db, "managed")
+    api.apply(loaded, target.url)
+    assert target.execute(SORTED_ACL) == db.execute(SORTED_ACL)
+    assert target.execute(FN_ACL) == db.execute(FN_ACL)
+    # a hand-made grant to a role schema.yaml does not manage stays; the lines removed are revoked
+    db.execute(f"GRANT SELECT ON app.archive TO {other}")
+    before = db.execute(SORTED_ACL)
+    fewer = (pulled.text.replace(f"    grants:\n      {app}: select\n", "")
+             .replace(f", sequence_grants: {{{app}: usage}}", ""))
+    assert fewer.count("grants") == pulled.text.count("grants") - 2
+    planned = api.plan(load_text(fewer), db.url).plan
+    assert sorted((s.sql, tuple(s.hazard_kinds())) for s in planned.forward) == [
+        (f"REVOKE SELECT ON TABLE app.archive FROM {app}", ("security",)),
+        (f"REVOKE USAGE ON SEQUENCE app.orders_id_seq FROM {app}", ("security",))]
+    api.apply(load_text(fewer), db.url)
+    assert api.plan(load_text(fewer), db.url).plan.is_empty
+    assert db.execute(f"SELECT has_table_privilege('{other}', 'app.archive', 'SELECT')") == [(True,)]
+    db.run_script(planned.backward)
+    assert db.execute(SORTED_ACL) == before
+    # roles: all — every role's grants on what schema.yaml declares
+    every = fewer.replace(f"privileges: {{roles: [{app}, {auditor}, public]}}", "privileges: {roles: all}")
+    sql = [s.sql for s in api.plan(load_text(every), db.url).plan.forward]
+    assert f"REVOKE SELECT ON TABLE app.archive FROM {other}" in sql
+
+
+@pytest.mark.parametrize("text,error,line", [
+    ("privileges: {roles: [app]}\ntables:\n  t:\n    columns: {id: int}\n    grants: {reporting: select}\n",
+     "table public.t grants to reporting, which privileges: roles does not name", 3),
+    ("privileges: {roles: []}\n", "roles is all, or a list of the roles", 1),
+    ("privileges: {roles: everyone}\n", "roles is all, or a list of the roles", 1),
+    ("tables:\n  t:\n    columns:\n      n: {type: int, sequence_grants: {app: usage}}\n",
+     "column n has no sequence of its own", 4),
+    ("tables:\n  t:\n    columns:\n      n: {type: serial, sequence_grants: {app: execute}}\n",
+     "'execute' is not a privilege of a sequence", 4),
+])
+def test_managed_privileges_errors_are_located(text: str, error: str, line: int) -> None:
+    with pytest.raises(SchemaError) as e:
+        load_text(text)
+    assert error in str(e.value) and e.value.line == line

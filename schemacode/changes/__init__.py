@@ -8,7 +8,7 @@ from .privileges import SetDefaultPrivileges, SetPrivileges
 from .policies import AlterPolicy, CreatePolicy, DropPolicy, SetRowSecurity
 from .schemas import AlterExtension, CreateExtension, CreateSchema, DropExtension, DropSchema
 from .tables import (
-    AddColumn, AlterColumn, AlterInherit, AlterTableStorage, AttachPartition, DropDefaultEarly, NameAttached, NameNotNull, CreateTable, SetReplicaIdentity, DropColumn, DropTable, RenameColumn, RenameConstraint,
+    AddColumn, AlterColumn, AlterInherit, AlterTableStorage, SetColumnOptions, AttachPartition, DropDefaultEarly, NameAttached, NameNotNull, CreateTable, SetReplicaIdentity, DropColumn, DropTable, RenameColumn, RenameConstraint,
     RenameIndex, RenameSequence, RenameTable,
 )
 from .triggers import CreateTrigger, DropTrigger, EnableTrigger
@@ -28,5 +28,5 @@ __all__ = [
     "RebuildEnum", "RenameEnumValue", "CreateView", "DropView", "AlterDomain", "CreateDomain",
     "DropDomain", "SetSequenceOwner", "AlterTableStorage", "SetReplicaIdentity", "AlterViewOptions",
     "CreatePolicy", "DropPolicy", "AlterPolicy", "SetRowSecurity", "AttachPartition", "AlterInherit", "SetPrivileges", "AlterCompositeType", "CreateType", "DropType", "CreateAggregate", "DropAggregate", "NameAttached", "NameNotNull", "AttachKeyCopy", "AddKeyOnly", "SetDefaultPrivileges", "DropDefaultEarly",
-    "AttachIndexCopy", "CreateIndexOnly",
+    "AttachIndexCopy", "CreateIndexOnly", "SetColumnOptions",
 ]

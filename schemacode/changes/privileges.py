@@ -24,6 +24,7 @@ class SetPrivileges(Change):
     label: str  # as the plan says it: table public.accounts
     before: Acl | None  # None: the object is new
     after: Acl
+    roles: tuple[str, ...] | None = None  # whose grants are managed (None: every role's)
     phase = Phase.PRIVILEGES
 
     def describe(self) -> str:
@@ -42,6 +43,9 @@ class SetPrivileges(Change):
         if b.grants is not None:
             have = set(a.grants or ()) if a is not None else set(DEFAULT_GRANTS.get(self.kind, ()))
             want = {g for g in b.grants if not g.startswith("NONE TO ")}
+            if self.roles is not None:  # grants to the other roles are left as they are
+                have = {g for g in have if split_grant(g)[1] in self.roles}
+                want = {g for g in want if split_grant(g)[1] in self.roles}
             on = f"{GRANT_ON[self.kind]} {self.name}"
             for g in sorted(g for g in b.grants if g.startswith("NONE TO ")):  # as declared: [] revokes
                 out.append(Statement(f"REVOKE ALL ON {on} FROM {g[len('NONE TO '):]}"))

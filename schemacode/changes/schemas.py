@@ -30,7 +30,12 @@ class CreateSchema(Change):
 
 @dataclass(frozen=True)
 class DropSchema(Change):
+    """Last, once what it held is dropped (never CASCADE: what schemacode does not manage in it
+    makes the plan refuse before anything runs, plan.check_unmanaged)."""
+
     schema: Namespace
+    # The last apply's schema.yaml declared it and this one does not: dropped with all it holds
+    undeclared: bool = False
     symbol = "-"
     phase = Phase.DROP_SCHEMA
 
@@ -38,7 +43,9 @@ class DropSchema(Change):
         return f"schema {self.schema.name}"
 
     def statements(self) -> list[Statement]:
-        return [Statement(f"DROP SCHEMA {ident(self.schema.name)}")]
+        hazards = (Hazard("data-loss", f"drops schema {self.schema.name} and everything in it: the last apply's "
+                                       "schema.yaml declared it, this one does not"),) if self.undeclared else ()
+        return [Statement(f"DROP SCHEMA {ident(self.schema.name)}", hazards)]
 
 
 @dataclass(frozen=True)

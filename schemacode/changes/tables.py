@@ -4,9 +4,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 
-from ..model import Column, Constraint, Source, Table, not_null_default, serial_sequence_name
+from ..model import Column, ColumnOptions, Constraint, Source, Table, not_null_default, serial_sequence_name
 from ..sqltext import ident, literal, qident, qname_ident
 from .base import Change, Hazard, Phase, Statement, comment_sql
+from .types import restart_guard
 
 _SERIAL_BASE = {"serial": "integer", "bigserial": "bigint", "smallserial": "smallint",
                 "serial4": "integer", "serial8": "bigint", "serial2": "smallint"}
@@ -54,6 +55,27 @@ def identity_sql(col: Column) -> str:
 
 _SEQ_OPTION = re.compile(r"START WITH -?\d+|INCREMENT BY -?\d+|MINVALUE -?\d+|MAXVALUE -?\d+|"
                          r"CACHE \d+|NO CYCLE|CYCLE")
+
+
+def identity_options_sql(table: str, before: Column, after: Column) -> Statement:
+    """ALTER COLUMN … SET START WITH … SET INCREMENT BY … of an identity, with RESTART where the
+    new limits leave out the value its sequence is at (see types.restart_guard)."""
+    alter = f"ALTER TABLE {qname_ident(table)} ALTER COLUMN {ident(after.name)}"
+    sets = " ".join(f"SET {o}" for o in _SEQ_OPTION.findall(after.identity_options or ""))
+    value = (f"format('SELECT last_value FROM %s', pg_get_serial_sequence("
+             f"{literal(qname_ident(table))}, {literal(after.name)}))")
+    return restart_guard(f"{alter} {sets}", value, f"the identity of {table}.{after.name}",
+                         _limits(before.identity_options), _limits(after.identity_options),
+                         _seq_value(after.identity_options, "START WITH") or 0)
+
+
+def _seq_value(options: str | None, name: str) -> int | None:
+    m = re.search(name + r" (-?\d+)", options or "")
+    return int(m.group(1)) if m else None
+
+
+def _limits(options: str | None) -> tuple[int | None, int | None]:
+    return _seq_value(options, "MINVALUE"), _seq_value(options, "MAXVALUE")
 
 
 def constraint_sql(con: Constraint) -> str:
@@ -523,8 +545,7 @@ class AlterColumn(Change):
             if b.identity and a.identity:
                 out.append(Statement(f"{alter} SET GENERATED {a.identity.upper()}"))
                 if b.identity_options != a.identity_options and a.identity_options:
-                    sets = " ".join(f"SET {o}" for o in _SEQ_OPTION.findall(a.identity_options))
-                    out.append(Statement(f"{alter} {sets}"))
+                    out.append(identity_options_sql(self.table, b, a))
             elif b.identity:
                 out.append(Statement(f"{alter} DROP IDENTITY"))
                 if not a.not_null:
@@ -535,8 +556,7 @@ class AlterColumn(Change):
                                          (Hazard("lock", f"scans {self.table} to check for NULLs"),)))
                 out.append(Statement(f"{alter} ADD {identity_sql(a)}"))
         elif a.identity and b.identity_options != a.identity_options and a.identity_options:
-            sets = " ".join(f"SET {o}" for o in _SEQ_OPTION.findall(a.identity_options))
-            out.append(Statement(f"{alter} {sets}"))
+            out.append(identity_options_sql(self.table, b, a))
         elif b.not_null != a.not_null:
             if a.not_null and self.online:
                 out += self._online_not_null()
@@ -564,6 +584,51 @@ class AlterColumn(Change):
                       work="catalog"),  # the valid check proves it: no scan
             Statement(f"ALTER TABLE {table} DROP CONSTRAINT {check}", stage="post"),
         ]
+
+
+@dataclass(frozen=True)
+class SetColumnOptions(Change):
+    """A column's statistics target, n_distinct, storage and compression (ALTER COLUMN … SET):
+    the catalog only, nothing rewritten (the storage and compression of values already stored
+    stay as they are). One statement each: statistics and n_distinct take a lighter lock
+    (SHARE UPDATE EXCLUSIVE) than storage and compression (ACCESS EXCLUSIVE). On a parent, a
+    partitioned table included, each reaches its children too, as ALTER TABLE does."""
+
+    table: str
+    column: str
+    before: ColumnOptions | None  # None: PostgreSQL's defaults (a new column)
+    after: ColumnOptions | None
+    declared: Source | None = None  # the column's line in schema.yaml
+    phase = Phase.ALTER_COLUMN
+
+    def sort_key(self) -> tuple[int, int, str]:
+        return (Phase.ALTER_COLUMN, 80, self.table)  # after a type change, which resets storage
+
+    @property
+    def source(self) -> Source | None:
+        return self.declared
+
+    def describe(self) -> str:
+        b, a = self.before or ColumnOptions(), self.after or ColumnOptions()
+        what = [f"{name} {getattr(a, name) if getattr(a, name) is not None else 'default'}"
+                for name in ("statistics", "storage", "compression") if getattr(b, name) != getattr(a, name)]
+        if sorted(b.attributes) != sorted(a.attributes):
+            what.append(", ".join(a.attributes) or "n_distinct default")
+        return f"column {self.table}.{self.column} " + ", ".join(what)
+
+    def statements(self) -> list[Statement]:
+        b, a = self.before or ColumnOptions(), self.after or ColumnOptions()
+        target = f"TABLE {qname_ident(self.table)} ALTER COLUMN {ident(self.column)}"
+        out = []
+        if b.statistics != a.statistics:  # -1: the default, on every version
+            out.append(Statement(f"ALTER {target} SET STATISTICS {a.statistics if a.statistics is not None else -1}"))
+        if sorted(b.attributes) != sorted(a.attributes):
+            out += [Statement(sql) for sql in set_options_sql(target, b.attributes, a.attributes)]
+        if b.storage != a.storage:  # back to its type's: DEFAULT is PostgreSQL 16's; its name is older
+            out.append(Statement(f"ALTER {target} SET STORAGE {(a.storage or b.type_storage or 'default').upper()}"))
+        if b.compression != a.compression:
+            out.append(Statement(f"ALTER {target} SET COMPRESSION {a.compression or 'default'}"))
+        return out
 
 
 def _volatile(expr: str) -> bool:

@@ -186,8 +186,40 @@ class AlterSequence(Change):
         return f"sequence {self.after.qname} options"
 
     def statements(self) -> list[Statement]:
-        s = self.after
-        return [Statement(f"ALTER SEQUENCE {qident(s.schema, s.name)} {sequence_options(s)}")]
+        b, s = self.before, self.after
+        name = qident(s.schema, s.name)
+        alter = f"ALTER SEQUENCE {name} {sequence_options(s)}"
+        return [restart_guard(alter, literal(f"SELECT last_value FROM {name}"), s.qname,
+                              (b.min_value, b.max_value), (s.min_value, s.max_value), s.start)]
+
+
+def holds(before: tuple[int | None, int | None], after: tuple[int | None, int | None]) -> bool:
+    """Does the range ``after`` (MINVALUE, MAXVALUE) hold every value ``before`` allows? Then a
+    sequence's current value, which lies in ``before``, is in ``after`` too."""
+    (bmin, bmax), (amin, amax) = before, after
+    return (amin is None or (bmin is not None and amin <= bmin)) and \
+        (amax is None or (bmax is not None and bmax <= amax))
+
+
+def restart_guard(alter: str, current_value: str, label: str, before: tuple[int | None, int | None],
+                  after: tuple[int | None, int | None], start: int) -> Statement:
+    """``alter`` (new MINVALUE, MAXVALUE, INCREMENT …), with RESTART where it must have one.
+
+    PostgreSQL refuses new limits that leave the current value outside ("RESTART value (1)
+    cannot be greater than MAXVALUE (-1)", when a sequence starts counting down): then, and only
+    then, the sequence restarts at its new START, which PostgreSQL checks against the new limits
+    in the same statement. Where the new range holds the old one, the value always fits and the
+    statement is the plain ALTER. Else which it is depends on the value when the plan runs, so
+    the statement asks (``current_value``: an expression whose value is a query of it)."""
+    if holds(before, after):
+        return Statement(alter)
+    lo, hi = after
+    fits = " AND ".join([*([f"v >= {lo}"] if lo is not None else []), *([f"v <= {hi}"] if hi is not None else [])])
+    return Statement(
+        f"DO $$DECLARE v bigint; BEGIN EXECUTE {current_value} INTO v; "
+        f"IF {fits} THEN {alter}; ELSE {alter} RESTART; END IF; END$$",
+        (Hazard("irreversible", f"{label} restarts at {start} if its current value is outside its new "
+                                "limits: values it gave out before may come again"),))
 
 
 @dataclass(frozen=True)

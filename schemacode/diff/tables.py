@@ -8,6 +8,7 @@ from .. import changes as ch
 from ..model import (
     SERIAL_TYPES,
     Column,
+    ColumnOptions,
     Table,
     not_null_default,
     qualify,
@@ -19,7 +20,7 @@ from .core import keys_added, keys_common, keys_dropped, regenerated, retyped
 from .indexes import IndexDiffer
 from .partitions import PartitionDiffer, partition_depths
 from .policies import PolicyDiffer
-from .privileges import PrivilegeDiffer
+from .privileges import PrivilegeDiffer, acl_unchanged
 from .triggers import TriggerDiffer
 
 
@@ -125,7 +126,7 @@ class TableDiffer(ConstraintDiffer, IndexDiffer, TriggerDiffer, PolicyDiffer, Pa
                      or self.enum_columns)
         for a, b in pairs:
             parent = b.partition_of or ""  # whose column changes may reach a partition
-            if not (quiet and a == b and (b.acl is None or a.acl == b.acl)
+            if not (quiet and a == b and acl_unchanged(a, b)
                     and self.cur.tables.get(parent) == self.des.tables.get(parent)):
                 self.table(a, b, dropped)
 
@@ -178,6 +179,9 @@ class TableDiffer(ConstraintDiffer, IndexDiffer, TriggerDiffer, PolicyDiffer, Pa
                       and any(w[0] == "index" and n in t.constraints for w, n in t.attached)
                       and not any(c.identity or c.generated for c in t.inherited_columns.values()))
         self.emit(ch.CreateTable(t, depth, self.des.tables.get(t.partition_of or ""), named, standalone))
+        for col in ([] if t.partition_of else t.columns.values()):
+            self.column_options(t.qname, None, col)
+            self.sequence_privileges(t.qname, None, col)
         self.privileges("table", qname_ident(t.qname), f"table {t.qname}", None, t.acl, created=True)
         if t.replica_identity != "default":
             self.emit(ch.SetReplicaIdentity(t.qname, t.replica_identity))
@@ -219,10 +223,14 @@ class TableDiffer(ConstraintDiffer, IndexDiffer, TriggerDiffer, PolicyDiffer, Pa
             self.emit(ch.SetReplicaIdentity(q, b.replica_identity))
         for name in keys_added(a.columns, b.columns):
             self.emit(ch.AddColumn(q, b.columns[name]))
+            self.column_options(q, None, b.columns[name])
+            self.sequence_privileges(q, None, b.columns[name])
         for name in keys_dropped(a.columns, b.columns):
             self.emit(ch.DropColumn(q, a.columns[name]))
         for name in keys_common(a.columns, b.columns):
             self.column(q, a.columns[name], b.columns[name])
+            self.column_options(q, a.columns[name], b.columns[name])
+            self.sequence_privileges(q, a.columns[name], b.columns[name])
 
         self.constraints(a, b, dropped_tables)
         self.indexes(a, b)
@@ -253,6 +261,17 @@ class TableDiffer(ConstraintDiffer, IndexDiffer, TriggerDiffer, PolicyDiffer, Pa
                                          early=a.not_null))
         self.comment(f"COLUMN {qname_ident(table)}.{ident(b.name)}", f"column {table}.{b.name}",
                      a.comment, b.comment)
+
+
+    def column_options(self, table: str, a: Column | None, b: Column) -> None:
+        """Statistics, n_distinct, storage and compression: a new column's from PostgreSQL's
+        defaults; a retyped one's storage and compression too (ALTER COLUMN … TYPE resets them
+        to the new type's), a column dropped and added again (generated anew) all of them."""
+        before = a.options if a is not None and not regenerated(a, b) else None
+        if before is not None and a is not None and retyped(a, b):
+            before = replace(before, storage=None, compression=None, type_storage=None)
+        if before != b.options and (before or ColumnOptions()) != (b.options or ColumnOptions()):
+            self.emit(ch.SetColumnOptions(table, b.name, before, b.options, b.source))
 
 
 def retarget(t: Table, old: str, new: str, only_references: bool = False) -> Table:

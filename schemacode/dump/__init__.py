@@ -33,7 +33,8 @@ class Dumped:
 
 class _Dump(SchemaDumper, TypeDumper, FunctionDumper, SequenceDumper, TableDumper, ViewDumper):
     def document(self) -> dict[str, Any]:
-        doc: dict[str, Any] = dict(self.default_acl(self.c.default_acl))  # (in every schema)
+        doc: dict[str, Any] = dict(self.privileges_section())
+        doc.update(self.default_acl(self.c.default_acl))  # (in every schema)
         for section in (self.schemas_section, self.extensions_section, self.enums_section,
                         self.domains_section, self.types_section, self.functions_section,
                         self.aggregates_section, self.sequences_section, self.tables_section,

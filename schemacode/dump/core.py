@@ -99,15 +99,18 @@ def tidy(body: str) -> str:
     return "\n".join(out) + "\n"
 
 
+# What `status IN ('a', 'b')` stores, printed: on a varchar column an array coercion (not the
+# casts of each element that `ARRAY['a'::varchar::text, …]` stores, which this must not match:
+# written as an IN list, it would build the other tree); on a text column, the array as it is.
 _IN_LIST = [
     re.compile(r"^\(?(\w+)\)?::text = ANY \(\(?ARRAY\[((?:'(?:[^']|'')*'::character varying(?:, )?)+)\]\)?::text\[\]\)$"),
     re.compile(r"^(\w+) = ANY \(ARRAY\[((?:'(?:[^']|'')*'::text(?:, )?)+)\]\)$"),
-    re.compile(r"^\(?(\w+)\)?::text = ANY \(ARRAY\[((?:\(?'(?:[^']|'')*'::character varying\)?::text(?:, )?)+)\]\)$"),
 ]
 
 
 def readable_check(expr: str) -> str:
-    """`status IN ('a', 'b')` for PostgreSQL's `status::text = ANY (ARRAY[...])`."""
+    """`status IN ('a', 'b')` for PostgreSQL's print of what that stores (`status::text = ANY
+    ((ARRAY[…])::text[])`), and only for it: an IN list builds that tree again."""
     for pattern in _IN_LIST:
         m = pattern.match(expr)
         if m:

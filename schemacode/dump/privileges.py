@@ -10,6 +10,20 @@ from .core import DumperBase, Flow, FlowList
 
 
 class PrivilegeDumper(DumperBase):
+    def privileges_section(self) -> dict[str, Any]:
+        """privileges: {roles: [...]} (pull --privileges): every role that holds a grant on what is
+        pulled, and public, managed from then on (a grant's line removed: revoked). A role that
+        holds none now is left alone until schema.yaml names it there."""
+        if self.privileges_of is None:
+            return {}
+        c = self.c
+        acls = [o.acl for group in (c.tables, c.views, c.sequences, c.functions, c.enums, c.domains,
+                                    c.composites, c.ranges) for o in group.values()]
+        acls += [n.acl for k, n in c.schemas.items() if k != "public"]
+        acls += [col.sequence_acl[1] for t in c.tables.values() for col in t.columns.values() if col.sequence_acl]
+        roles = {split_grant(g)[1] for a in acls if a is not None for g in a.grants or ()} - {"PUBLIC"}
+        return {"privileges": Flow({"roles": FlowList(sorted(unquote_ident(r) for r in roles) + ["public"])})}
+
     def default_acl(self, lines: tuple[str, ...] | None) -> dict[str, Any]:
         """default_privileges: of a schema, or of schema.yaml's top level (every schema), where
         `role: []` is a built-in default taken away (pull --privileges)."""

@@ -21,8 +21,7 @@ class SequenceDumper(PrivilegeDumper):
             spec["type"] = s.type
         inc = s.increment
         type_max = INT_MAX.get(s.type, INT_MAX["bigint"])
-        minv_default = 1 if inc > 0 else -type_max - (1 if s.type == "bigint" else 1)
-        maxv_default = type_max if inc > 0 else -1
+        minv_default, maxv_default = (1, type_max) if inc > 0 else (-type_max - 1, -1)
         if s.start != (s.min_value if inc > 0 else s.max_value):
             spec["start"] = s.start
         if inc != 1:
@@ -49,17 +48,19 @@ def identity_options(text: str | None, type_: str) -> dict[str, Any]:
     values = dict(re.findall(r"(START WITH|INCREMENT BY|MINVALUE|MAXVALUE|CACHE) (-?\d+)", text))
     type_max = INT_MAX.get(type_, INT_MAX["bigint"])
     inc = int(values.get("INCREMENT BY", 1))
+    # PostgreSQL's defaults, as for a sequence of its own: counting down, the type's smallest to -1
+    minv_default, maxv_default = (1, type_max) if inc > 0 else (-type_max - 1, -1)
     out: dict[str, Any] = {}
-    start = int(values.get("START WITH", 1))
-    minv = int(values.get("MINVALUE", 1))
-    maxv = int(values.get("MAXVALUE", type_max))
+    minv = int(values.get("MINVALUE", minv_default))
+    maxv = int(values.get("MAXVALUE", maxv_default))
+    start = int(values.get("START WITH", minv if inc > 0 else maxv))
     if start != (minv if inc > 0 else maxv):
         out["start"] = start
     if inc != 1:
         out["increment"] = inc
-    if inc > 0 and minv != 1:
+    if minv != minv_default:
         out["min"] = minv
-    if inc > 0 and maxv != type_max:
+    if maxv != maxv_default:
         out["max"] = maxv
     if int(values.get("CACHE", 1)) != 1:
         out["cache"] = int(values["CACHE"])

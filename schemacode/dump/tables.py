@@ -1,11 +1,12 @@
 """Tables and their columns, in the short forms a person would write."""
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import yaml
 
-from ..model import Column, Table, not_null_default
+from ..model import Column, ColumnOptions, Table, not_null_default
 from ..sqltext import reproducible, unquote_ident
 from .constraints import ConstraintDumper
 from .core import Flow, FlowList, default_value, options_map, short_name, short_type
@@ -81,14 +82,42 @@ class TableDumper(ConstraintDumper, IndexDumper, TriggerDumper, PolicyDumper, Pa
             spec["collation"] = unquote_ident(c.collation.removeprefix("pg_catalog."))
         if c.not_null and c.not_null_name not in (None, not_null_default(t.name, c.name)):
             spec["not_null_name"] = c.not_null_name
+        if c.options is not None:
+            spec.update(column_options(c.options))
+        if c.sequence_acl is not None:  # (its owner is the table's: PostgreSQL keeps them alike)
+            grants = self.acl("sequence", f"sequence {c.sequence_acl[0]}", replace(c.sequence_acl[1], owner=None))
+            if "grants" in grants:
+                spec["sequence_grants"] = grants["grants"]
         if c.comment:
             spec["comment"] = c.comment
         return spec
 
 
+def column_options(o: ColumnOptions) -> dict[str, Any]:
+    """statistics:, storage:, compression:, n_distinct: … where they are not PostgreSQL's default."""
+    out: dict[str, Any] = {k: v for k, v in (("statistics", o.statistics), ("storage", o.storage),
+                                             ("compression", o.compression)) if v is not None}
+    for option in o.attributes:
+        name, _, value = option.partition("=")
+        out[name] = exact_number(value)
+    return out
+
+
+def exact_number(text: str) -> Any:
+    """A number where YAML's number reads back as the same text (-0.5, 100), else the text."""
+    for kind in (int, float):
+        try:
+            if str(kind(text)) == text:
+                return kind(text)
+        except ValueError:
+            pass
+    return text
+
+
 COLUMN_KEYS = ["type", "primary_key", "unique", "null", "default", "identity", "generated",
                 "collation", "references", "on_delete", "on_update", "match", "deferrable",
-                "initially_deferred", "not_valid", "check", "not_null_name", "comment"]
+                "initially_deferred", "not_valid", "check", "not_null_name", "statistics", "storage",
+                "compression", "n_distinct", "n_distinct_inherited", "sequence_grants", "comment"]
 
 
 def column_value(spec: dict[str, Any]) -> Any:

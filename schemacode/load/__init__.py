@@ -24,17 +24,20 @@ from .schemas import SchemaLoader
 from .typedefs import TypeLoader
 from .aggregates import AggregateLoader
 from .functions import FunctionLoader
+from .privileges import PrivilegeLoader
 from .sequences import SequenceLoader
 from .tables import TableLoader
 from .views import ViewLoader
 
 
-class _Loader(SchemaLoader, TypeLoader, FunctionLoader, AggregateLoader, SequenceLoader, TableLoader, ViewLoader):
+class _Loader(SchemaLoader, TypeLoader, FunctionLoader, AggregateLoader, SequenceLoader, TableLoader, ViewLoader,
+              PrivilegeLoader):
     """schema.yaml -> LoadedSchema: every kind's loader, in the order kinds depend on each other."""
 
     def load(self, text_hash: str) -> LoadedSchema:
         _keys(self.root, self.data, {"schemas", "extensions", "enums", "domains", "types", "functions", "aggregates",
-                                     "sequences", "tables", "views", "default_privileges"}, "schema.yaml")
+                                     "sequences", "tables", "views", "default_privileges", "privileges"},
+              "schema.yaml")
         d = self.data
         self.load_schemas(self.root.child(d, "schemas"), d.get("schemas"))
         self.load_extensions(self.root.child(d, "extensions"), d.get("extensions"))
@@ -61,6 +64,7 @@ class _Loader(SchemaLoader, TypeLoader, FunctionLoader, AggregateLoader, Sequenc
                           self.sequences, self.tables, self.views, composites=self.composites, ranges=self.ranges,
                           aggregates=self.aggregates,
                           default_acl=default_privileges(self.root, self.data, everywhere=True))
+        catalog = self.manage_privileges(catalog)
         renames = Renames(self.table_renames, self.column_renames, self.value_renames)
         return LoadedSchema(catalog, renames, self.file, text_hash, frozenset(self.unpinned),
                             tuple(catalog.schemas))

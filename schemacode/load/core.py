@@ -352,21 +352,23 @@ PRIVILEGES = {
 _COLUMN_PRIVILEGE = re.compile(r"^\s*(select|insert|update|references)\s*\((.+)\)\s*$", re.IGNORECASE)
 
 
-def privileges(ctx: _Ctx, spec: Any, kind: str, columns: dict[str, Any] | None = None) -> Acl | None:
+def privileges(ctx: _Ctx, spec: Any, kind: str, columns: dict[str, Any] | None = None,
+               key: str = "grants") -> Acl | None:
     """grants: {role: privilege | [privileges] | {privileges: [...], grant_option: true}} and
     owner: role → an Acl (None where neither is declared: privileges not managed there).
-    Grants are written as GRANT takes them; the scratch database says what they come to."""
-    if not isinstance(spec, dict) or ("grants" not in spec and "owner" not in spec):
+    Grants are written as GRANT takes them; the scratch database says what they come to.
+    ``key``: where the grants are (a column's sequence_grants: those of its sequence)."""
+    if not isinstance(spec, dict) or (key not in spec and (key != "grants" or "owner" not in spec)):
         return None
     owner = None
-    if spec.get("owner") is not None:
+    if key == "grants" and spec.get("owner") is not None:
         owner = _role(ctx.child(spec, "owner"), spec["owner"])
     grants: list[str] | None = None
-    if "grants" in spec:
-        gc = ctx.child(spec, "grants")
-        node = spec["grants"] if spec["grants"] is not None else {}
+    if key in spec:
+        gc = ctx.child(spec, key)
+        node = spec[key] if spec[key] is not None else {}
         if not isinstance(node, dict):
-            raise gc.error("grants is a mapping of roles to privileges, like {app: [select, insert]}")
+            raise gc.error(f"{key} is a mapping of roles to privileges, like {{app: [select, insert]}}")
         grants = []
         for role, value in node.items():
             rc = gc.child(node, role)

@@ -31,10 +31,15 @@ class SequenceLoader(LoaderBase):
             if type_base(type_)[0] not in INTEGER_TYPES:
                 raise c.child(spec, "type").error("a sequence type is smallint, integer or bigint")
             inc = ints.get("increment", 1)
+            if inc == 0:
+                raise c.child(spec, "increment").error("increment must not be zero")
             limits = {"smallint": 32767, "int2": 32767, "integer": 2147483647, "int": 2147483647,
                       "int4": 2147483647}
-            maxv = ints.get("max", limits.get(type_base(type_)[0], 9223372036854775807) if inc > 0 else -1)
-            minv = ints.get("min", 1 if inc > 0 else -limits.get(type_base(type_)[0], 9223372036854775808))
+            type_max = limits.get(type_base(type_)[0], 9223372036854775807)
+            # PostgreSQL's defaults: counting up, 1 to the type's largest; counting down, the
+            # type's smallest to -1; either way it starts at the end it counts from
+            maxv = ints.get("max", type_max if inc > 0 else -1)
+            minv = ints.get("min", 1 if inc > 0 else -type_max - 1)
             start = ints.get("start", minv if inc > 0 else maxv)
             schema, _, short = q.partition(".")
             self.sequences[q] = Sequence(

@@ -6,7 +6,7 @@ import re
 from dataclasses import replace
 from typing import Any, Callable, Iterator
 
-from ..model import Column, Constraint, Index, Table, copy_name, qualify
+from ..model import Column, ColumnOptions, Constraint, Index, Table, copy_name, qualify
 from ..sqltext import ident, qident
 from ..types import INTEGER_TYPES, SERIAL_TYPES, check_type, type_base
 from ..yamlsource import YMap
@@ -21,6 +21,45 @@ from .policies import PolicyLoader
 from .triggers import TriggerLoader
 
 
+COLUMN_OPTION_KEYS = ("statistics", "storage", "compression", "n_distinct", "n_distinct_inherited")
+STORAGE = ("plain", "external", "extended", "main")
+COMPRESSION = ("pglz", "lz4")
+
+
+def column_options(ctx: _Ctx, spec: Any) -> ColumnOptions | None:
+    """statistics:, storage:, compression:, n_distinct: and n_distinct_inherited: of a column
+    (ALTER COLUMN … SET …); None where it declares none. PostgreSQL checks the rest (a storage
+    its type cannot have, a compression its server was built without) at the key's line."""
+    if not any(k in spec for k in COLUMN_OPTION_KEYS):
+        return None
+    statistics = None
+    if "statistics" in spec:
+        sc = ctx.child(spec, "statistics")
+        statistics = spec["statistics"]
+        if not isinstance(statistics, int) or isinstance(statistics, bool) or not 0 <= statistics <= 10000:
+            raise sc.error("statistics is a whole number from 0 to 10000 (leave it out for the default)")
+    storage = compression = None
+    for key, allowed in (("storage", STORAGE), ("compression", COMPRESSION)):
+        if key in spec:
+            value = str(spec[key]).lower()
+            if value not in allowed:
+                raise ctx.child(spec, key).error(f"{key} is one of {', '.join(allowed)}, not {spec[key]!r}",
+                                                 "leave it out for PostgreSQL's default")
+            if key == "storage":
+                storage = value
+            else:
+                compression = value
+    attributes = []
+    for key in ("n_distinct", "n_distinct_inherited"):  # (ALTER COLUMN … SET (…))
+        if key in spec:
+            value = spec[key]
+            if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+                raise ctx.child(spec, key).error(f"{key} is a number: a count of distinct values, or "
+                                                 "minus their share of the rows (-0.5: half of them)")
+            attributes.append(f"{key}={value}")
+    return ColumnOptions(statistics, storage, compression, tuple(attributes))
+
+
 class TableLoader(IndexLoader, TriggerLoader, PolicyLoader):
     TABLE_KEYS = {"name", "columns", "primary_key", "unique", "foreign_keys", "checks", "exclude",
                   "indexes", "triggers", "with", "unlogged", "replica_identity", "comment",
@@ -33,7 +72,8 @@ class TableLoader(IndexLoader, TriggerLoader, PolicyLoader):
     EXCLUDE_KEYS = {"using", "elements", "include", "where", "comment", *KEY_OPTIONS}
     COLUMN_KEYS = {"type", "null", "default", "primary_key", "unique", "references", "on_delete",
                    "on_update", "deferrable", "initially_deferred", "match", "not_valid", "check", "comment",
-                   "identity", "generated", "collation", "using", "renamed_from", "not_null_name", "sqlite"}
+                   "identity", "generated", "collation", "using", "renamed_from", "not_null_name", "sqlite",
+                   "sequence_grants", *COLUMN_OPTION_KEYS}
 
     def load_table(self, ctx: _Ctx, name: str, spec: Any, parent: Table | None = None,
                    parent_columns: dict[str, Column] | None = None, bound: str | None = None) -> Table:
@@ -450,10 +490,18 @@ class TableLoader(IndexLoader, TriggerLoader, PolicyLoader):
             if "null" in spec and not not_null:
                 raise nc.error(f"column {name} is nullable: it has no NOT NULL constraint to name")
             not_null, not_null_name = True, _str(nc, spec["not_null_name"], "not_null_name")
+        sequence_acl = None
+        if "sequence_grants" in spec:
+            if base not in SERIAL_TYPES and identity is None:
+                raise ctx.child(spec, "sequence_grants").error(
+                    f"column {name} has no sequence of its own: sequence_grants are a serial's or an "
+                    "identity's", "grant on a sequence of its own under sequences:")
+            acl = privileges(ctx, spec, "sequence", key="sequence_grants")
+            sequence_acl = ("", acl) if acl is not None else None
         col = Column(name, type_, not_null, default,
                      identity,  # type: ignore[arg-type]
                      identity_options, generated, collation, self.comment(ctx, spec), using, ctx.source(),
-                     not_null_name=not_null_name)
+                     not_null_name=not_null_name, options=column_options(ctx, spec), sequence_acl=sequence_acl)
         return col, flags
 
     def short_column(self, ctx: _Ctx, text: str) -> dict[str, Any]:

@@ -11,6 +11,13 @@ SELECT a.attrelid AS relid, a.attnum AS num, a.attname AS name,
        CASE WHEN a.attcollation <> t.typcollation
             THEN quote_ident(cn.nspname) || '.' || quote_ident(co.collname) END AS collation,
        col_description(a.attrelid, a.attnum) AS comment,
+       -- ALTER COLUMN … SET: statistics (-1 before PostgreSQL 17, NULL since: the default), storage
+       -- where it is not its type's (and its type's then), compression, n_distinct
+       CASE WHEN a.attstattarget >= 0 THEN a.attstattarget END AS statistics,
+       CASE WHEN a.attstorage <> t.typstorage THEN a.attstorage END AS storage,
+       CASE WHEN a.attstorage <> t.typstorage THEN t.typstorage END AS type_storage,
+       nullif(a.attcompression, '') AS compression,
+       a.attoptions AS attributes,
        CASE WHEN ad.adbin IS NOT NULL THEN  -- a serial column's sequence comes with its default
        (SELECT quote_ident(sn.nspname) || '.' || quote_ident(s.relname)
         FROM pg_depend d
@@ -19,6 +26,13 @@ SELECT a.attrelid AS relid, a.attnum AS num, a.attname AS name,
         WHERE d.classid = 'pg_class'::regclass AND d.refclassid = 'pg_class'::regclass
           AND d.refobjid = a.attrelid AND d.refobjsubid = a.attnum AND d.deptype = 'a'
         LIMIT 1) END AS owned_sequence,
+       CASE WHEN a.attidentity <> '' THEN  -- (the model's key of an identity's sequence)
+       (SELECT sn.nspname || '.' || s.relname FROM pg_depend d
+        JOIN pg_class s ON s.oid = d.objid AND s.relkind = 'S'
+        JOIN pg_namespace sn ON sn.oid = s.relnamespace
+        WHERE d.classid = 'pg_class'::regclass AND d.refclassid = 'pg_class'::regclass
+          AND d.refobjid = a.attrelid AND d.refobjsubid = a.attnum AND d.deptype = 'i'
+        LIMIT 1) END AS identity_sequence,
        CASE WHEN a.attidentity <> '' THEN
        (SELECT format('START WITH %%s INCREMENT BY %%s MINVALUE %%s MAXVALUE %%s CACHE %%s %%s',
                       s.seqstart, s.seqincrement, s.seqmin, s.seqmax, s.seqcache,
