@@ -45,9 +45,112 @@ def qident(schema: str, name: str) -> str:
 
 
 def qname_ident(qname: str) -> str:
-    """Quote ``schema.name`` (as the model keys objects) as a qualified identifier."""
-    schema, _, name = qname.partition(".")
-    return qident(schema, name)
+    """Quote ``schema.name`` (as the model keys objects) as a qualified identifier: the SQL
+    spelling, and how plans and errors print a name."""
+    return qident(*split_qualified(qname))
+
+
+# Dotted paths of names: how the model keys an object (``schema.name``), and how schema.yaml
+# writes a qualified name or a reference (``api.orders``, ``orders.customer_id``). A part is
+# written as it is (capitals, spaces, any letter), except one that holds a dot or an opening
+# bracket, or begins with a double quote: that part is double-quoted the SQL way, a double
+# quote inside doubled (``api."my.table"``, ``"a""b(c"``). So every name has one spelling, the
+# same in schema.yaml, in pull's output and in the model's keys, and a path splits one way.
+def path_part(name: str) -> str:
+    """One name as a part of a dotted path (see above)."""
+    if "." in name or "(" in name or name[:1] == '"':
+        return '"' + name.replace('"', '""') + '"'
+    return name
+
+
+def qualify(schema: str, name: str) -> str:
+    """The model's key of an object: ``schema.name``, each part as path_part writes it."""
+    return f"{path_part(schema)}.{path_part(name)}"
+
+
+def split_path(text: str) -> list[str] | None:
+    """The names of a dotted path (``api."my.table".id`` → ``['api', 'my.table', 'id']``);
+    None when it is not one (an empty part, an unclosed quote, text after a closing quote)."""
+    parts: list[str] = []
+    i, n = 0, len(text)
+    while True:
+        if i < n and text[i] == '"':
+            j = _skip_quoted(text, i)
+            if j > n or text[j - 1] != '"' or j == i + 1:
+                return None
+            part = text[i + 1:j - 1].replace('""', '"')
+            if not part:
+                return None
+            parts.append(part)
+            i = j
+            if i == n:
+                return parts
+            if text[i] != ".":
+                return None
+            i += 1
+        else:
+            j = text.find(".", i)
+            part = text[i:] if j < 0 else text[i:j]
+            if not part:
+                return None
+            parts.append(part)
+            if j < 0:
+                return parts
+            i = j + 1
+
+
+def split_qualified(qname: str) -> tuple[str, str]:
+    """(schema, name) of a model key made by qualify."""
+    if qname[:1] != '"' and qname.count(".") == 1 and '"' not in qname and "(" not in qname:
+        schema, _, name = qname.partition(".")  # (the common case, cheaply)
+        return schema, name
+    parts = split_path(qname)
+    if parts is None or len(parts) != 2:
+        raise ValueError(f"not a qualified name: {qname!r}")
+    return parts[0], parts[1]
+
+
+def schema_of(qname: str) -> str:
+    return split_qualified(qname)[0]
+
+
+def name_of(qname: str) -> str:
+    return split_qualified(qname)[1]
+
+
+def path_head(text: str) -> str:
+    """The first name of a dotted path, whatever follows it (``"a.b".t: rule`` → ``a.b``)."""
+    if text[:1] == '"':
+        j = _skip_quoted(text, 0)
+        return text[1:j - 1].replace('""', '"')
+    return text.partition(".")[0]
+
+
+def last_name(path: str) -> str:
+    """The last name of a dotted path: a qualified name's own name, an unqualified one as it is."""
+    parts = split_path(path)
+    return parts[-1] if parts else path
+
+
+def split_head(text: str) -> tuple[str, str]:
+    """The first name of a dotted path and the text after its dot (``"a.b".t(x)`` → ``a.b``,
+    ``t(x)``)."""
+    if text[:1] == '"':
+        j = _skip_quoted(text, 0)
+        return text[1:j - 1].replace('""', '"'), text[j + 1:]
+    head, _, rest = text.partition(".")
+    return head, rest
+
+
+def split_call(text: str) -> tuple[str, str | None]:
+    """A name and the text inside the brackets after it: ``api."f(x)"(a integer)`` →
+    (``api."f(x)"``, ``a integer``); (text, None) when no bracket follows the name."""
+    for i, ch, _ in _outside_quotes(text):
+        if ch == "(":
+            if not text.endswith(")"):
+                return text, None
+            return text[:i], text[i + 1:-1]
+    return text, None
 
 
 def literal(value: str) -> str:

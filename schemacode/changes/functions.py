@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..model import Aggregate, Function, Source
-from ..sqltext import qident
+from ..sqltext import qident, qname_ident
 from .base import Change, Phase, Statement, comment_sql
 
 
@@ -35,7 +35,7 @@ class CreateFunction(Change):
 
     def describe(self) -> str:
         f = self.function
-        return f"function {f.qname}({f.arguments})" + (" body" if self.replace else "")
+        return f"function {qname_ident(f.qname)}({f.arguments})" + (" body" if self.replace else "")
 
     def statements(self) -> list[Statement]:
         out = [Statement(self.function.definition_sql)]
@@ -62,7 +62,7 @@ class DropFunction(Change):
         return (phase, -self.depth, "")
 
     def describe(self) -> str:
-        return f"function {self.function.qname}({self.function.arguments})"
+        return f"function {qname_ident(self.function.qname)}({self.function.arguments})"
 
     def statements(self) -> list[Statement]:
         return [Statement(f"DROP {function_target(self.function)}")]
@@ -87,7 +87,7 @@ class CreateAggregate(Change):
         return self.aggregate.source
 
     def describe(self) -> str:
-        return f"aggregate {self.aggregate.qname}({self.aggregate.arguments})"
+        return f"aggregate {qname_ident(self.aggregate.qname)}({self.aggregate.arguments})"
 
     def statements(self) -> list[Statement]:
         a = self.aggregate
@@ -109,7 +109,7 @@ class DropAggregate(Change):
         return (Phase.DROP_FUNCTION_EARLY if self.early else Phase.DROP_AGGREGATE, 0, self.aggregate.key)
 
     def describe(self) -> str:
-        return f"aggregate {self.aggregate.qname}({self.aggregate.arguments})"
+        return f"aggregate {qname_ident(self.aggregate.qname)}({self.aggregate.arguments})"
 
     def statements(self) -> list[Statement]:
         return [Statement(f"DROP {aggregate_target(self.aggregate)}")]

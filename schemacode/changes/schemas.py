@@ -19,7 +19,7 @@ class CreateSchema(Change):
         return self.schema.source
 
     def describe(self) -> str:
-        return f"schema {self.schema.name}"
+        return f"schema {ident(self.schema.name)}"
 
     def statements(self) -> list[Statement]:
         out = [Statement(f"CREATE SCHEMA {ident(self.schema.name)}")]
@@ -35,7 +35,7 @@ class DropSchema(Change):
     phase = Phase.DROP_SCHEMA
 
     def describe(self) -> str:
-        return f"schema {self.schema.name}"
+        return f"schema {ident(self.schema.name)}"
 
     def statements(self) -> list[Statement]:
         return [Statement(f"DROP SCHEMA {ident(self.schema.name)}")]

@@ -5,7 +5,7 @@ import re
 from dataclasses import dataclass, replace
 
 from ..model import Column, Constraint, Source, Table, not_null_default, serial_sequence_name
-from ..sqltext import ident, literal, qident, qname_ident
+from ..sqltext import ident, literal, name_of, qident, qname_ident, qualify, schema_of, split_qualified
 from .base import Change, Hazard, Phase, Statement, comment_sql
 
 _SERIAL_BASE = {"serial": "integer", "bigserial": "bigint", "smallserial": "smallint",
@@ -120,7 +120,7 @@ class CreateTable(Change):
 
     def describe(self) -> str:
         attached = " (created, then attached)" if self.standalone else ""
-        return f"{'partition' if self.table.partition_of else 'table'} {self.table.qname}{attached}"
+        return f"{'partition' if self.table.partition_of else 'table'} {qname_ident(self.table.qname)}{attached}"
 
     def statements(self) -> list[Statement]:
         t = self.table
@@ -180,7 +180,7 @@ class AlterTableStorage(Change):
             what.append("storage parameters")
         if self.before.unlogged != self.after.unlogged:
             what.append("unlogged" if self.after.unlogged else "logged")
-        return f"table {self.after.qname} " + ", ".join(what)
+        return f"table {qname_ident(self.after.qname)} " + ", ".join(what)
 
     def statements(self) -> list[Statement]:
         b, a = self.before, self.after
@@ -205,7 +205,7 @@ class SetReplicaIdentity(Change):
         return (Phase.CREATE_INDEX, 1, self.table)
 
     def describe(self) -> str:
-        return f"table {self.table} replica identity {self.identity}"
+        return f"table {qname_ident(self.table)} replica identity {self.identity}"
 
     def statements(self) -> list[Statement]:
         ident_sql = self.identity.upper()
@@ -227,7 +227,7 @@ class DropTable(Change):
         return ("table", self.table.qname, "")
 
     def describe(self) -> str:
-        return f"{'partition' if self.table.partition_of else 'table'} {self.table.qname}"
+        return f"{'partition' if self.table.partition_of else 'table'} {qname_ident(self.table.qname)}"
 
     def online_statements(self) -> list[Statement]:
         """A partition: DETACH … CONCURRENTLY after the transaction (the parent's readers and
@@ -245,7 +245,7 @@ class DropTable(Change):
         return [Statement(
             f"DROP TABLE {qident(self.table.schema, self.table.name)}",
             (Hazard("data-loss", f"drops {'partition' if self.table.partition_of else 'table'} "
-                                 f"{self.table.qname} and all its rows"
+                                 f"{qname_ident(self.table.qname)} and all its rows"
                                  + (" (and its partitions')" if self.table.partition_by else "")
                                  + (": its partitioning changes, which PostgreSQL cannot alter; "
                                     "it is created again, empty (copy the rows first)" if self.rebuilt else "")),),
@@ -264,16 +264,16 @@ class AttachPartition(Change):
     phase = Phase.ATTACH_PARTITION
 
     def describe(self) -> str:
-        return (f"partition {self.table} of {self.parent} attached: {self.bound}" if self.bound
-                else f"partition {self.table} detached from {self.parent}")
+        return (f"partition {qname_ident(self.table)} of {qname_ident(self.parent)} attached: {self.bound}" if self.bound
+                else f"partition {qname_ident(self.table)} detached from {qname_ident(self.parent)}")
 
     def statements(self) -> list[Statement]:
         parent = qname_ident(self.parent)
         if self.bound is None:
             return [Statement(f"ALTER TABLE {parent} DETACH PARTITION {qname_ident(self.table)}")]
         return [Statement(f"ALTER TABLE {parent} ATTACH PARTITION {qname_ident(self.table)} {self.bound}",
-                          (Hazard("lock", f"scans {self.table} to check its rows fit the bound (and the "
-                                          f"default partition of {self.parent}, if any)"),))]
+                          (Hazard("lock", f"scans {qname_ident(self.table)} to check its rows fit the bound (and the "
+                                          f"default partition of {qname_ident(self.parent)}, if any)"),))]
 
     def sort_key(self) -> tuple[int, int, str]:
         # detached first (what it got from its parent is then its own, to keep or drop),
@@ -297,16 +297,16 @@ class AddColumn(Change):
         return ("column", self.table, self.column.name)
 
     def describe(self) -> str:
-        return f"column {self.table}.{self.column.name} {self.column.type}"
+        return f"column {qname_ident(self.table)}.{ident(self.column.name)} {self.column.type}"
 
     def statements(self) -> list[Statement]:
         hazards: tuple[Hazard, ...] = ()
         c = self.column
         if c.generated is not None or (c.default is not None and _volatile(c.default)):
-            hazards = (Hazard("rewrite", f"filling {c.name} rewrites {self.table}"),)
+            hazards = (Hazard("rewrite", f"filling {c.name} rewrites {qname_ident(self.table)}"),)
         elif c.not_null and c.default is None and not c.identity and c.type not in _SERIAL_BASE:
-            hazards = (Hazard("lock", f"NOT NULL without a default fails if {self.table} has rows"),)
-        out = [Statement(f"ALTER TABLE {qname_ident(self.table)} ADD COLUMN {column_sql(c, self.table.partition('.')[2])}", hazards)]
+            hazards = (Hazard("lock", f"NOT NULL without a default fails if {qname_ident(self.table)} has rows"),)
+        out = [Statement(f"ALTER TABLE {qname_ident(self.table)} ADD COLUMN {column_sql(c, name_of(self.table))}", hazards)]
         if c.comment is not None:
             out.append(Statement(column_comment_sql(self.table, c)))
         return out
@@ -329,12 +329,12 @@ class DropColumn(Change):
         return ("column", self.table, self.column.name)
 
     def describe(self) -> str:
-        return f"column {self.table}.{self.column.name}"
+        return f"column {qname_ident(self.table)}.{ident(self.column.name)}"
 
     def statements(self) -> list[Statement]:
         return [Statement(
             f"ALTER TABLE {qname_ident(self.table)} DROP COLUMN {ident(self.column.name)}",
-            (Hazard("data-loss", f"drops column {self.table}.{self.column.name} and its data"),),
+            (Hazard("data-loss", f"drops column {qname_ident(self.table)}.{ident(self.column.name)} and its data"),),
         )]
 
 
@@ -346,16 +346,16 @@ class RenameTable(Change):
     phase = Phase.RENAME
 
     def describe(self) -> str:
-        return f"table {self.old} → {self.new}"
+        return f"table {qname_ident(self.old)} → {qname_ident(self.new)}"
 
     def statements(self) -> list[Statement]:
-        old_schema = self.old.partition(".")[0]
-        new_schema, _, new_name = self.new.partition(".")
+        old_schema = schema_of(self.old)
+        new_schema, new_name = split_qualified(self.new)
         out = []
         current = self.old
         if old_schema != new_schema:
             out.append(Statement(f"ALTER TABLE {qname_ident(current)} SET SCHEMA {ident(new_schema)}"))
-            current = f"{new_schema}.{self.old.partition('.')[2]}"
+            current = qualify(new_schema, name_of(self.old))
         if current != self.new:
             out.append(Statement(f"ALTER TABLE {qname_ident(current)} RENAME TO {ident(new_name)}"))
         return out
@@ -378,7 +378,7 @@ class _RenameInTable(Change):
 @dataclass(frozen=True)
 class RenameConstraint(_RenameInTable):
     def describe(self) -> str:
-        return f"constraint {self.old} → {self.new} on {self.table}"
+        return f"constraint {ident(self.old)} → {ident(self.new)} on {qname_ident(self.table)}"
 
     def statements(self) -> list[Statement]:
         return [Statement(f"ALTER TABLE {qname_ident(self.table)} RENAME CONSTRAINT "
@@ -388,10 +388,10 @@ class RenameConstraint(_RenameInTable):
 @dataclass(frozen=True)
 class RenameIndex(_RenameInTable):
     def describe(self) -> str:
-        return f"index {self.table.partition('.')[0]}.{self.old} → {self.new}"
+        return f"index {qident(schema_of(self.table), self.old)} → {ident(self.new)}"
 
     def statements(self) -> list[Statement]:
-        schema = self.table.partition(".")[0]
+        schema = schema_of(self.table)
         return [Statement(f"ALTER INDEX {qident(schema, self.old)} RENAME TO {ident(self.new)}")]
 
 
@@ -401,17 +401,17 @@ class RenameSequence(_RenameInTable):
     serial gives (PostgreSQL leaves it as it was)."""
 
     def describe(self) -> str:
-        return f"sequence {self.table.partition('.')[0]}.{self.old} → {self.new}"
+        return f"sequence {qident(schema_of(self.table), self.old)} → {self.new}"
 
     def statements(self) -> list[Statement]:
-        schema = self.table.partition(".")[0]
+        schema = schema_of(self.table)
         return [Statement(f"ALTER SEQUENCE {qident(schema, self.old)} RENAME TO {ident(self.new)}")]
 
 
 @dataclass(frozen=True)
 class RenameColumn(_RenameInTable):
     def describe(self) -> str:
-        return f"column {self.table}.{self.old} → {self.new}"
+        return f"column {qname_ident(self.table)}.{ident(self.old)} → {ident(self.new)}"
 
     def statements(self) -> list[Statement]:
         return [Statement(
@@ -477,7 +477,7 @@ class AlterColumn(Change):
             what.append(f"identity {b.identity or 'none'} → {a.identity or 'none'}")
         elif b.identity_options != a.identity_options:
             what.append("identity options")
-        return f"column {self.table}.{a.name} " + ", ".join(what)
+        return f"column {qname_ident(self.table)}.{ident(a.name)} " + ", ".join(what)
 
     def statements(self) -> list[Statement]:
         b, a = self.before, self.after
@@ -505,7 +505,7 @@ class AlterColumn(Change):
                 out.append(Statement(
                     f"DO $$BEGIN EXECUTE format('ALTER SEQUENCE %s AS {new_type}', {serial_seq}); END$$"))
             if a.type in _SERIAL_BASE and b.type not in _SERIAL_BASE:
-                schema, _, name = self.table.partition(".")
+                schema, name = split_qualified(self.table)
                 seq = qident(schema, serial_sequence_name(name, a.name))
                 if not self.keep_sequence:  # else the sequence is there, made to fit (SetSequenceOwner)
                     out += [
@@ -532,7 +532,7 @@ class AlterColumn(Change):
             else:
                 if not b.not_null:
                     out.append(Statement(f"{alter} SET NOT NULL",
-                                         (Hazard("lock", f"scans {self.table} to check for NULLs"),)))
+                                         (Hazard("lock", f"scans {qname_ident(self.table)} to check for NULLs"),)))
                 out.append(Statement(f"{alter} ADD {identity_sql(a)}"))
         elif a.identity and b.identity_options != a.identity_options and a.identity_options:
             sets = " ".join(f"SET {o}" for o in _SEQ_OPTION.findall(a.identity_options))
@@ -542,7 +542,7 @@ class AlterColumn(Change):
                 out += self._online_not_null()
             elif a.not_null:
                 out.append(Statement(f"{alter} SET NOT NULL",
-                                     (Hazard("lock", f"scans {self.table} under an ACCESS EXCLUSIVE lock to check for NULLs"),)))
+                                     (Hazard("lock", f"scans {qname_ident(self.table)} under an ACCESS EXCLUSIVE lock to check for NULLs"),)))
             else:
                 out.append(Statement(f"{alter} DROP NOT NULL"))
         return out
@@ -641,7 +641,7 @@ class AlterInherit(Change):
     inherit: bool
 
     def describe(self) -> str:
-        return f"table {self.table} {'inherits from' if self.inherit else 'no longer inherits from'} {self.parent}"
+        return f"table {qname_ident(self.table)} {'inherits from' if self.inherit else 'no longer inherits from'} {qname_ident(self.parent)}"
 
     def sort_key(self) -> tuple[int, int, str]:
         # left before its columns change, taken once they are there
@@ -666,7 +666,7 @@ class NameAttached(Change):
     depth: int | None = None
 
     def describe(self) -> str:
-        return f"partition {self.table}'s copy of {self.what[0]} {self.what[1]} named {self.name}"
+        return f"partition {qname_ident(self.table)}'s copy of {self.what[0]} {self.what[1]} named {self.name}"
 
     def sort_key(self) -> tuple[int, int, str]:
         if self.depth is not None:
@@ -674,12 +674,12 @@ class NameAttached(Change):
         return (Phase.CREATE_INDEX, 99, self.table)  # once every index and key is there
 
     def statements(self) -> list[Statement]:
-        schema = self.table.partition(".")[0]
+        schema = schema_of(self.table)
         part, parent = literal(qname_ident(self.table)), literal(qname_ident(self.parent))
         if self.what[0] == "index":
             find = (f"SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid "
                     f"JOIN pg_index x ON x.indexrelid = c.oid WHERE i.inhparent = "
-                    f"{literal(qident(self.parent.partition('.')[0], self.what[1]))}::regclass "
+                    f"{literal(qident(schema_of(self.parent), self.what[1]))}::regclass "
                     f"AND x.indrelid = {part}::regclass")
             rename = f"'ALTER INDEX %I.%I RENAME TO %I', {literal(schema)}, n, {literal(self.name)}"
         else:
@@ -707,7 +707,7 @@ class NameNotNull(Change):
     early: bool = False
 
     def describe(self) -> str:
-        return f"column {self.table}.{self.column} NOT NULL named {self.name}"
+        return f"column {qname_ident(self.table)}.{ident(self.column)} NOT NULL named {self.name}"
 
     def sort_key(self) -> tuple[int, int, str]:
         # a new one once the column is NOT NULL; either before the table is attached as a
@@ -734,7 +734,7 @@ class DropDefaultEarly(Change):
     column: str
 
     def describe(self) -> str:
-        return f"column {self.table}.{self.column} default (its old parent's sequence)"
+        return f"column {qname_ident(self.table)}.{ident(self.column)} default (its old parent's sequence)"
 
     def sort_key(self) -> tuple[int, int, str]:
         return (Phase.RENAME + 1, 2, self.table)  # right after the DETACH

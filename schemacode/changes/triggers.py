@@ -28,7 +28,7 @@ class CreateTrigger(Change):
         return ("trigger", self.table, self.trigger.name)
 
     def describe(self) -> str:
-        return f"trigger {self.trigger.name} on {self.table}"
+        return f"trigger {ident(self.trigger.name)} on {qname_ident(self.table)}"
 
     def statements(self) -> list[Statement]:
         out = [Statement(self.trigger.definition_sql)]
@@ -52,7 +52,7 @@ class DropTrigger(Change):
         return ("trigger", self.table, self.trigger.name)
 
     def describe(self) -> str:
-        return f"trigger {self.trigger.name} on {self.table}"
+        return f"trigger {ident(self.trigger.name)} on {qname_ident(self.table)}"
 
     def statements(self) -> list[Statement]:
         return [Statement(f"DROP TRIGGER {ident(self.trigger.name)} ON {qname_ident(self.table)}")]
@@ -66,7 +66,7 @@ class EnableTrigger(Change):
     phase = Phase.TRIGGER
 
     def describe(self) -> str:
-        return f"trigger {self.name} on {self.table} {'enabled' if self.enabled else 'disabled'}"
+        return f"trigger {ident(self.name)} on {qname_ident(self.table)} {'enabled' if self.enabled else 'disabled'}"
 
     def statements(self) -> list[Statement]:
         verb = "ENABLE" if self.enabled else "DISABLE"

@@ -23,7 +23,7 @@ class CreateEnum(Change):
         return self.enum.source
 
     def describe(self) -> str:
-        return f"enum {self.enum.qname} ({', '.join(self.enum.values)})"
+        return f"enum {qname_ident(self.enum.qname)} ({', '.join(self.enum.values)})"
 
     def statements(self) -> list[Statement]:
         e = self.enum
@@ -41,7 +41,7 @@ class DropEnum(Change):
     phase = Phase.DROP_TYPE
 
     def describe(self) -> str:
-        return f"enum {self.enum.qname}"
+        return f"enum {qname_ident(self.enum.qname)}"
 
     def statements(self) -> list[Statement]:
         return [Statement(f"DROP TYPE {qident(self.enum.schema, self.enum.name)}")]
@@ -57,7 +57,7 @@ class AddEnumValue(Change):
     phase = Phase.TYPE
 
     def describe(self) -> str:
-        return f"enum value {self.enum.qname}.{self.value}"
+        return f"enum value {qname_ident(self.enum.qname)}.{self.value}"
 
     def statements(self) -> list[Statement]:
         where = ""
@@ -83,7 +83,7 @@ class RenameEnumValue(Change):
     phase = Phase.TYPE
 
     def describe(self) -> str:
-        return f"enum value {self.enum.qname}.{self.old} → {self.new}"
+        return f"enum value {qname_ident(self.enum.qname)}.{self.old} → {self.new}"
 
     def statements(self) -> list[Statement]:
         return [Statement(
@@ -116,7 +116,7 @@ class RebuildEnum(Change):
     def describe(self) -> str:
         removed = [v for v in self.before.values if v not in self.after.values]
         what = f"values removed: {', '.join(removed)}" if removed else "values reordered"
-        return f"enum {self.after.qname} rebuilt ({what})"
+        return f"enum {qname_ident(self.after.qname)} rebuilt ({what})"
 
     def statements(self) -> list[Statement]:
         e = self.after
@@ -166,7 +166,7 @@ class CreateSequence(Change):
         return self.sequence.source
 
     def describe(self) -> str:
-        return f"sequence {self.sequence.qname}"
+        return f"sequence {qname_ident(self.sequence.qname)}"
 
     def statements(self) -> list[Statement]:
         s = self.sequence
@@ -183,7 +183,7 @@ class AlterSequence(Change):
     phase = Phase.SEQUENCE
 
     def describe(self) -> str:
-        return f"sequence {self.after.qname} options"
+        return f"sequence {qname_ident(self.after.qname)} options"
 
     def statements(self) -> list[Statement]:
         s = self.after
@@ -205,7 +205,7 @@ class SetSequenceOwner(Change):
 
     def describe(self) -> str:
         owner = f"{self.owner[0]}.{self.owner[1]}" if self.owner else "nothing"
-        return f"sequence {self.sequence.qname} owned by {owner}"
+        return f"sequence {qname_ident(self.sequence.qname)} owned by {owner}"
 
     def statements(self) -> list[Statement]:
         s = self.sequence
@@ -220,7 +220,7 @@ class DropSequence(Change):
     phase = Phase.DROP_SEQUENCE
 
     def describe(self) -> str:
-        return f"sequence {self.sequence.qname}"
+        return f"sequence {qname_ident(self.sequence.qname)}"
 
     def statements(self) -> list[Statement]:
         s = self.sequence
@@ -246,7 +246,7 @@ class CreateDomain(Change):
         return self.domain.source
 
     def describe(self) -> str:
-        return f"domain {self.domain.qname} {self.domain.type}"
+        return f"domain {qname_ident(self.domain.qname)} {self.domain.type}"
 
     def statements(self) -> list[Statement]:
         d = self.domain
@@ -274,7 +274,7 @@ class AlterDomain(Change):
         return (Phase.TYPE, 1, self.after.qname)
 
     def describe(self) -> str:
-        return f"domain {self.after.qname}"
+        return f"domain {qname_ident(self.after.qname)}"
 
     def statements(self) -> list[Statement]:
         b, a = self.before, self.after
@@ -303,7 +303,7 @@ class DropDomain(Change):
     phase = Phase.DROP_TYPE
 
     def describe(self) -> str:
-        return f"domain {self.domain.qname}"
+        return f"domain {qname_ident(self.domain.qname)}"
 
     def statements(self) -> list[Statement]:
         return [Statement(f"DROP DOMAIN {qident(self.domain.schema, self.domain.name)}")]
@@ -330,7 +330,7 @@ class CreateType(Change):
         return ("type", self.type.qname, "")
 
     def describe(self) -> str:
-        return f"{_type_kind(self.type)} {self.type.qname}"
+        return f"{_type_kind(self.type)} {qname_ident(self.type.qname)}"
 
     def statements(self) -> list[Statement]:
         t = self.type
@@ -357,7 +357,7 @@ class DropType(Change):
         return ("type", self.type.qname, "")
 
     def describe(self) -> str:
-        return f"{_type_kind(self.type)} {self.type.qname}"
+        return f"{_type_kind(self.type)} {qname_ident(self.type.qname)}"
 
     def statements(self) -> list[Statement]:
         return [Statement(f"DROP TYPE {qident(self.type.schema, self.type.name)}")]
@@ -375,7 +375,7 @@ class AlterCompositeType(Change):
     phase = Phase.TYPE
 
     def describe(self) -> str:
-        return f"composite type {self.after.qname} attributes"
+        return f"composite type {qname_ident(self.after.qname)} attributes"
 
     @staticmethod
     def possible(a: CompositeType, b: CompositeType) -> bool:
@@ -390,7 +390,7 @@ class AlterCompositeType(Change):
         for n in old:
             if n not in new:
                 out.append(Statement(f"ALTER TYPE {name} DROP ATTRIBUTE {ident(n)}",
-                                     (Hazard("data-loss", f"values of {self.after.qname} lose {n}"),)))
+                                     (Hazard("data-loss", f"values of {qname_ident(self.after.qname)} lose {n}"),)))
         for n, typ in self.after.attributes:
             if n not in old:
                 out.append(Statement(f"ALTER TYPE {name} ADD ATTRIBUTE {ident(n)} {typ}"))

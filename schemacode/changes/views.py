@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..model import Source, View
-from ..sqltext import qident
+from ..sqltext import qident, qname_ident
 from .base import Change, Hazard, Phase, Statement, comment_sql
 from .tables import set_options_sql, with_options
 
@@ -38,7 +38,7 @@ class CreateView(Change):
         return ("view", self.view.qname, "")
 
     def describe(self) -> str:
-        return f"{_kind(self.view).lower()} {self.view.qname}" + (" query" if self.replace else "")
+        return f"{_kind(self.view).lower()} {qname_ident(self.view.qname)}" + (" query" if self.replace else "")
 
     def statements(self) -> list[Statement]:
         v = self.view
@@ -68,7 +68,7 @@ class AlterViewOptions(Change):
     phase = Phase.CREATE_VIEW
 
     def describe(self) -> str:
-        return f"{_kind(self.after).lower()} {self.after.qname} options"
+        return f"{_kind(self.after).lower()} {qname_ident(self.after.qname)} options"
 
     def statements(self) -> list[Statement]:
         v = self.after
@@ -91,7 +91,7 @@ class DropView(Change):
         return ("view", self.view.qname, "")
 
     def describe(self) -> str:
-        return f"{_kind(self.view).lower()} {self.view.qname}"
+        return f"{_kind(self.view).lower()} {qname_ident(self.view.qname)}"
 
     def statements(self) -> list[Statement]:
         v = self.view
