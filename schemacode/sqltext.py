@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import Iterator
 
 # Words PostgreSQL will not accept as a bare column name (pg_get_keywords() catcode <> 'U').
@@ -243,3 +244,54 @@ def reproducible(sql: str) -> str:
         i = open_bracket
     out.append(sql[done:])
     return "".join(out)
+
+
+_REF_TOKENS = re.compile(r"""
+    (?P<skip>'(?:[^']|'')*'                         # a string
+      | \$(?P<tag>[^\W\d]\w*|)\$.*?\$(?P=tag)\$     # a dollar-quoted string (a body)
+      | --[^\n]* | /\*.*?\*/)                        # a comment
+  | (?P<quoted>"(?:[^"]|"")*")
+  | (?P<word>[^\W\d][\w$]*)
+  | (?P<punct>::|[.(])
+  | (?P<other>\S)
+""", re.VERBOSE | re.DOTALL)
+
+
+@lru_cache(maxsize=65536)
+def name_references(sql: str) -> tuple[tuple[tuple[str, ...], str], ...]:
+    """The names SQL text mentions, each as its parts (quotes taken off, words folded to lower
+    case as PostgreSQL reads them) and how it is used: "call" (a name before a bracket: a
+    function, or a type with modifiers), "cast" (after ::) or "name" (anything else: a type
+    where a type is written, a column, a table, a keyword). Strings, comments and quoted bodies
+    are passed over. Over-broad on purpose: dependencies are found by looking the names up."""
+    out: list[tuple[tuple[str, ...], str]] = []
+    parts: list[str] = []
+    cast = after_dot = False
+    pending_cast = False
+
+    def end(role: str) -> None:
+        nonlocal parts
+        if parts:
+            out.append((tuple(parts), "cast" if cast and role == "name" else role))
+        parts = []
+
+    for m in _REF_TOKENS.finditer(sql):
+        kind = m.lastgroup
+        if kind == "skip":
+            continue
+        text = m.group()
+        if kind in ("quoted", "word"):
+            if parts and not after_dot:
+                end("name")
+            if not parts:
+                cast, pending_cast = pending_cast, False
+            parts.append(unquote_ident(text) if kind == "quoted" else text.lower())
+            after_dot = False
+        elif text == ".":
+            after_dot = bool(parts)
+        else:
+            end("call" if text == "(" else "name")
+            after_dot = False
+            pending_cast = text == "::"
+    end("name")
+    return tuple(out)

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from ..model import Constraint, Source
 from ..sqltext import ident, qname_ident, schema_of
-from .base import Change, Hazard, Phase, Statement
+from .base import Change, Hazard, Phase, Statement, names_used
 from .indexes import attach_copy
 from .tables import constraint_comment_sql, constraint_sql
 
@@ -33,6 +33,9 @@ class AddConstraint(Change):
     @property
     def object_key(self) -> tuple[str, str, str] | None:
         return ("constraint", self.table, self.constraint.name or "")
+
+    def needs(self) -> frozenset[str]:
+        return names_used(self.constraint.definition_sql)
 
     def describe(self) -> str:
         name = self.constraint.name or self.constraint.definition
@@ -127,6 +130,9 @@ class DropConstraint(Change):
     @property
     def object_key(self) -> tuple[str, str, str] | None:
         return ("constraint", self.table, self.constraint.name or "")
+
+    def needs(self) -> frozenset[str]:
+        return names_used(self.constraint.definition_sql)
 
     def describe(self) -> str:
         return f"{_LABEL[self.constraint.kind]} {ident(self.constraint.name or '')} on {qname_ident(self.table)}"

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from ..model import Index, Source
 from ..sqltext import ident, qident, qname_ident, schema_of
-from .base import Change, Hazard, Phase, Statement, comment_sql
+from .base import Change, Hazard, Phase, Statement, comment_sql, names_used
 
 
 def index_comment_sql(schema: str, index: Index) -> str:
@@ -34,6 +34,9 @@ class CreateIndex(Change):
     @property
     def object_key(self) -> tuple[str, str, str] | None:
         return ("index", self.table, self.index.name)
+
+    def needs(self) -> frozenset[str]:
+        return names_used(self.index.definition_sql)
 
     def describe(self) -> str:
         return f"index {qident(schema_of(self.table), self.index.name)} on {qname_ident(self.table)}"
@@ -70,6 +73,9 @@ class DropIndex(Change):
     @property
     def object_key(self) -> tuple[str, str, str] | None:
         return ("index", self.table, self.index.name)
+
+    def needs(self) -> frozenset[str]:
+        return names_used(self.index.definition_sql)
 
     def describe(self) -> str:
         return f"index {qident(schema_of(self.table), self.index.name)} on {qname_ident(self.table)}"

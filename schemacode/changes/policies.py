@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from ..model import Policy, Source
 from ..sqltext import ident, qname_ident
-from .base import Change, Hazard, Phase, Statement, comment_sql
+from .base import Change, Hazard, Phase, Statement, comment_sql, names_used
 
 
 def policy_comment_sql(table: str, policy: Policy) -> str:
@@ -31,6 +31,9 @@ class CreatePolicy(Change):
     @property
     def object_key(self) -> tuple[str, str, str] | None:
         return ("policy", self.table, self.policy.name)
+
+    def needs(self) -> frozenset[str]:
+        return names_used(self.policy.using_sql, self.policy.with_check_sql)
 
     def describe(self) -> str:
         return f"policy {ident(self.policy.name)} on {qname_ident(self.table)}"
@@ -65,6 +68,9 @@ class DropPolicy(Change):
     def object_key(self) -> tuple[str, str, str] | None:
         return ("policy", self.table, self.policy.name)
 
+    def needs(self) -> frozenset[str]:
+        return names_used(self.policy.using_sql, self.policy.with_check_sql)
+
     def describe(self) -> str:
         return f"policy {ident(self.policy.name)} on {qname_ident(self.table)}"
 
@@ -88,6 +94,9 @@ class AlterPolicy(Change):
     @property
     def source(self) -> Source | None:
         return self.after.source
+
+    def needs(self) -> frozenset[str]:
+        return names_used(self.after.using_sql, self.after.with_check_sql)
 
     def describe(self) -> str:
         return f"policy {ident(self.after.name)} on {qname_ident(self.table)}"

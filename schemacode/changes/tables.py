@@ -6,7 +6,7 @@ from dataclasses import dataclass, replace
 
 from ..model import Column, Constraint, Source, Table, not_null_default, serial_sequence_name
 from ..sqltext import ident, literal, name_of, qident, qname_ident, qualify, schema_of, split_qualified
-from .base import Change, Hazard, Phase, Statement, comment_sql
+from .base import Change, Hazard, Phase, Statement, comment_sql, names_used, type_names
 
 _SERIAL_BASE = {"serial": "integer", "bigserial": "bigint", "smallserial": "smallint",
                 "serial4": "integer", "serial8": "bigint", "serial2": "smallint"}
@@ -92,6 +92,28 @@ def column_comment_sql(table: str, col: Column) -> str:
     return comment_sql(f"COLUMN {qname_ident(table)}.{ident(col.name)}", col.comment)
 
 
+def column_needs(c: Column) -> frozenset[str]:
+    """Its type (a domain, an enum, a table's row type, …) and what its default or generation
+    expression calls."""
+    out = type_names(c.type)
+    if c.default is not None or c.generated is not None:
+        out |= names_used(c.default_sql, c.generated_sql)
+    return out
+
+
+def table_needs(t: Table) -> frozenset[str]:
+    """Its columns' needs, what its checks and exclusion constraints call, the tables it
+    inherits from or is a partition of."""
+    columns = (*t.columns.values(), *t.partition_columns.values())
+    out = set(type_names(*{c.type for c in columns}))  # (a table's columns share few types)
+    out |= names_used(*(c.default_sql for c in columns if c.default is not None),
+                      *(c.generated_sql for c in columns if c.generated is not None),
+                      *(c.definition_sql for c in t.constraints.values() if c.kind in ("check", "exclude")))
+    out |= {f"type:{p}" for p in (*t.inherits, *([t.partition_of] if t.partition_of else []))}
+    out.discard(f"type:{t.qname}")
+    return frozenset(out)
+
+
 @dataclass(frozen=True)
 class CreateTable(Change):
     """CREATE TABLE with its columns and its own keys and checks (foreign keys come later)."""
@@ -117,6 +139,12 @@ class CreateTable(Change):
     @property
     def object_key(self) -> tuple[str, str, str] | None:
         return ("table", self.table.qname, "")
+
+    def provides(self) -> frozenset[str]:
+        return frozenset({f"type:{self.table.qname}"})
+
+    def needs(self) -> frozenset[str]:
+        return table_needs(self.table)
 
     def describe(self) -> str:
         attached = " (created, then attached)" if self.standalone else ""
@@ -226,6 +254,12 @@ class DropTable(Change):
     def object_key(self) -> tuple[str, str, str] | None:
         return ("table", self.table.qname, "")
 
+    def provides(self) -> frozenset[str]:
+        return frozenset({f"type:{self.table.qname}"})
+
+    def needs(self) -> frozenset[str]:
+        return table_needs(self.table)
+
     def describe(self) -> str:
         return f"{'partition' if self.table.partition_of else 'table'} {qname_ident(self.table.qname)}"
 
@@ -296,6 +330,9 @@ class AddColumn(Change):
     def object_key(self) -> tuple[str, str, str] | None:
         return ("column", self.table, self.column.name)
 
+    def needs(self) -> frozenset[str]:
+        return column_needs(self.column)
+
     def describe(self) -> str:
         return f"column {qname_ident(self.table)}.{ident(self.column.name)} {self.column.type}"
 
@@ -327,6 +364,9 @@ class DropColumn(Change):
     @property
     def object_key(self) -> tuple[str, str, str] | None:
         return ("column", self.table, self.column.name)
+
+    def needs(self) -> frozenset[str]:
+        return column_needs(self.column)
 
     def describe(self) -> str:
         return f"column {qname_ident(self.table)}.{ident(self.column.name)}"
@@ -463,6 +503,9 @@ class AlterColumn(Change):
     @property
     def serial_changed(self) -> bool:
         return (self.before.type in _SERIAL_BASE) != (self.after.type in _SERIAL_BASE)
+
+    def needs(self) -> frozenset[str]:
+        return column_needs(self.after)
 
     def describe(self) -> str:
         b, a = self.before, self.after

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 
 from ..model import Source, Trigger
 from ..sqltext import ident, qname_ident
-from .base import Change, Phase, Statement, comment_sql
+from .base import Change, Phase, Statement, comment_sql, names_used
 
 
 def trigger_comment_sql(table: str, trigger: Trigger) -> str:
@@ -26,6 +26,9 @@ class CreateTrigger(Change):
     @property
     def object_key(self) -> tuple[str, str, str] | None:
         return ("trigger", self.table, self.trigger.name)
+
+    def needs(self) -> frozenset[str]:
+        return names_used(self.trigger.definition_sql)
 
     def describe(self) -> str:
         return f"trigger {ident(self.trigger.name)} on {qname_ident(self.table)}"
@@ -50,6 +53,9 @@ class DropTrigger(Change):
     @property
     def object_key(self) -> tuple[str, str, str] | None:
         return ("trigger", self.table, self.trigger.name)
+
+    def needs(self) -> frozenset[str]:
+        return names_used(self.trigger.definition_sql)
 
     def describe(self) -> str:
         return f"trigger {ident(self.trigger.name)} on {qname_ident(self.table)}"

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 
 from ..model import CompositeType, RangeType, Domain, EnumType, Sequence, Source
 from ..sqltext import ident, literal, qident, qname_ident
-from .base import Change, Hazard, Phase, Statement, comment_sql
+from .base import Change, Hazard, Phase, Statement, comment_sql, names_used, type_names
 
 
 def enum_target(e: EnumType) -> str:
@@ -21,6 +21,9 @@ class CreateEnum(Change):
     @property
     def source(self) -> Source | None:
         return self.enum.source
+
+    def provides(self) -> frozenset[str]:
+        return frozenset({f"type:{self.enum.qname}"})
 
     def describe(self) -> str:
         return f"enum {qname_ident(self.enum.qname)} ({', '.join(self.enum.values)})"
@@ -39,6 +42,9 @@ class DropEnum(Change):
     enum: EnumType
     symbol = "-"
     phase = Phase.DROP_TYPE
+
+    def provides(self) -> frozenset[str]:
+        return frozenset({f"type:{self.enum.qname}"})
 
     def describe(self) -> str:
         return f"enum {qname_ident(self.enum.qname)}"
@@ -232,6 +238,12 @@ def domain_target(d: Domain) -> str:
     return f"DOMAIN {qident(d.schema, d.name)}"
 
 
+def domain_needs(d: Domain) -> frozenset[str]:
+    """Its base type (a domain, a table's row type, …) and what its default and checks call."""
+    return type_names(d.type) | names_used(d.default_sql, *(d.check_sql(n) for n in d.checks)) \
+        - {f"type:{d.qname}"}
+
+
 @dataclass(frozen=True)
 class CreateDomain(Change):
     domain: Domain
@@ -244,6 +256,12 @@ class CreateDomain(Change):
     @property
     def source(self) -> Source | None:
         return self.domain.source
+
+    def provides(self) -> frozenset[str]:
+        return frozenset({f"type:{self.domain.qname}"})
+
+    def needs(self) -> frozenset[str]:
+        return domain_needs(self.domain)
 
     def describe(self) -> str:
         return f"domain {qname_ident(self.domain.qname)} {self.domain.type}"
@@ -273,6 +291,9 @@ class AlterDomain(Change):
     def sort_key(self) -> tuple[int, int, str]:
         return (Phase.TYPE, 1, self.after.qname)
 
+    def needs(self) -> frozenset[str]:
+        return domain_needs(self.after)
+
     def describe(self) -> str:
         return f"domain {qname_ident(self.after.qname)}"
 
@@ -299,14 +320,33 @@ class AlterDomain(Change):
 @dataclass(frozen=True)
 class DropDomain(Change):
     domain: Domain
+    early: bool = False  # created again over another type: gone before the CREATE
     symbol = "-"
     phase = Phase.DROP_TYPE
+
+    def sort_key(self) -> tuple[int, int, str]:
+        return (Phase.DROP_FUNCTION_EARLY if self.early else Phase.DROP_TYPE, 0, self.domain.qname)
+
+    def provides(self) -> frozenset[str]:
+        return frozenset({f"type:{self.domain.qname}"})
+
+    def needs(self) -> frozenset[str]:
+        return domain_needs(self.domain)
 
     def describe(self) -> str:
         return f"domain {qname_ident(self.domain.qname)}"
 
     def statements(self) -> list[Statement]:
         return [Statement(f"DROP DOMAIN {qident(self.domain.schema, self.domain.name)}")]
+
+
+def type_needs(t: CompositeType | RangeType) -> frozenset[str]:
+    """A composite type's attribute types; a range's subtype and the functions its options name."""
+    if isinstance(t, CompositeType):
+        return type_names(*(typ for _, typ in t.attributes)) - {f"type:{t.qname}"}
+    functions = [value + "()" for key, _, value in (o.partition(" = ") for o in t.options)
+                 if key in ("canonical", "subtype_diff")]
+    return type_names(t.subtype) | names_used(*functions)
 
 
 def _type_kind(t: CompositeType | RangeType) -> str:
@@ -328,6 +368,12 @@ class CreateType(Change):
     @property
     def object_key(self) -> tuple[str, str, str] | None:
         return ("type", self.type.qname, "")
+
+    def provides(self) -> frozenset[str]:
+        return frozenset({f"type:{self.type.qname}"})
+
+    def needs(self) -> frozenset[str]:
+        return type_needs(self.type)
 
     def describe(self) -> str:
         return f"{_type_kind(self.type)} {qname_ident(self.type.qname)}"
@@ -356,6 +402,12 @@ class DropType(Change):
     def object_key(self) -> tuple[str, str, str] | None:
         return ("type", self.type.qname, "")
 
+    def provides(self) -> frozenset[str]:
+        return frozenset({f"type:{self.type.qname}"})
+
+    def needs(self) -> frozenset[str]:
+        return type_needs(self.type)
+
     def describe(self) -> str:
         return f"{_type_kind(self.type)} {qname_ident(self.type.qname)}"
 
@@ -373,6 +425,9 @@ class AlterCompositeType(Change):
     before: CompositeType
     after: CompositeType
     phase = Phase.TYPE
+
+    def needs(self) -> frozenset[str]:
+        return type_needs(self.after)
 
     def describe(self) -> str:
         return f"composite type {qname_ident(self.after.qname)} attributes"

@@ -5,12 +5,17 @@ from dataclasses import dataclass
 
 from ..model import Source, View
 from ..sqltext import qident, qname_ident
-from .base import Change, Hazard, Phase, Statement, comment_sql
+from .base import Change, Hazard, Phase, Statement, comment_sql, names_used
 from .tables import set_options_sql, with_options
 
 
 def _kind(v: View) -> str:
     return "MATERIALIZED VIEW" if v.materialized else "VIEW"
+
+
+def view_needs(v: View) -> frozenset[str]:
+    """The relations it reads and what its query calls or casts to."""
+    return names_used(v.query_sql) | {f"type:{r}" for r in v.depends_on}
 
 
 @dataclass(frozen=True)
@@ -36,6 +41,12 @@ class CreateView(Change):
     @property
     def object_key(self) -> tuple[str, str, str] | None:
         return ("view", self.view.qname, "")
+
+    def provides(self) -> frozenset[str]:
+        return frozenset() if self.replace else frozenset({f"type:{self.view.qname}"})
+
+    def needs(self) -> frozenset[str]:
+        return view_needs(self.view)
 
     def describe(self) -> str:
         return f"{_kind(self.view).lower()} {qname_ident(self.view.qname)}" + (" query" if self.replace else "")
@@ -89,6 +100,12 @@ class DropView(Change):
     @property
     def object_key(self) -> tuple[str, str, str] | None:
         return ("view", self.view.qname, "")
+
+    def provides(self) -> frozenset[str]:
+        return frozenset({f"type:{self.view.qname}"})
+
+    def needs(self) -> frozenset[str]:
+        return view_needs(self.view)
 
     def describe(self) -> str:
         return f"{_kind(self.view).lower()} {qname_ident(self.view.qname)}"

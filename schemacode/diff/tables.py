@@ -110,13 +110,23 @@ class TableDiffer(ConstraintDiffer, IndexDiffer, TriggerDiffer, PolicyDiffer, Pa
                     o.partition_of == t.partition_of and o.bound == "DEFAULT" for o in cur.values())
                 self.emit(ch.DropTable(t, parent_has_default=default))
             for pol in t.policies.values():
-                if gone & set(pol.reads):  # it reads another table that goes: it goes first
-                    self.emit(ch.DropPolicy(k, pol))
+                if gone & set(pol.reads) or self.calls_recreated_function(f"{pol.using} {pol.with_check}"):
+                    self.emit(ch.DropPolicy(k, pol))  # it reads another table that goes: it goes first
+            # What calls a function that goes too goes first: that function may name the
+            # table's row type, and go before the table (plan.order), while they still call it.
+            for idx in t.indexes.values():
+                if self.calls_recreated_function(idx.definition):
+                    self.emit(ch.DropIndex(k, idx))
+            for trg in t.triggers.values():
+                if self.calls_recreated_function(trg.definition.partition(" EXECUTE FUNCTION ")[0]):  # WHEN
+                    self.emit(ch.DropTrigger(k, trg))
             for con in t.constraints.values():
                 # Its foreign keys go first where what they reference goes or changes before
                 # the table itself is dropped (dropped tables reference each other in any order).
                 if con.kind == "foreign_key" and con.ref_table != k and (
                         con.ref_table in dropped or self.fk_disturbed(con)):
+                    self.emit(ch.DropConstraint(k, con))
+                elif con.kind in ("check", "exclude") and self.calls_recreated_function(con.definition):
                     self.emit(ch.DropConstraint(k, con))
         # Nothing retyped, dropped or recreated anywhere: an unchanged table has nothing to say
         # (the common case of a plan in CI; comparing is cheaper than walking it).

@@ -97,7 +97,7 @@ class TypeDiffer(PrivilegeDiffer):
         for k in keys_common(cur, des):
             a, b = cur[k], des[k]
             if a.type != b.type:
-                self.emit(ch.DropDomain(a), ch.CreateDomain(b))  # fails while columns use it
+                self.emit(ch.DropDomain(a, early=True), ch.CreateDomain(b))  # fails while columns use it
                 self.privileges("domain", qname_ident(k), f"domain {qname_ident(k)}", None,
                                 b.acl if b.acl is not None else a.acl, created=True)
                 continue

@@ -294,7 +294,7 @@ class LoaderBase:
         for n in names:
             if n not in columns:
                 close = difflib.get_close_matches(n, list(columns), n=1)
-                raise ctx.error(f"column {n!r} does not exist in table {table}",
+                raise ctx.error(f"column {n!r} does not exist in table {qname_ident(table)}",
                                 f"did you mean {close[0]!r}?" if close else None)
 
     def default(self, ctx: _Ctx, value: Any, base: str) -> str:

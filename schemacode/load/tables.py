@@ -60,7 +60,7 @@ class TableLoader(IndexLoader, TriggerLoader, PolicyLoader):
         def add(con: Constraint, c: _Ctx) -> None:
             key = con.name or f"~{con.kind}:{con.definition}"
             if key in constraints:
-                raise c.error(f"constraint {con.name or con.definition} is declared twice on {q}")
+                raise c.error(f"constraint {con.name or con.definition} is declared twice on {qname_ident(q)}")
             constraints[key] = con
 
         for col_name, col_spec in cols_node.items():
@@ -231,7 +231,7 @@ class TableLoader(IndexLoader, TriggerLoader, PolicyLoader):
         for obj, name in node.items():
             oc = ac.child(node, obj)
             if obj not in known:
-                raise oc.error(f"{parent.qname} has no index or key {obj!r}")
+                raise oc.error(f"{qname_ident(parent.qname)} has no index or key {obj!r}")
             kind = "constraint" if isinstance(known[obj], Constraint) else "index"
             out.append(((kind, str(obj)), _str(oc, name, "a name")))
         return tuple(sorted(out))
@@ -262,9 +262,9 @@ class TableLoader(IndexLoader, TriggerLoader, PolicyLoader):
         for name in _names(ic, spec["inherits"], "inherits"):
             q = self.qname(ic, name)
             if q not in self.tables:
-                raise ic.error(f"inherits {name}: no table {q} in schema.yaml")
+                raise ic.error(f"inherits {name}: no table {qname_ident(q)} in schema.yaml")
             if self.tables[q].partition_by or self.tables[q].partition_of:
-                raise ic.error(f"{q} is partitioned or a partition: a table cannot inherit from it")
+                raise ic.error(f"{qname_ident(q)} is partitioned or a partition: a table cannot inherit from it")
             out.append(q)
         return tuple(out)
 
@@ -529,7 +529,7 @@ class TableLoader(IndexLoader, TriggerLoader, PolicyLoader):
         for con in found:
             key = con.name or f"~foreign_key:{con.definition}"
             if key in constraints:
-                raise ctx.error(f"foreign key {con.name or con.definition} is declared twice on {q}")
+                raise ctx.error(f"foreign key {con.name or con.definition} is declared twice on {qname_ident(q)}")
             constraints[key] = con
         self.tables[q] = replace(table, constraints=constraints)
 
