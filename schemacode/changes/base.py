@@ -50,8 +50,10 @@ class Phase:
     DROP_FUNCTION_EARLY = 40  # a function created again with another return type
     CREATE_SCHEMA = 100
     EXTENSION = 105
+    # Sequences need nothing, and go before types: PostgreSQL refuses a sequence named as a type
+    # that exists (though not a type named as a sequence that does)
+    SEQUENCE = 108
     TYPE = 110
-    SEQUENCE = 115
     FUNCTION = 120
     CREATE_TABLE = 130
     ADD_COLUMN = 135

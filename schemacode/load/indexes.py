@@ -86,10 +86,13 @@ class IndexLoader(LoaderBase):
             text = _str(ctx, target, "index column")
         else:
             text = _str(ctx, item, "index column")
-            m = self._KEY_RE.match(text.strip())
-            assert m is not None
-            text, order, nulls = m.group("expr").strip(), m.group("order"), m.group("nulls")
-            is_expr = text not in columns
+            if text in columns:  # a column's name as it is (spaces, `x desc`, … included)
+                is_expr = False
+            else:
+                m = self._KEY_RE.match(text.strip())
+                assert m is not None
+                text, order, nulls = m.group("expr").strip(), m.group("order"), m.group("nulls")
+                is_expr = text not in columns
         if is_expr:
             tree = parse_sql(ctx, text, "index expression")
             refs = referenced_columns(tree)
