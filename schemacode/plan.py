@@ -1,7 +1,8 @@
 """A plan is data: ordered forward and backward statements with their hazards.
 
-Ordering lives here and only here: every change says its phase (see changes/base.py) and
-plan() sorts by it. The backward plan is diff(desired, current): the same machinery the other way.
+Ordering lives here and only here (``order``): every change says its phase and what it provides
+and needs (see changes/base.py); phases order kinds, needs order what one kind's object needs of
+a later kind. The backward plan is diff(desired, current): the same machinery the other way.
 """
 from __future__ import annotations
 
