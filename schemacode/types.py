@@ -50,7 +50,7 @@ def check_type(type_: str, extra: set[str]) -> tuple[str, str | None] | None:
     """None if the type is known; otherwise (message, hint)."""
     if not type_ or not type_.strip():
         return "a column needs a type", None
-    bare = _QUOTED.sub('"q"', type_)  # a quoted name may hold anything
+    bare = _QUOTED.sub('"q"', type_) if '"' in type_ else type_  # a quoted name may hold anything
     if re.search(r"[;]|--", bare):
         return f"{type_!r} is not a type", None
     base, _ = type_base(bare)

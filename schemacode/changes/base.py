@@ -6,7 +6,7 @@ from functools import lru_cache
 from typing import ClassVar, Literal
 
 from ..model import Source
-from ..sqltext import literal, name_references, qualify
+from ..sqltext import calls_and_casts, literal, name_references, qualify
 
 HazardKind = Literal["data-loss", "rewrite", "lock", "irreversible", "security"]
 # When a statement runs: "main" inside the apply transaction; "pre" before it and "post" after
@@ -156,7 +156,7 @@ def _type_names(text: str) -> frozenset[str]:
 @lru_cache(maxsize=65536)
 def _names_used(sql: str, names_are_types: bool) -> frozenset[str]:
     out: set[str] = set()
-    for parts, role in name_references(sql):
+    for parts, role in name_references(sql) if names_are_types else calls_and_casts(sql):
         if role == "call":
             out.update(f"function:{q}" for q in _candidates(parts))
         elif role == "cast" or names_are_types:

@@ -16,6 +16,11 @@ _LABEL = {"primary_key": "primary key", "unique": "unique", "foreign_key": "fore
           "check": "check", "exclude": "exclusion constraint"}
 
 
+def constraint_needs(c: Constraint) -> frozenset[str]:
+    """What a check or an exclusion constraint calls or casts to (a key names columns only)."""
+    return names_used(c.definition_sql) if c.kind in ("check", "exclude") else frozenset()
+
+
 @dataclass(frozen=True)
 class AddConstraint(Change):
     table: str
@@ -35,7 +40,7 @@ class AddConstraint(Change):
         return ("constraint", self.table, self.constraint.name or "")
 
     def needs(self) -> frozenset[str]:
-        return names_used(self.constraint.definition_sql)
+        return constraint_needs(self.constraint)
 
     def describe(self) -> str:
         name = self.constraint.name or self.constraint.definition
@@ -132,7 +137,7 @@ class DropConstraint(Change):
         return ("constraint", self.table, self.constraint.name or "")
 
     def needs(self) -> frozenset[str]:
-        return names_used(self.constraint.definition_sql)
+        return constraint_needs(self.constraint)
 
     def describe(self) -> str:
         return f"{_LABEL[self.constraint.kind]} {ident(self.constraint.name or '')} on {qname_ident(self.table)}"

@@ -9,6 +9,12 @@ from ..sqltext import ident, qident, qname_ident, schema_of
 from .base import Change, Hazard, Phase, Statement, comment_sql, names_used
 
 
+def index_needs(index: Index) -> frozenset[str]:
+    """What its keys and WHERE call or cast to (its name, table and method name nothing)."""
+    keys = index.definition_sql.partition(" USING ")[2].partition("(")[2]
+    return names_used(keys)
+
+
 def index_comment_sql(schema: str, index: Index) -> str:
     return comment_sql(f"INDEX {ident(schema)}.{ident(index.name)}", index.comment)
 
@@ -36,7 +42,7 @@ class CreateIndex(Change):
         return ("index", self.table, self.index.name)
 
     def needs(self) -> frozenset[str]:
-        return names_used(self.index.definition_sql)
+        return index_needs(self.index)
 
     def describe(self) -> str:
         return f"index {qident(schema_of(self.table), self.index.name)} on {qname_ident(self.table)}"
@@ -75,7 +81,7 @@ class DropIndex(Change):
         return ("index", self.table, self.index.name)
 
     def needs(self) -> frozenset[str]:
-        return names_used(self.index.definition_sql)
+        return index_needs(self.index)
 
     def describe(self) -> str:
         return f"index {qident(schema_of(self.table), self.index.name)} on {qname_ident(self.table)}"

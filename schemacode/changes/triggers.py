@@ -12,6 +12,12 @@ def trigger_comment_sql(table: str, trigger: Trigger) -> str:
     return comment_sql(f"TRIGGER {ident(trigger.name)} ON {qname_ident(table)}", trigger.comment)
 
 
+def trigger_needs(t: Trigger) -> frozenset[str]:
+    """Its function, and what its WHEN calls."""
+    when = t.definition_sql.partition(" WHEN ")[2].rpartition(" EXECUTE ")[0]
+    return names_used(when) | {f"function:{t.function}"}
+
+
 @dataclass(frozen=True)
 class CreateTrigger(Change):
     table: str
@@ -28,7 +34,7 @@ class CreateTrigger(Change):
         return ("trigger", self.table, self.trigger.name)
 
     def needs(self) -> frozenset[str]:
-        return names_used(self.trigger.definition_sql)
+        return trigger_needs(self.trigger)
 
     def describe(self) -> str:
         return f"trigger {ident(self.trigger.name)} on {qname_ident(self.table)}"
@@ -55,7 +61,7 @@ class DropTrigger(Change):
         return ("trigger", self.table, self.trigger.name)
 
     def needs(self) -> frozenset[str]:
-        return names_used(self.trigger.definition_sql)
+        return trigger_needs(self.trigger)
 
     def describe(self) -> str:
         return f"trigger {ident(self.trigger.name)} on {qname_ident(self.table)}"

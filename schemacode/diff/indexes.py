@@ -21,7 +21,7 @@ class IndexDiffer(DifferBase):
             touched = self.rebuilds(q, i.columns) if plain_index(i) else self.touches(q, i.columns)
             if i.definition != j.definition or touched or self.calls_recreated_function(i.definition):
                 self.emit(ch.DropIndex(q, i), ch.CreateIndex(q, j, depth=self.table_depth.get(q, 0)))
-            else:
+            elif i.comment != j.comment:
                 self.comment(f"INDEX {ident(schema)}.{ident(name)}", f"index {qident(schema, name)}",
                              i.comment, j.comment)
 

@@ -260,8 +260,9 @@ class TableDiffer(ConstraintDiffer, IndexDiffer, TriggerDiffer, PolicyDiffer, Pa
             if now != b.not_null_name:
                 self.emit(ch.NameNotNull(table, b.name, b.not_null_name, depth=self.table_depth.get(table, 0),
                                          early=a.not_null))
-        self.comment(f"COLUMN {qname_ident(table)}.{ident(b.name)}", f"column {qname_ident(table)}.{ident(b.name)}",
-                     a.comment, b.comment)
+        if a.comment != b.comment:  # (the names quoted only then: a large table's columns are many)
+            self.comment(f"COLUMN {qname_ident(table)}.{ident(b.name)}",
+                         f"column {qname_ident(table)}.{ident(b.name)}", a.comment, b.comment)
 
 
 def retarget(t: Table, old: str, new: str, only_references: bool = False) -> Table:
