@@ -239,6 +239,8 @@ def _pystr(value: str) -> str:
 
 def _docstring(text: str) -> str:
     body = text.replace("\\", "\\\\").replace('"""', '\\"\\"\\"')
+    if body.endswith('"'):  # (a quote last would run into the closing ones)
+        body = body[:-1] + '\\"'
     return f'"""{body}"""'
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from schemacode import api
+from schemacode import api, codegen
 from schemacode.errors import SchemaError
 from schemacode.load import load_text
 from schemacode.sqltext import path_part, qualify, split_call, split_path, split_qualified
@@ -101,7 +101,15 @@ def _every_kind_with(i: int, c: str) -> str:
 
 
 def test_every_odd_character_in_every_kind_round_trips(db: Database) -> None:
-    round_trip(db, "".join(_every_kind_with(i, c) for i, c in enumerate(ODD_CHARACTERS)))
+    rt = round_trip(db, "".join(_every_kind_with(i, c) for i, c in enumerate(ODD_CHARACTERS)))
+    for name, source in codegen.render(rt.loaded.catalog).items():  # and typed Python of them
+        compile(source, name, "exec")
+
+
+def test_a_policys_roles_are_names_not_paths() -> None:
+    loaded = load_text("tables:\n  t:\n    columns: {a: int}\n    policies:\n"
+                       "      p: {to: [app.user, Weird Role, public], using: 'true'}\n")
+    assert loaded.catalog.tables["public.t"].policies["p"].roles == ('"app.user"', '"Weird Role"', "public")
 
 
 def test_plans_and_errors_quote_names_as_postgresql_does(db: Database) -> None:
