@@ -463,7 +463,7 @@ def _partition_lines(p: Picture, k: str, most: int = 6) -> str:
     shown += [n for n in names if n in marked and n not in shown]
     lines = [f"{len(names)} partition{'s' if len(names) != 1 else ''}:"]
     for n in shown:
-        label = _h(name_of(n) if schema_of(n) == "public" else n)
+        label = _h(name_of(n) if n != "…" and schema_of(n) == "public" else n)
         if n in marked:
             label = f'<FONT COLOR="{COLORS[marked[n]][1]}">{_h(_SIGNS[marked[n]])} {label}</FONT>'
         lines.append("&#160;&#160;" + label)
