@@ -22,7 +22,8 @@ import re
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal, Mapping, TypeVar
 
-from .sqltext import path_head, qualify, reproducible
+from .sqltext import path_head, reproducible
+from .sqltext import qualify as qualify, split_qualified as split_qualified  # (the model's keys: sqltext)
 
 _T = TypeVar("_T", bound=Any)
 # an object with an owner and grants (Acl)
