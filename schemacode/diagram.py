@@ -13,6 +13,7 @@ import subprocess
 from dataclasses import dataclass, field, replace
 from typing import Iterable, Iterator, Literal
 
+from .sqltext import name_of, schema_of, split_qualified
 from .errors import SchemacodeError
 from .model import Catalog, Column, Constraint, EnumType, Table, View
 from .plan import Plan
@@ -171,7 +172,7 @@ def select(p: Picture, patterns: Iterable[str], depth: int = 0) -> Picture:
         return any(fnmatch.fnmatchcase(name, x) or fnmatch.fnmatchcase(f"{schema}.{name}", x) for x in patterns)
 
     chosen = {k for k, t in p.tables.items() if hit(t.schema, t.name)} | \
-        {k for k, names in p.partitions.items() if any(hit(*n.split(".", 1)) for n in names)}
+        {k for k, names in p.partitions.items() if any(hit(*split_qualified(n)) for n in names)}
     near: dict[str, set[str]] = {k: set() for k in p.tables}
     for k, t in p.tables.items():
         for fk in _foreign_keys(t):
@@ -462,7 +463,7 @@ def _partition_lines(p: Picture, k: str, most: int = 6) -> str:
     shown += [n for n in names if n in marked and n not in shown]
     lines = [f"{len(names)} partition{'s' if len(names) != 1 else ''}:"]
     for n in shown:
-        label = _h(n.split(".", 1)[1] if n.startswith("public.") else n)
+        label = _h(name_of(n) if n != "…" and schema_of(n) == "public" else n)
         if n in marked:
             label = f'<FONT COLOR="{COLORS[marked[n]][1]}">{_h(_SIGNS[marked[n]])} {label}</FONT>'
         lines.append("&#160;&#160;" + label)

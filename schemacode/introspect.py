@@ -16,7 +16,7 @@ from typing import Any, TypeVar
 import psycopg
 from psycopg.rows import dict_row, namedtuple_row
 
-from .sqltext import literal, qident
+from .sqltext import literal, path_part, qident, qualify
 from .model import (
     Acl, Aggregate, Catalog, CompositeType, RangeType, Column, ColumnOptions, Constraint, ConstraintKind, Domain, EnumType, Extension, Function, Index, Namespace,
     Policy, Sequence, Table, Trigger, Unmanaged, View, serial_sequence,
@@ -101,8 +101,11 @@ def build_catalog(rows: dict[str, list[Any]]) -> Catalog:
                    dict(sorted(r.checks.items())), r.comment)
         domains[d.qname] = d
     # What schema.yaml cannot declare is left out of the model: the differ never touches it.
-    unmanaged = {f"{r.kind} {r.name}": Unmanaged(r.kind, r.name, r.what, tuple(p for p in r.pins if p))
-                 for r in rows["unmanaged"]}
+    unmanaged = {}
+    for r in rows["unmanaged"]:
+        u = Unmanaged(r.kind, _joined(r.path) + r.suffix, r.what,
+                      tuple(f"{kind} {qualify(schema, name)}{rest}" for kind, schema, name, rest in r.pins))
+        unmanaged[str(u)] = u
     hidden_relations = {r.hide_relation for r in rows["unmanaged"] if r.hide_relation}
     hidden_functions = {r.hide_function for r in rows["unmanaged"] if r.hide_function}
     hidden_columns = {(r.objid, r.hide_column) for r in rows["unmanaged"] if r.hide_column}
@@ -120,12 +123,12 @@ def build_catalog(rows: dict[str, list[Any]]) -> Catalog:
     for oid, r in relations.items():
         if r.kind == "S" and oid in seq_options:
             o = seq_options[oid]
-            owner = (o.owner_table, o.owner_column) if o.owner_table else None
+            owner = (_joined(o.owner_table), o.owner_column) if o.owner_table else None
             s = Sequence(r.schema, r.name, o.type, o.start, o.increment,
                          o.min_value, o.max_value, o.cache, o.cycle, r.comment, owned_by=owner)
             sequences[s.qname] = s
     quoted_sequences = {qident(s.schema, s.name): q for q, s in sequences.items()}  # as columns name them
-    acls = {(r.kind, r.key): Acl(tuple(r.grants), r.owner) for r in rows["privileges"]}
+    acls = {(r.kind, _joined(r.key)): Acl(tuple(r.grants), r.owner) for r in rows["privileges"]}
     columns: dict[int, dict[str, Column]] = defaultdict(dict)
     inherited_cols: dict[int, dict[str, Column]] = defaultdict(dict)
     as_read: dict[int, dict[str, tuple[Any, ...]]] = defaultdict(dict)  # what a partition compares
@@ -143,7 +146,7 @@ def build_catalog(rows: dict[str, list[Any]]) -> Catalog:
     for r in rows["constraints"]:
         (inherited_constraints if r.inherited else constraints)[r.relid][r.name] = Constraint(
             name=r.name, kind=_CONSTRAINT_KINDS[r.kind], definition=r.definition,
-            columns=tuple(r.columns), ref_table=r.ref_table,
+            columns=tuple(r.columns), ref_table=_joined(r.ref_table) if r.ref_table else None,
             ref_columns=tuple(r.ref_columns), comment=r.comment,
         )
     indexes: dict[int, dict[str, Index]] = defaultdict(dict)
@@ -164,39 +167,40 @@ def build_catalog(rows: dict[str, list[Any]]) -> Catalog:
     triggers: dict[int, dict[str, Trigger]] = defaultdict(dict)
     for r in rows["triggers"]:
         triggers[r.relid][r.name] = Trigger(
-            r.name, r.definition, r.function, r.enabled,
+            r.name, r.definition, _joined(r.function), r.enabled,
             tuple(sorted(r.columns)), r.comment,
         )
     policies: dict[int, dict[str, Policy]] = defaultdict(dict)
     for r in rows["policies"]:
         policies[r.relid][r.name] = Policy(
             r.name, r.command, r.permissive, tuple(r.roles), r.using, r.with_check,
-            tuple(sorted(r.columns)), r.comment, reads=tuple(sorted(r.reads)),
+            tuple(sorted(r.columns)), r.comment, reads=tuple(sorted(_joined(x) for x in r.reads)),
         )
     view_deps: dict[int, set[str]] = defaultdict(set)
     for r in rows["view_dependencies"]:
-        view_deps[r.view_relid].add(r.relation)
+        view_deps[r.view_relid].add(_joined(r.relation))
 
     tables: dict[str, Table] = {}
     views: dict[str, View] = {}
-    oids = {f"{r.schema}.{r.name}": oid for oid, r in relations.items()}
+    oids = {qualify(r.schema, r.name): oid for oid, r in relations.items()}
     for oid, r in relations.items():
         kind = r.kind
         if kind in ("r", "p"):
             # a partition's columns are its parent's
-            t = Table(r.schema, r.name, {} if r.partition_of else dict(columns[oid]), dict(constraints[oid]),
+            partition_of = _joined(r.partition_of) if r.partition_of else None
+            t = Table(r.schema, r.name, {} if partition_of else dict(columns[oid]), dict(constraints[oid]),
                       dict(indexes[oid]), dict(triggers[oid]), r.comment, options=tuple(r.options),
                       unlogged=r.unlogged, replica_identity=r.replica_identity,
                       row_security=r.row_security, force_row_security=r.force_row_security,
-                      partition_by=r.partition_by, partition_of=r.partition_of, bound=r.bound,
-                      inherits=tuple(r.inherits),
-                      attached=tuple(sorted(attached[oid])) if r.partition_of else (),
+                      partition_by=r.partition_by, partition_of=partition_of, bound=r.bound,
+                      inherits=tuple(_joined(p) for p in r.inherits),
+                      attached=tuple(sorted(attached[oid])) if partition_of else (),
                       inherited_constraints=dict(inherited_constraints[oid]),
                       inherited_indexes=dict(inherited_indexes[oid]),
-                      inherited_columns=dict(columns[oid]) if r.partition_of else dict(inherited_cols[oid]),
+                      inherited_columns=dict(columns[oid]) if partition_of else dict(inherited_cols[oid]),
                       partition_columns=_partition_columns(columns[oid], as_read[oid],
-                                                           as_read.get(oids.get(r.partition_of or "", -1)))
-                      if r.partition_of else {},
+                                                           as_read.get(oids.get(partition_of or "", -1)))
+                      if partition_of else {},
                       policies=dict(policies[oid]))
             tables[t.qname] = t
         elif kind in ("v", "m"):
@@ -227,10 +231,10 @@ def build_catalog(rows: dict[str, list[Any]]) -> Catalog:
     def with_acl(objs: dict[str, _T], kind: str) -> dict[str, _T]:
         return {k: dataclasses.replace(o, acl=acls.get((kind, k))) for k, o in objs.items()}  # type: ignore[type-var]
 
-    composites = {f"{r.schema}.{r.name}": CompositeType(r.schema, r.name, tuple((a, t) for a, t in r.attributes),
+    composites = {qualify(r.schema, r.name): CompositeType(r.schema, r.name, tuple((a, t) for a, t in r.attributes),
                                                         r.comment)
                   for r in rows["types"] if r.kind == "composite"}
-    ranges = {f"{r.schema}.{r.name}": RangeType(r.schema, r.name, r.subtype, tuple(r.options), r.comment)
+    ranges = {qualify(r.schema, r.name): RangeType(r.schema, r.name, r.subtype, tuple(r.options), r.comment)
               for r in rows["types"] if r.kind == "range"}
     aggregates = {a.key: a for a in (Aggregate(r.schema, r.name, r.arguments or "*", tuple(r.options), r.comment)
                                      for r in rows["aggregates"])}
@@ -249,16 +253,25 @@ def _unmanaged_column_options(rows: list[Any], relations: dict[int, Any], tables
         rel = relations.get(r.relid)
         if rel is None or not (r.statistics is not None or r.storage or r.compression or r.attributes):
             continue
-        name = f"{rel.schema}.{rel.name}.{r.name}"
+        name = f"{qualify(rel.schema, rel.name)}.{path_part(r.name)}"
         if rel.kind == "m":
             out.append(Unmanaged("column options", name, "a materialized view's column options"))
         elif rel.partition_of:
-            t, parent = tables.get(f"{rel.schema}.{rel.name}"), tables.get(rel.partition_of)
+            t, parent = tables.get(qualify(rel.schema, rel.name)), tables.get(_joined(rel.partition_of))
             mine = t.inherited_columns.get(r.name) if t else None
             theirs = parent.every_column().get(r.name) if parent else None
             if mine is not None and theirs is not None and mine.options != theirs.options:
                 out.append(Unmanaged("column options", name, "a partition's own column options"))
     return out
+
+
+def _joined(path: list[str]) -> str:
+    """A name the catalog queries read as its parts (schema, name and, for a function, its
+    arguments), as the model keys it."""
+    if len(path) == 1:
+        return path[0]
+    key = qualify(path[0], path[1])
+    return f"{key}({path[2]})" if len(path) == 3 else key
 
 
 def _partition_columns(columns: dict[str, Column], mine: dict[str, tuple[Any, ...]],
@@ -275,7 +288,7 @@ def _column(r: Any, rel: Any, sequences: dict[str, Sequence], quoted_sequences: 
     type_ = r.type
     default = r.default
     generated = None
-    own_sequence = r.identity_sequence if r.identity else None  # (its grants: the column's)
+    own_sequence = _joined(r.identity_sequence) if r.identity and r.identity_sequence else None  # (its grants: the column's)
     if r.generated == "s":
         generated, default = default, None
     elif r.owned_sequence and type_ in _SERIAL and default == f"nextval({literal(r.owned_sequence)}::regclass)":

@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
-from .sqltext import unquote_ident
+from .sqltext import qualify, unquote_ident
 
 Work = Literal["catalog", "scan", "build", "rewrite"]
 
@@ -66,7 +66,7 @@ _S = re.IGNORECASE | re.DOTALL
 def _qname(text: str) -> str:
     parts = re.findall(_NAME, text)
     names = [unquote_ident(p) for p in parts]
-    return ".".join(names) if len(names) > 1 else f"public.{names[0]}"
+    return qualify(names[0], names[1]) if len(names) > 1 else qualify("public", names[0])
 
 
 def _m(pattern: str, sql: str) -> re.Match[str] | None:

@@ -22,7 +22,8 @@ import re
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal, Mapping, TypeVar
 
-from .sqltext import reproducible
+from .sqltext import path_head, reproducible
+from .sqltext import qualify as qualify, split_qualified as split_qualified  # (the model's keys: sqltext)
 
 _T = TypeVar("_T", bound=Any)
 # an object with an owner and grants (Acl)
@@ -88,13 +89,6 @@ def serial_sequence(schema: str, table: str, column: str, serial_type: str) -> S
                     False, owned_by=(qualify(schema, table), column))
 
 
-def qualify(schema: str, name: str) -> str:
-    return f"{schema}.{name}"
-
-
-def split_qualified(qname: str) -> tuple[str, str]:
-    schema, _, name = qname.partition(".")
-    return schema, name
 
 
 @dataclass(frozen=True, slots=True)
@@ -149,7 +143,7 @@ class Aggregate:
 
     @property
     def key(self) -> str:
-        return f"{self.schema}.{self.name}({self.arguments})"
+        return f"{qualify(self.schema, self.name)}({self.arguments})"
 
 
 # Role names SQL spells as keywords in TO (and PostgreSQL prints so): no role to create or check
@@ -276,7 +270,7 @@ class Function:
 
     @property
     def key(self) -> str:
-        return f"{self.schema}.{self.name}({self.arguments})"
+        return f"{qualify(self.schema, self.name)}({self.arguments})"
 
     @property
     def compared(self) -> str:
@@ -950,7 +944,7 @@ def only_schemas(catalog: Catalog, names: set[str]) -> Catalog:
         "extensions", "enums", "domains", "functions", "sequences", "tables", "views", "composites", "ranges",
         "aggregates")}
     return replace(catalog, schemas={k: v for k, v in catalog.schemas.items() if k in names}, **groups,
-                   unmanaged={k: u for k, u in catalog.unmanaged.items() if u.name.split(".", 1)[0] in names})
+                   unmanaged={k: u for k, u in catalog.unmanaged.items() if path_head(u.name) in names})
 
 
 def rename_schemas_in_text(catalog: Catalog, mapping: dict[str, str]) -> Catalog:

@@ -1,7 +1,8 @@
 """A plan is data: ordered forward and backward statements with their hazards.
 
-Ordering lives here and only here: every change says its phase (see changes/base.py) and
-plan() sorts by it. The backward plan is diff(desired, current): the same machinery the other way.
+Ordering lives here and only here (``order``): every change says its phase and what it provides
+and needs (see changes/base.py); phases order kinds, needs order what one kind's object needs of
+a later kind. The backward plan is diff(desired, current): the same machinery the other way.
 """
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from .errors import UnmanagedError
 from .introspect import fingerprint
 from .locks import Lock, lock_of
 from .model import Catalog, Namespace, Source
+from .sqltext import path_part
 
 
 @dataclass(frozen=True)
@@ -61,7 +63,87 @@ class Plan:
 
 
 def order(changes: list[Change]) -> list[Change]:
-    return sorted(changes, key=lambda c: c.sort_key())  # stable: diff's name order within a phase
+    """Changes in the order they run: by phase (changes/base.py), and, across kinds where the
+    phases cannot know, by what each needs (Change.needs): a change that creates comes after
+    what it needs is created, a drop before what it needed is dropped.
+
+    A function whose signature names a table's row type is created after that table, though
+    functions come before tables (whose defaults may call them); a domain over a domain, after
+    it; a domain whose check calls a function, after the function; and everything that needs
+    one of those, after it in turn. A change moved so runs right after what it waits for (a
+    drop, right before): the rest keeps its phase. Where needs go round in a circle (names
+    are found broadly, in the text), the phases decide."""
+    ranked = sorted(changes, key=lambda c: c.sort_key())  # stable: diff's name order within a phase
+    edges = _dependencies(ranked)
+    if all(i < j for i, j in edges):
+        return ranked  # (the phases have it right: the usual case)
+    n = len(ranked)
+    after: list[list[int]] = [[] for _ in range(n)]  # i → the changes that must run after it
+    before: list[list[int]] = [[] for _ in range(n)]
+    for i, j in edges:
+        after[i].append(j)
+        before[j].append(i)
+    # Where each change goes, as the rank of the change it runs next to: a change that creates
+    # is raised to what it waits for, a drop lowered to what waits for it.
+    place = list(range(n))
+    visited = _topological(n, after, before, place)
+    for i in visited:
+        for j in after[i]:
+            if not ranked[j].drops:
+                place[j] = max(place[j], place[i])
+    for j in reversed(visited):
+        for i in before[j]:
+            if ranked[i].drops:
+                place[i] = min(place[i], place[j])
+    return [ranked[i] for i in _topological(n, after, before, place)]
+
+
+def _dependencies(ranked: list[Change]) -> set[tuple[int, int]]:
+    """(i, j): ``ranked[i]`` must run before ``ranked[j]``."""
+    providers: tuple[dict[str, list[int]], dict[str, list[int]]] = ({}, {})  # creating, dropping
+    drops = [c.drops for c in ranked]
+    for i, c in enumerate(ranked):
+        for name in c.provides():
+            providers[drops[i]].setdefault(name, []).append(i)
+    edges: set[tuple[int, int]] = set()
+    if not providers[0] and not providers[1]:
+        return edges
+    for j, c in enumerate(ranked):
+        mine = providers[drops[j]]
+        if not mine:
+            continue
+        for name in c.needs():
+            for i in mine.get(name, ()):
+                if i != j:
+                    edges.add((j, i) if drops[j] else (i, j))  # a drop goes before what it used
+    return edges
+
+
+def _topological(n: int, after: list[list[int]], before: list[list[int]], place: list[int]) -> list[int]:
+    """Every change after the ones it must follow, the lowest place first; where a circle leaves
+    none ready, the lowest place goes anyway."""
+    import heapq
+
+    waiting = [len(before[j]) for j in range(n)]
+    ready = [(place[j], j) for j in range(n) if not waiting[j]]
+    heapq.heapify(ready)
+    done = [False] * n
+    out: list[int] = []
+    while len(out) < n:
+        if not ready:  # a circle: the first of what is left breaks it
+            j = min((place[j], j) for j in range(n) if not done[j])[1]
+            waiting[j] = 0
+            ready.append((place[j], j))
+        _, i = heapq.heappop(ready)
+        if done[i]:
+            continue
+        done[i] = True
+        out.append(i)
+        for j in after[i]:
+            waiting[j] -= 1
+            if waiting[j] == 0 and not done[j]:
+                heapq.heappush(ready, (place[j], j))
+    return out
 
 
 def statements(changes: list[Change], online: bool = False) -> list[PlannedStatement]:
@@ -176,7 +258,7 @@ def check_unmanaged(changes: list[Change], current: Catalog) -> None:
                  for c in changes for t in touched(c, current) if t in pinned]
     for c in changes:  # a schema that goes must be empty: what schemacode does not manage stays in it
         if isinstance(c, DropSchema):
-            held = [str(u) for u in current.unmanaged.values() if u.name.partition(".")[0] == c.schema.name]
+            held = [str(u) for u in current.unmanaged.values() if u.name.startswith(path_part(c.schema.name) + ".")]
             if held:
                 conflicts.append(f"{c.summary()}: it holds {', '.join(held)}")
     if conflicts:

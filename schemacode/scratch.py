@@ -30,7 +30,7 @@ from .model import (
     managed_acl,
 )
 from .plan import PlannedStatement, creation_statements, script
-from .sqltext import ident
+from .sqltext import ident, path_part, split_head
 from .server import (
     connect, describe, embedded_version, home, postgres_bin, scratch_admin_url, server_version, with_database,
 )
@@ -207,8 +207,8 @@ def _managed_as(printed: Catalog, base: Catalog, mapping: dict[str, str]) -> Cat
     """Owners and grants of a renamed copy managed where ``base`` manages them (schema.yaml
     declares them), else not (None), as materialize leaves them."""
     def key(k: str) -> str:
-        schema, dot, rest = k.partition(".")
-        return mapping.get(schema, schema) + dot + rest
+        schema, rest = split_head(k)
+        return f"{path_part(mapping.get(schema, schema))}.{rest}"
 
     def group(name: str) -> dict[str, Any]:
         theirs = {key(k): v for k, v in getattr(base, name).items()}

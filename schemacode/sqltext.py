@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import Iterator
 
 # Words PostgreSQL will not accept as a bare column name (pg_get_keywords() catcode <> 'U').
@@ -25,6 +26,7 @@ _KEYWORDS = frozenset(
 _PLAIN = re.compile(r"^[a-z_][a-z0-9_$]*$")
 
 
+@lru_cache(maxsize=32768)
 def ident(name: str) -> str:
     """Quote an identifier the way PostgreSQL's quote_ident() does."""
     if _PLAIN.match(name) and name not in _KEYWORDS:
@@ -44,10 +46,117 @@ def qident(schema: str, name: str) -> str:
     return f"{ident(schema)}.{ident(name)}"
 
 
+@lru_cache(maxsize=32768)
 def qname_ident(qname: str) -> str:
-    """Quote ``schema.name`` (as the model keys objects) as a qualified identifier."""
-    schema, _, name = qname.partition(".")
-    return qident(schema, name)
+    """Quote ``schema.name`` (as the model keys objects) as a qualified identifier: the SQL
+    spelling, and how plans and errors print a name."""
+    return qident(*split_qualified(qname))
+
+
+# Dotted paths of names: how the model keys an object (``schema.name``), and how schema.yaml
+# writes a qualified name or a reference (``api.orders``, ``orders.customer_id``). A part is
+# written as it is (capitals, spaces, any letter), except one that holds a dot or an opening
+# bracket, or begins with a double quote: that part is double-quoted the SQL way, a double
+# quote inside doubled (``api."my.table"``, ``"a""b(c"``). So every name has one spelling, the
+# same in schema.yaml, in pull's output and in the model's keys, and a path splits one way.
+def path_part(name: str) -> str:
+    """One name as a part of a dotted path (see above)."""
+    if "." in name or "(" in name or name[:1] == '"':
+        return '"' + name.replace('"', '""') + '"'
+    return name
+
+
+def qualify(schema: str, name: str) -> str:
+    """The model's key of an object: ``schema.name``, each part as path_part writes it."""
+    return f"{path_part(schema)}.{path_part(name)}"
+
+
+def split_path(text: str) -> list[str] | None:
+    """The names of a dotted path (``api."my.table".id`` → ``['api', 'my.table', 'id']``);
+    None when it is not one (an empty part, an unclosed quote, text after a closing quote)."""
+    if '"' not in text:  # (the common case, cheaply)
+        plain = text.split(".")
+        return None if "" in plain else plain
+    parts: list[str] = []
+    i, n = 0, len(text)
+    while True:
+        if i < n and text[i] == '"':
+            j = _skip_quoted(text, i)
+            if j > n or text[j - 1] != '"' or j == i + 1:
+                return None
+            part = text[i + 1:j - 1].replace('""', '"')
+            if not part:
+                return None
+            parts.append(part)
+            i = j
+            if i == n:
+                return parts
+            if text[i] != ".":
+                return None
+            i += 1
+        else:
+            j = text.find(".", i)
+            part = text[i:] if j < 0 else text[i:j]
+            if not part:
+                return None
+            parts.append(part)
+            if j < 0:
+                return parts
+            i = j + 1
+
+
+def split_qualified(qname: str) -> tuple[str, str]:
+    """(schema, name) of a model key made by qualify."""
+    if qname[:1] != '"' and qname.count(".") == 1 and '"' not in qname and "(" not in qname:
+        schema, _, name = qname.partition(".")  # (the common case, cheaply)
+        return schema, name
+    parts = split_path(qname)
+    if parts is None or len(parts) != 2:
+        raise ValueError(f"not a qualified name: {qname!r}")
+    return parts[0], parts[1]
+
+
+def schema_of(qname: str) -> str:
+    return split_qualified(qname)[0]
+
+
+def name_of(qname: str) -> str:
+    return split_qualified(qname)[1]
+
+
+def path_head(text: str) -> str:
+    """The first name of a dotted path, whatever follows it (``"a.b".t: rule`` → ``a.b``)."""
+    if text[:1] == '"':
+        j = _skip_quoted(text, 0)
+        return text[1:j - 1].replace('""', '"')
+    return text.partition(".")[0]
+
+
+def last_name(path: str) -> str:
+    """The last name of a dotted path: a qualified name's own name, an unqualified one as it is."""
+    parts = split_path(path)
+    return parts[-1] if parts else path
+
+
+def split_head(text: str) -> tuple[str, str]:
+    """The first name of a dotted path and the text after its dot (``"a.b".t(x)`` → ``a.b``,
+    ``t(x)``)."""
+    if text[:1] == '"':
+        j = _skip_quoted(text, 0)
+        return text[1:j - 1].replace('""', '"'), text[j + 1:]
+    head, _, rest = text.partition(".")
+    return head, rest
+
+
+def split_call(text: str) -> tuple[str, str | None]:
+    """A name and the text inside the brackets after it: ``api."f(x)"(a integer)`` →
+    (``api."f(x)"``, ``a integer``); (text, None) when no bracket follows the name."""
+    for i, ch, _ in _outside_quotes(text):
+        if ch == "(":
+            if not text.endswith(")"):
+                return text, None
+            return text[:i], text[i + 1:-1]
+    return text, None
 
 
 def literal(value: str) -> str:
@@ -140,3 +249,79 @@ def reproducible(sql: str) -> str:
         i = open_bracket
     out.append(sql[done:])
     return "".join(out)
+
+
+_REF_TOKENS = re.compile(r"""
+    (?P<skip>'(?:[^']|'')*'                         # a string
+      | \$(?P<tag>[^\W\d]\w*|)\$.*?\$(?P=tag)\$     # a dollar-quoted string (a body)
+      | --[^\n]* | /\*.*?\*/)                        # a comment
+  | (?P<quoted>"(?:[^"]|"")*")
+  | (?P<word>[^\W\d][\w$]*)
+  | (?P<punct>::|[.(])
+  | (?P<other>\S)
+""", re.VERBOSE | re.DOTALL)
+
+
+@lru_cache(maxsize=65536)
+def name_references(sql: str) -> tuple[tuple[tuple[str, ...], str], ...]:
+    """The names SQL text mentions, each as its parts (quotes taken off, words folded to lower
+    case as PostgreSQL reads them) and how it is used: "call" (a name before a bracket: a
+    function, or a type with modifiers), "cast" (after ::) or "name" (anything else: a type
+    where a type is written, a column, a table, a keyword). Strings, comments and quoted bodies
+    are passed over. Over-broad on purpose: dependencies are found by looking the names up."""
+    out: list[tuple[tuple[str, ...], str]] = []
+    parts: list[str] = []
+    cast = after_dot = False
+    pending_cast = False
+
+    def end(role: str) -> None:
+        nonlocal parts
+        if parts:
+            out.append((tuple(parts), "cast" if cast and role == "name" else role))
+        parts = []
+
+    for m in _REF_TOKENS.finditer(sql):
+        kind = m.lastgroup
+        if kind == "skip":
+            continue
+        text = m.group()
+        if kind in ("quoted", "word"):
+            if parts and not after_dot:
+                end("name")
+            if not parts:
+                cast, pending_cast = pending_cast, False
+            parts.append(unquote_ident(text) if kind == "quoted" else text.lower())
+            after_dot = False
+        elif text == ".":
+            after_dot = bool(parts)
+        else:
+            end("call" if text == "(" else "name")
+            after_dot = False
+            pending_cast = text == "::"
+    end("name")
+    return tuple(out)
+
+
+_IDENT = r'(?:"(?:[^"]|"")*"|[^\W\d][\w$]*)'
+_CHAIN = rf"{_IDENT}(?:\s*\.\s*{_IDENT})*"
+_CALLS_AND_CASTS = re.compile(rf"""
+    '(?:[^']|'')*' | \$(?P<tag>[^\W\d]\w*|)\$.*?\$(?P=tag)\$ | --[^\n]* | /\*.*?\*/ | "(?:[^"]|"")*"(?!\s*[.(])
+  | ::\s*(?P<cast>{_CHAIN})
+  | (?<![\w$"])(?P<call>{_CHAIN})\s*\(
+""", re.VERBOSE | re.DOTALL)
+_PART = re.compile(_IDENT)
+
+
+@lru_cache(maxsize=65536)
+def calls_and_casts(sql: str) -> tuple[tuple[tuple[str, ...], str], ...]:
+    """What name_references finds as "call" and "cast", found faster: the regular expression
+    passes over everything else (an expression's columns and keywords) without a step in Python."""
+    if "(" not in sql and "::" not in sql:
+        return ()
+    out = []
+    for m in _CALLS_AND_CASTS.finditer(sql):
+        chain, role = (m.group("cast"), "cast") if m.group("cast") else (m.group("call"), "call")
+        if chain:
+            parts = tuple(unquote_ident(p) if p[0] == '"' else p.lower() for p in _PART.findall(chain))
+            out.append((parts, role))
+    return tuple(out)

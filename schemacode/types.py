@@ -32,6 +32,7 @@ INTEGER_TYPES = frozenset({"smallint", "int2", "integer", "int", "int4", "bigint
 TEXT_TYPES = frozenset({"text", "varchar", "character_varying", "character", "char", "bpchar",
                         "citext", "name"})
 
+_QUOTED = re.compile(r'"(?:[^"]|"")*"')
 _ARGS = re.compile(r"\(\s*\d+\s*(,\s*-?\d+\s*)?\)")
 _ARRAY = re.compile(r"(\s*\[\s*\d*\s*\])+$|\s+array$", re.IGNORECASE)
 
@@ -49,9 +50,10 @@ def check_type(type_: str, extra: set[str]) -> tuple[str, str | None] | None:
     """None if the type is known; otherwise (message, hint)."""
     if not type_ or not type_.strip():
         return "a column needs a type", None
-    if re.search(r"[;]|--", type_):
+    bare = _QUOTED.sub('"q"', type_) if '"' in type_ else type_  # a quoted name may hold anything
+    if re.search(r"[;]|--", bare):
         return f"{type_!r} is not a type", None
-    base, _ = type_base(type_)
+    base, _ = type_base(bare)
     if "(" in base or ")" in base:
         return f"{type_!r}: type arguments must be whole numbers", "like varchar(50) or numeric(10,2)"
     if base in BUILTIN_TYPES or base in extra:

@@ -7,7 +7,6 @@ from pathlib import Path
 import pytest
 
 from schemacode import api
-from schemacode.load import load_text
 
 from .conftest import Database
 

@@ -277,7 +277,7 @@ def test_a_partition_missing_its_copy_of_its_parents_index(db: Database) -> None
     target.execute(ONLY_PARENT)
     planned = api.plan(rt.loaded, target.url).plan
     assert sorted(c.summary() for c in planned.changes) == [
-        '+ index public.Items B At on public.items_b as its copy of public.items\'s items_at',
+        '+ index public."Items B At" on public.items_b as its copy of public.items\'s items_at',
         "+ index public.items_c_at_idx on public.items_c as its copy of public.items's items_at",
         "~ partition public.items_a's copy of index items_at named items_a_at_idx"]  # ONLY_PARENT's name
     forward = [s.sql for s in planned.forward]

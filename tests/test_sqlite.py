@@ -250,6 +250,20 @@ def test_pull_from_sqlite_comes_back_the_same(tmp_path: Path) -> None:
     assert "id: {type: bigserial}" in pulled.text or "id: bigserial" in pulled.text
 
 
+def test_a_dotted_table_name_from_sqlite_comes_back_the_same(tmp_path: Path) -> None:
+    src = tmp_path / "dotted.db"
+    with closing(sqlite3.connect(src)) as conn:
+        conn.executescript('CREATE TABLE "a.b" (id INTEGER PRIMARY KEY, "x.y" text);'
+                           'CREATE TABLE c (ref integer REFERENCES "a.b" (id));')
+    pulled = api.pull(url(src))
+    assert "'\"a.b\"':" in pulled.text
+    loaded = load_text(pulled.text, "pulled.yaml")
+    assert api.plan(loaded, url(src)).plan.is_empty
+    dst = tmp_path / "new.db"
+    api.apply(loaded, url(dst))
+    assert catalog(dst) == catalog(src)
+
+
 def test_import_sqlite_sql_files(tmp_path: Path) -> None:
     sql = tmp_path / "schema.sql"
     sql.write_text(LEGACY)

@@ -2,9 +2,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import ClassVar, Literal
 
 from ..model import Source
+from ..sqltext import calls_and_casts, literal, name_references, qualify
 
 HazardKind = Literal["data-loss", "rewrite", "lock", "irreversible", "security"]
 # When a statement runs: "main" inside the apply transaction; "pre" before it and "post" after
@@ -48,8 +50,10 @@ class Phase:
     DROP_FUNCTION_EARLY = 40  # a function created again with another return type
     CREATE_SCHEMA = 100
     EXTENSION = 105
+    # Sequences need nothing, and go before types: PostgreSQL refuses a sequence named as a type
+    # that exists (though not a type named as a sequence that does)
+    SEQUENCE = 108
     TYPE = 110
-    SEQUENCE = 115
     FUNCTION = 120
     CREATE_TABLE = 130
     ADD_COLUMN = 135
@@ -97,6 +101,24 @@ class Change:
         same target are that object created again."""
         return None
 
+    @property
+    def drops(self) -> bool:
+        """Does it take something away? Drops are ordered dependents first, the rest dependencies
+        first (plan.order)."""
+        return self.symbol == "-"
+
+    def provides(self) -> frozenset[str]:
+        """What this change creates or, a drop, takes away, as dependency names: "type:…" for a
+        type or the row type of a table or view, "function:…" for the functions of a name."""
+        return frozenset()
+
+    def needs(self) -> frozenset[str]:
+        """The dependency names its statements use (a drop: what the dropped object used). A
+        change runs after the changes that provide what it needs; a drop, before the drops of
+        what it used. Found in the text (names_used): broad, as a lookup only finds what a change
+        of the plan provides."""
+        return frozenset()
+
     def describe(self) -> str:
         raise NotImplementedError
 
@@ -112,6 +134,45 @@ class Change:
 
 
 def comment_sql(target: str, comment: str | None) -> str:
-    from ..sqltext import literal
-
     return f"COMMENT ON {target} IS {literal(comment) if comment is not None else 'NULL'}"
+
+
+@lru_cache(maxsize=65536)
+def _candidates(parts: tuple[str, ...]) -> tuple[str, ...]:
+    """The objects a name may be: unqualified, in public (the search path schema.yaml's SQL is
+    run with); two parts, schema and name (or a table and its column: the table, in public)."""
+    if len(parts) == 1:
+        return (qualify("public", parts[0]),)
+    if len(parts) == 2:
+        return (qualify(parts[0], parts[1]), qualify("public", parts[0]))
+    return (qualify(parts[0], parts[1]),)
+
+
+@lru_cache(maxsize=65536)
+def _type_names(text: str) -> frozenset[str]:
+    return frozenset(f"type:{q}" for parts, _ in name_references(text) for q in _candidates(parts))
+
+
+@lru_cache(maxsize=65536)
+def _names_used(sql: str, names_are_types: bool) -> frozenset[str]:
+    out: set[str] = set()
+    for parts, role in name_references(sql) if names_are_types else calls_and_casts(sql):
+        if role == "call":
+            out.update(f"function:{q}" for q in _candidates(parts))
+        elif role == "cast" or names_are_types:
+            out.update(f"type:{q}" for q in _candidates(parts))
+    return frozenset(out)
+
+
+def type_names(*types: str | None) -> frozenset[str]:
+    """Dependency names of types as written (a column's, a domain's base, a signature): every
+    name in them may be a type of the schema."""
+    if len(types) == 1:
+        return _type_names(types[0]) if types[0] else frozenset()
+    return frozenset().union(*(_type_names(t) for t in types if t))
+
+
+def names_used(*sqls: str | None, names_are_types: bool = False) -> frozenset[str]:
+    """Dependency names in SQL: the functions it calls, the types it casts to, and (for a whole
+    CREATE statement: ``names_are_types``) every other name, a type or a table it may name."""
+    return frozenset().union(*(_names_used(sql, names_are_types) for sql in sqls if sql))

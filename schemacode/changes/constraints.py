@@ -5,8 +5,8 @@ import re
 from dataclasses import dataclass
 
 from ..model import Constraint, Source
-from ..sqltext import ident, qname_ident
-from .base import Change, Hazard, Phase, Statement
+from ..sqltext import ident, qname_ident, schema_of
+from .base import Change, Hazard, Phase, Statement, names_used
 from .indexes import attach_copy
 from .tables import constraint_comment_sql, constraint_sql
 
@@ -14,6 +14,11 @@ _ADD_PHASE = {"primary_key": Phase.ADD_KEY, "unique": Phase.ADD_KEY, "exclude": 
               "check": Phase.ADD_CHECK, "foreign_key": Phase.ADD_FOREIGN_KEY}
 _LABEL = {"primary_key": "primary key", "unique": "unique", "foreign_key": "foreign key",
           "check": "check", "exclude": "exclusion constraint"}
+
+
+def constraint_needs(c: Constraint) -> frozenset[str]:
+    """What a check or an exclusion constraint calls or casts to (a key names columns only)."""
+    return names_used(c.definition_sql) if c.kind in ("check", "exclude") else frozenset()
 
 
 @dataclass(frozen=True)
@@ -34,20 +39,23 @@ class AddConstraint(Change):
     def object_key(self) -> tuple[str, str, str] | None:
         return ("constraint", self.table, self.constraint.name or "")
 
+    def needs(self) -> frozenset[str]:
+        return constraint_needs(self.constraint)
+
     def describe(self) -> str:
         name = self.constraint.name or self.constraint.definition
-        return f"{_LABEL[self.constraint.kind]} {name} on {self.table}"
+        return f"{_LABEL[self.constraint.kind]} {name} on {qname_ident(self.table)}"
 
     def statements(self) -> list[Statement]:
         c = self.constraint
         hazards: tuple[Hazard, ...] = ()
         if not self.new_table:
             if c.kind in ("primary_key", "unique", "exclude"):
-                hazards = (Hazard("lock", f"builds an index on {self.table} under a SHARE lock, blocking writes"),)
+                hazards = (Hazard("lock", f"builds an index on {qname_ident(self.table)} under a SHARE lock, blocking writes"),)
             elif c.kind == "check":
-                hazards = (Hazard("lock", f"scans {self.table} under an ACCESS EXCLUSIVE lock to validate"),)
+                hazards = (Hazard("lock", f"scans {qname_ident(self.table)} under an ACCESS EXCLUSIVE lock to validate"),)
             elif c.kind == "foreign_key":
-                hazards = (Hazard("lock", f"validates every row of {self.table} while holding locks on it and {c.ref_table}"),)
+                hazards = (Hazard("lock", f"validates every row of {qname_ident(self.table)} while holding locks on it and {qname_ident(c.ref_table or '')}"),)
         out = [Statement(f"ALTER TABLE {qname_ident(self.table)} ADD {constraint_sql(c)}", hazards)]
         if c.comment is not None and c.name:
             out.append(Statement(constraint_comment_sql(self.table, c)))
@@ -85,7 +93,7 @@ class AddConstraint(Change):
         c = self.constraint
         over = key_over_index(c.kind, c.definition_sql, c.name or "", self.table)
         assert over and c.name
-        schema = self.table.partition(".")[0]
+        schema = schema_of(self.table)
         head = "PRIMARY KEY" if c.kind == "primary_key" else "UNIQUE"
         out = [Statement(self.online_key_index() or "", stage="post",
                          concurrent_index=f"{ident(schema)}.{ident(c.name)}"),
@@ -128,8 +136,11 @@ class DropConstraint(Change):
     def object_key(self) -> tuple[str, str, str] | None:
         return ("constraint", self.table, self.constraint.name or "")
 
+    def needs(self) -> frozenset[str]:
+        return constraint_needs(self.constraint)
+
     def describe(self) -> str:
-        return f"{_LABEL[self.constraint.kind]} {self.constraint.name} on {self.table}"
+        return f"{_LABEL[self.constraint.kind]} {ident(self.constraint.name or '')} on {qname_ident(self.table)}"
 
     def statements(self) -> list[Statement]:
         return [Statement(
@@ -153,12 +164,12 @@ class ValidateConstraint(Change):
         return self.constraint.source
 
     def describe(self) -> str:
-        return f"{_LABEL[self.constraint.kind]} {self.constraint.name} on {self.table} validated"
+        return f"{_LABEL[self.constraint.kind]} {ident(self.constraint.name or '')} on {qname_ident(self.table)} validated"
 
     def statements(self) -> list[Statement]:
         return [Statement(
             f"ALTER TABLE {qname_ident(self.table)} VALIDATE CONSTRAINT {ident(self.constraint.name or '')}",
-            (Hazard("lock", f"scans {self.table} under a SHARE UPDATE EXCLUSIVE lock: reads and writes go on"),),
+            (Hazard("lock", f"scans {qname_ident(self.table)} under a SHARE UPDATE EXCLUSIVE lock: reads and writes go on"),),
         )]
 
 
@@ -184,7 +195,7 @@ class AttachKeyCopy(Change):
         return ("constraint", self.table, self.name)
 
     def describe(self) -> str:
-        return f"{_LABEL[self.key.kind]} {self.name} on {self.table} as its copy of {self.parent}'s {self.key.name}"
+        return f"{_LABEL[self.key.kind]} {ident(self.name or '')} on {qname_ident(self.table)} as its copy of {qname_ident(self.parent)}'s {self.key.name}"
 
     def statements(self) -> list[Statement]:
         table = qname_ident(self.table)
@@ -195,7 +206,7 @@ class AttachKeyCopy(Change):
                              f"USING INDEX {ident(self.index)}{over[1]}")]
         else:
             out = [Statement(f"ALTER TABLE {table} ADD CONSTRAINT {ident(self.name)} {self.key.definition_sql}",
-                             (Hazard("lock", f"builds an index on {self.table} under a SHARE lock, blocking writes"),))]
+                             (Hazard("lock", f"builds an index on {qname_ident(self.table)} under a SHARE lock, blocking writes"),))]
         out.append(attach_copy(self.parent, self.key.name or "", self.table, self.name))
         return out
 
@@ -217,7 +228,7 @@ class AddKeyOnly(Change):
         return ("constraint", self.table, self.constraint.name or "")
 
     def describe(self) -> str:
-        return f"{_LABEL[self.constraint.kind]} {self.constraint.name} on only {self.table}"
+        return f"{_LABEL[self.constraint.kind]} {ident(self.constraint.name or '')} on only {qname_ident(self.table)}"
 
     def statements(self) -> list[Statement]:
         c = self.constraint

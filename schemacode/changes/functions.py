@@ -4,12 +4,19 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..model import Aggregate, Function, Source
-from ..sqltext import qident
-from .base import Change, Phase, Statement, comment_sql
+from ..sqltext import qident, qname_ident
+from .base import Change, Phase, Statement, comment_sql, names_used, type_names
 
 
 def function_target(f: Function) -> str:
     return f"{'PROCEDURE' if f.is_procedure else 'FUNCTION'} {qident(f.schema, f.name)}({f.arguments})"
+
+
+def function_needs(f: Function) -> frozenset[str]:
+    """What its CREATE names: its signature's types, what its argument defaults call, and, a
+    SQL-standard body being parsed at creation, what that body names. A quoted body is not read
+    (functions are created with check_function_bodies off, as pg_dump does)."""
+    return names_used(f.definition_sql, names_are_types=True) - {f"function:{f.qname}"}
 
 
 @dataclass(frozen=True)
@@ -33,9 +40,15 @@ class CreateFunction(Change):
     def source(self) -> Source | None:
         return self.function.source
 
+    def provides(self) -> frozenset[str]:
+        return frozenset() if self.replace else frozenset({f"function:{self.function.qname}"})
+
+    def needs(self) -> frozenset[str]:
+        return function_needs(self.function)
+
     def describe(self) -> str:
         f = self.function
-        return f"function {f.qname}({f.arguments})" + (" body" if self.replace else "")
+        return f"function {qname_ident(f.qname)}({f.arguments})" + (" body" if self.replace else "")
 
     def statements(self) -> list[Statement]:
         out = [Statement(self.function.definition_sql)]
@@ -61,11 +74,28 @@ class DropFunction(Change):
             phase = Phase.DROP_FUNCTION
         return (phase, -self.depth, "")
 
+    def provides(self) -> frozenset[str]:
+        return frozenset({f"function:{self.function.qname}"})
+
+    def needs(self) -> frozenset[str]:
+        return function_needs(self.function)
+
     def describe(self) -> str:
-        return f"function {self.function.qname}({self.function.arguments})"
+        return f"function {qname_ident(self.function.qname)}({self.function.arguments})"
 
     def statements(self) -> list[Statement]:
         return [Statement(f"DROP {function_target(self.function)}")]
+
+
+def aggregate_needs(a: Aggregate) -> frozenset[str]:
+    """The functions and state types its options name, its argument types."""
+    out = type_names(a.arguments if a.arguments != "*" else None)
+    for key, _, value in (o.partition(" = ") for o in a.options):
+        if key.endswith("func"):
+            out |= names_used(value + "()")
+        elif key.endswith("stype"):
+            out |= type_names(value)
+    return out
 
 
 def aggregate_target(a: Aggregate) -> str:
@@ -86,8 +116,14 @@ class CreateAggregate(Change):
     def source(self) -> Source | None:
         return self.aggregate.source
 
+    def provides(self) -> frozenset[str]:
+        return frozenset() if self.replace else frozenset({f"function:{self.aggregate.qname}"})
+
+    def needs(self) -> frozenset[str]:
+        return aggregate_needs(self.aggregate)
+
     def describe(self) -> str:
-        return f"aggregate {self.aggregate.qname}({self.aggregate.arguments})"
+        return f"aggregate {qname_ident(self.aggregate.qname)}({self.aggregate.arguments})"
 
     def statements(self) -> list[Statement]:
         a = self.aggregate
@@ -108,8 +144,14 @@ class DropAggregate(Change):
     def sort_key(self) -> tuple[int, int, str]:
         return (Phase.DROP_FUNCTION_EARLY if self.early else Phase.DROP_AGGREGATE, 0, self.aggregate.key)
 
+    def provides(self) -> frozenset[str]:
+        return frozenset({f"function:{self.aggregate.qname}"})
+
+    def needs(self) -> frozenset[str]:
+        return aggregate_needs(self.aggregate)
+
     def describe(self) -> str:
-        return f"aggregate {self.aggregate.qname}({self.aggregate.arguments})"
+        return f"aggregate {qname_ident(self.aggregate.qname)}({self.aggregate.arguments})"
 
     def statements(self) -> list[Statement]:
         return [Statement(f"DROP {aggregate_target(self.aggregate)}")]

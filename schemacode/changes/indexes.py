@@ -5,8 +5,14 @@ import re
 from dataclasses import dataclass
 
 from ..model import Index, Source
-from ..sqltext import ident, qident, qname_ident
-from .base import Change, Hazard, Phase, Statement, comment_sql
+from ..sqltext import ident, qident, qname_ident, schema_of
+from .base import Change, Hazard, Phase, Statement, comment_sql, names_used
+
+
+def index_needs(index: Index) -> frozenset[str]:
+    """What its keys and WHERE call or cast to (its name, table and method name nothing)."""
+    keys = index.definition_sql.partition(" USING ")[2].partition("(")[2]
+    return names_used(keys)
 
 
 def index_comment_sql(schema: str, index: Index) -> str:
@@ -35,23 +41,26 @@ class CreateIndex(Change):
     def object_key(self) -> tuple[str, str, str] | None:
         return ("index", self.table, self.index.name)
 
+    def needs(self) -> frozenset[str]:
+        return index_needs(self.index)
+
     def describe(self) -> str:
-        return f"index {self.table.partition('.')[0]}.{self.index.name} on {self.table}"
+        return f"index {qident(schema_of(self.table), self.index.name)} on {qname_ident(self.table)}"
 
     def statements(self) -> list[Statement]:
         hazards: tuple[Hazard, ...] = ()
         if not self.new_table:
-            hazards = (Hazard("lock", f"builds the index under a SHARE lock: writes to {self.table} wait"),)
+            hazards = (Hazard("lock", f"builds the index under a SHARE lock: writes to {qname_ident(self.table)} wait"),)
         out = [Statement(self.index.definition_sql, hazards)]
         if self.index.comment is not None:
-            out.append(Statement(index_comment_sql(self.table.partition(".")[0], self.index)))
+            out.append(Statement(index_comment_sql(schema_of(self.table), self.index)))
         return out
 
     def online_statements(self) -> list[Statement]:
         """On an existing table: built CONCURRENTLY after the transaction, writes go on."""
         if self.new_table:
             return self.statements()
-        schema = self.table.partition(".")[0]
+        schema = schema_of(self.table)
         sql = re.sub(r"^CREATE (UNIQUE )?INDEX ", r"CREATE \1INDEX CONCURRENTLY IF NOT EXISTS ",
                      self.index.definition_sql, count=1)
         out = [Statement(sql, stage="post", concurrent_index=f"{ident(schema)}.{ident(self.index.name)}")]
@@ -71,16 +80,19 @@ class DropIndex(Change):
     def object_key(self) -> tuple[str, str, str] | None:
         return ("index", self.table, self.index.name)
 
+    def needs(self) -> frozenset[str]:
+        return index_needs(self.index)
+
     def describe(self) -> str:
-        return f"index {self.table.partition('.')[0]}.{self.index.name} on {self.table}"
+        return f"index {qident(schema_of(self.table), self.index.name)} on {qname_ident(self.table)}"
 
     def statements(self) -> list[Statement]:
-        schema = self.table.partition(".")[0]
+        schema = schema_of(self.table)
         return [Statement(f"DROP INDEX {ident(schema)}.{ident(self.index.name)}")]
 
     def online_statements(self) -> list[Statement]:
         """Dropped CONCURRENTLY before the transaction: no lock that blocks reads or writes."""
-        schema = self.table.partition(".")[0]
+        schema = schema_of(self.table)
         return [Statement(f"DROP INDEX CONCURRENTLY IF EXISTS {ident(schema)}.{ident(self.index.name)}",
                           stage="pre")]
 
@@ -115,14 +127,14 @@ class AttachIndexCopy(Change):
         return ("index", self.table, self.name)
 
     def describe(self) -> str:
-        return (f"index {self.table.partition('.')[0]}.{self.name} on {self.table} as its copy of "
-                f"{self.parent}'s {self.index}")
+        return (f"index {qident(schema_of(self.table), self.name)} on {qname_ident(self.table)} as its copy of "
+                f"{qname_ident(self.parent)}'s {self.index}")
 
     def statements(self) -> list[Statement]:
         out = []
         if self.build:
             out.append(Statement(self.build, (Hazard(
-                "lock", f"builds the index under a SHARE lock: writes to {self.table} wait"),)))
+                "lock", f"builds the index under a SHARE lock: writes to {qname_ident(self.table)} wait"),)))
         out.append(attach_copy(self.parent, self.index, self.table, self.name))
         return out
 
@@ -130,8 +142,8 @@ class AttachIndexCopy(Change):
 def attach_copy(parent: str, index: str, partition: str, copy: str) -> Statement:
     """ALTER INDEX … ATTACH PARTITION: ``copy`` (of ``partition``) as the copy of ``parent``'s
     ``index`` (a key's index too: the two keys are linked with it)."""
-    return Statement(f"ALTER INDEX {qident(parent.partition('.')[0], index)} ATTACH PARTITION "
-                     f"{qident(partition.partition('.')[0], copy)}")
+    return Statement(f"ALTER INDEX {qident(schema_of(parent), index)} ATTACH PARTITION "
+                     f"{qident(schema_of(partition), copy)}")
 
 
 @dataclass(frozen=True)
@@ -151,7 +163,7 @@ class CreateIndexOnly(Change):
         return ("index", self.table, self.index.name)
 
     def describe(self) -> str:
-        return f"index {self.table.partition('.')[0]}.{self.index.name} on only {self.table}"
+        return f"index {qident(schema_of(self.table), self.index.name)} on only {qname_ident(self.table)}"
 
     def statements(self) -> list[Statement]:
         sql = self.index.definition  # as PostgreSQL prints it: ON ONLY
@@ -159,5 +171,5 @@ class CreateIndexOnly(Change):
             sql = re.sub(r" ON (?!ONLY )", " ON ONLY ", sql, count=1)
         out = [Statement(sql)]
         if self.index.comment is not None:
-            out.append(Statement(index_comment_sql(self.table.partition(".")[0], self.index)))
+            out.append(Statement(index_comment_sql(schema_of(self.table), self.index)))
         return out

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from ..model import Policy, Source
 from ..sqltext import ident, qname_ident
-from .base import Change, Hazard, Phase, Statement, comment_sql
+from .base import Change, Hazard, Phase, Statement, comment_sql, names_used
 
 
 def policy_comment_sql(table: str, policy: Policy) -> str:
@@ -32,8 +32,11 @@ class CreatePolicy(Change):
     def object_key(self) -> tuple[str, str, str] | None:
         return ("policy", self.table, self.policy.name)
 
+    def needs(self) -> frozenset[str]:
+        return names_used(self.policy.using_sql, self.policy.with_check_sql)
+
     def describe(self) -> str:
-        return f"policy {self.policy.name} on {self.table}"
+        return f"policy {ident(self.policy.name)} on {qname_ident(self.table)}"
 
     def statements(self) -> list[Statement]:
         p = self.policy
@@ -65,15 +68,18 @@ class DropPolicy(Change):
     def object_key(self) -> tuple[str, str, str] | None:
         return ("policy", self.table, self.policy.name)
 
+    def needs(self) -> frozenset[str]:
+        return names_used(self.policy.using_sql, self.policy.with_check_sql)
+
     def describe(self) -> str:
-        return f"policy {self.policy.name} on {self.table}"
+        return f"policy {ident(self.policy.name)} on {qname_ident(self.table)}"
 
     def statements(self) -> list[Statement]:
         p = self.policy
         effect = ("rows it let through are hidden unless another policy allows them" if p.permissive
                   else "rows it held back become visible to whom other policies allow")
         return [Statement(f"DROP POLICY {ident(p.name)} ON {qname_ident(self.table)}",
-                          (Hazard("security", f"who sees what in {self.table} changes: {effect}"),))]
+                          (Hazard("security", f"who sees what in {qname_ident(self.table)} changes: {effect}"),))]
 
 
 @dataclass(frozen=True)
@@ -89,8 +95,11 @@ class AlterPolicy(Change):
     def source(self) -> Source | None:
         return self.after.source
 
+    def needs(self) -> frozenset[str]:
+        return names_used(self.after.using_sql, self.after.with_check_sql)
+
     def describe(self) -> str:
-        return f"policy {self.after.name} on {self.table}"
+        return f"policy {ident(self.after.name)} on {qname_ident(self.table)}"
 
     def statements(self) -> list[Statement]:
         a, b = self.before, self.after
@@ -101,7 +110,7 @@ class AlterPolicy(Change):
             sql += f" USING ({b.using_sql})"
         if a.with_check != b.with_check and b.with_check is not None:
             sql += f" WITH CHECK ({b.with_check_sql})"
-        return [Statement(sql, (Hazard("security", f"who sees what in {self.table} changes"),))]
+        return [Statement(sql, (Hazard("security", f"who sees what in {qname_ident(self.table)} changes"),))]
 
     @staticmethod
     def possible(a: Policy, b: Policy) -> bool:
@@ -126,7 +135,7 @@ class SetRowSecurity(Change):
             parts.append("enabled" if self.enabled else "disabled")
         if self.forced is not None:
             parts.append("forced" if self.forced else "not forced")
-        return f"row-level security on {self.table} {', '.join(parts)}"
+        return f"row-level security on {qname_ident(self.table)} {', '.join(parts)}"
 
     def statements(self) -> list[Statement]:
         table = qname_ident(self.table)
@@ -135,9 +144,9 @@ class SetRowSecurity(Change):
             what = ("every row is hidden unless a policy allows it (the owner excepted unless forced)"
                     if self.enabled else "policies no longer apply: every row is visible to whom has the privileges")
             out.append(Statement(f"ALTER TABLE {table} {'ENABLE' if self.enabled else 'DISABLE'} ROW LEVEL SECURITY",
-                                 (Hazard("security", f"{self.table}: {what}"),)))
+                                 (Hazard("security", f"{qname_ident(self.table)}: {what}"),)))
         if self.forced is not None:
             out.append(Statement(f"ALTER TABLE {table} {'' if self.forced else 'NO '}FORCE ROW LEVEL SECURITY",
-                                 (Hazard("security", f"{self.table}: policies {'now' if self.forced else 'no longer'} "
+                                 (Hazard("security", f"{qname_ident(self.table)}: policies {'now' if self.forced else 'no longer'} "
                                                      "apply to its owner too"),)))
         return out

@@ -19,7 +19,7 @@ class CreateSchema(Change):
         return self.schema.source
 
     def describe(self) -> str:
-        return f"schema {self.schema.name}"
+        return f"schema {ident(self.schema.name)}"
 
     def statements(self) -> list[Statement]:
         out = [Statement(f"CREATE SCHEMA {ident(self.schema.name)}")]
@@ -40,7 +40,7 @@ class DropSchema(Change):
     phase = Phase.DROP_SCHEMA
 
     def describe(self) -> str:
-        return f"schema {self.schema.name}"
+        return f"schema {ident(self.schema.name)}"
 
     def statements(self) -> list[Statement]:
         hazards = (Hazard("data-loss", f"drops schema {self.schema.name} and everything in it: the last apply's "

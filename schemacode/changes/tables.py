@@ -5,8 +5,8 @@ import re
 from dataclasses import dataclass, replace
 
 from ..model import Column, ColumnOptions, Constraint, Source, Table, not_null_default, serial_sequence_name
-from ..sqltext import ident, literal, qident, qname_ident
-from .base import Change, Hazard, Phase, Statement, comment_sql
+from ..sqltext import ident, literal, name_of, qident, qname_ident, qualify, schema_of, split_qualified
+from .base import Change, Hazard, Phase, Statement, comment_sql, names_used, type_names
 from .types import restart_guard
 
 _SERIAL_BASE = {"serial": "integer", "bigserial": "bigint", "smallserial": "smallint",
@@ -64,7 +64,7 @@ def identity_options_sql(table: str, before: Column, after: Column) -> Statement
     sets = " ".join(f"SET {o}" for o in _SEQ_OPTION.findall(after.identity_options or ""))
     value = (f"format('SELECT last_value FROM %s', pg_get_serial_sequence("
              f"{literal(qname_ident(table))}, {literal(after.name)}))")
-    return restart_guard(f"{alter} {sets}", value, f"the identity of {table}.{after.name}",
+    return restart_guard(f"{alter} {sets}", value, f"the identity of {qname_ident(table)}.{ident(after.name)}",
                          _limits(before.identity_options), _limits(after.identity_options),
                          _seq_value(after.identity_options, "START WITH") or 0)
 
@@ -114,6 +114,28 @@ def column_comment_sql(table: str, col: Column) -> str:
     return comment_sql(f"COLUMN {qname_ident(table)}.{ident(col.name)}", col.comment)
 
 
+def column_needs(c: Column) -> frozenset[str]:
+    """Its type (a domain, an enum, a table's row type, …) and what its default or generation
+    expression calls."""
+    out = type_names(c.type)
+    if c.default is not None or c.generated is not None:
+        out |= names_used(c.default_sql, c.generated_sql)
+    return out
+
+
+def table_needs(t: Table) -> frozenset[str]:
+    """Its columns' needs, what its checks and exclusion constraints call, the tables it
+    inherits from or is a partition of."""
+    columns = (*t.columns.values(), *t.partition_columns.values())
+    out = set(type_names(*{c.type for c in columns}))  # (a table's columns share few types)
+    out |= names_used(*(c.default_sql for c in columns if c.default is not None),
+                      *(c.generated_sql for c in columns if c.generated is not None),
+                      *(c.definition_sql for c in t.constraints.values() if c.kind in ("check", "exclude")))
+    out |= {f"type:{p}" for p in (*t.inherits, *([t.partition_of] if t.partition_of else []))}
+    out.discard(f"type:{t.qname}")
+    return frozenset(out)
+
+
 @dataclass(frozen=True)
 class CreateTable(Change):
     """CREATE TABLE with its columns and its own keys and checks (foreign keys come later)."""
@@ -140,9 +162,15 @@ class CreateTable(Change):
     def object_key(self) -> tuple[str, str, str] | None:
         return ("table", self.table.qname, "")
 
+    def provides(self) -> frozenset[str]:
+        return frozenset({f"type:{self.table.qname}"})
+
+    def needs(self) -> frozenset[str]:
+        return table_needs(self.table)
+
     def describe(self) -> str:
         attached = " (created, then attached)" if self.standalone else ""
-        return f"{'partition' if self.table.partition_of else 'table'} {self.table.qname}{attached}"
+        return f"{'partition' if self.table.partition_of else 'table'} {qname_ident(self.table.qname)}{attached}"
 
     def statements(self) -> list[Statement]:
         t = self.table
@@ -202,7 +230,7 @@ class AlterTableStorage(Change):
             what.append("storage parameters")
         if self.before.unlogged != self.after.unlogged:
             what.append("unlogged" if self.after.unlogged else "logged")
-        return f"table {self.after.qname} " + ", ".join(what)
+        return f"table {qname_ident(self.after.qname)} " + ", ".join(what)
 
     def statements(self) -> list[Statement]:
         b, a = self.before, self.after
@@ -227,7 +255,7 @@ class SetReplicaIdentity(Change):
         return (Phase.CREATE_INDEX, 1, self.table)
 
     def describe(self) -> str:
-        return f"table {self.table} replica identity {self.identity}"
+        return f"table {qname_ident(self.table)} replica identity {self.identity}"
 
     def statements(self) -> list[Statement]:
         ident_sql = self.identity.upper()
@@ -248,8 +276,14 @@ class DropTable(Change):
     def object_key(self) -> tuple[str, str, str] | None:
         return ("table", self.table.qname, "")
 
+    def provides(self) -> frozenset[str]:
+        return frozenset({f"type:{self.table.qname}"})
+
+    def needs(self) -> frozenset[str]:
+        return table_needs(self.table)
+
     def describe(self) -> str:
-        return f"{'partition' if self.table.partition_of else 'table'} {self.table.qname}"
+        return f"{'partition' if self.table.partition_of else 'table'} {qname_ident(self.table.qname)}"
 
     def online_statements(self) -> list[Statement]:
         """A partition: DETACH … CONCURRENTLY after the transaction (the parent's readers and
@@ -267,7 +301,7 @@ class DropTable(Change):
         return [Statement(
             f"DROP TABLE {qident(self.table.schema, self.table.name)}",
             (Hazard("data-loss", f"drops {'partition' if self.table.partition_of else 'table'} "
-                                 f"{self.table.qname} and all its rows"
+                                 f"{qname_ident(self.table.qname)} and all its rows"
                                  + (" (and its partitions')" if self.table.partition_by else "")
                                  + (": its partitioning changes, which PostgreSQL cannot alter; "
                                     "it is created again, empty (copy the rows first)" if self.rebuilt else "")),),
@@ -286,16 +320,16 @@ class AttachPartition(Change):
     phase = Phase.ATTACH_PARTITION
 
     def describe(self) -> str:
-        return (f"partition {self.table} of {self.parent} attached: {self.bound}" if self.bound
-                else f"partition {self.table} detached from {self.parent}")
+        return (f"partition {qname_ident(self.table)} of {qname_ident(self.parent)} attached: {self.bound}" if self.bound
+                else f"partition {qname_ident(self.table)} detached from {qname_ident(self.parent)}")
 
     def statements(self) -> list[Statement]:
         parent = qname_ident(self.parent)
         if self.bound is None:
             return [Statement(f"ALTER TABLE {parent} DETACH PARTITION {qname_ident(self.table)}")]
         return [Statement(f"ALTER TABLE {parent} ATTACH PARTITION {qname_ident(self.table)} {self.bound}",
-                          (Hazard("lock", f"scans {self.table} to check its rows fit the bound (and the "
-                                          f"default partition of {self.parent}, if any)"),))]
+                          (Hazard("lock", f"scans {qname_ident(self.table)} to check its rows fit the bound (and the "
+                                          f"default partition of {qname_ident(self.parent)}, if any)"),))]
 
     def sort_key(self) -> tuple[int, int, str]:
         # detached first (what it got from its parent is then its own, to keep or drop),
@@ -318,17 +352,20 @@ class AddColumn(Change):
     def object_key(self) -> tuple[str, str, str] | None:
         return ("column", self.table, self.column.name)
 
+    def needs(self) -> frozenset[str]:
+        return column_needs(self.column)
+
     def describe(self) -> str:
-        return f"column {self.table}.{self.column.name} {self.column.type}"
+        return f"column {qname_ident(self.table)}.{ident(self.column.name)} {self.column.type}"
 
     def statements(self) -> list[Statement]:
         hazards: tuple[Hazard, ...] = ()
         c = self.column
         if c.generated is not None or (c.default is not None and _volatile(c.default)):
-            hazards = (Hazard("rewrite", f"filling {c.name} rewrites {self.table}"),)
+            hazards = (Hazard("rewrite", f"filling {c.name} rewrites {qname_ident(self.table)}"),)
         elif c.not_null and c.default is None and not c.identity and c.type not in _SERIAL_BASE:
-            hazards = (Hazard("lock", f"NOT NULL without a default fails if {self.table} has rows"),)
-        out = [Statement(f"ALTER TABLE {qname_ident(self.table)} ADD COLUMN {column_sql(c, self.table.partition('.')[2])}", hazards)]
+            hazards = (Hazard("lock", f"NOT NULL without a default fails if {qname_ident(self.table)} has rows"),)
+        out = [Statement(f"ALTER TABLE {qname_ident(self.table)} ADD COLUMN {column_sql(c, name_of(self.table))}", hazards)]
         if c.comment is not None:
             out.append(Statement(column_comment_sql(self.table, c)))
         return out
@@ -350,13 +387,16 @@ class DropColumn(Change):
     def object_key(self) -> tuple[str, str, str] | None:
         return ("column", self.table, self.column.name)
 
+    def needs(self) -> frozenset[str]:
+        return column_needs(self.column)
+
     def describe(self) -> str:
-        return f"column {self.table}.{self.column.name}"
+        return f"column {qname_ident(self.table)}.{ident(self.column.name)}"
 
     def statements(self) -> list[Statement]:
         return [Statement(
             f"ALTER TABLE {qname_ident(self.table)} DROP COLUMN {ident(self.column.name)}",
-            (Hazard("data-loss", f"drops column {self.table}.{self.column.name} and its data"),),
+            (Hazard("data-loss", f"drops column {qname_ident(self.table)}.{ident(self.column.name)} and its data"),),
         )]
 
 
@@ -368,16 +408,16 @@ class RenameTable(Change):
     phase = Phase.RENAME
 
     def describe(self) -> str:
-        return f"table {self.old} → {self.new}"
+        return f"table {qname_ident(self.old)} → {qname_ident(self.new)}"
 
     def statements(self) -> list[Statement]:
-        old_schema = self.old.partition(".")[0]
-        new_schema, _, new_name = self.new.partition(".")
+        old_schema = schema_of(self.old)
+        new_schema, new_name = split_qualified(self.new)
         out = []
         current = self.old
         if old_schema != new_schema:
             out.append(Statement(f"ALTER TABLE {qname_ident(current)} SET SCHEMA {ident(new_schema)}"))
-            current = f"{new_schema}.{self.old.partition('.')[2]}"
+            current = qualify(new_schema, name_of(self.old))
         if current != self.new:
             out.append(Statement(f"ALTER TABLE {qname_ident(current)} RENAME TO {ident(new_name)}"))
         return out
@@ -400,7 +440,7 @@ class _RenameInTable(Change):
 @dataclass(frozen=True)
 class RenameConstraint(_RenameInTable):
     def describe(self) -> str:
-        return f"constraint {self.old} → {self.new} on {self.table}"
+        return f"constraint {ident(self.old)} → {ident(self.new)} on {qname_ident(self.table)}"
 
     def statements(self) -> list[Statement]:
         return [Statement(f"ALTER TABLE {qname_ident(self.table)} RENAME CONSTRAINT "
@@ -410,10 +450,10 @@ class RenameConstraint(_RenameInTable):
 @dataclass(frozen=True)
 class RenameIndex(_RenameInTable):
     def describe(self) -> str:
-        return f"index {self.table.partition('.')[0]}.{self.old} → {self.new}"
+        return f"index {qident(schema_of(self.table), self.old)} → {ident(self.new)}"
 
     def statements(self) -> list[Statement]:
-        schema = self.table.partition(".")[0]
+        schema = schema_of(self.table)
         return [Statement(f"ALTER INDEX {qident(schema, self.old)} RENAME TO {ident(self.new)}")]
 
 
@@ -423,17 +463,17 @@ class RenameSequence(_RenameInTable):
     serial gives (PostgreSQL leaves it as it was)."""
 
     def describe(self) -> str:
-        return f"sequence {self.table.partition('.')[0]}.{self.old} → {self.new}"
+        return f"sequence {qident(schema_of(self.table), self.old)} → {self.new}"
 
     def statements(self) -> list[Statement]:
-        schema = self.table.partition(".")[0]
+        schema = schema_of(self.table)
         return [Statement(f"ALTER SEQUENCE {qident(schema, self.old)} RENAME TO {ident(self.new)}")]
 
 
 @dataclass(frozen=True)
 class RenameColumn(_RenameInTable):
     def describe(self) -> str:
-        return f"column {self.table}.{self.old} → {self.new}"
+        return f"column {qname_ident(self.table)}.{ident(self.old)} → {ident(self.new)}"
 
     def statements(self) -> list[Statement]:
         return [Statement(
@@ -486,6 +526,9 @@ class AlterColumn(Change):
     def serial_changed(self) -> bool:
         return (self.before.type in _SERIAL_BASE) != (self.after.type in _SERIAL_BASE)
 
+    def needs(self) -> frozenset[str]:
+        return column_needs(self.after)
+
     def describe(self) -> str:
         b, a = self.before, self.after
         what = []
@@ -499,7 +542,7 @@ class AlterColumn(Change):
             what.append(f"identity {b.identity or 'none'} → {a.identity or 'none'}")
         elif b.identity_options != a.identity_options:
             what.append("identity options")
-        return f"column {self.table}.{a.name} " + ", ".join(what)
+        return f"column {qname_ident(self.table)}.{ident(a.name)} " + ", ".join(what)
 
     def statements(self) -> list[Statement]:
         b, a = self.before, self.after
@@ -527,7 +570,7 @@ class AlterColumn(Change):
                 out.append(Statement(
                     f"DO $$BEGIN EXECUTE format('ALTER SEQUENCE %s AS {new_type}', {serial_seq}); END$$"))
             if a.type in _SERIAL_BASE and b.type not in _SERIAL_BASE:
-                schema, _, name = self.table.partition(".")
+                schema, name = split_qualified(self.table)
                 seq = qident(schema, serial_sequence_name(name, a.name))
                 if not self.keep_sequence:  # else the sequence is there, made to fit (SetSequenceOwner)
                     out += [
@@ -553,7 +596,7 @@ class AlterColumn(Change):
             else:
                 if not b.not_null:
                     out.append(Statement(f"{alter} SET NOT NULL",
-                                         (Hazard("lock", f"scans {self.table} to check for NULLs"),)))
+                                         (Hazard("lock", f"scans {qname_ident(self.table)} to check for NULLs"),)))
                 out.append(Statement(f"{alter} ADD {identity_sql(a)}"))
         elif a.identity and b.identity_options != a.identity_options and a.identity_options:
             out.append(identity_options_sql(self.table, b, a))
@@ -562,7 +605,7 @@ class AlterColumn(Change):
                 out += self._online_not_null()
             elif a.not_null:
                 out.append(Statement(f"{alter} SET NOT NULL",
-                                     (Hazard("lock", f"scans {self.table} under an ACCESS EXCLUSIVE lock to check for NULLs"),)))
+                                     (Hazard("lock", f"scans {qname_ident(self.table)} under an ACCESS EXCLUSIVE lock to check for NULLs"),)))
             else:
                 out.append(Statement(f"{alter} DROP NOT NULL"))
         return out
@@ -614,7 +657,7 @@ class SetColumnOptions(Change):
                 for name in ("statistics", "storage", "compression") if getattr(b, name) != getattr(a, name)]
         if sorted(b.attributes) != sorted(a.attributes):
             what.append(", ".join(a.attributes) or "n_distinct default")
-        return f"column {self.table}.{self.column} " + ", ".join(what)
+        return f"column {qname_ident(self.table)}.{ident(self.column)} " + ", ".join(what)
 
     def statements(self) -> list[Statement]:
         b, a = self.before or ColumnOptions(), self.after or ColumnOptions()
@@ -706,7 +749,7 @@ class AlterInherit(Change):
     inherit: bool
 
     def describe(self) -> str:
-        return f"table {self.table} {'inherits from' if self.inherit else 'no longer inherits from'} {self.parent}"
+        return f"table {qname_ident(self.table)} {'inherits from' if self.inherit else 'no longer inherits from'} {qname_ident(self.parent)}"
 
     def sort_key(self) -> tuple[int, int, str]:
         # left before its columns change, taken once they are there
@@ -731,7 +774,7 @@ class NameAttached(Change):
     depth: int | None = None
 
     def describe(self) -> str:
-        return f"partition {self.table}'s copy of {self.what[0]} {self.what[1]} named {self.name}"
+        return f"partition {qname_ident(self.table)}'s copy of {self.what[0]} {self.what[1]} named {self.name}"
 
     def sort_key(self) -> tuple[int, int, str]:
         if self.depth is not None:
@@ -739,12 +782,12 @@ class NameAttached(Change):
         return (Phase.CREATE_INDEX, 99, self.table)  # once every index and key is there
 
     def statements(self) -> list[Statement]:
-        schema = self.table.partition(".")[0]
+        schema = schema_of(self.table)
         part, parent = literal(qname_ident(self.table)), literal(qname_ident(self.parent))
         if self.what[0] == "index":
             find = (f"SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid "
                     f"JOIN pg_index x ON x.indexrelid = c.oid WHERE i.inhparent = "
-                    f"{literal(qident(self.parent.partition('.')[0], self.what[1]))}::regclass "
+                    f"{literal(qident(schema_of(self.parent), self.what[1]))}::regclass "
                     f"AND x.indrelid = {part}::regclass")
             rename = f"'ALTER INDEX %I.%I RENAME TO %I', {literal(schema)}, n, {literal(self.name)}"
         else:
@@ -772,7 +815,7 @@ class NameNotNull(Change):
     early: bool = False
 
     def describe(self) -> str:
-        return f"column {self.table}.{self.column} NOT NULL named {self.name}"
+        return f"column {qname_ident(self.table)}.{ident(self.column)} NOT NULL named {self.name}"
 
     def sort_key(self) -> tuple[int, int, str]:
         # a new one once the column is NOT NULL; either before the table is attached as a
@@ -799,7 +842,7 @@ class DropDefaultEarly(Change):
     column: str
 
     def describe(self) -> str:
-        return f"column {self.table}.{self.column} default (its old parent's sequence)"
+        return f"column {qname_ident(self.table)}.{ident(self.column)} default (its old parent's sequence)"
 
     def sort_key(self) -> tuple[int, int, str]:
         return (Phase.RENAME + 1, 2, self.table)  # right after the DETACH

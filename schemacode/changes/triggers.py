@@ -5,11 +5,17 @@ from dataclasses import dataclass
 
 from ..model import Source, Trigger
 from ..sqltext import ident, qname_ident
-from .base import Change, Phase, Statement, comment_sql
+from .base import Change, Phase, Statement, comment_sql, names_used
 
 
 def trigger_comment_sql(table: str, trigger: Trigger) -> str:
     return comment_sql(f"TRIGGER {ident(trigger.name)} ON {qname_ident(table)}", trigger.comment)
+
+
+def trigger_needs(t: Trigger) -> frozenset[str]:
+    """Its function, and what its WHEN calls."""
+    when = t.definition_sql.partition(" WHEN ")[2].rpartition(" EXECUTE ")[0]
+    return names_used(when) | {f"function:{t.function}"}
 
 
 @dataclass(frozen=True)
@@ -27,8 +33,11 @@ class CreateTrigger(Change):
     def object_key(self) -> tuple[str, str, str] | None:
         return ("trigger", self.table, self.trigger.name)
 
+    def needs(self) -> frozenset[str]:
+        return trigger_needs(self.trigger)
+
     def describe(self) -> str:
-        return f"trigger {self.trigger.name} on {self.table}"
+        return f"trigger {ident(self.trigger.name)} on {qname_ident(self.table)}"
 
     def statements(self) -> list[Statement]:
         out = [Statement(self.trigger.definition_sql)]
@@ -51,8 +60,11 @@ class DropTrigger(Change):
     def object_key(self) -> tuple[str, str, str] | None:
         return ("trigger", self.table, self.trigger.name)
 
+    def needs(self) -> frozenset[str]:
+        return trigger_needs(self.trigger)
+
     def describe(self) -> str:
-        return f"trigger {self.trigger.name} on {self.table}"
+        return f"trigger {ident(self.trigger.name)} on {qname_ident(self.table)}"
 
     def statements(self) -> list[Statement]:
         return [Statement(f"DROP TRIGGER {ident(self.trigger.name)} ON {qname_ident(self.table)}")]
@@ -66,7 +78,7 @@ class EnableTrigger(Change):
     phase = Phase.TRIGGER
 
     def describe(self) -> str:
-        return f"trigger {self.name} on {self.table} {'enabled' if self.enabled else 'disabled'}"
+        return f"trigger {ident(self.name)} on {qname_ident(self.table)} {'enabled' if self.enabled else 'disabled'}"
 
     def statements(self) -> list[Statement]:
         verb = "ENABLE" if self.enabled else "DISABLE"

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 
 from ..model import CompositeType, RangeType, Domain, EnumType, Sequence, Source
 from ..sqltext import ident, literal, qident, qname_ident
-from .base import Change, Hazard, Phase, Statement, comment_sql
+from .base import Change, Hazard, Phase, Statement, comment_sql, names_used, type_names
 
 
 def enum_target(e: EnumType) -> str:
@@ -22,8 +22,11 @@ class CreateEnum(Change):
     def source(self) -> Source | None:
         return self.enum.source
 
+    def provides(self) -> frozenset[str]:
+        return frozenset({f"type:{self.enum.qname}"})
+
     def describe(self) -> str:
-        return f"enum {self.enum.qname} ({', '.join(self.enum.values)})"
+        return f"enum {qname_ident(self.enum.qname)} ({', '.join(self.enum.values)})"
 
     def statements(self) -> list[Statement]:
         e = self.enum
@@ -40,8 +43,11 @@ class DropEnum(Change):
     symbol = "-"
     phase = Phase.DROP_TYPE
 
+    def provides(self) -> frozenset[str]:
+        return frozenset({f"type:{self.enum.qname}"})
+
     def describe(self) -> str:
-        return f"enum {self.enum.qname}"
+        return f"enum {qname_ident(self.enum.qname)}"
 
     def statements(self) -> list[Statement]:
         return [Statement(f"DROP TYPE {qident(self.enum.schema, self.enum.name)}")]
@@ -57,7 +63,7 @@ class AddEnumValue(Change):
     phase = Phase.TYPE
 
     def describe(self) -> str:
-        return f"enum value {self.enum.qname}.{self.value}"
+        return f"enum value {qname_ident(self.enum.qname)}.{self.value}"
 
     def statements(self) -> list[Statement]:
         where = ""
@@ -83,7 +89,7 @@ class RenameEnumValue(Change):
     phase = Phase.TYPE
 
     def describe(self) -> str:
-        return f"enum value {self.enum.qname}.{self.old} → {self.new}"
+        return f"enum value {qname_ident(self.enum.qname)}.{self.old} → {self.new}"
 
     def statements(self) -> list[Statement]:
         return [Statement(
@@ -116,7 +122,7 @@ class RebuildEnum(Change):
     def describe(self) -> str:
         removed = [v for v in self.before.values if v not in self.after.values]
         what = f"values removed: {', '.join(removed)}" if removed else "values reordered"
-        return f"enum {self.after.qname} rebuilt ({what})"
+        return f"enum {qname_ident(self.after.qname)} rebuilt ({what})"
 
     def statements(self) -> list[Statement]:
         e = self.after
@@ -166,7 +172,7 @@ class CreateSequence(Change):
         return self.sequence.source
 
     def describe(self) -> str:
-        return f"sequence {self.sequence.qname}"
+        return f"sequence {qname_ident(self.sequence.qname)}"
 
     def statements(self) -> list[Statement]:
         s = self.sequence
@@ -183,7 +189,7 @@ class AlterSequence(Change):
     phase = Phase.SEQUENCE
 
     def describe(self) -> str:
-        return f"sequence {self.after.qname} options"
+        return f"sequence {qname_ident(self.after.qname)} options"
 
     def statements(self) -> list[Statement]:
         b, s = self.before, self.after
@@ -237,7 +243,7 @@ class SetSequenceOwner(Change):
 
     def describe(self) -> str:
         owner = f"{self.owner[0]}.{self.owner[1]}" if self.owner else "nothing"
-        return f"sequence {self.sequence.qname} owned by {owner}"
+        return f"sequence {qname_ident(self.sequence.qname)} owned by {owner}"
 
     def statements(self) -> list[Statement]:
         s = self.sequence
@@ -252,7 +258,7 @@ class DropSequence(Change):
     phase = Phase.DROP_SEQUENCE
 
     def describe(self) -> str:
-        return f"sequence {self.sequence.qname}"
+        return f"sequence {qname_ident(self.sequence.qname)}"
 
     def statements(self) -> list[Statement]:
         s = self.sequence
@@ -262,6 +268,12 @@ class DropSequence(Change):
 
 def domain_target(d: Domain) -> str:
     return f"DOMAIN {qident(d.schema, d.name)}"
+
+
+def domain_needs(d: Domain) -> frozenset[str]:
+    """Its base type (a domain, a table's row type, …) and what its default and checks call."""
+    return type_names(d.type) | names_used(d.default_sql, *(d.check_sql(n) for n in d.checks)) \
+        - {f"type:{d.qname}"}
 
 
 @dataclass(frozen=True)
@@ -277,8 +289,14 @@ class CreateDomain(Change):
     def source(self) -> Source | None:
         return self.domain.source
 
+    def provides(self) -> frozenset[str]:
+        return frozenset({f"type:{self.domain.qname}"})
+
+    def needs(self) -> frozenset[str]:
+        return domain_needs(self.domain)
+
     def describe(self) -> str:
-        return f"domain {self.domain.qname} {self.domain.type}"
+        return f"domain {qname_ident(self.domain.qname)} {self.domain.type}"
 
     def statements(self) -> list[Statement]:
         d = self.domain
@@ -305,8 +323,11 @@ class AlterDomain(Change):
     def sort_key(self) -> tuple[int, int, str]:
         return (Phase.TYPE, 1, self.after.qname)
 
+    def needs(self) -> frozenset[str]:
+        return domain_needs(self.after)
+
     def describe(self) -> str:
-        return f"domain {self.after.qname}"
+        return f"domain {qname_ident(self.after.qname)}"
 
     def statements(self) -> list[Statement]:
         b, a = self.before, self.after
@@ -331,14 +352,33 @@ class AlterDomain(Change):
 @dataclass(frozen=True)
 class DropDomain(Change):
     domain: Domain
+    early: bool = False  # created again over another type: gone before the CREATE
     symbol = "-"
     phase = Phase.DROP_TYPE
 
+    def sort_key(self) -> tuple[int, int, str]:
+        return (Phase.DROP_FUNCTION_EARLY if self.early else Phase.DROP_TYPE, 0, self.domain.qname)
+
+    def provides(self) -> frozenset[str]:
+        return frozenset({f"type:{self.domain.qname}"})
+
+    def needs(self) -> frozenset[str]:
+        return domain_needs(self.domain)
+
     def describe(self) -> str:
-        return f"domain {self.domain.qname}"
+        return f"domain {qname_ident(self.domain.qname)}"
 
     def statements(self) -> list[Statement]:
         return [Statement(f"DROP DOMAIN {qident(self.domain.schema, self.domain.name)}")]
+
+
+def type_needs(t: CompositeType | RangeType) -> frozenset[str]:
+    """A composite type's attribute types; a range's subtype and the functions its options name."""
+    if isinstance(t, CompositeType):
+        return type_names(*(typ for _, typ in t.attributes)) - {f"type:{t.qname}"}
+    functions = [value + "()" for key, _, value in (o.partition(" = ") for o in t.options)
+                 if key in ("canonical", "subtype_diff")]
+    return type_names(t.subtype) | names_used(*functions)
 
 
 def _type_kind(t: CompositeType | RangeType) -> str:
@@ -361,8 +401,14 @@ class CreateType(Change):
     def object_key(self) -> tuple[str, str, str] | None:
         return ("type", self.type.qname, "")
 
+    def provides(self) -> frozenset[str]:
+        return frozenset({f"type:{self.type.qname}"})
+
+    def needs(self) -> frozenset[str]:
+        return type_needs(self.type)
+
     def describe(self) -> str:
-        return f"{_type_kind(self.type)} {self.type.qname}"
+        return f"{_type_kind(self.type)} {qname_ident(self.type.qname)}"
 
     def statements(self) -> list[Statement]:
         t = self.type
@@ -388,8 +434,14 @@ class DropType(Change):
     def object_key(self) -> tuple[str, str, str] | None:
         return ("type", self.type.qname, "")
 
+    def provides(self) -> frozenset[str]:
+        return frozenset({f"type:{self.type.qname}"})
+
+    def needs(self) -> frozenset[str]:
+        return type_needs(self.type)
+
     def describe(self) -> str:
-        return f"{_type_kind(self.type)} {self.type.qname}"
+        return f"{_type_kind(self.type)} {qname_ident(self.type.qname)}"
 
     def statements(self) -> list[Statement]:
         return [Statement(f"DROP TYPE {qident(self.type.schema, self.type.name)}")]
@@ -406,8 +458,11 @@ class AlterCompositeType(Change):
     after: CompositeType
     phase = Phase.TYPE
 
+    def needs(self) -> frozenset[str]:
+        return type_needs(self.after)
+
     def describe(self) -> str:
-        return f"composite type {self.after.qname} attributes"
+        return f"composite type {qname_ident(self.after.qname)} attributes"
 
     @staticmethod
     def possible(a: CompositeType, b: CompositeType) -> bool:
@@ -422,7 +477,7 @@ class AlterCompositeType(Change):
         for n in old:
             if n not in new:
                 out.append(Statement(f"ALTER TYPE {name} DROP ATTRIBUTE {ident(n)}",
-                                     (Hazard("data-loss", f"values of {self.after.qname} lose {n}"),)))
+                                     (Hazard("data-loss", f"values of {qname_ident(self.after.qname)} lose {n}"),)))
         for n, typ in self.after.attributes:
             if n not in old:
                 out.append(Statement(f"ALTER TYPE {name} ADD ATTRIBUTE {ident(n)} {typ}"))

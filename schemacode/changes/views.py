@@ -4,13 +4,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..model import Source, View
-from ..sqltext import qident
-from .base import Change, Hazard, Phase, Statement, comment_sql
+from ..sqltext import qident, qname_ident
+from .base import Change, Hazard, Phase, Statement, comment_sql, names_used
 from .tables import set_options_sql, with_options
 
 
 def _kind(v: View) -> str:
     return "MATERIALIZED VIEW" if v.materialized else "VIEW"
+
+
+def view_needs(v: View) -> frozenset[str]:
+    """The relations it reads and what its query calls or casts to."""
+    return names_used(v.query_sql) | {f"type:{r}" for r in v.depends_on}
 
 
 @dataclass(frozen=True)
@@ -37,8 +42,14 @@ class CreateView(Change):
     def object_key(self) -> tuple[str, str, str] | None:
         return ("view", self.view.qname, "")
 
+    def provides(self) -> frozenset[str]:
+        return frozenset() if self.replace else frozenset({f"type:{self.view.qname}"})
+
+    def needs(self) -> frozenset[str]:
+        return view_needs(self.view)
+
     def describe(self) -> str:
-        return f"{_kind(self.view).lower()} {self.view.qname}" + (" query" if self.replace else "")
+        return f"{_kind(self.view).lower()} {qname_ident(self.view.qname)}" + (" query" if self.replace else "")
 
     def statements(self) -> list[Statement]:
         v = self.view
@@ -68,7 +79,7 @@ class AlterViewOptions(Change):
     phase = Phase.CREATE_VIEW
 
     def describe(self) -> str:
-        return f"{_kind(self.after).lower()} {self.after.qname} options"
+        return f"{_kind(self.after).lower()} {qname_ident(self.after.qname)} options"
 
     def statements(self) -> list[Statement]:
         v = self.after
@@ -90,8 +101,14 @@ class DropView(Change):
     def object_key(self) -> tuple[str, str, str] | None:
         return ("view", self.view.qname, "")
 
+    def provides(self) -> frozenset[str]:
+        return frozenset({f"type:{self.view.qname}"})
+
+    def needs(self) -> frozenset[str]:
+        return view_needs(self.view)
+
     def describe(self) -> str:
-        return f"{_kind(self.view).lower()} {self.view.qname}"
+        return f"{_kind(self.view).lower()} {qname_ident(self.view.qname)}"
 
     def statements(self) -> list[Statement]:
         v = self.view

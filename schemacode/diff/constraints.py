@@ -28,10 +28,9 @@ class ConstraintDiffer(DifferBase):
             if x.not_valid and not y.not_valid and x.definition == y.definition + " NOT VALID" \
                     and not recreate_constraint(x):
                 self.emit(ch.ValidateConstraint(q, y))  # the light way: no lock that stops writes
-                self.comment(f"CONSTRAINT {ident(name)} ON {qname_ident(q)}",
-                             f"constraint {name} on {q}", x.comment, y.comment)
             elif x.definition != y.definition or recreate_constraint(x):
                 self.emit(ch.DropConstraint(q, x), ch.AddConstraint(q, y))
-            else:
+                continue
+            if x.comment != y.comment:
                 self.comment(f"CONSTRAINT {ident(name)} ON {qname_ident(q)}",
-                             f"constraint {name} on {q}", x.comment, y.comment)
+                             f"constraint {ident(name)} on {qname_ident(q)}", x.comment, y.comment)

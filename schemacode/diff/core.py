@@ -6,6 +6,7 @@ from typing import Mapping, TypeVar
 
 from .. import changes as ch
 from ..model import Catalog, Column, Constraint, Renames
+from ..sqltext import ident, name_of
 
 T = TypeVar("T")
 
@@ -62,7 +63,7 @@ class DifferBase:
 
     def calls_recreated_function(self, sql: str) -> bool:
         """Does this text call a function that is dropped and created again?"""
-        return any(f"{name.partition('.')[2]}(" in sql for name in self.recreated_functions)
+        return any(f"{ident(name_of(name))}(" in sql for name in self.recreated_functions)
 
     def fk_disturbed(self, c: Constraint) -> bool:
         """A foreign key whose referenced key is dropped or retyped."""

@@ -20,7 +20,7 @@ class FunctionDiffer(PrivilegeDiffer):
         (cur_depth, cur_late), (des_depth, des_late) = function_order(self.cur), function_order(self.des)
 
         def routine(f: Function) -> tuple[str, str]:
-            return f"{qname_ident(f.qname)}({f.arguments})", f"function {f.qname}({f.arguments})"
+            return f"{qname_ident(f.qname)}({f.arguments})", f"function {qname_ident(f.qname)}({f.arguments})"
 
         for k in keys_added(cur, des):
             self.emit(ch.CreateFunction(des[k], depth=des_depth[k], late=k in des_late))
@@ -39,7 +39,7 @@ class FunctionDiffer(PrivilegeDiffer):
             else:
                 if a.compared != b.compared:
                     self.emit(ch.CreateFunction(b, replace=True, depth=des_depth[k], late=k in des_late))
-                self.comment(ch.functions.function_target(b), f"function {b.qname}({b.arguments})",
+                self.comment(ch.functions.function_target(b), f"function {qname_ident(b.qname)}({b.arguments})",
                              a.comment, b.comment)
                 self.privileges("function", *routine(b), a.acl, b.acl)
 
@@ -60,7 +60,7 @@ class FunctionDiffer(PrivilegeDiffer):
                     self.emit(ch.DropAggregate(a, early=True), ch.CreateAggregate(b))
                     self.recreated_functions.add(a.qname)
                     continue
-            self.comment(ch.functions.aggregate_target(b), f"aggregate {b.qname}({b.arguments})",
+            self.comment(ch.functions.aggregate_target(b), f"aggregate {qname_ident(b.qname)}({b.arguments})",
                          a.comment, b.comment)
 
 

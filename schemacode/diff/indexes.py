@@ -5,7 +5,7 @@ from typing import Callable, Mapping
 
 from .. import changes as ch
 from ..model import Index, Table, View
-from ..sqltext import closing_bracket, ident
+from ..sqltext import closing_bracket, ident, qident
 from .core import DifferBase, keys_added, keys_common, keys_dropped
 
 
@@ -21,8 +21,8 @@ class IndexDiffer(DifferBase):
             touched = self.rebuilds(q, i.columns) if plain_index(i) else self.touches(q, i.columns)
             if i.definition != j.definition or touched or self.calls_recreated_function(i.definition):
                 self.emit(ch.DropIndex(q, i), ch.CreateIndex(q, j, depth=self.table_depth.get(q, 0)))
-            else:
-                self.comment(f"INDEX {ident(schema)}.{ident(name)}", f"index {schema}.{name}",
+            elif i.comment != j.comment:
+                self.comment(f"INDEX {ident(schema)}.{ident(name)}", f"index {qident(schema, name)}",
                              i.comment, j.comment)
 
     def view_indexes(self, a: View, b: View) -> None:
@@ -38,7 +38,7 @@ class IndexDiffer(DifferBase):
                           ch.CreateIndex(k, b.indexes[name], on_view=True))
             else:
                 self.comment(f"INDEX {ident(b.schema)}.{ident(name)}",
-                             f"index {b.schema}.{name}", a.indexes[name].comment,
+                             f"index {qident(b.schema, name)}", a.indexes[name].comment,
                              b.indexes[name].comment)
 
 

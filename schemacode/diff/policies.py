@@ -28,8 +28,9 @@ class PolicyDiffer(DifferBase):
                 continue
             if (x.roles, x.using, x.with_check) != (y.roles, y.using, y.with_check):
                 self.emit(ch.AlterPolicy(q, x, y))
-            self.comment(f"POLICY {ident(name)} ON {qname_ident(q)}", f"policy {name} on {q}",
-                         x.comment, y.comment)
+            if x.comment != y.comment:
+                self.comment(f"POLICY {ident(name)} ON {qname_ident(q)}",
+                             f"policy {ident(name)} on {qname_ident(q)}", x.comment, y.comment)
         if (a.row_security, a.force_row_security) != (b.row_security, b.force_row_security):
             self.emit(ch.SetRowSecurity(
                 q, b.row_security if a.row_security != b.row_security else None,

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from .. import changes as ch
 from ..model import SERIAL_TYPES, Acl, Column, Table, qualify, serial_sequence_name
-from ..sqltext import qname_ident
+from ..sqltext import qname_ident, split_qualified
 from .core import DifferBase
 
 
@@ -34,11 +34,11 @@ class PrivilegeDiffer(DifferBase):
         if b.sequence_acl is None:
             return
         mine = a.sequence_acl if a is not None else None
-        schema, _, short = table.partition(".")
+        schema, short = split_qualified(table)
         name = (mine[0] if mine and mine[0] else b.sequence_acl[0]) or \
             qualify(schema, serial_sequence_name(short, b.name))
         new = a is None or (mine is None and a.type not in SERIAL_TYPES and not a.identity)
-        self.privileges("sequence", qname_ident(name), f"sequence {name}", mine[1] if mine else None,
+        self.privileges("sequence", qname_ident(name), f"sequence {qname_ident(name)}", mine[1] if mine else None,
                         b.sequence_acl[1], created=new)
 
 

@@ -12,14 +12,14 @@ class SchemaDiffer(PrivilegeDiffer):
         cur, des = self.cur.schemas, self.des.schemas
         for k in keys_added(cur, des):
             self.emit(ch.CreateSchema(des[k]))
-            self.privileges("schema", ident(k), f"schema {k}", None, des[k].acl, created=True)
+            self.privileges("schema", ident(k), f"schema {ident(k)}", None, des[k].acl, created=True)
             if des[k].default_acl:
                 self.emit(ch.SetDefaultPrivileges(k, (), des[k].default_acl or ()))
         for k in keys_dropped(cur, des):
             self.emit(ch.DropSchema(cur[k]))
         for k in keys_common(cur, des):
-            self.comment(f"SCHEMA {ident(k)}", f"schema {k}", cur[k].comment, des[k].comment)
-            self.privileges("schema", ident(k), f"schema {k}", cur[k].acl, des[k].acl)
+            self.comment(f"SCHEMA {ident(k)}", f"schema {ident(k)}", cur[k].comment, des[k].comment)
+            self.privileges("schema", ident(k), f"schema {ident(k)}", cur[k].acl, des[k].acl)
             a, b = cur[k].default_acl, des[k].default_acl
             if a is not None and b is not None and set(a) != set(b):
                 self.emit(ch.SetDefaultPrivileges(k, a, b))

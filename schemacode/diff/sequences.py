@@ -32,7 +32,7 @@ class SequenceDiffer(PrivilegeDiffer):
             self.emit(ch.CreateSequence(des[k]))
             if des[k].owned_by:
                 self.emit(ch.SetSequenceOwner(des[k], des[k].owned_by))
-            self.privileges("sequence", qname_ident(k), f"sequence {k}", None, des[k].acl, created=True)
+            self.privileges("sequence", qname_ident(k), f"sequence {qname_ident(k)}", None, des[k].acl, created=True)
         for k in dropped:
             if k in des_serial:
                 self.adopted_sequences.add(k)
@@ -52,8 +52,8 @@ class SequenceDiffer(PrivilegeDiffer):
                 self.emit(ch.SetSequenceOwner(a, None))
             if b.owned_by:
                 self.emit(ch.SetSequenceOwner(b, b.owned_by))
-        self.comment(f"SEQUENCE {qname_ident(b.qname)}", f"sequence {b.qname}", a.comment, b.comment)
-        self.privileges("sequence", qname_ident(b.qname), f"sequence {b.qname}", a.acl, b.acl)
+        self.comment(f"SEQUENCE {qname_ident(b.qname)}", f"sequence {qname_ident(b.qname)}", a.comment, b.comment)
+        self.privileges("sequence", qname_ident(b.qname), f"sequence {qname_ident(b.qname)}", a.acl, b.acl)
 
 
 def serial_sequences(catalog: Catalog) -> dict[str, Sequence]:

@@ -11,10 +11,9 @@ from ..model import (
     ColumnOptions,
     Table,
     not_null_default,
-    qualify,
     serial_sequence_name,
 )
-from ..sqltext import ident, qident, qname_ident
+from ..sqltext import ident, name_of, qident, qname_ident, qualify, split_qualified
 from .constraints import ConstraintDiffer
 from .core import keys_added, keys_common, keys_dropped, regenerated, retyped
 from .indexes import IndexDiffer
@@ -31,11 +30,11 @@ class TableDiffer(ConstraintDiffer, IndexDiffer, TriggerDiffer, PolicyDiffer, Pa
         for new, old in self.renames.tables.items():
             if old in tables and new not in tables and new in self.des.tables:
                 self.emit(ch.RenameTable(old, new))
-                schema, _, name = new.partition(".")
-                self.rename_serial_sequences(new, old.partition(".")[2], name,
+                schema, name = split_qualified(new)
+                self.rename_serial_sequences(new, name_of(old), name,
                                              [(c, c) for c in tables[old].columns], tables[old])
                 renamed = retarget(replace(tables.pop(old), schema=schema, name=name), old, new)
-                tables[new] = self.rename_named_after(renamed, old.partition(".")[2],
+                tables[new] = self.rename_named_after(renamed, name_of(old),
                                                       self.des.tables[new])
                 for k, other in tables.items():  # foreign keys elsewhere follow the rename
                     if k != new and any(c.ref_table == old for c in other.constraints.values()):
@@ -112,13 +111,23 @@ class TableDiffer(ConstraintDiffer, IndexDiffer, TriggerDiffer, PolicyDiffer, Pa
                     o.partition_of == t.partition_of and o.bound == "DEFAULT" for o in cur.values())
                 self.emit(ch.DropTable(t, parent_has_default=default))
             for pol in t.policies.values():
-                if gone & set(pol.reads):  # it reads another table that goes: it goes first
-                    self.emit(ch.DropPolicy(k, pol))
+                if gone & set(pol.reads) or self.calls_recreated_function(f"{pol.using} {pol.with_check}"):
+                    self.emit(ch.DropPolicy(k, pol))  # it reads another table that goes: it goes first
+            # What calls a function that goes too goes first: that function may name the
+            # table's row type, and go before the table (plan.order), while they still call it.
+            for idx in t.indexes.values():
+                if self.calls_recreated_function(idx.definition):
+                    self.emit(ch.DropIndex(k, idx))
+            for trg in t.triggers.values():
+                if self.calls_recreated_function(trg.definition.partition(" EXECUTE FUNCTION ")[0]):  # WHEN
+                    self.emit(ch.DropTrigger(k, trg))
             for con in t.constraints.values():
                 # Its foreign keys go first where what they reference goes or changes before
                 # the table itself is dropped (dropped tables reference each other in any order).
                 if con.kind == "foreign_key" and con.ref_table != k and (
                         con.ref_table in dropped or self.fk_disturbed(con)):
+                    self.emit(ch.DropConstraint(k, con))
+                elif con.kind in ("check", "exclude") and self.calls_recreated_function(con.definition):
                     self.emit(ch.DropConstraint(k, con))
         # Nothing retyped, dropped or recreated anywhere: an unchanged table has nothing to say
         # (the common case of a plan in CI; comparing is cheaper than walking it).
@@ -182,7 +191,7 @@ class TableDiffer(ConstraintDiffer, IndexDiffer, TriggerDiffer, PolicyDiffer, Pa
         for col in ([] if t.partition_of else t.columns.values()):
             self.column_options(t.qname, None, col)
             self.sequence_privileges(t.qname, None, col)
-        self.privileges("table", qname_ident(t.qname), f"table {t.qname}", None, t.acl, created=True)
+        self.privileges("table", qname_ident(t.qname), f"table {qname_ident(t.qname)}", None, t.acl, created=True)
         if t.replica_identity != "default":
             self.emit(ch.SetReplicaIdentity(t.qname, t.replica_identity))
         for con in t.constraints.values():
@@ -199,7 +208,7 @@ class TableDiffer(ConstraintDiffer, IndexDiffer, TriggerDiffer, PolicyDiffer, Pa
 
     def table(self, a: Table, b: Table, dropped_tables: set[str]) -> None:
         q = b.qname
-        self.privileges("table", qname_ident(q), f"table {q}", a.acl, b.acl)
+        self.privileges("table", qname_ident(q), f"table {qname_ident(q)}", a.acl, b.acl)
         for p in a.inherits:
             if p not in b.inherits:
                 self.emit(ch.AlterInherit(q, p, False))
@@ -216,7 +225,7 @@ class TableDiffer(ConstraintDiffer, IndexDiffer, TriggerDiffer, PolicyDiffer, Pa
             taken = {n: c for p in set(b.inherits) - set(a.inherits) if (t := self.des.tables.get(p))
                      for n, c in t.columns.items()}
             b = replace(b, columns={**{n: c for n, c in taken.items() if n in a.columns}, **b.columns})
-        self.comment(f"TABLE {qname_ident(q)}", f"table {q}", a.comment, b.comment)
+        self.comment(f"TABLE {qname_ident(q)}", f"table {qname_ident(q)}", a.comment, b.comment)
         if sorted(a.options) != sorted(b.options) or a.unlogged != b.unlogged:
             self.emit(ch.AlterTableStorage(a, b))  # (their order is kept where they are created)
         if a.replica_identity != b.replica_identity:
@@ -247,7 +256,7 @@ class TableDiffer(ConstraintDiffer, IndexDiffer, TriggerDiffer, PolicyDiffer, Pa
             a = replace(a, default=b.default)  # RebuildEnum converts it and sets its default
         if (retyped(a, b) or a.default != b.default or a.not_null != b.not_null
                 or a.identity != b.identity or a.identity_options != b.identity_options):
-            schema, _, name = table.partition(".")
+            schema, name = split_qualified(table)
             kept = qualify(schema, serial_sequence_name(name, b.name)) in self.adopted_sequences
             enums = {qident(e.schema, e.name) for e in (*self.cur.enums.values(), *self.des.enums.values())}
             via_text = a.type.removesuffix("[]") in enums or b.type.removesuffix("[]") in enums
@@ -255,12 +264,13 @@ class TableDiffer(ConstraintDiffer, IndexDiffer, TriggerDiffer, PolicyDiffer, Pa
         if b.not_null and b.not_null_name is not None:
             # PostgreSQL 18's name: kept by a renamed table, a detached partition's is its old
             # parent's, a new NOT NULL takes PostgreSQL's choice
-            now = a.not_null_name if a.not_null else not_null_default(table.partition(".")[2], b.name)
+            now = a.not_null_name if a.not_null else not_null_default(name_of(table), b.name)
             if now != b.not_null_name:
                 self.emit(ch.NameNotNull(table, b.name, b.not_null_name, depth=self.table_depth.get(table, 0),
                                          early=a.not_null))
-        self.comment(f"COLUMN {qname_ident(table)}.{ident(b.name)}", f"column {table}.{b.name}",
-                     a.comment, b.comment)
+        if a.comment != b.comment:  # (the names quoted only then: a large table's columns are many)
+            self.comment(f"COLUMN {qname_ident(table)}.{ident(b.name)}",
+                         f"column {qname_ident(table)}.{ident(b.name)}", a.comment, b.comment)
 
 
     def column_options(self, table: str, a: Column | None, b: Column) -> None:

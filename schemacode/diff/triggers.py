@@ -25,5 +25,6 @@ class TriggerDiffer(DifferBase):
                 continue
             if x.enabled != y.enabled:
                 self.emit(ch.EnableTrigger(q, name, y.enabled))
-            self.comment(f"TRIGGER {ident(name)} ON {qname_ident(q)}", f"trigger {name} on {q}",
-                         x.comment, y.comment)
+            if x.comment != y.comment:
+                self.comment(f"TRIGGER {ident(name)} ON {qname_ident(q)}",
+                             f"trigger {ident(name)} on {qname_ident(q)}", x.comment, y.comment)

@@ -18,20 +18,20 @@ class TypeDiffer(PrivilegeDiffer):
         cur, des = self.cur.enums, self.des.enums
         for k in keys_added(cur, des):
             self.emit(ch.CreateEnum(des[k]))
-            self.privileges("type", qname_ident(k), f"enum {k}", None, des[k].acl, created=True)
+            self.privileges("type", qname_ident(k), f"enum {qname_ident(k)}", None, des[k].acl, created=True)
         for k in keys_dropped(cur, des):
             self.emit(ch.DropEnum(cur[k]))
         for k in keys_common(cur, des):
             self.enum_values(cur[k], des[k])
-            self.comment(f"TYPE {qname_ident(k)}", f"enum {k}", cur[k].comment, des[k].comment)
-            self.privileges("type", qname_ident(k), f"enum {k}", cur[k].acl, des[k].acl)
+            self.comment(f"TYPE {qname_ident(k)}", f"enum {qname_ident(k)}", cur[k].comment, des[k].comment)
+            self.privileges("type", qname_ident(k), f"enum {qname_ident(k)}", cur[k].acl, des[k].acl)
 
     def types(self) -> None:
         """Composite and range types."""
         for cur, des in ((self.cur.composites, self.des.composites), (self.cur.ranges, self.des.ranges)):
             for k in keys_added(cur, des):
                 self.emit(ch.CreateType(des[k]))
-                self.privileges("type", qname_ident(k), f"type {k}", None, des[k].acl, created=True)
+                self.privileges("type", qname_ident(k), f"type {qname_ident(k)}", None, des[k].acl, created=True)
             for k in keys_dropped(cur, des):
                 self.emit(ch.DropType(cur[k]))
             for k in keys_common(cur, des):
@@ -42,11 +42,11 @@ class TypeDiffer(PrivilegeDiffer):
                         self.emit(ch.AlterCompositeType(a, b))
                     else:  # a range's subtype or options, attributes reordered: made again
                         self.emit(ch.DropType(a, early=True), ch.CreateType(b))
-                        self.privileges("type", qname_ident(k), f"type {k}", None,
+                        self.privileges("type", qname_ident(k), f"type {qname_ident(k)}", None,
                                         b.acl if b.acl is not None else a.acl, created=True)
                         continue
-                self.comment(f"TYPE {qname_ident(k)}", f"type {k}", a.comment, b.comment)
-                self.privileges("type", qname_ident(k), f"type {k}", a.acl, b.acl)
+                self.comment(f"TYPE {qname_ident(k)}", f"type {qname_ident(k)}", a.comment, b.comment)
+                self.privileges("type", qname_ident(k), f"type {qname_ident(k)}", a.acl, b.acl)
 
     def enum_values(self, before: EnumType, after: EnumType) -> None:
         values = list(before.values)
@@ -91,17 +91,17 @@ class TypeDiffer(PrivilegeDiffer):
         cur, des = self.cur.domains, self.des.domains
         for k in keys_added(cur, des):
             self.emit(ch.CreateDomain(des[k]))
-            self.privileges("domain", qname_ident(k), f"domain {k}", None, des[k].acl, created=True)
+            self.privileges("domain", qname_ident(k), f"domain {qname_ident(k)}", None, des[k].acl, created=True)
         for k in keys_dropped(cur, des):
             self.emit(ch.DropDomain(cur[k]))
         for k in keys_common(cur, des):
             a, b = cur[k], des[k]
             if a.type != b.type:
-                self.emit(ch.DropDomain(a), ch.CreateDomain(b))  # fails while columns use it
-                self.privileges("domain", qname_ident(k), f"domain {k}", None,
+                self.emit(ch.DropDomain(a, early=True), ch.CreateDomain(b))  # fails while columns use it
+                self.privileges("domain", qname_ident(k), f"domain {qname_ident(k)}", None,
                                 b.acl if b.acl is not None else a.acl, created=True)
                 continue
             if replace(a, comment=None) != replace(b, comment=None):
                 self.emit(ch.AlterDomain(a, b))
-            self.comment(f"DOMAIN {qname_ident(k)}", f"domain {k}", a.comment, b.comment)
-            self.privileges("domain", qname_ident(k), f"domain {k}", a.acl, b.acl)
+            self.comment(f"DOMAIN {qname_ident(k)}", f"domain {qname_ident(k)}", a.comment, b.comment)
+            self.privileges("domain", qname_ident(k), f"domain {qname_ident(k)}", a.acl, b.acl)

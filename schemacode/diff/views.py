@@ -57,11 +57,11 @@ class ViewDiffer(IndexDiffer, TriggerDiffer, PrivilegeDiffer):
                 self.create_view(b, des_depth[k], a if a.grants or a.owner else b)
                 continue
             kind = "materialized view" if b.materialized else "view"
-            self.privileges(kind, qname_ident(k), f"{kind} {k}", a.acl, b.acl)
+            self.privileges(kind, qname_ident(k), f"{kind} {qname_ident(k)}", a.acl, b.acl)
             if k in replace_in_place:
                 self.emit(ch.CreateView(b, des_depth[k], replace=True))
             self.comment(f"{'MATERIALIZED VIEW' if b.materialized else 'VIEW'} {qname_ident(k)}",
-                         f"view {k}", a.comment, b.comment)
+                         f"view {qname_ident(k)}", a.comment, b.comment)
             if sorted(a.options) != sorted(b.options):
                 self.emit(ch.AlterViewOptions(a, b))
             self.triggers(k, a.triggers, b.triggers)
@@ -73,7 +73,7 @@ class ViewDiffer(IndexDiffer, TriggerDiffer, PrivilegeDiffer):
         self.emit(ch.CreateView(v, depth, restore=restore if restore and (restore.grants or restore.owner) else None))
         kind = "materialized view" if v.materialized else "view"
         if v.acl is not None:
-            self.privileges(kind, qname_ident(v.qname), f"{kind} {v.qname}", None, v.acl, created=True)
+            self.privileges(kind, qname_ident(v.qname), f"{kind} {qname_ident(v.qname)}", None, v.acl, created=True)
         for idx in v.indexes.values():
             self.emit(ch.CreateIndex(v.qname, idx, new_table=True, on_view=True))
         for trg in v.triggers.values():

@@ -5,7 +5,7 @@ import re
 from typing import Any
 
 from ..model import Constraint, Table
-from ..sqltext import closing_bracket, reproducible, split_top_level, unquote_ident
+from ..sqltext import closing_bracket, path_part, reproducible, split_top_level, unquote_ident
 from .core import (
     DumperBase, Flow, FlowList, constraint_options, default_name, readable_check, short_name, strip_check,
 )
@@ -89,7 +89,7 @@ class ConstraintDumper(DumperBase):
         ref_pk = self.c.tables.get(ref_table)
         pk = ref_pk.primary_key() if ref_pk else None
         if len(con.columns) == 1 and con.columns[0] in cols and not con.comment:
-            target = short_name(ref_table) + "." + con.ref_columns[0]
+            target = short_name(ref_table) + "." + path_part(con.ref_columns[0])
             col = cols[con.columns[0]]
             if "references" not in col:
                 if con.name == default_name(t.name, con.columns, "fkey") and \

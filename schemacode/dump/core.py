@@ -9,7 +9,7 @@ from typing import Any
 import yaml
 
 from ..model import Catalog
-from ..sqltext import reproducible
+from ..sqltext import path_part, qualify, reproducible, split_qualified
 
 _SHORT_TYPES = [
     (re.compile(r"^character varying(\(\d+\))?"), r"varchar\1"),
@@ -75,11 +75,11 @@ class Details:
     @classmethod
     def from_rows(cls, rows: dict[str, list[dict[str, Any]]]) -> Details:
         return cls(
-            indexes={(r["relation"], r["name"]): r for r in rows["index_parts"]},
-            functions={f"{r['schema']}.{r['name']}({r['identity_arguments']})": r
+            indexes={(qualify(*r["relation"]), r["name"]): r for r in rows["index_parts"]},
+            functions={f"{qualify(r['schema'], r['name'])}({r['identity_arguments']})": r
                        for r in rows["function_parts"]},
-            triggers={(r["relation"], r["name"]): r for r in rows["trigger_parts"]},
-            checks={(r["relation"], r["name"]): r["expression"] for r in rows["check_parts"]},
+            triggers={(qualify(*r["relation"]), r["name"]): r for r in rows["trigger_parts"]},
+            checks={(qualify(*r["relation"]), r["name"]): r["expression"] for r in rows["check_parts"]},
         )
 
 
@@ -133,8 +133,9 @@ def short_type(t: str) -> str:
 
 
 def short_name(qname: str) -> str:
-    schema, _, name = qname.partition(".")
-    return name if schema == "public" else qname
+    """A qualified name as schema.yaml writes it: without public."""
+    schema, name = split_qualified(qname)
+    return path_part(name) if schema == "public" else qname
 
 
 class DumperBase:

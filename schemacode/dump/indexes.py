@@ -1,11 +1,15 @@
 """Indexes of tables and materialized views."""
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from ..model import Index
 from ..sqltext import reproducible, unquote_ident
 from .core import DumperBase, Flow, FlowList, number
+
+
+_ORDERED = re.compile(r"\s(asc|desc|nulls\s+(first|last))$", re.IGNORECASE)
 
 
 class IndexDumper(DumperBase):
@@ -27,7 +31,9 @@ class IndexDumper(DumperBase):
             elif nulls_first:
                 suffix += " nulls first"
             column = unquote_ident(key) if not is_expr else None
-            if opclass or collation:
+            # a name that a suffix or the loader's trimming would change is written {column: …}
+            plain = column is None or (column == column.strip() and not _ORDERED.search(column))
+            if opclass or collation or not plain:
                 entry: dict[str, Any] = {"column": column} if column else {"expr": reproducible(key)}
                 if collation:
                     entry["collation"] = collation

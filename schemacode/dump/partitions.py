@@ -5,7 +5,7 @@ import re
 from typing import Any
 
 from ..model import Table, attached_default, not_null_default
-from ..sqltext import split_top_level
+from ..sqltext import path_part, split_top_level
 from .core import DumperBase, Flow, FlowList, default_value
 
 
@@ -25,7 +25,7 @@ class PartitionDumper(DumperBase):
         plain = {}
         for t in children:
             spec = self.partition(t)
-            key = t.name if t.schema == parent.schema else t.qname
+            key = path_part(t.name) if t.schema == parent.schema else t.qname
             if set(spec) <= {"from", "to", "in", "modulus", "remainder", "default"}:
                 plain[key] = (t.bound or "", spec)
             out[key] = spec

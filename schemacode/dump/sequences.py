@@ -4,6 +4,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from ..sqltext import path_part
 from .core import INT_MAX, Flow, short_name
 from .privileges import PrivilegeDumper
 
@@ -35,7 +36,7 @@ class SequenceDumper(PrivilegeDumper):
         if s.cycle:
             spec["cycle"] = True
         if s.owned_by:
-            spec["owned_by"] = f"{short_name(s.owned_by[0])}.{s.owned_by[1]}"
+            spec["owned_by"] = f"{short_name(s.owned_by[0])}.{path_part(s.owned_by[1])}"
         spec.update(self.acl("sequence", f"sequence {s.qname}", s.acl))
         if s.comment:
             spec["comment"] = s.comment

@@ -5,7 +5,7 @@ from typing import Any
 
 from ..model import Trigger
 from ..sqltext import reproducible
-from .core import DumperBase, Flow, FlowList
+from .core import DumperBase, Flow, FlowList, short_name
 
 
 class TriggerDumper(DumperBase):
@@ -22,7 +22,7 @@ class TriggerDumper(DumperBase):
             events.append("truncate")
         spec: dict[str, Any] = {p["timing"]: " or ".join(events)}
         fn = trg.function
-        spec["execute"] = fn.removeprefix("public.")
+        spec["execute"] = short_name(fn)
         if not p["for_row"]:
             spec["for_each"] = "statement"
         when = when_of(trg.definition)

@@ -41,6 +41,7 @@ class _Loader(SchemaLoader, TypeLoader, FunctionLoader, AggregateLoader, Sequenc
         d = self.data
         self.load_schemas(self.root.child(d, "schemas"), d.get("schemas"))
         self.load_extensions(self.root.child(d, "extensions"), d.get("extensions"))
+        self.declare_type_names(d)
         self.load_enums(self.root.child(d, "enums"), d.get("enums"))
         self.load_domains(self.root.child(d, "domains"), d.get("domains"))
         self.load_types(self.root.child(d, "types"), d.get("types"))

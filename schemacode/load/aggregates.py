@@ -4,7 +4,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..model import Aggregate
-from ..sqltext import literal
+from ..sqltext import literal, qname_ident, split_call, split_qualified
 from .core import LoaderBase, _Ctx, _bool, _items, _keys, _str
 
 # CREATE AGGREGATE's options, in the order it documents them: functions, types, sizes, flags
@@ -27,8 +27,9 @@ class AggregateLoader(LoaderBase):
                 raise c.error(f"aggregate {name} is a mapping: {{sfunc: …, stype: …}}")
             _keys(c, spec, self.AGGREGATE_KEYS, f"aggregate {name}")
             args = "*"
-            if "(" in name and name.endswith(")"):
-                name, _, args = name[:-1].partition("(")
+            name, in_name = split_call(name) if isinstance(name, str) else (name, None)
+            if in_name is not None:
+                args = in_name
                 if "arguments" in spec:
                     raise c.child(spec, "arguments").error(f"the arguments of {name} are in its name already")
             elif "arguments" in spec:
@@ -62,8 +63,8 @@ class AggregateLoader(LoaderBase):
                     options.append(f"{key} = {text.lower()}")
                 else:
                     options.append(f"{key} = {text}")
-            schema, _, short = q.partition(".")
+            schema, short = split_qualified(q)
             a = Aggregate(schema, short, args.strip() or "*", tuple(options), self.comment(c, spec), c.source())
             if a.key in self.aggregates:
-                raise c.error(f"aggregate {q}({args}) is declared twice")
+                raise c.error(f"aggregate {qname_ident(q)}({args}) is declared twice")
             self.aggregates[a.key] = a

@@ -24,9 +24,9 @@ from ..errors import SchemaError
 from ..model import (
     Acl, Aggregate, CompositeType, RangeType,
     Catalog, Column, Domain, EnumType, Extension, Function, Namespace, Sequence, Source, Table,
-    View, qualify,
+    View,
 )
-from ..sqltext import ident, literal
+from ..sqltext import ident, literal, qname_ident, qualify, split_path
 from ..types import TEXT_TYPES
 from ..yamlsource import YList, YMap
 
@@ -39,6 +39,18 @@ FK_ACTIONS = {"cascade": "CASCADE", "restrict": "RESTRICT", "no action": "NO ACT
               "set null": "SET NULL", "set default": "SET DEFAULT"}
 INDEX_METHODS = {"btree", "hash", "gin", "gist", "spgist", "brin", "hnsw", "ivfflat", "bloom"}
 VOLATILITY = {"volatile": "VOLATILE", "stable": "STABLE", "immutable": "IMMUTABLE"}
+NAME_HINT = ('a name that holds a dot is double-quoted, as in SQL: api."my.table" '
+             "(in YAML, single-quote a key that begins with a double quote: '\"my.table\"')")
+# The namespaces of a schema a kind's name lives in: relations (pg_class: tables, views,
+# sequences, indexes, a composite type's relation) and types (pg_type: enums, domains, composite
+# and range types, and the row type of every table and view). Functions are told apart by their
+# arguments, constraints, triggers and policies by their table.
+NAMESPACES = {"table": ("relation", "type"), "view": ("relation", "type"), "sequence": ("relation",),
+              "index": ("relation",), "composite type": ("relation", "type"), "enum": ("type",),
+              "domain": ("type",), "range type": ("type",)}
+SHARED = {"relation": "tables, views, sequences, indexes and composite types share the names of a schema",
+          "type": "enums, domains, composite and range types, and the row types of tables and views "
+                  "share the names of a schema"}
 
 
 @dataclass(frozen=True)
@@ -219,19 +231,19 @@ class LoaderBase:
         self.composites: dict[str, CompositeType] = {}
         self.aggregates: dict[str, Aggregate] = {}
         self.ranges: dict[str, RangeType] = {}
-        self.names: dict[str, str] = {}  # relation/type qname -> yaml path, for duplicates
+        self.names: dict[tuple[str, str], tuple[str, int]] = {}  # (namespace, qname) -> (kind, line)
         self.partition_specs: list[tuple[_Ctx, str, Any]] = []  # (where, qname, spec) of partitions
 
     # -- names -----------------------------------------------------------------------------
     def qname(self, ctx: _Ctx, name: str) -> str:
-        """'schema.name' for a declared name; the schema defaults to public and must be declared."""
+        """'schema.name' for a declared name; the schema defaults to public and must be declared.
+        A part that holds a dot is double-quoted, as in SQL: ``api."my.table"`` (sqltext.path_part)."""
         if not isinstance(name, str) or not name:
             raise ctx.error("a name must be text")
-        schema, dot, rel = name.partition(".")
-        if not dot:
-            schema, rel = "public", name
-        if "." in rel or not rel or not schema:
-            raise ctx.error(f"{name!r} is not a name: use name or schema.name")
+        parts = split_path(name)
+        if parts is None or len(parts) > 2:
+            raise ctx.error(f"{name!r} is not a name: use name or schema.name", NAME_HINT)
+        schema, rel = parts if len(parts) == 2 else ("public", parts[0])
         if schema in RESERVED_SCHEMAS:
             raise ctx.error(f"schema {schema!r} is reserved")
         if schema not in self.schemas:
@@ -240,9 +252,18 @@ class LoaderBase:
         return qualify(schema, rel)
 
     def claim(self, ctx: _Ctx, qname: str, kind: str) -> None:
-        if qname in self.names:
-            raise ctx.error(f"{kind} {qname} is declared twice (also at {self.names[qname]})")
-        self.names[qname] = f"line {ctx.line}"
+        """Take a name in the namespaces of its schema that PostgreSQL puts it in (see NAMESPACES):
+        an index and an enum may share a name, an index and a table may not."""
+        spaces = NAMESPACES[kind]
+        for space in spaces:
+            taken = self.names.get((space, qname))
+            if taken is not None:
+                other, line = taken
+                also = f"also at line {line}" if other == kind else \
+                    f"also at line {line}, as a {other}: {SHARED[space]}"
+                raise ctx.error(f"{kind} {qname_ident(qname)} is declared twice ({also})")
+        for space in spaces:
+            self.names[(space, qname)] = (kind, ctx.line)
 
     def comment(self, ctx: _Ctx, spec: Any) -> str | None:
         if isinstance(spec, dict) and spec.get("comment") is not None:
@@ -275,7 +296,7 @@ class LoaderBase:
         for n in names:
             if n not in columns:
                 close = difflib.get_close_matches(n, list(columns), n=1)
-                raise ctx.error(f"column {n!r} does not exist in table {table}",
+                raise ctx.error(f"column {n!r} does not exist in table {qname_ident(table)}",
                                 f"did you mean {close[0]!r}?" if close else None)
 
     def default(self, ctx: _Ctx, value: Any, base: str) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..model import Function
-from ..sqltext import ident, literal, qident
+from ..sqltext import ident, literal, qname_ident, split_call, split_qualified
 from .core import LoaderBase, VOLATILITY, _Ctx, _items, _keys, _names, _str, privileges
 
 
@@ -17,10 +17,10 @@ class FunctionLoader(LoaderBase):
         for name, spec, c in _items(ctx, node, "functions"):
             _keys(c, spec, self.FUNCTION_KEYS, f"function {name}")
             key_args = None
-            if isinstance(name, str) and "(" in name and name.endswith(")"):
+            if isinstance(name, str):
                 # Overloads: the arguments in the key, `add(a integer, b integer):`
-                name, _, key_args = name[:-1].partition("(")
-                if "arguments" in spec:
+                name, key_args = split_call(name)
+                if key_args is not None and "arguments" in spec:
                     raise c.child(spec, "arguments").error(
                         f"the arguments of {name} are in its name already")
             q = self.qname(c, name)
@@ -38,7 +38,7 @@ class FunctionLoader(LoaderBase):
             args = key_args if key_args is not None else \
                 _str(c.child(spec, "arguments"), spec.get("arguments", ""), "arguments")
             language = _str(c.child(spec, "language"), spec.get("language", "plpgsql"), "language")
-            head = f"CREATE OR REPLACE {kind.upper()} {qident(*q.split('.', 1))}({args})"
+            head = f"CREATE OR REPLACE {kind.upper()} {qname_ident(q)}({args})"
             parts = [head]
             returns = ""
             if kind == "function":
@@ -91,9 +91,9 @@ class FunctionLoader(LoaderBase):
                 while tag in body:
                     tag = tag[:-1] + "_$"
                 parts.append(f"\nAS {tag}{body}{tag}")  # the body byte for byte
-            schema, _, short = q.partition(".")
+            schema, short = split_qualified(q)
             f = Function(schema, short, args, returns, "".join(parts), self.comment(c, spec),
                          c.source(), acl=privileges(c, spec, "function"))
             if f.key in self.functions:
-                raise c.error(f"function {q}({args}) is declared twice")
+                raise c.error(f"function {qname_ident(q)}({args}) is declared twice")
             self.functions[f.key] = f

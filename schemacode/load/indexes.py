@@ -7,8 +7,8 @@ from typing import Any
 
 from sqlglot import exp
 
-from ..model import Column, Index, qualify
-from ..sqltext import ident, qident
+from ..model import Column, Index
+from ..sqltext import ident, qident, qname_ident, qualify, split_qualified
 from ..types import BUILTIN_OPCLASSES, EXTENSION_OPCLASSES
 from .core import (
     INDEX_METHODS, LoaderBase, _Ctx, _bool, _items, _keys, _str, parse_sql, referenced_columns,
@@ -22,7 +22,7 @@ class IndexLoader(LoaderBase):
         if node is not None and not isinstance(node, dict):
             raise ctx.error("indexes is a mapping of index names to definitions")
         for name, spec, c in _items(ctx, node, "indexes"):
-            iq = qualify(q.partition(".")[0], name)
+            iq = qualify(split_qualified(q)[0], name)
             self.claim(c, iq, "index")
             if isinstance(spec, (str, list)):
                 spec = {"columns": spec}
@@ -48,7 +48,7 @@ class IndexLoader(LoaderBase):
                 keys.append(key_sql)
                 refs |= set(key_refs)
             unique = _bool(c.child(spec, "unique"), spec.get("unique", False), "unique")
-            sql = f"CREATE {'UNIQUE ' if unique else ''}INDEX {ident(name)} ON {qident(*q.split('.', 1))}"
+            sql = f"CREATE {'UNIQUE ' if unique else ''}INDEX {ident(name)} ON {qname_ident(q)}"
             sql += f" USING {method} ({', '.join(keys)})"
             sql += self.include_sql(c, spec, columns, q, refs)
             if spec.get("nulls_not_distinct"):
@@ -82,10 +82,14 @@ class IndexLoader(LoaderBase):
             is_expr = "expr" in item
             text = _str(ctx, target, "index column")
         else:
-            text, order, nulls = _key_parts(_str(ctx, item, "index column"))
-            if not text:
-                raise ctx.error("an index column is empty: name a column or write an expression")
-            is_expr = text not in columns
+            text = _str(ctx, item, "index column")
+            if text in columns:  # a column's name as it is (spaces, `x desc`, … included)
+                is_expr = False
+            else:
+                text, order, nulls = _key_parts(text)
+                if not text:
+                    raise ctx.error("an index column is empty: name a column or write an expression")
+                is_expr = text not in columns
         if is_expr:
             tree = parse_sql(ctx, text, "index expression")
             refs = referenced_columns(tree)

@@ -8,6 +8,7 @@ from typing import Any
 
 from ..errors import SchemaError
 from ..model import SERIAL_TYPES, Acl, Catalog, Source, Table, split_grant
+from ..sqltext import ident, qname_ident
 from .core import LoaderBase, _keys, _role
 
 
@@ -49,7 +50,7 @@ class PrivilegeLoader(LoaderBase):
 
         def table(t: Table) -> Table:
             columns = {n: replace(c, sequence_acl=("", managed(c.sequence_acl[1] if c.sequence_acl else None,
-                                                               c.source, f"the sequence of {t.qname}.{n}")))
+                                                               c.source, f"the sequence of {qname_ident(t.qname)}.{ident(n)}")))
                        if c.type in SERIAL_TYPES or c.identity else c for n, c in t.columns.items()}
             return replace(t, columns=columns, acl=managed(t.acl, t.source, f"table {t.qname}"))
 

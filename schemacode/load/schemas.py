@@ -4,6 +4,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..model import Extension, Namespace
+from ..sqltext import qualify
 from ..types import EXTENSION_TYPES
 from .core import LoaderBase, RESERVED_SCHEMAS, _Ctx, _items, _keys, _str, default_privileges, privileges
 
@@ -27,7 +28,7 @@ class SchemaLoader(LoaderBase):
                 _keys(c, spec, {"name", "schema", "version", "sqlite"}, f"extension {name}")
                 if "schema" in spec:
                     schema = _str(c.child(spec, "schema"), spec["schema"], "schema")
-                    self.qname(c.child(spec, "schema"), f"{schema}.x")
+                    self.qname(c.child(spec, "schema"), qualify(schema, "x"))
                 if "version" in spec:
                     version = _str(c.child(spec, "version"), spec["version"], "version")
             if version is None:

@@ -6,8 +6,9 @@ from dataclasses import replace
 from typing import Any
 
 from ..model import Sequence
+from ..sqltext import path_part, qname_ident, split_path, split_qualified
 from ..types import INTEGER_TYPES, type_base
-from .core import LoaderBase, _Ctx, _bool, _items, _keys, _str, privileges
+from .core import NAME_HINT, LoaderBase, _Ctx, _bool, _items, _keys, _str, privileges
 
 
 class SequenceLoader(LoaderBase):
@@ -41,7 +42,7 @@ class SequenceLoader(LoaderBase):
             maxv = ints.get("max", type_max if inc > 0 else -1)
             minv = ints.get("min", 1 if inc > 0 else -type_max - 1)
             start = ints.get("start", minv if inc > 0 else maxv)
-            schema, _, short = q.partition(".")
+            schema, short = split_qualified(q)
             self.sequences[q] = Sequence(
                 schema, short, type_, start, inc, minv, maxv, ints.get("cache", 1),
                 _bool(c.child(spec, "cycle"), spec.get("cycle", False), "cycle"),
@@ -51,13 +52,14 @@ class SequenceLoader(LoaderBase):
     def resolve_sequence_owners(self) -> None:
         """owned_by: table.column (or schema.table.column), once the tables are known."""
         for q, (ctx, text) in self.sequence_owners.items():
-            table, dot, column = text.rpartition(".")
-            if not dot or not table:
-                raise ctx.error(f"owned_by {text!r}: write table.column or schema.table.column")
-            tq = self.qname(ctx, table)
+            parts = split_path(text)
+            if parts is None or len(parts) not in (2, 3):
+                raise ctx.error(f"owned_by {text!r}: write table.column or schema.table.column", NAME_HINT)
+            *table, column = parts
+            tq = self.qname(ctx, ".".join(path_part(p) for p in table))
             if tq not in self.tables:
                 close = difflib.get_close_matches(tq, list(self.tables), n=1)
-                raise ctx.error(f"owned_by names table {tq}, which is not declared",
+                raise ctx.error(f"owned_by names table {qname_ident(tq)}, which is not declared",
                                 f"did you mean {close[0]}?" if close else None)
             self.check_columns(ctx, self.tables[tq].columns, [column], tq)
             self.sequences[q] = replace(self.sequences[q], owned_by=(tq, column))

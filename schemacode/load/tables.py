@@ -6,12 +6,12 @@ import re
 from dataclasses import replace
 from typing import Any, Callable, Iterator
 
-from ..model import Column, ColumnOptions, Constraint, Index, Table, copy_name, qualify
-from ..sqltext import ident, qident
+from ..model import Column, ColumnOptions, Constraint, Index, Table, copy_name
+from ..sqltext import ident, path_part, qname_ident, qualify, split_path, split_qualified
 from ..types import INTEGER_TYPES, SERIAL_TYPES, check_type, type_base
 from ..yamlsource import YMap
 from .core import (
-    CHECK_OPTIONS, FK_ACTIONS, FK_OPTIONS, INDEX_METHODS, KEY_OPTIONS, _Ctx, _bool, _items,
+    NAME_HINT, CHECK_OPTIONS, FK_ACTIONS, FK_OPTIONS, INDEX_METHODS, KEY_OPTIONS, _Ctx, _bool, _items,
     _key_sql, _keys, _names, _parse, _str, constraint_options, parse_sql, privileges, referenced_columns,
     storage_options,
 )
@@ -79,7 +79,7 @@ class TableLoader(IndexLoader, TriggerLoader, PolicyLoader):
                    parent_columns: dict[str, Column] | None = None, bound: str | None = None) -> Table:
         """A table, or (``parent``) a partition of one, whose columns are its parent's."""
         q = self.qname(ctx, name)
-        schema, _, short = q.partition(".")
+        schema, short = split_qualified(q)
         if spec is None:
             raise ctx.error(f"table {name} needs columns:")
         if parent is None:
@@ -100,7 +100,7 @@ class TableLoader(IndexLoader, TriggerLoader, PolicyLoader):
         def add(con: Constraint, c: _Ctx) -> None:
             key = con.name or f"~{con.kind}:{con.definition}"
             if key in constraints:
-                raise c.error(f"constraint {con.name or con.definition} is declared twice on {q}")
+                raise c.error(f"constraint {con.name or con.definition} is declared twice on {qname_ident(q)}")
             constraints[key] = con
 
         for col_name, col_spec in cols_node.items():
@@ -271,7 +271,7 @@ class TableLoader(IndexLoader, TriggerLoader, PolicyLoader):
         for obj, name in node.items():
             oc = ac.child(node, obj)
             if obj not in known:
-                raise oc.error(f"{parent.qname} has no index or key {obj!r}")
+                raise oc.error(f"{qname_ident(parent.qname)} has no index or key {obj!r}")
             kind = "constraint" if isinstance(known[obj], Constraint) else "index"
             out.append(((kind, str(obj)), _str(oc, name, "a name")))
         return tuple(sorted(out))
@@ -302,9 +302,9 @@ class TableLoader(IndexLoader, TriggerLoader, PolicyLoader):
         for name in _names(ic, spec["inherits"], "inherits"):
             q = self.qname(ic, name)
             if q not in self.tables:
-                raise ic.error(f"inherits {name}: no table {q} in schema.yaml")
+                raise ic.error(f"inherits {name}: no table {qname_ident(q)} in schema.yaml")
             if self.tables[q].partition_by or self.tables[q].partition_of:
-                raise ic.error(f"{q} is partitioned or a partition: a table cannot inherit from it")
+                raise ic.error(f"{qname_ident(q)} is partitioned or a partition: a table cannot inherit from it")
             out.append(q)
         return tuple(out)
 
@@ -319,7 +319,8 @@ class TableLoader(IndexLoader, TriggerLoader, PolicyLoader):
         if not isinstance(node, dict):
             raise ctx.error("partitions is a mapping of partition names to bounds")
         for name, spec, c in _items(ctx, node, "partitions"):
-            qualified = name if "." in name else f"{parent.schema}.{name}"
+            parts = split_path(name)
+            qualified = name if parts is not None and len(parts) == 2 else f"{path_part(parent.schema)}.{name}"
             if any(p in name for p in PLACEHOLDERS):
                 for label, bound in expand(c, qualified, spec, strategy):
                     out.append(self.partition(c, label, {}, parent, columns, bound))
@@ -576,46 +577,51 @@ class TableLoader(IndexLoader, TriggerLoader, PolicyLoader):
         for con in found:
             key = con.name or f"~foreign_key:{con.definition}"
             if key in constraints:
-                raise ctx.error(f"foreign key {con.name or con.definition} is declared twice on {q}")
+                raise ctx.error(f"foreign key {con.name or con.definition} is declared twice on {qname_ident(q)}")
             constraints[key] = con
         self.tables[q] = replace(table, constraints=constraints)
 
     def foreign_key(self, ctx: _Ctx, table: str, name: str | None, cols: list[str], target: str,
                     ref_cols: list[str] | None, opts: Any) -> Constraint:
         """`references: table`, `table.column` or `schema.table.column`."""
-        parts = target.split(".")
+        parts = split_path(target)
+        if parts is None:
+            raise ctx.error(f"references {target!r}: write table, table.column or schema.table.column",
+                            NAME_HINT)
         ref_table: str | None = None
         if ref_cols is None:
             if len(parts) == 1:
-                ref_table = self.qname(ctx, parts[0])
+                ref_table = self.qname(ctx, target)
             elif len(parts) == 2:
                 # table.column, or schema.table when that table exists
                 as_table = qualify(parts[0], parts[1])
                 if as_table in self.tables and qualify("public", parts[0]) not in self.tables:
                     ref_table = as_table
                 else:
-                    ref_table, ref_cols = self.qname(ctx, parts[0]), [parts[1]]
+                    ref_table, ref_cols = self.qname(ctx, path_part(parts[0])), [parts[1]]
             elif len(parts) == 3:
-                ref_table, ref_cols = qualify(parts[0], parts[1]), [parts[2]]
+                ref_table, ref_cols = self.qname(ctx, qualify(parts[0], parts[1])), [parts[2]]
             else:
-                raise ctx.error(f"references {target!r}: write table, table.column or schema.table.column")
+                raise ctx.error(f"references {target!r}: write table, table.column or schema.table.column",
+                                NAME_HINT)
         else:
             ref_table = self.qname(ctx, target)
         if ref_table not in self.tables:
             close = difflib.get_close_matches(ref_table, list(self.tables), n=1)
-            raise ctx.error(f"references table {ref_table}, which is not declared",
+            raise ctx.error(f"references table {qname_ident(ref_table)}, which is not declared",
                             f"did you mean {close[0]}?" if close else None)
         ref = self.tables[ref_table]
         if ref_cols is None:
             pk = ref.primary_key()
             if pk is None:
-                raise ctx.error(f"{ref_table} has no primary key; name the referenced column: {ref_table}.column")
+                raise ctx.error(f"{qname_ident(ref_table)} has no primary key; name the referenced column: "
+                                f"{ref_table}.column")
             ref_cols = list(pk.columns)
         self.check_columns(ctx, ref.columns, ref_cols, ref_table)
         if len(ref_cols) != len(cols):
-            raise ctx.error(f"{len(cols)} column(s) reference {len(ref_cols)} column(s) of {ref_table}")
+            raise ctx.error(f"{len(cols)} column(s) reference {len(ref_cols)} column(s) of {qname_ident(ref_table)}")
         sql = (f"FOREIGN KEY ({', '.join(ident(c) for c in cols)}) REFERENCES "
-               f"{qident(*ref_table.split('.', 1))} ({', '.join(ident(c) for c in ref_cols)})")
+               f"{qname_ident(ref_table)} ({', '.join(ident(c) for c in ref_cols)})")
         match = str(opts.get("match", "simple")).lower()
         if match not in ("simple", "full"):
             raise ctx.error(f"match is simple or full, not {opts.get('match')!r}")

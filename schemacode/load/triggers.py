@@ -8,8 +8,8 @@ from typing import Any
 from sqlglot import exp
 
 from ..model import Column, Trigger
-from ..sqltext import ident, literal, qident
-from .core import LoaderBase, _Ctx, _bool, _items, _keys, _str, parse_sql
+from ..sqltext import ident, literal, qname_ident, qualify, split_path
+from .core import NAME_HINT, LoaderBase, _Ctx, _bool, _items, _keys, _str, parse_sql
 
 
 class TriggerLoader(LoaderBase):
@@ -67,7 +67,10 @@ class TriggerLoader(LoaderBase):
                 raise c.error(f"trigger {name} needs execute: the trigger function's name")
             ec = c.child(spec, "execute")
             fname = _str(ec, spec["execute"], "execute").removesuffix("()")
-            fq = fname if "." in fname else f"public.{fname}"
+            parts = split_path(fname)
+            if parts is None or len(parts) > 2:
+                raise ec.error(f"{fname!r} is not a function's name: use name or schema.name", NAME_HINT)
+            fq = qualify(*parts) if len(parts) == 2 else qualify("public", parts[0])
             candidates = [f for f in self.functions.values() if f.qname == fq]
             # A built-in trigger function (pg_catalog.tsvector_update_trigger) or one an
             # extension brings is not declared here: PostgreSQL says at the scratch build
@@ -93,7 +96,7 @@ class TriggerLoader(LoaderBase):
             if constraint and (tkey != "after" or for_each != "row"):
                 raise c.child(spec, "constraint").error("a constraint trigger is after: … for_each: row")
             sql = (f"CREATE {'CONSTRAINT ' if constraint else ''}TRIGGER {ident(name)} "
-                   f"{tkey.replace('_', ' ').upper()} {' OR '.join(events)} ON {qident(*q.split('.', 1))}")
+                   f"{tkey.replace('_', ' ').upper()} {' OR '.join(events)} ON {qname_ident(q)}")
             if constraint:
                 sql += " DEFERRABLE INITIALLY DEFERRED" if deferred else (
                     " DEFERRABLE" if deferrable else "")
@@ -120,7 +123,7 @@ class TriggerLoader(LoaderBase):
                     self.check_columns(wc, columns, [col.name], q)
                     refs.add(col.name)
                 sql += f" WHEN ({when})"
-            sql += f" EXECUTE FUNCTION {qident(*fq.split('.', 1))}({arg_sql})"
+            sql += f" EXECUTE FUNCTION {qname_ident(fq)}({arg_sql})"
             enabled = _bool(c.child(spec, "enabled"), spec.get("enabled", True), "enabled")
             out[name] = Trigger(name, sql, fq, enabled, tuple(sorted(refs)), self.comment(c, spec),
                                 c.source())

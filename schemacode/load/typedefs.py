@@ -4,11 +4,25 @@ from __future__ import annotations
 from typing import Any
 
 from ..model import CompositeType, Domain, EnumType, RangeType
+from ..sqltext import split_path, split_qualified
 from ..types import check_type, type_base
 from .core import LoaderBase, _Ctx, _bool, _items, _keys, _str, parse_sql, privileges
 
 
 class TypeLoader(LoaderBase):
+    def declare_type_names(self, data: Any) -> None:
+        """The names of every type schema.yaml declares, before any is read: a domain's type may
+        be a domain declared after it, or a table's row type."""
+        for section in ("enums", "domains", "types", "tables", "views"):
+            node = data.get(section)
+            names = list(node) if isinstance(node, dict) else [
+                item if isinstance(item, str) else item.get("name") if isinstance(item, dict) else None
+                for item in node] if isinstance(node, list) else []
+            for name in names:
+                parts = split_path(name) if isinstance(name, str) else None
+                if parts and len(parts) <= 2:
+                    self.extra_types.add(parts[-1])
+
     def load_enums(self, ctx: _Ctx, node: Any) -> None:
         for name, spec, c in _items(ctx, node, "enums"):
             q = self.qname(c, name)
@@ -38,7 +52,7 @@ class TypeLoader(LoaderBase):
                 if str(v) in values:
                     raise ic.error(f"enum value {v!r} is listed twice")
                 values.append(str(v))
-            schema, _, short = q.partition(".")
+            schema, short = split_qualified(q)
             self.enums[q] = EnumType(schema, short, tuple(values), comment, c.source(),
                                      acl=privileges(c, spec, "type"))
             self.extra_types.add(short)
@@ -77,7 +91,7 @@ class TypeLoader(LoaderBase):
                     parse_sql(ec, expr, "check")
                     checks[cname] = f"CHECK ({expr})"
             not_null = "null" in spec and not _bool(c.child(spec, "null"), spec["null"], "null")
-            schema, _, short = q.partition(".")
+            schema, short = split_qualified(q)
             self.domains[q] = Domain(schema, short, type_, default, not_null, checks,
                                      self.comment(c, spec), c.source(), acl=privileges(c, spec, "domain"))
             self.extra_types.add(short)
@@ -90,12 +104,12 @@ class TypeLoader(LoaderBase):
         """types: composite types ({attributes: {name: type}}) and range types ({range: subtype})."""
         for name, spec, c in _items(ctx, node, "types"):
             q = self.qname(c, name)
-            self.claim(c, q, "type")
             if not isinstance(spec, dict) or ("attributes" in spec) == ("range" in spec):
                 raise c.error(f"type {name} is {{attributes: {{name: type, …}}}} (composite) "
                               "or {range: subtype} (range)")
+            self.claim(c, q, "composite type" if "attributes" in spec else "range type")
             _keys(c, spec, self.TYPE_KEYS, f"type {name}")
-            schema, _, short = q.partition(".")
+            schema, short = split_qualified(q)
             if "attributes" in spec:
                 ac = c.child(spec, "attributes")
                 attrs = spec["attributes"]

@@ -6,7 +6,8 @@ from typing import Any
 import sqlglot
 from sqlglot import exp
 
-from ..model import Column, Index, Trigger, View, qualify
+from ..sqltext import qualify, split_qualified
+from ..model import Column, Index, Trigger, View
 from .core import _Ctx, _bool, _items, _keys, _str, privileges, storage_options
 from .indexes import IndexLoader
 from .triggers import TriggerLoader
@@ -52,7 +53,7 @@ class ViewLoader(IndexLoader, TriggerLoader):
                 triggers = self.load_triggers(tc, spec["triggers"], q, cols, view=True)
             reads = sorted({qualify(t.db or "public", t.name) for t in trees[0].find_all(exp.Table)
                             if t.name})
-            schema, _, short = q.partition(".")
+            schema, short = split_qualified(q)
             options: list[str] = []  # in the order written: PostgreSQL keeps (and prints) it
             for key in spec:
                 if key == "with":

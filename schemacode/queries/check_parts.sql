@@ -1,5 +1,5 @@
 -- For pull: check constraints' expressions in PostgreSQL's readable (pretty) form.
-SELECT n.nspname || '.' || c.relname AS relation, con.conname AS name,
+SELECT ARRAY[n.nspname, c.relname]::text[] AS relation, con.conname AS name,
        pg_get_expr(con.conbin, con.conrelid, true) AS expression
 FROM pg_constraint con
 JOIN pg_class c ON c.oid = con.conrelid

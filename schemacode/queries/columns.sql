@@ -27,7 +27,7 @@ SELECT a.attrelid AS relid, a.attnum AS num, a.attname AS name,
           AND d.refobjid = a.attrelid AND d.refobjsubid = a.attnum AND d.deptype = 'a'
         LIMIT 1) END AS owned_sequence,
        CASE WHEN a.attidentity <> '' THEN  -- (the model's key of an identity's sequence)
-       (SELECT sn.nspname || '.' || s.relname FROM pg_depend d
+       (SELECT ARRAY[sn.nspname, s.relname]::text[] FROM pg_depend d
         JOIN pg_class s ON s.oid = d.objid AND s.relkind = 'S'
         JOIN pg_namespace sn ON sn.oid = s.relnamespace
         WHERE d.classid = 'pg_class'::regclass AND d.refclassid = 'pg_class'::regclass

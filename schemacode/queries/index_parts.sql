@@ -1,5 +1,5 @@
 -- For pull: each index taken apart (method, keys with their options, INCLUDE, WHERE).
-SELECT n.nspname || '.' || t.relname AS relation, ic.relname AS name,
+SELECT ARRAY[n.nspname, t.relname]::text[] AS relation, ic.relname AS name,
        am.amname AS method, i.indisunique AS is_unique,
        ARRAY(SELECT pg_get_indexdef(i.indexrelid, k, true)
              FROM generate_series(1, i.indnkeyatts) AS k ORDER BY k) AS keys,

@@ -12,7 +12,7 @@ SELECT p.polrelid AS relid, p.polname AS name,
              JOIN pg_attribute a ON a.attrelid = d.refobjid AND a.attnum = d.refobjsubid
              WHERE d.classid = 'pg_policy'::regclass AND d.objid = p.oid
                AND d.refclassid = 'pg_class'::regclass AND d.refobjsubid > 0) AS columns,
-       ARRAY(SELECT DISTINCT rn.nspname || '.' || r.relname FROM pg_depend d
+       ARRAY(SELECT DISTINCT ARRAY[rn.nspname, r.relname]::text[] FROM pg_depend d
              JOIN pg_class r ON r.oid = d.refobjid JOIN pg_namespace rn ON rn.oid = r.relnamespace
              WHERE d.classid = 'pg_policy'::regclass AND d.objid = p.oid
                AND d.refclassid = 'pg_class'::regclass AND d.refobjid <> p.polrelid) AS reads

@@ -1,23 +1,24 @@
 -- Owners and privileges of schemas, tables, views, sequences and functions: each grant as
 -- "PRIVILEGE [(columns)] TO grantee [WITH GRANT OPTION]", the object's default ones included
--- (acldefault where the ACL is still the default), the owner's own left out.
+-- (acldefault where the ACL is still the default), the owner's own left out. An object's key is
+-- its name's parts (schema; schema and name; a function's arguments third): introspect.py joins them.
 WITH objects AS (
-    SELECT 'schema' AS kind, n.nspname AS key, n.nspowner AS owner,
+    SELECT 'schema' AS kind, ARRAY[n.nspname]::text[] AS key, n.nspowner AS owner,
            coalesce(n.nspacl, acldefault('n', n.nspowner)) AS acl, NULL::oid AS relid
     FROM pg_namespace n WHERE n.nspname = ANY(%(schemas)s)
     UNION ALL
     SELECT CASE c.relkind WHEN 'S' THEN 'sequence' WHEN 'v' THEN 'view' WHEN 'm' THEN 'view' ELSE 'table' END,
-           n.nspname || '.' || c.relname, c.relowner,
+           ARRAY[n.nspname, c.relname]::text[], c.relowner,
            coalesce(c.relacl, acldefault(CASE c.relkind WHEN 'S' THEN 's'::"char" ELSE 'r'::"char" END, c.relowner)), c.oid
     FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
     WHERE n.nspname = ANY(%(schemas)s) AND c.relkind IN ('r', 'p', 'v', 'm', 'S')
     UNION ALL  -- enums, domains, composite and range types (not a table's row type, nor arrays)
-    SELECT 'type', n.nspname || '.' || t.typname, t.typowner, coalesce(t.typacl, acldefault('T', t.typowner)), NULL
+    SELECT 'type', ARRAY[n.nspname, t.typname]::text[], t.typowner, coalesce(t.typacl, acldefault('T', t.typowner)), NULL
     FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace
     WHERE n.nspname = ANY(%(schemas)s) AND t.typtype IN ('e', 'd', 'c', 'r')
       AND (t.typtype <> 'c' OR (SELECT relkind FROM pg_class WHERE oid = t.typrelid) = 'c')
     UNION ALL
-    SELECT 'function', n.nspname || '.' || p.proname || '(' || pg_get_function_identity_arguments(p.oid) || ')',
+    SELECT 'function', ARRAY[n.nspname::text, p.proname::text, pg_get_function_identity_arguments(p.oid)],
            p.proowner, coalesce(p.proacl, acldefault('f', p.proowner)), NULL
     FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
     WHERE n.nspname = ANY(%(schemas)s) AND p.prokind IN ('f', 'p')

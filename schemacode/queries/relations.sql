@@ -8,11 +8,11 @@ SELECT c.oid, n.nspname AS schema, c.relname AS name, c.relkind AS kind,
        c.relrowsecurity AS row_security, c.relforcerowsecurity AS force_row_security,
        CASE WHEN c.relkind = 'p' THEN pg_get_partkeydef(c.oid) END AS partition_by,
        CASE WHEN c.relispartition THEN
-           (SELECT pn.nspname || '.' || pc.relname FROM pg_inherits i
+           (SELECT ARRAY[pn.nspname, pc.relname]::text[] FROM pg_inherits i
             JOIN pg_class pc ON pc.oid = i.inhparent JOIN pg_namespace pn ON pn.oid = pc.relnamespace
             WHERE i.inhrelid = c.oid) END AS partition_of,
        CASE WHEN c.relispartition THEN pg_get_expr(c.relpartbound, c.oid) END AS bound,
-       ARRAY(SELECT pn.nspname || '.' || pc.relname FROM pg_inherits i
+       ARRAY(SELECT ARRAY[pn.nspname, pc.relname]::text[] FROM pg_inherits i
              JOIN pg_class pc ON pc.oid = i.inhparent JOIN pg_namespace pn ON pn.oid = pc.relnamespace
              WHERE i.inhrelid = c.oid AND NOT c.relispartition ORDER BY i.inhseqno) AS inherits,
        CASE c.relreplident WHEN 'f' THEN 'full' WHEN 'n' THEN 'nothing'

@@ -2,7 +2,7 @@
 SELECT s.seqrelid AS relid, format_type(s.seqtypid, NULL) AS type,
        s.seqstart AS start, s.seqincrement AS increment, s.seqmin AS min_value,
        s.seqmax AS max_value, s.seqcache AS cache, s.seqcycle AS cycle,
-       (SELECT tn.nspname || '.' || t.relname FROM pg_depend d
+       (SELECT ARRAY[tn.nspname, t.relname]::text[] FROM pg_depend d
         JOIN pg_class t ON t.oid = d.refobjid JOIN pg_namespace tn ON tn.oid = t.relnamespace
         WHERE d.classid = 'pg_class'::regclass AND d.objid = s.seqrelid AND d.deptype = 'a'
           AND d.refclassid = 'pg_class'::regclass AND d.refobjsubid > 0 LIMIT 1) AS owner_table,

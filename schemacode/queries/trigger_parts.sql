@@ -1,6 +1,6 @@
 -- For pull: each trigger taken apart (timing, events, level, columns, arguments, constraint
 -- trigger and its deferral).
-SELECT n.nspname || '.' || c.relname AS relation, t.tgname AS name,
+SELECT ARRAY[n.nspname, c.relname]::text[] AS relation, t.tgname AS name,
        CASE WHEN t.tgtype & 2 <> 0 THEN 'before' WHEN t.tgtype & 64 <> 0 THEN 'instead_of'
             ELSE 'after' END AS timing,
        t.tgtype & 1 <> 0 AS for_row,

@@ -1,7 +1,7 @@
 -- User triggers (not the internal ones behind foreign keys).
 SELECT t.tgrelid AS relid, t.tgname AS name,
        pg_get_triggerdef(t.oid) AS definition,
-       pn.nspname || '.' || p.proname AS function,
+       ARRAY[pn.nspname, p.proname]::text[] AS function,
        t.tgenabled <> 'D' AS enabled,
        obj_description(t.oid, 'pg_trigger') AS comment,
        ARRAY(SELECT DISTINCT a.attname FROM pg_depend d

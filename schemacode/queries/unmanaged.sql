@@ -1,10 +1,11 @@
 -- What a schema holds that schema.yaml cannot declare: unmanaged. Plans never drop, alter or
 -- recreate it, nor drop what it depends on (pins). hide_relation / hide_function / hide_column
--- name an object the other queries read that is left out of the model for this reason.
+-- name an object the other queries read that is left out of the model for this reason. A name is
+-- read as its parts (path: schema and name, then what follows), joined by introspect.py.
 WITH objects AS (
     SELECT CASE p.prokind WHEN 'a' THEN 'ordered-set aggregate' WHEN 'w' THEN 'window function'
                 ELSE 'function in language ' || l.lanname END AS kind,
-           n.nspname || '.' || p.proname || '(' || pg_get_function_identity_arguments(p.oid) || ')' AS name,
+           ARRAY[n.nspname, p.proname]::text[] AS path, '(' || pg_get_function_identity_arguments(p.oid) || ')' AS suffix,
            CASE WHEN p.prokind = 'a' THEN 'ordered-set aggregates' WHEN p.prokind = 'w' THEN 'window functions'
                 ELSE 'functions in C' END AS what,
            'pg_proc'::regclass AS classid, p.oid AS objid, NULL::oid AS hide_relation,
@@ -16,20 +17,20 @@ WITH objects AS (
       AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_proc'::regclass
                       AND d.objid = p.oid AND d.deptype IN ('e', 'i'))  -- (a range's constructors)
     UNION ALL
-    SELECT 'foreign table', n.nspname || '.' || c.relname, 'foreign tables',
+    SELECT 'foreign table', ARRAY[n.nspname, c.relname]::text[], '', 'foreign tables',
            'pg_class'::regclass, c.oid, NULL, NULL, NULL
     FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
     WHERE n.nspname = ANY(%(schemas)s) AND c.relkind = 'f'
       AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass
                       AND d.objid = c.oid AND d.deptype = 'e')
     UNION ALL
-    SELECT 'virtual generated column', n.nspname || '.' || c.relname || '.' || a.attname,
+    SELECT 'virtual generated column', ARRAY[n.nspname, c.relname]::text[], '.' || a.attname,
            'virtual generated columns', 'pg_class'::regclass, c.oid, NULL, NULL, a.attnum
     FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace
     WHERE n.nspname = ANY(%(schemas)s) AND c.relkind IN ('r', 'p') AND a.attgenerated = 'v'
       AND NOT a.attisdropped
     UNION ALL
-    SELECT 'base type', n.nspname || '.' || t.typname, 'base types', 'pg_type'::regclass, t.oid,
+    SELECT 'base type', ARRAY[n.nspname, t.typname]::text[], '', 'base types', 'pg_type'::regclass, t.oid,
            NULL, NULL, NULL
     FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace
     WHERE n.nspname = ANY(%(schemas)s) AND t.typtype = 'b'
@@ -37,12 +38,12 @@ WITH objects AS (
       AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_type'::regclass
                       AND d.objid = t.oid AND d.deptype = 'e')
     UNION ALL
-    SELECT 'rule', n.nspname || '.' || c.relname || ': ' || r.rulename, 'rules',
+    SELECT 'rule', ARRAY[n.nspname, c.relname]::text[], ': ' || r.rulename, 'rules',
            'pg_rewrite'::regclass, r.oid, NULL, NULL, NULL
     FROM pg_rewrite r JOIN pg_class c ON c.oid = r.ev_class JOIN pg_namespace n ON n.oid = c.relnamespace
     WHERE n.nspname = ANY(%(schemas)s) AND r.rulename <> '_RETURN'
     UNION ALL
-    SELECT 'operator', n.nspname || '.' || o.oprname || '(' || format_type(o.oprleft, NULL) || ', '
+    SELECT 'operator', ARRAY[n.nspname, o.oprname]::text[], '(' || format_type(o.oprleft, NULL) || ', '
                        || format_type(o.oprright, NULL) || ')', 'operators',
            'pg_operator'::regclass, o.oid, NULL, NULL, NULL
     FROM pg_operator o JOIN pg_namespace n ON n.oid = o.oprnamespace
@@ -50,19 +51,20 @@ WITH objects AS (
       AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_operator'::regclass
                       AND d.objid = o.oid AND d.deptype = 'e')
     UNION ALL
-    SELECT 'event trigger', e.evtname, 'event triggers', 'pg_event_trigger'::regclass, e.oid,
+    SELECT 'event trigger', ARRAY[e.evtname]::text[], '', 'event triggers', 'pg_event_trigger'::regclass, e.oid,
            NULL, NULL, NULL
     FROM pg_event_trigger e
 )
-SELECT o.kind, o.name, o.what, o.objid, o.hide_relation, o.hide_function, o.hide_column,
+SELECT o.kind, o.path, o.suffix, o.what, o.objid, o.hide_relation, o.hide_function, o.hide_column,
+       -- each as [kind, schema, name, what follows the name]
        ARRAY(SELECT DISTINCT CASE
                  WHEN d.refclassid = 'pg_class'::regclass AND d.refobjsubid > 0 THEN
-                     'column ' || rn.nspname || '.' || rc.relname || '.' || ra.attname
-                 WHEN d.refclassid = 'pg_class'::regclass THEN 'table ' || rn.nspname || '.' || rc.relname
+                     ARRAY['column', rn.nspname::text, rc.relname::text, '.' || ra.attname]
+                 WHEN d.refclassid = 'pg_class'::regclass THEN ARRAY['table', rn.nspname::text, rc.relname::text, '']
                  WHEN d.refclassid = 'pg_proc'::regclass THEN
-                     'function ' || pn.nspname || '.' || rp.proname || '('
-                     || pg_get_function_identity_arguments(rp.oid) || ')'
-                 WHEN d.refclassid = 'pg_type'::regclass THEN 'type ' || tn.nspname || '.' || rt.typname
+                     ARRAY['function', pn.nspname::text, rp.proname::text,
+                           '(' || pg_get_function_identity_arguments(rp.oid) || ')']
+                 WHEN d.refclassid = 'pg_type'::regclass THEN ARRAY['type', tn.nspname::text, rt.typname::text, '']
              END
              FROM pg_depend d
              LEFT JOIN pg_class rc ON d.refclassid = 'pg_class'::regclass AND rc.oid = d.refobjid

@@ -1,6 +1,6 @@
 -- Which relations (and which of their columns) each view or materialized view reads.
 SELECT DISTINCT r.ev_class AS view_relid, d.refobjid AS relid,
-       rn.nspname || '.' || rc.relname AS relation, a.attname AS column_name
+       ARRAY[rn.nspname, rc.relname]::text[] AS relation, a.attname AS column_name
 FROM pg_rewrite r
 JOIN pg_class vc ON vc.oid = r.ev_class
 JOIN pg_namespace vn ON vn.oid = vc.relnamespace

@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 
+from ..sqltext import last_name
 from ..changes.base import Change, Hazard, Statement
 from ..diff import Renames
 from .catalog import SCatalog, SColumn, SObject, STable
@@ -290,12 +291,12 @@ def _apply_renames(cur: SCatalog, des: SCatalog, renames: Renames, out: list[Cha
     """Tables and columns renamed first (ALTER TABLE … RENAME): ``cur`` as it is once they are,
     SQLite having pointed what names them at the new names."""
     for new_q, old_q in renames.tables.items():
-        old, new = old_q.partition(".")[2] or old_q, new_q.partition(".")[2] or new_q
+        old, new = last_name(old_q), last_name(new_q)
         if old in cur.tables and new not in cur.tables and new in des.tables:
             out.append(RenameTable(old, new))
             cur = _rename(cur, old, new, None)
     for (table_q, new), old in renames.columns.items():
-        table = table_q.partition(".")[2] or table_q
+        table = last_name(table_q)
         t, d = cur.tables.get(table), des.tables.get(table)
         if t is not None and d is not None and t.column(old) and not t.column(new) and d.column(new):
             out.append(RenameColumn(table, old, new))

@@ -14,6 +14,7 @@ import sqlglot
 import yaml
 from sqlglot import exp
 
+from ..sqltext import path_part
 from .. import __version__
 from ..dump.core import Dumper, Flow, FlowList, tidy
 from ..errors import SchemacodeError
@@ -133,7 +134,7 @@ def document(conn: sqlite3.Connection, catalog: SCatalog) -> dict[str, Any]:
                                                 key=lambda c: c.pk)] if ref in catalog.tables else []
             to_cols = list(to) if any(to) else target_pk
             fk: dict[str, Any] = {"columns": FlowList(frm),
-                                  "references": Flow({"table": ref, "columns": FlowList(to_cols)})}
+                                  "references": Flow({"table": path_part(ref), "columns": FlowList(to_cols)})}
             for action, key in ((on_delete, "on_delete"), (on_update, "on_update")):
                 if action and action.upper() != "NO ACTION":
                     fk[key] = action.lower()
@@ -159,7 +160,7 @@ def document(conn: sqlite3.Connection, catalog: SCatalog) -> dict[str, Any]:
                     if trg.table == name}
         if triggers:
             spec["triggers"] = triggers
-        tables[name] = spec
+        tables[path_part(name)] = spec  # (a dotted name is quoted: sqltext.path_part)
     doc: dict[str, Any] = {}
     if tables:
         doc["tables"] = tables

@@ -26,6 +26,7 @@ from typing import Any, Literal
 import sqlglot
 from sqlglot import exp
 
+from ..sqltext import last_name
 from ..errors import SchemaError
 from ..load import LoadedSchema
 from ..model import Column, Constraint, Index, Source, Table, Trigger, View
@@ -250,7 +251,7 @@ class _Translator:
             expr = over.get("expr") or self.expr(m.group(1) if m else con.definition, con.source, what)
             return f"{head}CHECK ({expr})"
         if con.kind == "foreign_key":
-            ref = (con.ref_table or "").partition(".")[2]
+            ref = last_name(con.ref_table or "")
             rest = con.definition.split(")", 2)[-1] if con.definition.count(")") >= 2 else ""
             actions = " ".join(m.group(0) for m in re.finditer(
                 r"ON (?:DELETE|UPDATE) (?:CASCADE|RESTRICT|SET NULL|SET DEFAULT|NO ACTION)", rest))
