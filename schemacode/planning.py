@@ -81,7 +81,9 @@ def spelling_suspects(p: Plan) -> bool:
     for c in p.changes:
         if isinstance(c, (ch.AlterDomain, ch.AlterSequence)):
             return True
-        if isinstance(c, ch.CreateFunction) and c.replace:
+        if isinstance(c, (ch.CreateFunction, ch.CreateRule)) and c.replace:
+            return True
+        if isinstance(c, ch.AlterForeignTable):  # (a default or a check, maybe only spelled otherwise)
             return True
         if isinstance(c, ch.AlterColumn) and c.before.default != c.after.default:
             return True

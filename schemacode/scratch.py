@@ -346,6 +346,14 @@ FOR r IN SELECT pg_get_userbyid(d.defaclrole) AS creator, d.defaclobjtype AS t,
 END LOOP; END$$"""
 
 
+_LOOSE = """SELECT format('DROP SERVER IF EXISTS %I CASCADE', srvname) FROM pg_foreign_server
+UNION ALL
+SELECT format('DROP CAST IF EXISTS (%s AS %s)', format_type(castsource, NULL), format_type(casttarget, NULL))
+FROM pg_cast c WHERE c.oid >= 16384
+  AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_cast'::regclass AND d.objid = c.oid
+                  AND d.deptype IN ('e', 'i'))"""
+
+
 def _empty(conn: psycopg.Connection[Any]) -> None:
     """Back to what CREATE DATABASE gives: drop every schema and extension, make public again,
     default privileges given in every schema taken back."""
@@ -356,7 +364,10 @@ def _empty(conn: psycopg.Connection[Any]) -> None:
         "AND nspname <> 'information_schema'").fetchall()]
     exts = [r[0] for r in conn.execute(
         "SELECT extname FROM pg_extension WHERE extname <> 'plpgsql'").fetchall()]
-    if schemas == ["public"] and not exts and not conn.execute(
+    # what belongs to the database, not to a schema: servers (their wrapper's extension takes
+    # them along), casts between built-in types
+    loose = conn.execute(_LOOSE).fetchall()
+    if schemas == ["public"] and not exts and not loose and not conn.execute(
             "SELECT 1 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
             "WHERE n.nspname = 'public' UNION ALL SELECT 1 FROM pg_proc p JOIN pg_namespace n "
             "ON n.oid = p.pronamespace WHERE n.nspname = 'public' UNION ALL SELECT 1 FROM pg_type t "
@@ -364,6 +375,8 @@ def _empty(conn: psycopg.Connection[Any]) -> None:
     ).fetchone():
         return
     with conn.transaction():
+        for (drop,) in loose:
+            conn.execute(drop.encode())
         for e in exts:
             conn.execute(f'DROP EXTENSION IF EXISTS "{e}" CASCADE'.encode())
         for s in schemas:

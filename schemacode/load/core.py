@@ -22,7 +22,7 @@ from .. import cache
 from ..model import Renames
 from ..errors import SchemaError
 from ..model import (
-    Acl, Aggregate, CompositeType, RangeType,
+    Acl, Aggregate, Cast, CompositeType, ForeignServer, ForeignTable, RangeType,
     Catalog, Column, Domain, EnumType, Extension, Function, Namespace, Sequence, Source, Table,
     View, qualify,
 )
@@ -217,6 +217,9 @@ class LoaderBase:
         self.composites: dict[str, CompositeType] = {}
         self.aggregates: dict[str, Aggregate] = {}
         self.ranges: dict[str, RangeType] = {}
+        self.casts: dict[str, Cast] = {}
+        self.servers: dict[str, ForeignServer] = {}
+        self.foreign_tables: dict[str, ForeignTable] = {}
         self.names: dict[str, str] = {}  # relation/type qname -> yaml path, for duplicates
         self.partition_specs: list[tuple[_Ctx, str, Any]] = []  # (where, qname, spec) of partitions
 
@@ -346,6 +349,7 @@ PRIVILEGES = {
     "schema": {"usage", "create", "all"},
     "type": {"usage", "all"},
     "domain": {"usage", "all"},
+    "foreign server": {"usage", "all"},
 }
 _COLUMN_PRIVILEGE = re.compile(r"^\s*(select|insert|update|references)\s*\((.+)\)\s*$", re.IGNORECASE)
 

@@ -1,4 +1,5 @@
--- Owners and privileges of schemas, tables, views, sequences and functions: each grant as
+-- Owners and privileges of schemas, tables (foreign ones too), views, sequences, functions, types
+-- and foreign servers (every one: a server is the database's): each grant as
 -- "PRIVILEGE [(columns)] TO grantee [WITH GRANT OPTION]", the object's default ones included
 -- (acldefault where the ACL is still the default), the owner's own left out.
 WITH objects AS (
@@ -10,7 +11,10 @@ WITH objects AS (
            n.nspname || '.' || c.relname, c.relowner,
            coalesce(c.relacl, acldefault(CASE c.relkind WHEN 'S' THEN 's'::"char" ELSE 'r'::"char" END, c.relowner)), c.oid
     FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-    WHERE n.nspname = ANY(%(schemas)s) AND c.relkind IN ('r', 'p', 'v', 'm', 'S')
+    WHERE n.nspname = ANY(%(schemas)s) AND c.relkind IN ('r', 'p', 'v', 'm', 'S', 'f')
+    UNION ALL
+    SELECT 'foreign server', s.srvname, s.srvowner, coalesce(s.srvacl, acldefault('S', s.srvowner)), NULL
+    FROM pg_foreign_server s
     UNION ALL  -- enums, domains, composite and range types (not a table's row type, nor arrays)
     SELECT 'type', n.nspname || '.' || t.typname, t.typowner, coalesce(t.typacl, acldefault('T', t.typowner)), NULL
     FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace

@@ -16,12 +16,25 @@ WITH objects AS (
       AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_proc'::regclass
                       AND d.objid = p.oid AND d.deptype IN ('e', 'i'))  -- (a range's constructors)
     UNION ALL
-    SELECT 'foreign table', n.nspname || '.' || c.relname, 'foreign tables',
+    -- (a foreign table on its own is declared: foreign_tables.sql)
+    SELECT 'foreign table', n.nspname || '.' || c.relname, 'foreign tables that are partitions or inherit',
            'pg_class'::regclass, c.oid, NULL, NULL, NULL
     FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
     WHERE n.nspname = ANY(%(schemas)s) AND c.relkind = 'f'
+      AND (c.relispartition OR EXISTS (SELECT 1 FROM pg_inherits i WHERE i.inhrelid = c.oid OR i.inhparent = c.oid))
       AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass
                       AND d.objid = c.oid AND d.deptype = 'e')
+    UNION ALL  -- its options (a password) are never read
+    SELECT 'user mapping', 'for ' || CASE WHEN m.umuser = 0 THEN 'PUBLIC' ELSE quote_ident(pg_get_userbyid(m.umuser)) END
+                           || ' on server ' || quote_ident(s.srvname), 'user mappings',
+           'pg_user_mapping'::regclass, m.oid, NULL, NULL, NULL
+    FROM pg_user_mapping m JOIN pg_foreign_server s ON s.oid = m.umserver
+    UNION ALL
+    SELECT 'foreign data wrapper', w.fdwname, 'foreign data wrappers (an extension brings one)',
+           'pg_foreign_data_wrapper'::regclass, w.oid, NULL, NULL, NULL
+    FROM pg_foreign_data_wrapper w
+    WHERE NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_foreign_data_wrapper'::regclass
+                      AND d.objid = w.oid AND d.deptype = 'e')
     UNION ALL
     SELECT 'virtual generated column', n.nspname || '.' || c.relname || '.' || a.attname,
            'virtual generated columns', 'pg_class'::regclass, c.oid, NULL, NULL, a.attnum
@@ -36,11 +49,6 @@ WITH objects AS (
       AND t.typelem = 0 AND t.typarray <> 0
       AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_type'::regclass
                       AND d.objid = t.oid AND d.deptype = 'e')
-    UNION ALL
-    SELECT 'rule', n.nspname || '.' || c.relname || ': ' || r.rulename, 'rules',
-           'pg_rewrite'::regclass, r.oid, NULL, NULL, NULL
-    FROM pg_rewrite r JOIN pg_class c ON c.oid = r.ev_class JOIN pg_namespace n ON n.oid = c.relnamespace
-    WHERE n.nspname = ANY(%(schemas)s) AND r.rulename <> '_RETURN'
     UNION ALL
     SELECT 'operator', n.nspname || '.' || o.oprname || '(' || format_type(o.oprleft, NULL) || ', '
                        || format_type(o.oprright, NULL) || ')', 'operators',
@@ -63,6 +71,7 @@ SELECT o.kind, o.name, o.what, o.objid, o.hide_relation, o.hide_function, o.hide
                      'function ' || pn.nspname || '.' || rp.proname || '('
                      || pg_get_function_identity_arguments(rp.oid) || ')'
                  WHEN d.refclassid = 'pg_type'::regclass THEN 'type ' || tn.nspname || '.' || rt.typname
+                 WHEN d.refclassid = 'pg_foreign_server'::regclass THEN 'server ' || rs.srvname
              END
              FROM pg_depend d
              LEFT JOIN pg_class rc ON d.refclassid = 'pg_class'::regclass AND rc.oid = d.refobjid
@@ -72,10 +81,11 @@ SELECT o.kind, o.name, o.what, o.objid, o.hide_relation, o.hide_function, o.hide
              LEFT JOIN pg_namespace pn ON pn.oid = rp.pronamespace
              LEFT JOIN pg_type rt ON d.refclassid = 'pg_type'::regclass AND rt.oid = d.refobjid
              LEFT JOIN pg_namespace tn ON tn.oid = rt.typnamespace
+             LEFT JOIN pg_foreign_server rs ON d.refclassid = 'pg_foreign_server'::regclass AND rs.oid = d.refobjid
              WHERE d.classid = o.classid AND d.objid = o.objid AND d.deptype IN ('n', 'a')
                AND (o.hide_column IS NULL OR d.objsubid = o.hide_column)
                AND d.refobjid <> o.objid
-               AND coalesce(rn.nspname, pn.nspname, tn.nspname) = ANY(%(schemas)s)
+               AND (coalesce(rn.nspname, pn.nspname, tn.nspname) = ANY(%(schemas)s) OR rs.oid IS NOT NULL)
              ) AS pins
 FROM objects o
 ORDER BY 1, 2
