@@ -19,7 +19,7 @@ from psycopg.rows import dict_row, namedtuple_row
 from .sqltext import literal, qident
 from .model import (
     SECRET_OPTION, Acl, Aggregate, Cast, Catalog, CompositeType, RangeType, Column, Constraint, ConstraintKind, Domain,
-    EnumType, Extension, ForeignServer, ForeignTable, Function, Index, Namespace, Policy, Rule, Sequence, Table,
+    EnumType, Extension, ForeignDataWrapper, ForeignServer, ForeignTable, Function, Index, Namespace, Policy, Rule, Sequence, Table,
     Trigger, Unmanaged, View, serial_sequence,
 )
 
@@ -28,7 +28,7 @@ _T = TypeVar("_T")
 QUERY_NAMES = (
     "schemas", "extensions", "enums", "domains", "functions", "relations", "columns", "constraints",
     "indexes", "triggers", "view_dependencies", "sequences", "unmanaged", "policies", "privileges", "types", "aggregates", "default_privileges",
-    "global_default_privileges", "casts", "rules", "foreign_servers", "foreign_tables",
+    "global_default_privileges", "casts", "rules", "foreign_data_wrappers", "foreign_servers", "foreign_tables",
 )
 HISTORY_SCHEMA = "schemacode"
 
@@ -45,7 +45,7 @@ def query_text(name: str) -> str:
 
 def run_queries(conn: psycopg.Connection[Any], schemas: list[str]) -> dict[str, list[Any]]:
     """Run every catalog query in one snapshot; the raw rows, by query name."""
-    params = {"schemas": schemas, "secret": SECRET_OPTION.pattern}  # (secret: foreign_servers.sql)
+    params = {"schemas": schemas, "secret": SECRET_OPTION.pattern}  # (secret: foreign_*.sql)
     out: dict[str, list[Any]] = {name: [] for name in QUERY_NAMES}
     idle = conn.info.transaction_status == psycopg.pq.TransactionStatus.IDLE
     with conn.transaction():
@@ -246,6 +246,9 @@ def build_catalog(rows: dict[str, list[Any]]) -> Catalog:
     servers = {r.name: ForeignServer(r.name, r.wrapper, r.type, r.version, tuple(r.options), r.comment,
                                      secrets=tuple(r.secrets))
                for r in rows["foreign_servers"]}
+    wrappers = {r.name: ForeignDataWrapper(r.name, r.handler, r.validator, tuple(r.options), r.comment,
+                                           secrets=tuple(r.secrets))
+                for r in rows["foreign_data_wrappers"]}
     foreign_tables = {f"{r.schema}.{r.name}": ForeignTable(
         r.schema, r.name, r.server, dict(columns[oid]), tuple(r.options), dict(column_options[oid]),
         {k: c for k, c in constraints[oid].items() if c.kind == "check"}, dict(triggers[oid]), r.comment)
@@ -254,7 +257,7 @@ def build_catalog(rows: dict[str, list[Any]]) -> Catalog:
                    with_acl(functions, "function"), with_acl(sequences, "sequence"), with_acl(tables, "table"),
                    with_acl(views, "view"), unmanaged, with_acl(composites, "type"), with_acl(ranges, "type"),
                    aggregates, tuple(rows["global_default_privileges"][0].grants), casts,
-                   with_acl(servers, "foreign server"), with_acl(foreign_tables, "table"))
+                   with_acl(servers, "foreign server"), with_acl(foreign_tables, "table"), wrappers)
 
 
 def _partition_columns(columns: dict[str, Column], mine: dict[str, tuple[Any, ...]],

@@ -237,6 +237,11 @@ def build() -> dict[str, Any]:
                           "function": _str, "inout": _bool, "binary": _bool,
                           "context": {"enum": ["explicit", "assignment", "implicit"]}, "comment": _comment,
                           "sqlite": sqlite})]}},
+            "foreign_data_wrappers": {"type": "object", "description": "wrappers made by hand (one an extension "
+                                      "brings is its extension's): {handler: f, validator: g, options: {…}}",
+                                      "additionalProperties": {"oneOf": [{"type": "null"}, _obj({
+                                          "handler": _str, "validator": _str, "options": fdw_options,
+                                          "comment": _comment, "sqlite": sqlite})]}},
             "foreign_servers": {"type": "object", "additionalProperties": _obj({
                 "wrapper": {**_str, "description": "its foreign data wrapper: postgres_fdw, file_fdw, … (its "
                             "extension declared)"},

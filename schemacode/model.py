@@ -565,6 +565,20 @@ SECRET_OPTION = re.compile(r"pass(word|wd)|secret|token|credential|api_?key|acce
 
 
 @dataclass(frozen=True, slots=True)
+class ForeignDataWrapper:
+    """CREATE FOREIGN DATA WRAPPER made by hand (one an extension brings is the extension's), as
+    Supabase's wrappers are: its handler and validator (functions, often an extension's), options."""
+
+    name: str
+    handler: str | None = None  # as regproc prints it: public.postgres_fdw_handler; None: NO HANDLER
+    validator: str | None = None
+    options: tuple[str, ...] = ()  # never a secret (SECRET_OPTION)
+    comment: str | None = None
+    source: Source | None = field(default=None, compare=False, repr=False)
+    secrets: tuple[str, ...] = field(default=(), compare=False, repr=False)  # see ForeignServer
+
+
+@dataclass(frozen=True, slots=True)
 class ForeignServer:
     """CREATE SERVER name [TYPE …] [VERSION …] FOREIGN DATA WRAPPER wrapper OPTIONS (…). A
     database's object, not a schema's; its user mappings (where passwords live) are left alone."""
@@ -656,6 +670,7 @@ class Catalog:
     casts: dict[str, Cast] = field(default_factory=dict)  # by key: "text AS public.email"
     servers: dict[str, ForeignServer] = field(default_factory=dict)
     foreign_tables: dict[str, ForeignTable] = field(default_factory=dict)
+    wrappers: dict[str, ForeignDataWrapper] = field(default_factory=dict)  # made by hand, not an extension's
 
     def named_roles(self) -> list[tuple[str, Source | None]]:
         """The roles the catalog names (policies' TO, owners, grantees, default privileges'
@@ -684,7 +699,7 @@ class Catalog:
         return not (
             self.extensions or self.enums or self.domains or self.functions or self.sequences
             or self.composites or self.ranges or self.aggregates
-            or self.tables or self.views or self.casts or self.servers or self.foreign_tables
+            or self.tables or self.views or self.casts or self.servers or self.foreign_tables or self.wrappers
             or any(n != "public" for n in self.schemas)
         )
 
@@ -858,6 +873,8 @@ def attach_written(catalog: Catalog, written: Catalog) -> Catalog:
                         for k, f in catalog.foreign_tables.items()},
         servers={k: managed(replace(o, source=written.servers[k].source) if k in written.servers else o,
                             written.servers.get(k)) for k, o in catalog.servers.items()},
+        wrappers={k: replace(o, source=written.wrappers[k].source) if k in written.wrappers else o
+                  for k, o in catalog.wrappers.items()},
         # (a cast's types are spelled as written there, as PostgreSQL prints them here: only the
         # ones written alike find their line)
         casts={k: replace(o, source=written.casts[k].source) if k in written.casts else o
@@ -915,8 +932,9 @@ def only_schemas(catalog: Catalog, names: set[str]) -> Catalog:
     groups: dict[str, Any] = {f: keep(getattr(catalog, f)) for f in (
         "extensions", "enums", "domains", "functions", "sequences", "tables", "views", "composites", "ranges",
         "aggregates", "foreign_tables", "casts")}
-    # a server is the database's: it goes with public (what tenants share)
+    # a server or wrapper is the database's: it goes with public (what tenants share)
     groups["servers"] = catalog.servers if "public" in names else {}
+    groups["wrappers"] = catalog.wrappers if "public" in names else {}
     return replace(catalog, schemas={k: v for k, v in catalog.schemas.items() if k in names}, **groups,
                    unmanaged={k: u for k, u in catalog.unmanaged.items() if u.name.split(".", 1)[0] in names})
 

@@ -348,6 +348,10 @@ END LOOP; END$$"""
 
 _LOOSE = """SELECT format('DROP SERVER IF EXISTS %I CASCADE', srvname) FROM pg_foreign_server
 UNION ALL
+SELECT format('DROP FOREIGN DATA WRAPPER IF EXISTS %I CASCADE', fdwname) FROM pg_foreign_data_wrapper w
+WHERE NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_foreign_data_wrapper'::regclass
+                  AND d.objid = w.oid AND d.deptype = 'e')
+UNION ALL
 SELECT format('DROP CAST IF EXISTS (%s AS %s)', format_type(castsource, NULL), format_type(casttarget, NULL))
 FROM pg_cast c WHERE c.oid >= 16384
   AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_cast'::regclass AND d.objid = c.oid
@@ -364,8 +368,8 @@ def _empty(conn: psycopg.Connection[Any]) -> None:
         "AND nspname <> 'information_schema'").fetchall()]
     exts = [r[0] for r in conn.execute(
         "SELECT extname FROM pg_extension WHERE extname <> 'plpgsql'").fetchall()]
-    # what belongs to the database, not to a schema: servers (their wrapper's extension takes
-    # them along), casts between built-in types
+    # what belongs to the database, not to a schema: servers and wrappers (an extension's
+    # wrapper goes with it), casts between built-in types
     loose = conn.execute(_LOOSE).fetchall()
     if schemas == ["public"] and not exts and not loose and not conn.execute(
             "SELECT 1 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "

@@ -31,6 +31,10 @@ COMMENT ON SERVER warehouse IS 'the sales warehouse';
 CREATE SERVER "Old Archive" TYPE 'archive' VERSION '9.6' FOREIGN DATA WRAPPER postgres_fdw OPTIONS (host 'archive');
 CREATE SERVER files FOREIGN DATA WRAPPER file_fdw;
 CREATE SERVER spare FOREIGN DATA WRAPPER postgres_fdw;
+CREATE FOREIGN DATA WRAPPER pg2 HANDLER postgres_fdw_handler VALIDATOR postgres_fdw_validator;
+COMMENT ON FOREIGN DATA WRAPPER pg2 IS 'made by hand, as Supabase makes its wrappers';
+CREATE SERVER other FOREIGN DATA WRAPPER pg2 OPTIONS (host 'elsewhere');
+CREATE FOREIGN DATA WRAPPER plain OPTIONS (mode 'test');
 CREATE SCHEMA remote;
 CREATE TYPE remote.state AS ENUM ('open', 'paid');
 CREATE FUNCTION remote.stamp() RETURNS trigger LANGUAGE plpgsql AS $$BEGIN RETURN NEW; END$$;
@@ -60,6 +64,8 @@ def test_foreign_servers_and_tables_round_trip(db: Database) -> None:
     assert "  Old Archive:\n    wrapper: postgres_fdw\n    type: archive\n    version: '9.6'\n" in rt.text
     assert "      id: {type: bigint, null: false, options: {column_name: order_id}}\n" in rt.text
     assert "orders_id_positive: {expr: id > 0, comment: ids start at 1}" in rt.text
+    assert "  pg2: {handler: postgres_fdw_handler, validator: postgres_fdw_validator, comment: 'made by hand, " \
+           "as Supabase makes its wrappers'}\n  plain: {options: {mode: test}}\n" in rt.text
     assert "#   " not in rt.text  # nothing left out
     planned = api.plan(load_text(rt.text), other_database(db, "empty").url).plan
     creates = [s.sql for s in planned.forward]
@@ -145,28 +151,39 @@ def test_a_user_mapping_is_never_read_and_its_server_never_dropped(db: Database)
     assert db.execute("SELECT count(*) FROM pg_user_mappings WHERE srvname = 'warehouse'") == [(1,)]
 
 
-def test_secret_options_of_a_server_are_never_read_written_or_planned(db: Database) -> None:
-    """A wrapper with no validator takes any option (as third-party wrappers' api_key do)."""
-    setup = "CREATE FOREIGN DATA WRAPPER anything; CREATE SERVER api FOREIGN DATA WRAPPER anything " \
-            "OPTIONS (endpoint '{e}', api_key '{k}', client_secret 'shh-{k}');"
+def test_secret_options_are_never_read_written_or_planned(db: Database) -> None:
+    """A wrapper with no validator takes any option, as third-party wrappers' api_key."""
+    setup = "CREATE FOREIGN DATA WRAPPER anything OPTIONS (mode 'x', token 't_{k}'); CREATE SERVER api " \
+            "FOREIGN DATA WRAPPER anything OPTIONS (endpoint '{e}', api_key '{k}', client_secret 'shh-{k}');"
     source, target = other_database(db, "a"), other_database(db, "b")
     source.execute(setup.format(e="https://api.example", k="sk_live_1"))
     target.execute(setup.format(e="https://old.example", k="sk_live_2"))
     catalog = source.catalog()
     assert catalog.servers["api"].options == ("endpoint=https://api.example",)
     assert catalog.servers["api"].secrets == ("api_key", "client_secret")
-    pulled = api.pull(source.url, verify=False)
+    assert catalog.wrappers["anything"].options == ("mode=x",)
+    pulled = api.pull(source.url)
     assert "sk_live" not in pulled.text and "options: {endpoint: 'https://api.example'}" in pulled.text
     assert "option api_key of server api (a secret: it stays on the database, never in schema.yaml)" in pulled.warnings
-    plan = api.diff_databases(target.url, source.url)
+    assert "option token of foreign data wrapper anything (a secret: it stays on the database, never in " \
+           "schema.yaml)" in pulled.warnings
+    assert not [w for w in pulled.warnings if w.startswith("not exact")], pulled.warnings
+    loaded = load_text(pulled.text)
+    assert api.plan(loaded, source.url).plan.is_empty
+    plan = api.plan(loaded, target.url).plan
     sql = "\n".join(s.sql for s in (*plan.forward, *plan.backward))
-    assert "ALTER SERVER api OPTIONS (SET endpoint 'https://api.example')" in sql and "sk_live" not in sql
-    assert "api_key" not in sql and "client_secret" not in sql
+    assert [s.sql for s in plan.forward] == ["ALTER SERVER api OPTIONS (SET endpoint 'https://api.example')"]
+    assert "sk_live" not in sql and "api_key" not in sql and "secret" not in sql
+    api.apply(loaded, target.url)
+    assert target.execute("SELECT srvoptions FROM pg_foreign_server") == [
+        (["endpoint=https://api.example", "api_key=sk_live_2", "client_secret=shh-sk_live_2"],)]
 
 
 @pytest.mark.parametrize("text,error", [
     ("foreign_servers:\n  s: {options: {host: x}}\n", "needs wrapper"),
     ("foreign_servers:\n  s: {wrapper: postgres_fdw, options: {password: x}}\n", "holds a secret"),
+    ("foreign_data_wrappers:\n  w: {options: {secret_key: x}}\n", "holds a secret"),
+    ("foreign_data_wrappers:\n  w: {handelr: f}\n", "unknown key 'handelr'"),
     ("foreign_servers:\n  s: {wrapper: postgres_fdw, options: {host: [a, b]}}\n", "takes one value"),
     ("foreign_tables:\n  t: {server: nowhere, columns: {a: int}}\n", "server nowhere is not declared"),
     ("foreign_servers:\n  s: {wrapper: postgres_fdw}\nforeign_tables:\n  t: {server: s}\n", "needs columns"),

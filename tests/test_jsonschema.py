@@ -95,6 +95,8 @@ def test_the_keys_agree() -> None:
     assert set(table["properties"]["rules"]["additionalProperties"]["properties"]) == _Loader.RULE_KEYS
     assert set(schema["properties"]["casts"]["additionalProperties"]["oneOf"][1]["properties"]) == _Loader.CAST_KEYS
     assert set(schema["properties"]["foreign_servers"]["additionalProperties"]["properties"]) == _Loader.SERVER_KEYS
+    wrapper = schema["properties"]["foreign_data_wrappers"]["additionalProperties"]["oneOf"][1]
+    assert set(wrapper["properties"]) == _Loader.WRAPPER_KEYS
     foreign = schema["properties"]["foreign_tables"]["additionalProperties"]
     assert set(foreign["properties"]) == _Loader.FOREIGN_TABLE_KEYS
     assert set(foreign["properties"]["columns"]["additionalProperties"]["oneOf"][1]["properties"]) == \

@@ -6,7 +6,8 @@ from .constraints import AddConstraint, AddKeyOnly, AttachKeyCopy, DropConstrain
 from .functions import CreateAggregate, CreateFunction, DropAggregate, DropFunction
 from .indexes import AttachIndexCopy, CreateIndex, CreateIndexOnly, DropIndex
 from .foreign import (
-    AlterForeignTable, AlterServer, CreateForeignTable, CreateServer, DropForeignTable, DropServer,
+    AlterForeignTable, AlterServer, AlterWrapper, CreateForeignTable, CreateServer, CreateWrapper, DropForeignTable,
+    DropServer, DropWrapper,
 )
 from .privileges import SetDefaultPrivileges, SetPrivileges
 from .rules import CreateRule, DropRule, EnableRule
@@ -35,4 +36,5 @@ __all__ = [
     "CreatePolicy", "DropPolicy", "AlterPolicy", "SetRowSecurity", "AttachPartition", "AlterInherit", "SetPrivileges", "AlterCompositeType", "CreateType", "DropType", "CreateAggregate", "DropAggregate", "NameAttached", "NameNotNull", "AttachKeyCopy", "AddKeyOnly", "SetDefaultPrivileges", "DropDefaultEarly",
     "AttachIndexCopy", "CreateIndexOnly", "CreateCast", "DropCast", "CreateRule", "DropRule", "EnableRule",
     "CreateServer", "DropServer", "AlterServer", "CreateForeignTable", "DropForeignTable", "AlterForeignTable",
+    "CreateWrapper", "DropWrapper", "AlterWrapper",
 ]

@@ -51,7 +51,8 @@ class Phase:
     DROP_SERVER_EARLY = 41  # a server made again (another wrapper or type): after its foreign tables
     CREATE_SCHEMA = 100
     EXTENSION = 105
-    SERVER = 107  # after the extension that brings its wrapper
+    WRAPPER = 106  # a foreign data wrapper made by hand: after the extension of its handler
+    SERVER = 107  # after its wrapper
     TYPE = 110
     SEQUENCE = 115
     FUNCTION = 120
@@ -78,6 +79,7 @@ class Phase:
     DROP_SEQUENCE = 255
     DROP_TYPE = 260
     DROP_SERVER = 262  # after its foreign tables, before the extension of its wrapper
+    DROP_WRAPPER = 263  # after its servers
     DROP_EXTENSION = 265
     DROP_SCHEMA = 300
 

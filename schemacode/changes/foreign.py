@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..model import Column, ForeignServer, ForeignTable, Source
+from ..model import Column, ForeignDataWrapper, ForeignServer, ForeignTable, Source
 from ..sqltext import ident, literal, qident, qname_ident
 from .base import Change, Phase, Statement, comment_sql
 from .tables import column_comment_sql, column_sql, constraint_sql
@@ -30,6 +30,83 @@ def alter_options_sql(before: tuple[str, ...], after: tuple[str, ...]) -> str | 
 
 def _pairs(options: tuple[str, ...]) -> list[tuple[str, str]]:
     return [(k, v) for k, _, v in (o.partition("=") for o in options)]
+
+
+# -- wrappers ------------------------------------------------------------------------------------
+
+def _function_clause(word: str, function: str | None) -> str:
+    return f"{word} {function}" if function else f"NO {word}"
+
+
+@dataclass(frozen=True)
+class CreateWrapper(Change):
+    wrapper: ForeignDataWrapper
+    symbol = "+"
+    phase = Phase.WRAPPER
+
+    @property
+    def source(self) -> Source | None:
+        return self.wrapper.source
+
+    @property
+    def object_key(self) -> tuple[str, str, str] | None:
+        return ("foreign data wrapper", self.wrapper.name, "")
+
+    def describe(self) -> str:
+        return f"foreign data wrapper {self.wrapper.name}"
+
+    def statements(self) -> list[Statement]:
+        w = self.wrapper
+        sql = f"CREATE FOREIGN DATA WRAPPER {ident(w.name)}"
+        sql += "".join(f" {_function_clause(word, f)}" for word, f in (("HANDLER", w.handler),
+                                                                       ("VALIDATOR", w.validator)) if f)
+        out = [Statement(sql + options_sql(w.options))]
+        if w.comment is not None:
+            out.append(Statement(comment_sql(f"FOREIGN DATA WRAPPER {ident(w.name)}", w.comment)))
+        return out
+
+
+@dataclass(frozen=True)
+class DropWrapper(Change):
+    wrapper: ForeignDataWrapper
+    symbol = "-"
+    phase = Phase.DROP_WRAPPER
+
+    @property
+    def object_key(self) -> tuple[str, str, str] | None:
+        return ("foreign data wrapper", self.wrapper.name, "")
+
+    def describe(self) -> str:
+        return f"foreign data wrapper {self.wrapper.name}"
+
+    def statements(self) -> list[Statement]:
+        return [Statement(f"DROP FOREIGN DATA WRAPPER {ident(self.wrapper.name)}")]
+
+
+@dataclass(frozen=True)
+class AlterWrapper(Change):
+    """Handler, validator and options, in place (its servers stay)."""
+
+    before: ForeignDataWrapper
+    after: ForeignDataWrapper
+    phase = Phase.WRAPPER
+
+    @property
+    def source(self) -> Source | None:
+        return self.after.source
+
+    def describe(self) -> str:
+        return f"foreign data wrapper {self.after.name}"
+
+    def statements(self) -> list[Statement]:
+        a, b = self.before, self.after
+        head = f"ALTER FOREIGN DATA WRAPPER {ident(b.name)}"
+        out = [Statement(f"{head} {_function_clause(word, new)}") for word, old, new in
+               (("HANDLER", a.handler, b.handler), ("VALIDATOR", a.validator, b.validator)) if old != new]
+        options = alter_options_sql(a.options, b.options)
+        if options:
+            out.append(Statement(f"{head} {options}"))
+        return out
 
 
 # -- servers -------------------------------------------------------------------------------------

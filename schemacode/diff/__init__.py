@@ -37,6 +37,7 @@ class _Differ(SchemaDiffer, TypeDiffer, SequenceDiffer, FunctionDiffer, CastDiff
         self.functions()
         self.aggregates()
         self.casts()
+        self.wrappers()
         self.servers()
         tables = self.rename_tables()
         self.tables(tables)

@@ -12,6 +12,19 @@ from .triggers import TriggerDiffer
 
 
 class ForeignDiffer(TriggerDiffer, PrivilegeDiffer):
+    def wrappers(self) -> None:
+        cur, des = self.cur.wrappers, self.des.wrappers
+        for k in keys_added(cur, des):
+            self.emit(ch.CreateWrapper(des[k]))
+        for k in keys_dropped(cur, des):
+            self.emit(ch.DropWrapper(cur[k]))
+        for k in keys_common(cur, des):
+            a, b = cur[k], des[k]
+            if (a.handler, a.validator) != (b.handler, b.validator) or \
+                    dict(o.partition("=")[::2] for o in a.options) != dict(o.partition("=")[::2] for o in b.options):
+                self.emit(ch.AlterWrapper(a, b))
+            self.comment(f"FOREIGN DATA WRAPPER {ident(k)}", f"foreign data wrapper {k}", a.comment, b.comment)
+
     def servers(self) -> None:
         cur, des = self.cur.servers, self.des.servers
         for k in keys_added(cur, des):

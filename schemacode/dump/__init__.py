@@ -39,7 +39,8 @@ class _Dump(SchemaDumper, TypeDumper, FunctionDumper, CastDumper, SequenceDumper
         doc: dict[str, Any] = dict(self.default_acl(self.c.default_acl))  # (in every schema)
         for section in (self.schemas_section, self.extensions_section, self.enums_section,
                         self.domains_section, self.types_section, self.functions_section,
-                        self.aggregates_section, self.casts_section, self.foreign_servers_section,
+                        self.aggregates_section, self.casts_section, self.foreign_data_wrappers_section,
+                        self.foreign_servers_section,
                         self.sequences_section, self.tables_section, self.foreign_tables_section,
                         self.views_section):
             doc.update(section())

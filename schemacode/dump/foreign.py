@@ -4,13 +4,33 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from ..model import ForeignServer, ForeignTable
+from ..model import ForeignDataWrapper, ForeignServer, ForeignTable
 from ..sqltext import reproducible
 from .core import Flow, readable_check, short_name, strip_check
 from .tables import COLUMN_KEYS, TableDumper, column_value
 
 
 class ForeignDumper(TableDumper):
+    def foreign_data_wrappers_section(self) -> dict[str, Any]:
+        if not self.c.wrappers:
+            return {}
+        return {"foreign_data_wrappers": {k: self.wrapper(w) for k, w in sorted(self.c.wrappers.items())}}
+
+    def wrapper(self, w: ForeignDataWrapper) -> Any:
+        spec: dict[str, Any] = {k: f.removeprefix("public.") for k, f in (("handler", w.handler),
+                                                                          ("validator", w.validator)) if f}
+        if w.options:
+            spec["options"] = fdw_options(w.options)
+        if w.comment:
+            spec["comment"] = w.comment
+        self.secrets_left_out(f"foreign data wrapper {w.name}", w.secrets)
+        return Flow(spec) if spec else None
+
+    def secrets_left_out(self, what: str, names: tuple[str, ...]) -> None:
+        for name in names:
+            self.warnings.append(f"option {name} of {what} (a secret: it stays on the database, never in "
+                                 "schema.yaml)")
+
     def foreign_servers_section(self) -> dict[str, Any]:
         if not self.c.servers:
             return {}
@@ -26,9 +46,7 @@ class ForeignDumper(TableDumper):
             spec["options"] = fdw_options(s.options)
         if s.comment:
             spec["comment"] = s.comment
-        for name in s.secrets:
-            self.warnings.append(f"option {name} of server {s.name} (a secret: it stays on the database, "
-                                 "never in schema.yaml)")
+        self.secrets_left_out(f"server {s.name}", s.secrets)
         spec.update(self.acl("foreign server", f"server {s.name}", s.acl))
         return spec
 

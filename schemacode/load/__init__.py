@@ -38,7 +38,7 @@ class _Loader(SchemaLoader, TypeLoader, FunctionLoader, AggregateLoader, CastLoa
     def load(self, text_hash: str) -> LoadedSchema:
         _keys(self.root, self.data, {"schemas", "extensions", "enums", "domains", "types", "functions", "aggregates",
                                      "sequences", "tables", "views", "default_privileges", "casts",
-                                     "foreign_servers", "foreign_tables"}, "schema.yaml")
+                                     "foreign_data_wrappers", "foreign_servers", "foreign_tables"}, "schema.yaml")
         d = self.data
         self.load_schemas(self.root.child(d, "schemas"), d.get("schemas"))
         self.load_extensions(self.root.child(d, "extensions"), d.get("extensions"))
@@ -48,6 +48,7 @@ class _Loader(SchemaLoader, TypeLoader, FunctionLoader, AggregateLoader, CastLoa
         self.load_functions(self.root.child(d, "functions"), d.get("functions"))
         self.load_aggregates(self.root.child(d, "aggregates"), d.get("aggregates"))
         self.load_casts(self.root.child(d, "casts"), d.get("casts"))
+        self.load_foreign_data_wrappers(self.root.child(d, "foreign_data_wrappers"), d.get("foreign_data_wrappers"))
         self.load_foreign_servers(self.root.child(d, "foreign_servers"), d.get("foreign_servers"))
         self.load_sequences(self.root.child(d, "sequences"), d.get("sequences"))
         tables_ctx = self.root.child(d, "tables")
@@ -68,7 +69,8 @@ class _Loader(SchemaLoader, TypeLoader, FunctionLoader, AggregateLoader, CastLoa
                           self.sequences, self.tables, self.views, composites=self.composites, ranges=self.ranges,
                           aggregates=self.aggregates,
                           default_acl=default_privileges(self.root, self.data, everywhere=True),
-                          casts=self.casts, servers=self.servers, foreign_tables=self.foreign_tables)
+                          casts=self.casts, servers=self.servers, foreign_tables=self.foreign_tables,
+                          wrappers=self.wrappers)
         renames = Renames(self.table_renames, self.column_renames, self.value_renames)
         return LoadedSchema(catalog, renames, self.file, text_hash, frozenset(self.unpinned),
                             tuple(catalog.schemas))

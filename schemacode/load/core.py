@@ -22,7 +22,7 @@ from .. import cache
 from ..model import Renames
 from ..errors import SchemaError
 from ..model import (
-    Acl, Aggregate, Cast, CompositeType, ForeignServer, ForeignTable, RangeType,
+    Acl, Aggregate, Cast, CompositeType, ForeignDataWrapper, ForeignServer, ForeignTable, RangeType,
     Catalog, Column, Domain, EnumType, Extension, Function, Namespace, Sequence, Source, Table,
     View, qualify,
 )
@@ -219,6 +219,7 @@ class LoaderBase:
         self.ranges: dict[str, RangeType] = {}
         self.casts: dict[str, Cast] = {}
         self.servers: dict[str, ForeignServer] = {}
+        self.wrappers: dict[str, ForeignDataWrapper] = {}
         self.foreign_tables: dict[str, ForeignTable] = {}
         self.names: dict[str, str] = {}  # relation/type qname -> yaml path, for duplicates
         self.partition_specs: list[tuple[_Ctx, str, Any]] = []  # (where, qname, spec) of partitions

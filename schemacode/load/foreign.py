@@ -4,19 +4,32 @@ from __future__ import annotations
 import difflib
 from typing import Any
 
-from ..model import SECRET_OPTION, Column, Constraint, ForeignServer, ForeignTable
+from ..model import SECRET_OPTION, Column, Constraint, ForeignDataWrapper, ForeignServer, ForeignTable
 from ..yamlsource import YMap
 from .core import _Ctx, _items, _keys, _str, parse_sql, privileges, referenced_columns
 from .tables import TableLoader
 
 
 class ForeignLoader(TableLoader):  # (a foreign table's columns and triggers are a table's)
+    WRAPPER_KEYS = {"handler", "validator", "options", "comment", "sqlite"}
     SERVER_KEYS = {"wrapper", "type", "version", "options", "comment", "grants", "owner", "sqlite"}
     FOREIGN_TABLE_KEYS = {"server", "options", "columns", "checks", "triggers", "comment", "grants", "owner",
                           "sqlite"}
     # a foreign table's column: no keys (nothing to enforce them), no identity; its own OPTIONS
     FOREIGN_COLUMN_KEYS = {"type", "null", "default", "generated", "collation", "check", "not_null_name",
                            "comment", "options"}
+
+    def load_foreign_data_wrappers(self, ctx: _Ctx, node: Any) -> None:
+        """name: {handler: function, validator: function, options: {…}} (none: a wrapper that
+        does nothing, as CREATE FOREIGN DATA WRAPPER name makes)."""
+        for name, spec, c in _items(ctx, node, "foreign_data_wrappers"):
+            spec = spec if spec is not None else {}
+            _keys(c, spec, self.WRAPPER_KEYS, f"foreign data wrapper {name}")
+            functions = {k: _str(c.child(spec, k), spec[k], k).strip().removesuffix("()")
+                         for k in ("handler", "validator") if spec.get(k) is not None}
+            self.wrappers[name] = ForeignDataWrapper(name, functions.get("handler"), functions.get("validator"),
+                                                     fdw_options(c, spec, secrets=True), self.comment(c, spec),
+                                                     c.source())
 
     def load_foreign_servers(self, ctx: _Ctx, node: Any) -> None:
         for name, spec, c in _items(ctx, node, "foreign_servers"):
@@ -104,7 +117,7 @@ def fdw_options(ctx: _Ctx, spec: Any, secrets: bool = False) -> tuple[str, ...]:
         if secrets and SECRET_OPTION.search(k):
             raise kc.error(f"option {k} holds a secret: it does not belong in schema.yaml",
                            "set it on the database itself (ALTER SERVER … OPTIONS (ADD …)), or in a user "
-                           "mapping: schemacode leaves it as it is")
+                           "mapping: schemacode leaves those as they are")
         if isinstance(v, (dict, list)) or v is None:
             raise kc.error(f"option {k} takes one value")
         out.append(f"{k}={str(v).lower() if isinstance(v, bool) else v}")

@@ -29,12 +29,7 @@ WITH objects AS (
                            || ' on server ' || quote_ident(s.srvname), 'user mappings',
            'pg_user_mapping'::regclass, m.oid, NULL, NULL, NULL
     FROM pg_user_mapping m JOIN pg_foreign_server s ON s.oid = m.umserver
-    UNION ALL
-    SELECT 'foreign data wrapper', w.fdwname, 'foreign data wrappers (an extension brings one)',
-           'pg_foreign_data_wrapper'::regclass, w.oid, NULL, NULL, NULL
-    FROM pg_foreign_data_wrapper w
-    WHERE NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_foreign_data_wrapper'::regclass
-                      AND d.objid = w.oid AND d.deptype = 'e')
+
     UNION ALL
     SELECT 'virtual generated column', n.nspname || '.' || c.relname || '.' || a.attname,
            'virtual generated columns', 'pg_class'::regclass, c.oid, NULL, NULL, a.attnum

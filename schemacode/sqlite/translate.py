@@ -125,7 +125,8 @@ class _Translator:
                            ("sequence", self.c.sequences), ("domain", self.c.domains),
                            ("type", self.c.composites), ("type", self.c.ranges),
                            ("aggregate", self.c.aggregates), ("cast", self.c.casts),
-                           ("foreign server", self.c.servers), ("foreign table", self.c.foreign_tables)):
+                           ("foreign data wrapper", self.c.wrappers), ("foreign server", self.c.servers),
+                           ("foreign table", self.c.foreign_tables)):
             for key, o in objs.items():
                 src = getattr(o, "source", None)
                 if kind == "sequence" and getattr(o, "owned_by", None):
