@@ -199,7 +199,8 @@ def _managed_as(printed: Catalog, base: Catalog, mapping: dict[str, str]) -> Cat
                 for k, v in getattr(printed, name).items()}
 
     groups: dict[str, Any] = {g: group(g) for g in (
-        "schemas", "tables", "views", "sequences", "functions", "enums", "domains", "composites", "ranges")}
+        "schemas", "tables", "views", "sequences", "functions", "enums", "domains", "composites", "ranges",
+        "foreign_tables", "servers")}
     out = replace(printed, **groups)
     theirs = {mapping.get(k, k): n for k, n in base.schemas.items()}
     return replace(out, schemas={k: replace(n, default_acl=None) if k in theirs and theirs[k].default_acl is None

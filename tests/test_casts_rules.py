@@ -113,6 +113,32 @@ CASES = [
          hazards=frozenset({"data-loss"}), expect_summary=("- rule items_log on public.items", "- table public.item_log")),
 ]
 
+TRIGGERED_VIEW = """
+functions:
+  open_items_update:
+    returns: trigger
+    body: BEGIN UPDATE items SET status = NEW.status WHERE id = OLD.id; RETURN NEW; END;
+""" + RULES + VIEW + """    triggers:
+      open_items_update: {instead_of: update, execute: open_items_update, comment: to items}
+"""
+CASES += [
+    Case("a view made again keeps its INSTEAD OF trigger, its rule and their comments", TRIGGERED_VIEW,
+         TRIGGERED_VIEW.replace("      status: varchar(20)", "      status: text"),
+         expect_summary=("- view public.open_items", "+ trigger open_items_update on public.open_items",
+                         "+ rule open_items_insert on public.open_items"),
+         check="SELECT count(*) = 1 FROM pg_trigger t JOIN pg_description d ON d.objoid = t.oid "
+               "WHERE t.tgname = 'open_items_update' AND d.description = 'to items'"),
+    Case("a table renamed keeps its rule", WITH_RULE,
+         WITH_RULE.replace("  items:\n", "  stock:\n    renamed_from: items\n"),
+         expect_summary=("→ table public.items → public.stock",), no_hazards=frozenset({"data-loss"})),
+]
+
+
+def test_a_renamed_table_keeps_its_rules_as_they_are(db: Database) -> None:
+    api.apply(load_text(WITH_RULE), db.url)
+    planned = api.plan(load_text(WITH_RULE.replace("  items:\n", "  stock:\n    renamed_from: items\n")), db.url).plan
+    assert not [c for c in planned.changes if "rule" in c.summary()]
+
 CASTS = """
 types:
   money2:

@@ -1,6 +1,9 @@
 """Rules of tables and views: replaced in place where they stay, made again around what they use."""
 from __future__ import annotations
 
+import re
+from dataclasses import replace
+
 from .. import changes as ch
 from ..model import Catalog, Rule
 from ..sqltext import ident, qname_ident
@@ -20,8 +23,9 @@ class RuleDiffer(DifferBase):
         renamed = {new: old for new, old in self.renames.tables.items()
                    if any(isinstance(c, ch.RenameTable) and c.new == new for c in self.out)} \
             if self.renames.tables else {}
+        now = {old: new for new, old in renamed.items()}  # a renamed table's rules print its new name
         for q, wanted in des.items():
-            have = {} if q in remade else cur.get(renamed.get(q, q), {})
+            have = {} if q in remade else {n: moved(r, now) for n, r in cur.get(renamed.get(q, q), {}).items()}
             for name, r in wanted.items():
                 if name not in have:
                     self.emit(ch.CreateRule(q, r))
@@ -54,6 +58,17 @@ class RuleDiffer(DifferBase):
         out = {k: t.rules for k, t in catalog.tables.items()}
         out.update({k: v.rules for k, v in catalog.views.items()})
         return out
+
+
+def moved(r: Rule, now: dict[str, str]) -> Rule:
+    """A rule as PostgreSQL prints it once the tables it names are renamed (``now``: old → new)."""
+    if not now or not any(old in r.depends_on for old in now):
+        return r
+    text = r.definition
+    for old, new in now.items():
+        pattern = re.compile(r"(?<![\w\".])" + re.escape(qname_ident(old)) + r"(?![\w\"])")
+        text = pattern.sub(qname_ident(new).replace("\\", "\\\\"), text)
+    return replace(r, definition=text, depends_on=tuple(now.get(d, d) for d in r.depends_on))
 
 
 def relations(catalog: Catalog) -> set[str]:
