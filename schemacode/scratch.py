@@ -457,18 +457,25 @@ _SKIPPED = re.compile(r"^\s*(ALTER\s+\S+(\s+\S+)*\s+OWNER\s+TO\s|GRANT\s|REVOKE\
 
 
 @contextmanager
+def empty_database(dev_url: str | None = None) -> Iterator[str]:
+    """An empty scratch database (on the scratch server, or a temporary one on ``dev_url``'s
+    server) for another program to build in; yields its URL."""
+    admin_url = dev_url or scratch_admin_url()
+    with connect(admin_url, autocommit=True) as admin:
+        with scratch_database(admin, admin_url, reuse=dev_url is None) as conn:
+            yield with_database(admin_url, conn.info.dbname)
+
+
+@contextmanager
 def run_sql_files(files: list[Path], dev_url: str | None = None) -> Iterator[str]:
     """A scratch database built by running SQL files with psql, in order; yields its URL.
 
     Ownership and privileges (OWNER TO, GRANT, REVOKE) name roles the scratch server does not
     have and say nothing of the schema, so those lines are skipped."""
-    admin_url = dev_url or scratch_admin_url()
-    with connect(admin_url, autocommit=True) as admin:
-        with scratch_database(admin, admin_url, reuse=dev_url is None) as conn:
-            url = with_database(admin_url, conn.info.dbname)
-            for f in files:
-                _psql(url, f)
-            yield url
+    with empty_database(dev_url) as url:
+        for f in files:
+            _psql(url, f)
+        yield url
 
 
 def _psql(url: str, path: Path) -> None:
