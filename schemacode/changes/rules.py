@@ -21,7 +21,7 @@ def enable_rule_sql(relation: str, name: str, enabled: str) -> str:
 
 @dataclass(frozen=True)
 class CreateRule(Change):
-    relation: str  # the table or view, qualified
+    table: str  # the table or view it is on, qualified
     rule: Rule
     replace: bool = False  # CREATE OR REPLACE RULE: in place, its state and comment kept
     phase = Phase.RULE
@@ -36,10 +36,10 @@ class CreateRule(Change):
 
     @property
     def object_key(self) -> tuple[str, str, str] | None:
-        return None if self.replace else ("rule", self.relation, self.rule.name)
+        return None if self.replace else ("rule", self.table, self.rule.name)
 
     def describe(self) -> str:
-        return f"rule {self.rule.name} on {self.relation}"
+        return f"rule {self.rule.name} on {self.table}"
 
     def statements(self) -> list[Statement]:
         sql = self.rule.definition_sql
@@ -48,39 +48,39 @@ class CreateRule(Change):
             return [Statement(sql)]
         out = [Statement(sql)]
         if self.rule.enabled != "origin":
-            out.append(Statement(enable_rule_sql(self.relation, self.rule.name, self.rule.enabled)))
+            out.append(Statement(enable_rule_sql(self.table, self.rule.name, self.rule.enabled)))
         if self.rule.comment is not None:
-            out.append(Statement(comment_sql(rule_target(self.relation, self.rule.name), self.rule.comment)))
+            out.append(Statement(comment_sql(rule_target(self.table, self.rule.name), self.rule.comment)))
         return out
 
 
 @dataclass(frozen=True)
 class DropRule(Change):
-    relation: str
+    table: str  # or view
     rule: Rule
     symbol = "-"
     phase = Phase.DROP_RULE
 
     @property
     def object_key(self) -> tuple[str, str, str] | None:
-        return ("rule", self.relation, self.rule.name)
+        return ("rule", self.table, self.rule.name)
 
     def describe(self) -> str:
-        return f"rule {self.rule.name} on {self.relation}"
+        return f"rule {self.rule.name} on {self.table}"
 
     def statements(self) -> list[Statement]:
-        return [Statement(f"DROP {rule_target(self.relation, self.rule.name)}")]
+        return [Statement(f"DROP {rule_target(self.table, self.rule.name)}")]
 
 
 @dataclass(frozen=True)
 class EnableRule(Change):
-    relation: str
+    table: str  # or view
     name: str
     enabled: str  # origin, disabled, replica, always
     phase = Phase.RULE
 
     def describe(self) -> str:
-        return f"rule {self.name} on {self.relation} {'enabled' if self.enabled == 'origin' else self.enabled}"
+        return f"rule {self.name} on {self.table} {'enabled' if self.enabled == 'origin' else self.enabled}"
 
     def statements(self) -> list[Statement]:
-        return [Statement(enable_rule_sql(self.relation, self.name, self.enabled))]
+        return [Statement(enable_rule_sql(self.table, self.name, self.enabled))]
