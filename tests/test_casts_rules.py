@@ -215,6 +215,9 @@ def test_a_rule_reading_a_column_dropped_elsewhere_goes_and_comes_back(db: Datab
      "true, false, replica or always"),
     ("tables:\n  t:\n    columns: {a: int}\nviews:\n  v:\n    query: SELECT a FROM t\n    rules:\n"
      "      r: {event: insert, do: nothing, enabled: false}\n", "a view's rules always fire"),
+    ("functions:\n  f: {returns: trigger, body: BEGIN RETURN NEW; END;}\ntables:\n  t:\n    columns: {a: int}\n"
+     "views:\n  v:\n    query: SELECT a FROM t\n    triggers:\n"
+     "      g: {instead_of: insert, execute: f, enabled: false}\n", "INSTEAD OF triggers always fire"),
     ("casts:\n  text: {inout: true}\n", "keyed source AS target"),
     ("casts:\n  text AS int: {inout: true, binary: true}\n", "needs one of function"),
     ("casts:\n  text AS int: {inout: true, context: sometimes}\n", "explicit, assignment or implicit"),
