@@ -38,7 +38,8 @@ class ForeignLoader(TableLoader):  # (a foreign table's columns and triggers are
             _keys(c, spec, self.SERVER_KEYS, f"server {name}")
             if "wrapper" not in spec:
                 raise c.error(f"server {name} needs wrapper: its foreign data wrapper (postgres_fdw, file_fdw, …)",
-                              "the wrapper comes with its extension: declare it under extensions")
+                              "a wrapper comes with its extension (declared under extensions), or is made by "
+                              "hand under foreign_data_wrappers")
             optional = {k: _str(c.child(spec, k), spec[k], k) for k in ("type", "version") if spec.get(k) is not None}
             self.servers[name] = ForeignServer(
                 name, _str(c.child(spec, "wrapper"), spec["wrapper"], "wrapper"), optional.get("type"),
