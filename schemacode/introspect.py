@@ -18,8 +18,9 @@ from psycopg.rows import dict_row, namedtuple_row
 
 from .sqltext import literal, path_part, qident, qualify
 from .model import (
-    Acl, Aggregate, Catalog, CompositeType, RangeType, Column, ColumnOptions, Constraint, ConstraintKind, Domain, EnumType, Extension, Function, Index, Namespace,
-    Policy, Sequence, Table, Trigger, Unmanaged, View, serial_sequence,
+    SECRET_OPTION, Acl, Aggregate, Cast, Catalog, CompositeType, RangeType, Column, ColumnOptions, Constraint,
+    ConstraintKind, Domain, EnumType, Extension, ForeignDataWrapper, ForeignServer, ForeignTable, Function, Index,
+    Namespace, Policy, Rule, Sequence, Table, Trigger, Unmanaged, View, serial_sequence,
 )
 
 _T = TypeVar("_T")
@@ -27,7 +28,7 @@ _T = TypeVar("_T")
 QUERY_NAMES = (
     "schemas", "extensions", "enums", "domains", "functions", "relations", "columns", "constraints",
     "indexes", "triggers", "view_dependencies", "sequences", "unmanaged", "policies", "privileges", "types", "aggregates", "default_privileges",
-    "global_default_privileges",
+    "global_default_privileges", "casts", "rules", "foreign_data_wrappers", "foreign_servers", "foreign_tables",
 )
 HISTORY_SCHEMA = "schemacode"
 
@@ -44,7 +45,7 @@ def query_text(name: str) -> str:
 
 def run_queries(conn: psycopg.Connection[Any], schemas: list[str]) -> dict[str, list[Any]]:
     """Run every catalog query in one snapshot; the raw rows, by query name."""
-    params = {"schemas": schemas}
+    params = {"schemas": schemas, "secret": SECRET_OPTION.pattern}  # (secret: foreign_*.sql)
     out: dict[str, list[Any]] = {name: [] for name in QUERY_NAMES}
     idle = conn.info.transaction_status == psycopg.pq.TransactionStatus.IDLE
     with conn.transaction():
@@ -104,7 +105,8 @@ def build_catalog(rows: dict[str, list[Any]]) -> Catalog:
     unmanaged = {}
     for r in rows["unmanaged"]:
         u = Unmanaged(r.kind, _joined(r.path) + r.suffix, r.what,
-                      tuple(f"{kind} {qualify(schema, name)}{rest}" for kind, schema, name, rest in r.pins))
+                      tuple(f"{kind} {qualify(schema, name) if schema is not None else name}{rest}"
+                            for kind, schema, name, rest in r.pins))
         unmanaged[str(u)] = u
     hidden_relations = {r.hide_relation for r in rows["unmanaged"] if r.hide_relation}
     hidden_functions = {r.hide_function for r in rows["unmanaged"] if r.hide_function}
@@ -129,13 +131,17 @@ def build_catalog(rows: dict[str, list[Any]]) -> Catalog:
             sequences[s.qname] = s
     quoted_sequences = {qident(s.schema, s.name): q for q, s in sequences.items()}  # as columns name them
     acls = {(r.kind, _joined(r.key)): Acl(tuple(r.grants), r.owner) for r in rows["privileges"]}
+    foreign = {r.oid: r for r in rows["foreign_tables"]}
     columns: dict[int, dict[str, Column]] = defaultdict(dict)
+    column_options: dict[int, dict[str, tuple[str, ...]]] = defaultdict(dict)
     inherited_cols: dict[int, dict[str, Column]] = defaultdict(dict)
     as_read: dict[int, dict[str, tuple[Any, ...]]] = defaultdict(dict)  # what a partition compares
     for r in rows["columns"]:
-        rel = relations.get(r.relid)
+        rel = relations.get(r.relid) or foreign.get(r.relid)
         if rel is None or (r.relid, r.num) in hidden_columns:
             continue
+        if r.fdw_options:
+            column_options[r.relid][r.name] = tuple(r.fdw_options)
         as_read[r.relid][r.name] = (r.not_null, r.not_null_name, r.default)
         if not r.local and rel.inherits:
             inherited_cols[r.relid][r.name] = _column(r, rel, sequences, quoted_sequences, acls)
@@ -176,6 +182,10 @@ def build_catalog(rows: dict[str, list[Any]]) -> Catalog:
             r.name, r.command, r.permissive, tuple(r.roles), r.using, r.with_check,
             tuple(sorted(r.columns)), r.comment, reads=tuple(sorted(_joined(x) for x in r.reads)),
         )
+    rules: dict[int, dict[str, Rule]] = defaultdict(dict)
+    for r in rows["rules"]:
+        rules[r.relid][r.name] = Rule(r.name, r.definition.strip().removesuffix(";"), r.enabled, r.comment,
+                                      depends_on=tuple(sorted(_joined(d) for d in r.depends_on)))
     view_deps: dict[int, set[str]] = defaultdict(set)
     for r in rows["view_dependencies"]:
         view_deps[r.view_relid].add(_joined(r.relation))
@@ -201,7 +211,7 @@ def build_catalog(rows: dict[str, list[Any]]) -> Catalog:
                       partition_columns=_partition_columns(columns[oid], as_read[oid],
                                                            as_read.get(oids.get(partition_of or "", -1)))
                       if partition_of else {},
-                      policies=dict(policies[oid]))
+                      policies=dict(policies[oid]), rules=dict(rules[oid]))
             tables[t.qname] = t
         elif kind in ("v", "m"):
             cols = columns[oid]
@@ -209,7 +219,7 @@ def build_catalog(rows: dict[str, list[Any]]) -> Catalog:
                      tuple(cols), tuple(c.type for c in cols.values()),
                      tuple(sorted(view_deps[oid])), dict(indexes[oid]), dict(triggers[oid]),
                      r.comment, options=tuple(r.options), grants=tuple(r.grants or ()),
-                     owner=r.owner)
+                     owner=r.owner, rules=dict(rules[oid]))
             views[v.qname] = v
     for u in _unmanaged_column_options(rows["columns"], relations, tables):
         unmanaged[str(u)] = u
@@ -238,10 +248,23 @@ def build_catalog(rows: dict[str, list[Any]]) -> Catalog:
               for r in rows["types"] if r.kind == "range"}
     aggregates = {a.key: a for a in (Aggregate(r.schema, r.name, r.arguments or "*", tuple(r.options), r.comment)
                                      for r in rows["aggregates"])}
+    casts = {c.key: c for c in (Cast(r.source, r.target, r.method, r.function, r.context, r.comment, r.schema)
+                                for r in rows["casts"])}
+    servers = {r.name: ForeignServer(r.name, r.wrapper, r.type, r.version, tuple(r.options), r.comment,
+                                     secrets=tuple(r.secrets))
+               for r in rows["foreign_servers"]}
+    wrappers = {r.name: ForeignDataWrapper(r.name, r.handler, r.validator, tuple(r.options), r.comment,
+                                           secrets=tuple(r.secrets))
+                for r in rows["foreign_data_wrappers"]}
+    foreign_tables = {f"{r.schema}.{r.name}": ForeignTable(
+        r.schema, r.name, r.server, dict(columns[oid]), tuple(r.options), dict(column_options[oid]),
+        {k: c for k, c in constraints[oid].items() if c.kind == "check"}, dict(triggers[oid]), r.comment)
+        for oid, r in foreign.items()}
     return Catalog(with_acl(schemas, "schema"), extensions, with_acl(enums, "type"), with_acl(domains, "type"),
                    with_acl(functions, "function"), with_acl(sequences, "sequence"), with_acl(tables, "table"),
                    with_acl(views, "view"), unmanaged, with_acl(composites, "type"), with_acl(ranges, "type"),
-                   aggregates, tuple(rows["global_default_privileges"][0].grants))
+                   aggregates, tuple(rows["global_default_privileges"][0].grants), casts,
+                   with_acl(servers, "foreign server"), with_acl(foreign_tables, "table"), wrappers)
 
 
 def _unmanaged_column_options(rows: list[Any], relations: dict[int, Any], tables: dict[str, Table]

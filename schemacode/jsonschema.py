@@ -101,6 +101,16 @@ def build() -> dict[str, Any]:
                     "referencing": _obj({"old_table": _str, "new_table": _str}), "comment": _comment,
                     "sqlite": sqlite},
                    anyOf=[{"required": ["execute"]}, {"required": ["sqlite"]}])  # (a SQLite-only trigger)
+    rule = _obj({"event": {"enum": ["insert", "update", "delete"]},
+                 "where": {**_str, "description": "a condition on NEW and OLD"},
+                 "instead": {**_bool, "description": "DO INSTEAD (default: DO ALSO)"},
+                 "do": {"description": "nothing, a statement (SELECT, INSERT, UPDATE, DELETE, NOTIFY) or a list of them",
+                        "oneOf": [_str, {"type": "array", "items": _str, "minItems": 1}]},
+                 "enabled": {"description": "false: disabled; replica or always: fires then (tables only)",
+                             "oneOf": [_bool, {"enum": ["replica", "always"]}]},
+                 "comment": _comment}, ["event", "do"])
+    fdw_options = {"type": "object", "description": "OPTIONS (name 'value'), in order: {host: db.internal, port: 5432}",
+                   "additionalProperties": {"type": ["string", "number", "boolean"]}}
     deferral = {"deferrable": _bool, "initially_deferred": _bool}
     key_list = {"oneOf": [{"type": "array", "items": _str}, _obj({"columns": _names, "comment": _comment,
                                                                   "nulls_not_distinct": _bool, **deferral},
@@ -128,6 +138,7 @@ def build() -> dict[str, Any]:
             "include": _names, "where": _str, **deferral, "comment": _comment}, ["elements"])},
         "indexes": {"type": "object", "additionalProperties": index},
         "triggers": {"type": "object", "additionalProperties": trigger},
+        "rules": {"type": "object", "additionalProperties": rule},
         "with": {"type": "object", "description": "storage parameters: {fillfactor: 70}"},
         "unlogged": _bool,
         "replica_identity": {"oneOf": [{"enum": ["default", "full", "nothing"]},
@@ -232,7 +243,37 @@ def build() -> dict[str, Any]:
                 "with": {"type": "object", "description": "storage parameters (materialized views)"},
                 "indexes": {"type": "object", "additionalProperties": index},
                 "triggers": {"type": "object", "additionalProperties": trigger},
+                "rules": {"type": "object", "additionalProperties": rule},
                 "grants": grants, "owner": owner}, ["query"])]}},
+            "casts": {"type": "object", "description": "source AS target: its function's signature, or "
+                      "{function: …, context: assignment} | {inout: true} | {binary: true}",
+                      "additionalProperties": {"oneOf": [_str, _obj({
+                          "function": _str, "inout": _bool, "binary": _bool,
+                          "context": {"enum": ["explicit", "assignment", "implicit"]}, "comment": _comment,
+                          "sqlite": sqlite})]}},
+            "foreign_data_wrappers": {"type": "object", "description": "wrappers made by hand (one an extension "
+                                      "brings is its extension's): {handler: f, validator: g, options: {…}}",
+                                      "additionalProperties": {"oneOf": [{"type": "null"}, _obj({
+                                          "handler": _str, "validator": _str, "options": fdw_options,
+                                          "comment": _comment, "sqlite": sqlite})]}},
+            "foreign_servers": {"type": "object", "additionalProperties": _obj({
+                "wrapper": {**_str, "description": "its foreign data wrapper: postgres_fdw, file_fdw, … (its "
+                            "extension declared)"},
+                "type": _str, "version": _str,
+                "options": {**fdw_options, "description": "OPTIONS: {host: …, port: …, dbname: …}; never a "
+                            "password (a user mapping's, left alone)"},
+                "comment": _comment, "grants": grants, "owner": owner, "sqlite": sqlite}, ["wrapper"])},
+            "foreign_tables": {"type": "object", "additionalProperties": _obj({
+                "server": _str, "options": fdw_options,
+                "columns": {"type": "object", "additionalProperties": {"oneOf": [
+                    {**_str, "description": "type [not null]"},
+                    _obj({"type": _str, "null": _bool, "default": _default, "generated": _str, "collation": _str,
+                          "check": _str, "not_null_name": _str, "comment": _comment, "options": fdw_options},
+                         ["type"])]}},
+                "checks": {"type": "object", "additionalProperties": {
+                    "oneOf": [_str, _obj({"expr": _str, "comment": _comment}, ["expr"])]}},
+                "triggers": {"type": "object", "additionalProperties": trigger},
+                "comment": _comment, "grants": grants, "owner": owner, "sqlite": sqlite}, ["server", "columns"])},
         },
         "definitions": {"named": named},
     }

@@ -132,6 +132,15 @@ def lock_of(sql: str, rewrites: bool = False, table: str | None = None) -> Lock 
         return Lock("SHARE ROW EXCLUSIVE", (_qname(m.group(1)),))
     if m := _m(rf"DROP TRIGGER (?:IF EXISTS )?{_NAME} ON {_QNAME}", s):
         return Lock("ACCESS EXCLUSIVE", (_qname(m.group(1)),))
+    if m := _m(rf"(?:CREATE (?:OR REPLACE )?RULE {_NAME} AS\s+ON \w+ TO|DROP RULE (?:IF EXISTS )?{_NAME} ON) {_QNAME}", s):
+        # (CREATE RULE also takes the lock its actions would on the relations they write)
+        return Lock("ACCESS EXCLUSIVE", (_qname(m.group(1)),))
+    if m := _m(rf"COMMENT ON RULE {_NAME} ON {_QNAME}", s):
+        return Lock("ACCESS SHARE", (_qname(m.group(1)),))
+    if m := _m(rf"(?:ALTER|DROP) FOREIGN TABLE (?:IF EXISTS )?{_QNAME}", s):
+        return Lock("ACCESS EXCLUSIVE", (_qname(m.group(1)),))  # (no storage: catalog only)
+    if m := _m(rf"COMMENT ON FOREIGN TABLE {_QNAME}", s):
+        return Lock("SHARE UPDATE EXCLUSIVE", (_qname(m.group(1)),))
     if m := _m(rf"(?:CREATE|ALTER|DROP) POLICY {_NAME} ON {_QNAME}", s):
         return Lock("ACCESS EXCLUSIVE", (_qname(m.group(1)),))
     if m := _m(rf"(?:DROP|ALTER) (?:MATERIALIZED )?VIEW (?:IF EXISTS )?{_QNAME}", s):

@@ -28,7 +28,7 @@ from .sqltext import qualify as qualify, split_qualified as split_qualified  # (
 _T = TypeVar("_T", bound=Any)
 # an object with an owner and grants (Acl)
 _A = TypeVar("_A", "Namespace", "Table", "View", "Sequence", "Function", "EnumType", "Domain",
-             "CompositeType", "RangeType")
+             "CompositeType", "RangeType", "ForeignTable", "ForeignServer")
 
 ConstraintKind = Literal["primary_key", "unique", "foreign_key", "check", "exclude"]
 
@@ -428,6 +428,25 @@ class Policy:
 
 
 @dataclass(frozen=True, slots=True)
+class Rule:
+    """A rewrite rule of a table or view (CREATE RULE; not a view's own _RETURN rule)."""
+
+    name: str
+    definition: str  # a complete CREATE RULE statement, as pg_get_ruledef prints it
+    enabled: str = "origin"  # origin (fires), disabled, replica, always: ALTER TABLE … ENABLE RULE
+    comment: str | None = None
+    source: Source | None = field(default=None, compare=False, repr=False)
+    # The relations it reads or writes (its own included), as PostgreSQL recorded them: a change
+    # to one of their columns, or one made again, takes the rule down and back. Not compared.
+    depends_on: tuple[str, ...] = field(default=(), compare=False, repr=False)
+    written: Rule | None = field(default=None, compare=False, repr=False)  # as declared
+
+    @property
+    def definition_sql(self) -> str:
+        return _run(self.definition, self.written.definition if self.written else None) or ""
+
+
+@dataclass(frozen=True, slots=True)
 class Table:
     schema: str
     name: str
@@ -466,6 +485,7 @@ class Table:
     row_security: bool = False  # ENABLE ROW LEVEL SECURITY
     force_row_security: bool = False  # FORCE ROW LEVEL SECURITY (the owner too)
     policies: dict[str, Policy] = field(default_factory=dict)
+    rules: dict[str, Rule] = field(default_factory=dict)
 
     @property
     def qname(self) -> str:
@@ -504,6 +524,7 @@ class View:
     grants: tuple[str, ...] = field(default=(), compare=False, repr=False)
     owner: str | None = field(default=None, compare=False, repr=False)
     acl: Acl | None = field(default=None, compare=False, repr=False)  # see Acl
+    rules: dict[str, Rule] = field(default_factory=dict)
 
     @property
     def query_sql(self) -> str:
@@ -528,6 +549,91 @@ class Sequence:
     comment: str | None = None
     source: Source | None = field(default=None, compare=False, repr=False)
     owned_by: tuple[str, str] | None = None  # (qualified table, column): dropped with it
+    acl: Acl | None = field(default=None, compare=False, repr=False)  # see Acl
+
+    @property
+    def qname(self) -> str:
+        return qualify(self.schema, self.name)
+
+
+CastMethod = Literal["function", "inout", "binary"]
+CastContext = Literal["explicit", "assignment", "implicit"]
+
+
+@dataclass(frozen=True, slots=True)
+class Cast:
+    """CREATE CAST (from_type AS to_type): WITH FUNCTION, WITH INOUT or WITHOUT FUNCTION (binary
+    coercible), used explicitly, in assignments or implicitly. A cast belongs to the database,
+    not to a schema: it is read where one of its types or its function is in scope."""
+
+    from_type: str  # as format_type prints them: text, public.email
+    to_type: str
+    method: CastMethod = "function"
+    function: str | None = None  # its signature (regprocedure): public.email_of(text)
+    context: CastContext = "explicit"
+    comment: str | None = None
+    # The schema it goes with (its function's, else a type's): what a tenant's copy keeps.
+    schema: str = field(default="public", compare=False, repr=False)
+    source: Source | None = field(default=None, compare=False, repr=False)
+
+    @property
+    def key(self) -> str:
+        return f"{self.from_type} AS {self.to_type}"
+
+
+# Options of a server whose names say they hold a secret: never read into the model, never
+# written to schema.yaml or a plan, never compared (so never dropped). A user mapping's options
+# are never read at all.
+SECRET_OPTION = re.compile(r"pass(word|wd)|secret|token|credential|api_?key|access_?key|private_?key",
+                           re.IGNORECASE)
+
+
+@dataclass(frozen=True, slots=True)
+class ForeignDataWrapper:
+    """CREATE FOREIGN DATA WRAPPER made by hand (one an extension brings is the extension's), as
+    Supabase's wrappers are: its handler and validator (functions, often an extension's), options."""
+
+    name: str
+    handler: str | None = None  # as regproc prints it: public.postgres_fdw_handler; None: NO HANDLER
+    validator: str | None = None
+    options: tuple[str, ...] = ()  # never a secret (SECRET_OPTION)
+    comment: str | None = None
+    source: Source | None = field(default=None, compare=False, repr=False)
+    secrets: tuple[str, ...] = field(default=(), compare=False, repr=False)  # see ForeignServer
+
+
+@dataclass(frozen=True, slots=True)
+class ForeignServer:
+    """CREATE SERVER name [TYPE …] [VERSION …] FOREIGN DATA WRAPPER wrapper OPTIONS (…). A
+    database's object, not a schema's; its user mappings (where passwords live) are left alone."""
+
+    name: str
+    wrapper: str
+    type: str | None = None
+    version: str | None = None
+    options: tuple[str, ...] = ()  # "host=db.internal", in the order PostgreSQL keeps them
+    comment: str | None = None
+    source: Source | None = field(default=None, compare=False, repr=False)
+    acl: Acl | None = field(default=None, compare=False, repr=False)  # see Acl
+    # The names of its secret options (SECRET_OPTION), left out: pull says so. Not compared.
+    secrets: tuple[str, ...] = field(default=(), compare=False, repr=False)
+
+
+@dataclass(frozen=True, slots=True)
+class ForeignTable:
+    """CREATE FOREIGN TABLE: columns (with their own OPTIONS), checks, a server and OPTIONS.
+    What it holds lives on the server: dropping it or making it again loses nothing."""
+
+    schema: str
+    name: str
+    server: str
+    columns: dict[str, Column]
+    options: tuple[str, ...] = ()  # "table_name=orders", in the order PostgreSQL keeps them
+    column_options: dict[str, tuple[str, ...]] = field(default_factory=dict)  # only columns that have some
+    constraints: dict[str, Constraint] = field(default_factory=dict)  # checks
+    triggers: dict[str, Trigger] = field(default_factory=dict)
+    comment: str | None = None
+    source: Source | None = field(default=None, compare=False, repr=False)
     acl: Acl | None = field(default=None, compare=False, repr=False)  # see Acl
 
     @property
@@ -585,6 +691,10 @@ class Catalog:
     # built-in ones: "creator|TABLES|SELECT TO reader", "creator|FUNCTIONS|NONE TO PUBLIC" (the
     # built-in ones taken away); None: not managed (as Acl). Compared by the differ, not here.
     default_acl: tuple[str, ...] | None = field(default=None, compare=False, repr=False)
+    casts: dict[str, Cast] = field(default_factory=dict)  # by key: "text AS public.email"
+    servers: dict[str, ForeignServer] = field(default_factory=dict)
+    foreign_tables: dict[str, ForeignTable] = field(default_factory=dict)
+    wrappers: dict[str, ForeignDataWrapper] = field(default_factory=dict)  # made by hand, not an extension's
 
     def named_roles(self) -> list[tuple[str, Source | None]]:
         """The roles the catalog names (policies' TO, owners, grantees, default privileges'
@@ -593,7 +703,7 @@ class Catalog:
         out = [(r, p.source) for t in self.tables.values() for p in t.policies.values()
                for r in p.roles if r not in ROLE_KEYWORDS]
         for group in (self.schemas, self.tables, self.views, self.sequences, self.functions, self.enums,
-                      self.domains, self.composites, self.ranges):
+                      self.domains, self.composites, self.ranges, self.foreign_tables, self.servers):
             for obj in group.values():
                 if obj.acl is not None:
                     out += [(r, obj.source) for r in sorted(obj.acl.roles())]
@@ -617,7 +727,7 @@ class Catalog:
         return not (
             self.extensions or self.enums or self.domains or self.functions or self.sequences
             or self.composites or self.ranges or self.aggregates
-            or self.tables or self.views
+            or self.tables or self.views or self.casts or self.servers or self.foreign_tables or self.wrappers
             or any(n != "public" for n in self.schemas)
         )
 
@@ -715,6 +825,7 @@ def attach_written(catalog: Catalog, written: Catalog) -> Catalog:
             indexes=src(t.indexes, w.indexes),
             triggers=src(t.triggers, w.triggers),
             policies=src(t.policies, w.policies),
+            rules=src(t.rules, w.rules),
         )
 
     def view(v: View) -> View:
@@ -722,7 +833,17 @@ def attach_written(catalog: Catalog, written: Catalog) -> Catalog:
         if w is None:
             return v
         return replace(v, source=w.source, written=w, indexes=src(v.indexes, w.indexes),
-                       triggers=src(v.triggers, w.triggers))
+                       triggers=src(v.triggers, w.triggers), rules=src(v.rules, w.rules))
+
+    def foreign_table(f: ForeignTable) -> ForeignTable:
+        w = written.foreign_tables.get(f.qname)
+        if w is None:
+            return f
+        return replace(f, source=w.source,
+                       columns={n: _with_written(c, w.columns[n]) if n in w.columns else c
+                                for n, c in f.columns.items()},
+                       constraints=_constraints(f.constraints, w.constraints),
+                       triggers=src(f.triggers, w.triggers))
 
     def src(objs: dict[str, _T], wobjs: dict[str, _T]) -> dict[str, _T]:
         return {k: _with_written(o, wobjs[k]) if k in wobjs else o for k, o in objs.items()}
@@ -772,6 +893,16 @@ def attach_written(catalog: Catalog, written: Catalog) -> Catalog:
                     for k, o in catalog.aggregates.items()},
         default_acl=catalog.default_acl if written.default_acl is not None else None,
         views={k: managed(view(v), written.views.get(k)) for k, v in catalog.views.items()},
+        foreign_tables={k: managed(foreign_table(f), written.foreign_tables.get(k))
+                        for k, f in catalog.foreign_tables.items()},
+        servers={k: managed(replace(o, source=written.servers[k].source) if k in written.servers else o,
+                            written.servers.get(k)) for k, o in catalog.servers.items()},
+        wrappers={k: replace(o, source=written.wrappers[k].source) if k in written.wrappers else o
+                  for k, o in catalog.wrappers.items()},
+        # (a cast's types are spelled as written there, as PostgreSQL prints them here: only the
+        # ones written alike find their line)
+        casts={k: replace(o, source=written.casts[k].source) if k in written.casts else o
+               for k, o in catalog.casts.items()},
     )
 
 
@@ -829,7 +960,7 @@ def _constraints(printed: dict[str, Constraint], written: dict[str, Constraint]
 _RUN_FIELDS.update({
     Column: ("default", "generated"), Constraint: ("definition",), Index: ("definition",),
     Trigger: ("definition",), View: ("query",), Function: ("definition",),
-    Domain: ("default", "checks"), Policy: ("using", "with_check"),
+    Domain: ("default", "checks"), Policy: ("using", "with_check"), Rule: ("definition",),
 })
 
 
@@ -942,7 +1073,10 @@ def only_schemas(catalog: Catalog, names: set[str]) -> Catalog:
 
     groups: dict[str, Any] = {f: keep(getattr(catalog, f)) for f in (
         "extensions", "enums", "domains", "functions", "sequences", "tables", "views", "composites", "ranges",
-        "aggregates")}
+        "aggregates", "foreign_tables", "casts")}
+    # a server or wrapper is the database's: it goes with public (what tenants share)
+    groups["servers"] = catalog.servers if "public" in names else {}
+    groups["wrappers"] = catalog.wrappers if "public" in names else {}
     return replace(catalog, schemas={k: v for k, v in catalog.schemas.items() if k in names}, **groups,
                    unmanaged={k: u for k, u in catalog.unmanaged.items() if path_head(u.name) in names})
 

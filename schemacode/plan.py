@@ -149,10 +149,11 @@ def _topological(n: int, after: list[list[int]], before: list[list[int]], place:
 def statements(changes: list[Change], online: bool = False) -> list[PlannedStatement]:
     from . import changes as ch
 
-    created = {c.table.qname for c in changes if isinstance(c, ch.CreateTable)}
+    created = {c.table.qname for c in changes if isinstance(c, (ch.CreateTable, ch.CreateForeignTable))}
     created |= {c.view.qname for c in changes if isinstance(c, ch.CreateView) and not c.replace}
-    created -= {c.table.qname for c in changes if isinstance(c, ch.DropTable)}  # created again:
-    created -= {c.view.qname for c in changes if isinstance(c, ch.DropView)}  # it was there
+    # created again: it was there
+    created -= {c.table.qname for c in changes if isinstance(c, (ch.DropTable, ch.DropForeignTable))}
+    created -= {c.view.qname for c in changes if isinstance(c, ch.DropView)}
     # Online, a new key on an existing table is made after the transaction (its index built
     # CONCURRENTLY): a foreign key in the plan that references it must come after it too.
     later_keys = {(c.table, c.constraint.columns) for c in changes if online
@@ -242,6 +243,14 @@ def touched(c: Change, current: Catalog) -> list[str]:
         return [f"type {c.type.qname}"]
     if isinstance(c, ch.DropAggregate):
         return [f"function {c.aggregate.key}"]
+    if isinstance(c, ch.DropForeignTable):
+        return [f"table {c.table.qname}"] + [f"column {c.table.qname}.{n}" for n in c.table.columns]
+    if isinstance(c, ch.AlterForeignTable):
+        a, b = c.before, c.after
+        return [f"column {a.qname}.{n}" for n, col in a.columns.items()
+                if n not in b.columns or (col.type, col.generated) != (b.columns[n].type, b.columns[n].generated)]
+    if isinstance(c, ch.DropServer):
+        return [f"server {c.server.name}"]
     return []
 
 

@@ -132,7 +132,9 @@ def spelling_suspects(p: Plan) -> bool:
     for c in p.changes:
         if isinstance(c, (ch.AlterDomain, ch.AlterSequence)):
             return True
-        if isinstance(c, (ch.CreateFunction, ch.CreateView)) and c.replace:
+        if isinstance(c, (ch.CreateFunction, ch.CreateView, ch.CreateRule)) and c.replace:
+            return True
+        if isinstance(c, ch.AlterForeignTable):  # (a default or a check, maybe only spelled otherwise)
             return True
         if isinstance(c, ch.AlterPolicy) and (c.before.using, c.before.with_check) != (c.after.using,
                                                                                         c.after.with_check):

@@ -210,13 +210,15 @@ def _managed_as(printed: Catalog, base: Catalog, mapping: dict[str, str]) -> Cat
         schema, rest = split_head(k)
         return f"{path_part(mapping.get(schema, schema))}.{rest}"
 
-    def group(name: str) -> dict[str, Any]:
-        theirs = {key(k): v for k, v in getattr(base, name).items()}
+    def group(name: str, keyed: Callable[[str], str] = key) -> dict[str, Any]:
+        theirs = {keyed(k): v for k, v in getattr(base, name).items()}
         return {k: replace(v, acl=managed_acl(v.acl, getattr(theirs.get(k), "acl", None)))
                 if v.acl is not None else v for k, v in getattr(printed, name).items()}
 
     groups: dict[str, Any] = {g: group(g) for g in (
-        "schemas", "tables", "views", "sequences", "functions", "enums", "domains", "composites", "ranges")}
+        "schemas", "tables", "views", "sequences", "functions", "enums", "domains", "composites", "ranges",
+        "foreign_tables")}
+    groups["servers"] = group("servers", keyed=lambda k: k)  # (a server belongs to no schema)
     theirs_tables = {key(k): t for k, t in base.tables.items()}
     groups["tables"] = {k: replace(t, columns={n: replace(c, sequence_acl=sequence_managed(
         c, theirs_tables[k].columns.get(n))) for n, c in t.columns.items()}) if k in theirs_tables else t
@@ -367,6 +369,18 @@ FOR r IN SELECT pg_get_userbyid(d.defaclrole) AS creator, d.defaclobjtype AS t,
 END LOOP; END$$"""
 
 
+_LOOSE = """SELECT format('DROP SERVER IF EXISTS %I CASCADE', srvname) FROM pg_foreign_server
+UNION ALL
+SELECT format('DROP FOREIGN DATA WRAPPER IF EXISTS %I CASCADE', fdwname) FROM pg_foreign_data_wrapper w
+WHERE NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_foreign_data_wrapper'::regclass
+                  AND d.objid = w.oid AND d.deptype = 'e')
+UNION ALL
+SELECT format('DROP CAST IF EXISTS (%s AS %s)', format_type(castsource, NULL), format_type(casttarget, NULL))
+FROM pg_cast c WHERE c.oid >= 16384
+  AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_cast'::regclass AND d.objid = c.oid
+                  AND d.deptype IN ('e', 'i'))"""
+
+
 def _empty(conn: psycopg.Connection[Any]) -> None:
     """Back to what CREATE DATABASE gives: drop every schema and extension, make public again,
     default privileges given in every schema taken back."""
@@ -377,7 +391,10 @@ def _empty(conn: psycopg.Connection[Any]) -> None:
         "AND nspname <> 'information_schema'").fetchall()]
     exts = [r[0] for r in conn.execute(
         "SELECT extname FROM pg_extension WHERE extname <> 'plpgsql'").fetchall()]
-    if schemas == ["public"] and not exts and not conn.execute(
+    # what belongs to the database, not to a schema: servers and wrappers (an extension's
+    # wrapper goes with it), casts between built-in types
+    loose = conn.execute(_LOOSE).fetchall()
+    if schemas == ["public"] and not exts and not loose and not conn.execute(
             "SELECT 1 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
             "WHERE n.nspname = 'public' UNION ALL SELECT 1 FROM pg_proc p JOIN pg_namespace n "
             "ON n.oid = p.pronamespace WHERE n.nspname = 'public' UNION ALL SELECT 1 FROM pg_type t "
@@ -385,6 +402,8 @@ def _empty(conn: psycopg.Connection[Any]) -> None:
     ).fetchone():
         return
     with conn.transaction():
+        for (drop,) in loose:
+            conn.execute(drop.encode())
         for e in exts:
             conn.execute(f'DROP EXTENSION IF EXISTS "{e}" CASCADE'.encode())
         for s in schemas:

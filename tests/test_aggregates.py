@@ -82,3 +82,62 @@ def test_bad_aggregates_are_located_errors(text: str, error: str) -> None:
     with pytest.raises(SchemaError) as e:
         load_text(text)
     assert error in str(e.value) and e.value.line is not None
+
+
+OWN_FINAL = """
+CREATE SCHEMA stats;
+CREATE FUNCTION stats.z_step(numeric[], numeric) RETURNS numeric[] LANGUAGE plpgsql IMMUTABLE
+    AS $$BEGIN RETURN ARRAY[$1[1] + $2, $1[2] + 1]; END$$;
+CREATE FUNCTION stats.z_final(numeric[]) RETURNS numeric LANGUAGE plpgsql IMMUTABLE
+    AS $$BEGIN RETURN CASE WHEN $1[2] = 0 THEN NULL ELSE $1[1] / $1[2] END; END$$;
+CREATE FUNCTION stats.z_merge(numeric[], numeric[]) RETURNS numeric[] LANGUAGE sql IMMUTABLE
+    RETURN ARRAY[$1[1] + $2[1], $1[2] + $2[2]];
+CREATE AGGREGATE stats.a_avg(numeric) (SFUNC = stats.z_step, STYPE = numeric[], FINALFUNC = stats.z_final,
+                                       COMBINEFUNC = stats.z_merge, INITCOND = '{0,0}');
+CREATE TABLE prices (p numeric);
+CREATE VIEW avg_price AS SELECT stats.a_avg(p) AS avg FROM prices;
+"""
+
+
+def test_an_aggregate_with_final_and_combine_functions_of_its_own_round_trips(db: Database) -> None:
+    """Its functions are declared in the same schema.yaml, in another schema, named to sort after
+    it: created before it, dropped after it."""
+    rt = round_trip(db, OWN_FINAL, older="CREATE TABLE prices (p numeric);")
+    assert "  stats.a_avg(numeric): {sfunc: stats.z_step, stype: 'numeric[]', finalfunc: stats.z_final, " \
+           "combinefunc: stats.z_merge, initcond: '{0,0}'}" in rt.text
+    rt.source.execute("INSERT INTO prices VALUES (1), (2), (6)")
+    assert rt.source.execute("SELECT avg FROM avg_price") == [(3,)]
+
+
+FINAL = """
+functions:
+  step:
+    arguments: s numeric[], v numeric
+    returns: numeric[]
+    language: sql
+    volatility: immutable
+    sql_body: RETURN ARRAY[s[1] + v, s[2] + 1]
+  final:
+    arguments: s numeric[]
+    returns: numeric
+    body: BEGIN RETURN s[1] / nullif(s[2], 0); END;
+aggregates:
+  my_avg(numeric): {sfunc: step, stype: "numeric[]", finalfunc: final, initcond: "{0,0}"}
+tables:
+  prices:
+    columns: {p: numeric}
+views:
+  avg_price: SELECT my_avg(p) AS avg FROM prices
+"""
+
+
+def test_a_final_function_made_again_takes_its_aggregate_and_views_along(db: Database) -> None:
+    """The final function's result type changes: it is dropped and created again, so the
+    aggregate (which PostgreSQL would not let it drop) goes before it and comes back after."""
+    run_case(db, Case("a final function retyped", FINAL,
+                      FINAL.replace("    returns: numeric\n    body:", "    returns: double precision\n    body:")
+                           .replace("RETURN s[1] / nullif(s[2], 0)", "RETURN (s[1] / nullif(s[2], 0))::float8"),
+                      expect_summary=("- aggregate public.my_avg(numeric)", "- function public.final(s numeric[])",
+                                      "+ aggregate public.my_avg(numeric)", "- view public.avg_price"),
+                      data="INSERT INTO prices VALUES (1), (2)",
+                      check="SELECT avg = 1.5 FROM avg_price"))

@@ -403,7 +403,7 @@ def test_tenants_planned_together_are_applied_as_reviewed(db: Database, tmp_path
 
     schema, targets = app_tenants(db, tmp_path, 4)
     api.fleet(schema, targets, apply=True)
-    db.execute("CREATE RULE keep AS ON DELETE TO tenant_2.notes DO INSTEAD NOTHING")  # unmanaged, pinned
+    db.execute("CREATE OPERATOR tenant_2.=== (LEFTARG = int, RIGHTARG = int, FUNCTION = int4eq)")  # unmanaged
     with psycopg.connect(db.url) as conn:
         everything = introspect(conn, [f"tenant_{i}" for i in range(1, 5)])
         for i in range(1, 5):

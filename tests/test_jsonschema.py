@@ -38,6 +38,10 @@ BAD = [
     ("function without body", "functions:\n  f: {returns: trigger}\n"),
     ("bad volatility", "functions:\n  f: {returns: int, body: select 1, volatility: sometimes}\n"),
     ("identity generation", "tables:\n  t:\n    columns:\n      a: {type: int, identity: never}\n"),
+    ("rule without do", "tables:\n  t:\n    columns: {a: int}\n    rules:\n      r: {event: insert}\n"),
+    ("rule on select", "tables:\n  t:\n    columns: {a: int}\n    rules:\n      r: {event: select, do: nothing}\n"),
+    ("foreign table without server", "foreign_tables:\n  t: {columns: {a: int}}\n"),
+    ("cast with an unknown context", "casts:\n  text AS int: {inout: true, context: always}\n"),
 ]
 
 
@@ -88,6 +92,15 @@ def test_the_keys_agree() -> None:
     assert set(view["properties"]) == _Loader.VIEW_KEYS
     policy = table["properties"]["policies"]["additionalProperties"]["oneOf"][1]
     assert set(policy["properties"]) == _Loader.POLICY_KEYS
+    assert set(table["properties"]["rules"]["additionalProperties"]["properties"]) == _Loader.RULE_KEYS
+    assert set(schema["properties"]["casts"]["additionalProperties"]["oneOf"][1]["properties"]) == _Loader.CAST_KEYS
+    assert set(schema["properties"]["foreign_servers"]["additionalProperties"]["properties"]) == _Loader.SERVER_KEYS
+    wrapper = schema["properties"]["foreign_data_wrappers"]["additionalProperties"]["oneOf"][1]
+    assert set(wrapper["properties"]) == _Loader.WRAPPER_KEYS
+    foreign = schema["properties"]["foreign_tables"]["additionalProperties"]
+    assert set(foreign["properties"]) == _Loader.FOREIGN_TABLE_KEYS
+    assert set(foreign["properties"]["columns"]["additionalProperties"]["oneOf"][1]["properties"]) == \
+        _Loader.FOREIGN_COLUMN_KEYS
 
 
 def test_init_writes_a_starter_that_plans(pg_admin: str, tmp_path: Path) -> None:

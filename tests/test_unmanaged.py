@@ -21,15 +21,21 @@ CREATE TABLE accounts (id int PRIMARY KEY, owner text, balance int,
 """
 # Each: SQL that builds something schema.yaml cannot declare (on top of BASE), and how it is named.
 UNMANAGED = {
-    "rule": ("CREATE RULE mine AS ON UPDATE TO accounts WHERE NEW.owner <> current_user "
-             "DO INSTEAD NOTHING;", "rule public.accounts: mine"),
-    "ordered-set aggregate": ("CREATE AGGREGATE pct(float8 ORDER BY float8) (SFUNC = float8pl, "
+    "user mapping": ("CREATE EXTENSION IF NOT EXISTS postgres_fdw; CREATE SERVER um FOREIGN DATA WRAPPER postgres_fdw;"
+                     "CREATE USER MAPPING FOR PUBLIC SERVER um OPTIONS (user 'app', password 'hunter2');",
+                     "user mapping for PUBLIC on server um"),
+    "ordered-set aggregate": ("CREATE FUNCTION pct_step(float8, float8) RETURNS float8 LANGUAGE sql IMMUTABLE "
+                              "RETURN $1 + $2; CREATE AGGREGATE pct(float8 ORDER BY float8) (SFUNC = pct_step, "
                               "STYPE = float8, FINALFUNC_EXTRA);",
                               "ordered-set aggregate public.pct(double precision ORDER BY double precision)"),
     "internal function": ("CREATE FUNCTION my_abs(int) RETURNS int LANGUAGE internal IMMUTABLE AS 'int4abs';",
                           "function in language internal public.my_abs(integer)"),
-    "rule on another table": ("CREATE TABLE audit (id int); CREATE RULE no_delete AS ON DELETE TO audit "
-                              "DO INSTEAD NOTHING;", "rule public.audit: no_delete"),
+    "foreign partition": ("CREATE EXTENSION IF NOT EXISTS postgres_fdw; CREATE SERVER parts FOREIGN DATA WRAPPER "
+                          "postgres_fdw; CREATE TABLE events (id int, at date) PARTITION BY RANGE (at); "
+                          "CREATE FOREIGN TABLE events_old PARTITION OF events FOR VALUES FROM ('2000-01-01') "
+                          "TO ('2020-01-01') SERVER parts;", "foreign table public.events_old"),
+    "operator": ("CREATE OPERATOR public.=== (LEFTARG = int, RIGHTARG = int, FUNCTION = int4eq);",
+                 "operator public.===(integer, integer)"),
 }
 VIRTUAL = "virtual generated column public.accounts.doubled"
 
@@ -44,6 +50,7 @@ def test_pull_then_plan_touches_nothing_it_cannot_express(db: Database) -> None:
     pulled = api.pull(db.url)
     for _, name in UNMANAGED.values():
         assert f"#   {name}" in pulled.text, name
+    assert "hunter2" not in pulled.text  # (a user mapping's options are never read)
     virtual = db.major >= 18
     assert (f"#   {VIRTUAL}" in pulled.text) == virtual
     loaded = load_text(pulled.text, "pulled.yaml")
@@ -75,19 +82,20 @@ def test_each_unmanaged_kind_is_left_alone(db: Database, kind: str) -> None:
 
 
 def test_what_an_unmanaged_object_depends_on_is_not_dropped(db: Database) -> None:
-    db.execute(base(db) + UNMANAGED["rule"][0])
+    db.execute(base(db) + UNMANAGED["ordered-set aggregate"][0])
     text = api.pull(db.url).text
-    without_owner = text.replace("      owner: text\n", "")
-    assert without_owner != text
+    step = text[text.index("  pct_step:"):text.index("tables:")]
+    without_step = text.replace(step, "")
+    assert without_step != text
     with pytest.raises(UnmanagedError) as e:
-        api.plan(load_text(without_owner), db.url)
-    assert "- column public.accounts.owner: rule public.accounts: mine " \
-           "depends on column public.accounts.owner" in str(e.value)
+        api.plan(load_text(without_step), db.url)
+    assert "- function public.pct_step(double precision, double precision): ordered-set aggregate public.pct(" \
+           "double precision ORDER BY double precision) depends on function public.pct_step(double precision, " \
+           "double precision)" in str(e.value)
     with pytest.raises(UnmanagedError):
-        api.apply(load_text(without_owner), db.url, allow_destructive=True)
-    assert db.execute("SELECT count(*) FROM pg_attribute WHERE attrelid = 'accounts'::regclass "
-                      "AND attname = 'owner'") == [(1,)]
-    r = CliRunner().invoke(main, ["plan", "--schema", str(db.write(without_owner)), "--database-url", db.url])
+        api.apply(load_text(without_step), db.url, allow_destructive=True)
+    assert db.execute("SELECT count(*) FROM pg_proc WHERE proname = 'pct_step'") == [(1,)]
+    r = CliRunner().invoke(main, ["plan", "--schema", str(db.write(without_step)), "--database-url", db.url])
     assert r.exit_code == 1 and "Traceback" not in r.output and "depends on" in r.stderr
 
 
@@ -126,13 +134,11 @@ def test_a_plan_against_a_canonical_copy_keeps_the_live_databases_unmanaged_obje
 
     from schemacode.plan import make_plan
 
-    db.execute(base(db) + UNMANAGED["rule"][0])
+    db.execute(base(db) + UNMANAGED["ordered-set aggregate"][0])
     live = db.catalog()
     canonical = replace(live, unmanaged={})
     plan = make_plan(canonical, canonical, live=live)
-    assert any(u.startswith("rule public.accounts: mine") for u in plan.unmanaged)
-    without_owner = replace(canonical, tables={k: replace(t, columns={n: c for n, c in t.columns.items()
-                                                                     if n != "owner"})
-                                               for k, t in canonical.tables.items()})
+    assert any(u.startswith("ordered-set aggregate public.pct(") for u in plan.unmanaged)
+    without_step = replace(canonical, functions={k: f for k, f in canonical.functions.items() if f.name != "pct_step"})
     with pytest.raises(UnmanagedError):
-        make_plan(canonical, without_owner, live=live)
+        make_plan(canonical, without_step, live=live)

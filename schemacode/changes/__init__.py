@@ -1,10 +1,16 @@
 """Typed schema changes, one module per object kind. Each renders its own SQL."""
 from .base import Change, Hazard, HazardKind, Phase, Stage, Statement
+from .casts import CreateCast, DropCast
 from .comments import SetComment
 from .constraints import AddConstraint, AddKeyOnly, AttachKeyCopy, DropConstraint, ValidateConstraint
 from .functions import CreateAggregate, CreateFunction, DropAggregate, DropFunction
 from .indexes import AttachIndexCopy, CreateIndex, CreateIndexOnly, DropIndex
+from .foreign import (
+    AlterForeignTable, AlterServer, AlterWrapper, CreateForeignTable, CreateServer, CreateWrapper, DropForeignTable,
+    DropServer, DropWrapper,
+)
 from .privileges import SetDefaultPrivileges, SetPrivileges
+from .rules import CreateRule, DropRule, EnableRule
 from .policies import AlterPolicy, CreatePolicy, DropPolicy, SetRowSecurity
 from .schemas import AlterExtension, CreateExtension, CreateSchema, DropExtension, DropSchema
 from .tables import (
@@ -28,5 +34,7 @@ __all__ = [
     "RebuildEnum", "RenameEnumValue", "CreateView", "DropView", "AlterDomain", "CreateDomain",
     "DropDomain", "SetSequenceOwner", "AlterTableStorage", "SetReplicaIdentity", "AlterViewOptions",
     "CreatePolicy", "DropPolicy", "AlterPolicy", "SetRowSecurity", "AttachPartition", "AlterInherit", "SetPrivileges", "AlterCompositeType", "CreateType", "DropType", "CreateAggregate", "DropAggregate", "NameAttached", "NameNotNull", "AttachKeyCopy", "AddKeyOnly", "SetDefaultPrivileges", "DropDefaultEarly",
-    "AttachIndexCopy", "CreateIndexOnly", "SetColumnOptions",
+    "AttachIndexCopy", "CreateIndexOnly", "SetColumnOptions", "CreateCast", "DropCast", "CreateRule", "DropRule", "EnableRule",
+    "CreateServer", "DropServer", "AlterServer", "CreateForeignTable", "DropForeignTable", "AlterForeignTable",
+    "CreateWrapper", "DropWrapper", "AlterWrapper",
 ]

@@ -39,17 +39,22 @@ class Phase:
 
     RENAME = 5
     DROP_TRIGGER = 10
+    DROP_RULE = 11  # before the relations, columns and functions its actions use
     DROP_POLICY = 12  # before the columns and functions it reads
     DROP_VIEW = 15
     DROP_FOREIGN_KEY = 20
     DROP_CONSTRAINT = 25
     DROP_AGGREGATE = 26  # before the functions it calls (SQL-standard bodies too)
+    DROP_CAST = 27  # before its function and types
     DROP_FUNCTION_STANDARD_BODY = 28  # it depends on the tables its body reads
     DROP_TABLE = 30
     DROP_COLUMN = 35
     DROP_FUNCTION_EARLY = 40  # a function created again with another return type
+    DROP_SERVER_EARLY = 41  # a server made again (another wrapper or type): after its foreign tables
     CREATE_SCHEMA = 100
     EXTENSION = 105
+    WRAPPER = 106  # a foreign data wrapper made by hand: after the extension of its handler
+    SERVER = 107  # after its wrapper
     # Sequences need nothing, and go before types: PostgreSQL refuses a sequence named as a type
     # that exists (though not a type named as a sequence that does)
     SEQUENCE = 108
@@ -68,6 +73,7 @@ class Phase:
     CREATE_VIEW = 180
     CREATE_VIEW_INDEX = 185
     TRIGGER = 190
+    RULE = 191  # after every relation its actions read or write
     POLICY = 192
     ROW_SECURITY = 194  # enabled once its policies are there (one transaction: no gap either way)
     COMMENT = 200
@@ -76,6 +82,8 @@ class Phase:
     DROP_FUNCTION = 250
     DROP_SEQUENCE = 255
     DROP_TYPE = 260
+    DROP_SERVER = 262  # after its foreign tables, before the extension of its wrapper
+    DROP_WRAPPER = 263  # after its servers
     DROP_EXTENSION = 265
     DROP_SCHEMA = 300
 

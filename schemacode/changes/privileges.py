@@ -9,9 +9,11 @@ from .base import Change, Hazard, Phase, Statement
 
 # What GRANT and ALTER … OWNER call each kind
 GRANT_ON = {"schema": "SCHEMA", "table": "TABLE", "view": "TABLE", "materialized view": "TABLE",
-            "sequence": "SEQUENCE", "function": "ROUTINE", "type": "TYPE", "domain": "DOMAIN"}
+            "sequence": "SEQUENCE", "function": "ROUTINE", "type": "TYPE", "domain": "DOMAIN",
+            "foreign table": "TABLE", "foreign server": "FOREIGN SERVER"}
 ALTER = {"schema": "SCHEMA", "table": "TABLE", "view": "VIEW", "materialized view": "MATERIALIZED VIEW",
-         "sequence": "SEQUENCE", "function": "ROUTINE", "type": "TYPE", "domain": "DOMAIN"}
+         "sequence": "SEQUENCE", "function": "ROUTINE", "type": "TYPE", "domain": "DOMAIN",
+         "foreign table": "FOREIGN TABLE", "foreign server": "SERVER"}
 # What a new object of each kind grants by itself (besides its owner's own)
 DEFAULT_GRANTS = {"function": ("EXECUTE TO PUBLIC",), "type": ("USAGE TO PUBLIC",),
                   "domain": ("USAGE TO PUBLIC",)}

@@ -14,15 +14,19 @@ from __future__ import annotations
 
 from .. import changes as ch
 from ..model import Catalog, Renames
+from .casts import CastDiffer
+from .foreign import ForeignDiffer
 from .functions import FunctionDiffer
 from .schemas import SchemaDiffer
 from .sequences import SequenceDiffer
 from .tables import TableDiffer
 from .types import TypeDiffer
+from .rules import RuleDiffer
 from .views import ViewDiffer
 
 
-class _Differ(SchemaDiffer, TypeDiffer, SequenceDiffer, FunctionDiffer, TableDiffer, ViewDiffer):
+class _Differ(SchemaDiffer, TypeDiffer, SequenceDiffer, FunctionDiffer, CastDiffer, TableDiffer, ForeignDiffer,
+              ViewDiffer, RuleDiffer):
     def run(self) -> list[ch.Change]:
         self.schemas()
         self.extensions()
@@ -32,9 +36,14 @@ class _Differ(SchemaDiffer, TypeDiffer, SequenceDiffer, FunctionDiffer, TableDif
         self.sequences()
         self.functions()
         self.aggregates()
+        self.casts()
+        self.wrappers()
+        self.servers()
         tables = self.rename_tables()
         self.tables(tables)
+        self.foreign_tables()
         self.views(tables)
+        self.rules()
         return self.out
 
 

@@ -49,8 +49,14 @@ class FunctionDiffer(PrivilegeDiffer):
             self.emit(ch.CreateAggregate(des[k]))
         for k in keys_dropped(cur, des):
             self.emit(ch.DropAggregate(cur[k]))
+        calls = {qname_ident(q) for q in self.recreated_functions} | self.recreated_functions
         for k in keys_common(cur, des):
             a, b = cur[k], des[k]
+            if any(o.partition(" = ")[2] in calls for o in a.options):
+                # a function it calls is dropped to be made again: so is the aggregate, before it
+                self.emit(ch.DropAggregate(a), ch.CreateAggregate(b))
+                self.recreated_functions.add(a.qname)
+                continue
             if a.options != b.options:
                 def typed(x: Aggregate) -> list[str]:  # what its state and result types come from
                     return [o for o in x.options if o.startswith(("stype = ", "finalfunc = "))]

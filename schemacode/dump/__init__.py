@@ -16,7 +16,9 @@ import yaml
 
 from .. import __version__
 from ..model import Catalog
+from .casts import CastDumper
 from .core import Details, Dumper, readable_check, short_type, tidy
+from .foreign import ForeignDumper
 from .functions import FunctionDumper
 from .schemas import SchemaDumper
 from .sequences import SequenceDumper
@@ -31,13 +33,16 @@ class Dumped:
     warnings: list[str]
 
 
-class _Dump(SchemaDumper, TypeDumper, FunctionDumper, SequenceDumper, TableDumper, ViewDumper):
+class _Dump(SchemaDumper, TypeDumper, FunctionDumper, CastDumper, SequenceDumper, ForeignDumper, TableDumper,
+            ViewDumper):
     def document(self) -> dict[str, Any]:
         doc: dict[str, Any] = dict(self.privileges_section())
         doc.update(self.default_acl(self.c.default_acl))  # (in every schema)
         for section in (self.schemas_section, self.extensions_section, self.enums_section,
                         self.domains_section, self.types_section, self.functions_section,
-                        self.aggregates_section, self.sequences_section, self.tables_section,
+                        self.aggregates_section, self.casts_section, self.foreign_data_wrappers_section,
+                        self.foreign_servers_section,
+                        self.sequences_section, self.tables_section, self.foreign_tables_section,
                         self.views_section):
             doc.update(section())
         return doc

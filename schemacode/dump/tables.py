@@ -6,7 +6,7 @@ from typing import Any
 
 import yaml
 
-from ..model import Column, ColumnOptions, Table, not_null_default
+from ..model import Column, ColumnOptions, ForeignTable, Table, not_null_default
 from ..sqltext import reproducible, unquote_ident
 from .constraints import ConstraintDumper
 from .core import Flow, FlowList, default_value, options_map, short_name, short_type
@@ -14,11 +14,13 @@ from .indexes import IndexDumper
 from .partitions import PartitionDumper
 from .policies import PolicyDumper
 from .privileges import PrivilegeDumper
+from .rules import RuleDumper
 from .sequences import identity_options
 from .triggers import TriggerDumper
 
 
-class TableDumper(ConstraintDumper, IndexDumper, TriggerDumper, PolicyDumper, PartitionDumper, PrivilegeDumper):
+class TableDumper(ConstraintDumper, IndexDumper, TriggerDumper, PolicyDumper, PartitionDumper, PrivilegeDumper,
+                  RuleDumper):
     def tables_section(self) -> dict[str, Any]:
         if not self.c.tables:
             return {}
@@ -64,10 +66,12 @@ class TableDumper(ConstraintDumper, IndexDumper, TriggerDumper, PolicyDumper, Pa
                 else Flow({"enabled": False, "forced": True})
         if t.policies:
             spec["policies"] = {n: self.policy(p) for n, p in sorted(t.policies.items())}
+        if t.rules:
+            spec["rules"] = self.rules(t.rules)
         spec.update(self.acl("table", f"table {t.qname}", t.acl))
         return spec
 
-    def column(self, t: Table, c: Column) -> dict[str, Any]:
+    def column(self, t: Table | ForeignTable, c: Column) -> dict[str, Any]:
         spec: dict[str, Any] = {"type": short_type(c.type)}
         if c.not_null and not c.identity and c.type not in ("serial", "bigserial", "smallserial"):
             spec["null"] = False

@@ -8,10 +8,11 @@ from ..sqltext import reproducible
 from .core import Block, Flow, options_map, short_name
 from .indexes import IndexDumper
 from .privileges import PrivilegeDumper
+from .rules import RuleDumper
 from .triggers import TriggerDumper
 
 
-class ViewDumper(IndexDumper, TriggerDumper, PrivilegeDumper):
+class ViewDumper(IndexDumper, TriggerDumper, PrivilegeDumper, RuleDumper):
     def views_section(self) -> dict[str, Any]:
         if not self.c.views:
             return {}
@@ -36,5 +37,7 @@ class ViewDumper(IndexDumper, TriggerDumper, PrivilegeDumper):
             spec["indexes"] = {n: self.index(v.qname, i) for n, i in sorted(v.indexes.items())}
         if v.triggers:
             spec["triggers"] = {n: self.trigger(v.qname, g) for n, g in sorted(v.triggers.items())}
+        if v.rules:
+            spec["rules"] = self.rules(v.rules)
         spec.update(self.acl("view", f"view {v.qname}", v.acl))
         return spec

@@ -23,6 +23,8 @@ from .core import (
 from .schemas import SchemaLoader
 from .typedefs import TypeLoader
 from .aggregates import AggregateLoader
+from .casts import CastLoader
+from .foreign import ForeignLoader
 from .functions import FunctionLoader
 from .privileges import PrivilegeLoader
 from .sequences import SequenceLoader
@@ -30,14 +32,14 @@ from .tables import TableLoader
 from .views import ViewLoader
 
 
-class _Loader(SchemaLoader, TypeLoader, FunctionLoader, AggregateLoader, SequenceLoader, TableLoader, ViewLoader,
-              PrivilegeLoader):
+class _Loader(SchemaLoader, TypeLoader, FunctionLoader, AggregateLoader, CastLoader, SequenceLoader, ForeignLoader,
+              TableLoader, ViewLoader, PrivilegeLoader):
     """schema.yaml -> LoadedSchema: every kind's loader, in the order kinds depend on each other."""
 
     def load(self, text_hash: str) -> LoadedSchema:
         _keys(self.root, self.data, {"schemas", "extensions", "enums", "domains", "types", "functions", "aggregates",
-                                     "sequences", "tables", "views", "default_privileges", "privileges"},
-              "schema.yaml")
+                                     "sequences", "tables", "views", "default_privileges", "privileges", "casts",
+                                     "foreign_data_wrappers", "foreign_servers", "foreign_tables"}, "schema.yaml")
         d = self.data
         self.load_schemas(self.root.child(d, "schemas"), d.get("schemas"))
         self.load_extensions(self.root.child(d, "extensions"), d.get("extensions"))
@@ -47,6 +49,9 @@ class _Loader(SchemaLoader, TypeLoader, FunctionLoader, AggregateLoader, Sequenc
         self.load_types(self.root.child(d, "types"), d.get("types"))
         self.load_functions(self.root.child(d, "functions"), d.get("functions"))
         self.load_aggregates(self.root.child(d, "aggregates"), d.get("aggregates"))
+        self.load_casts(self.root.child(d, "casts"), d.get("casts"))
+        self.load_foreign_data_wrappers(self.root.child(d, "foreign_data_wrappers"), d.get("foreign_data_wrappers"))
+        self.load_foreign_servers(self.root.child(d, "foreign_servers"), d.get("foreign_servers"))
         self.load_sequences(self.root.child(d, "sequences"), d.get("sequences"))
         tables_ctx = self.root.child(d, "tables")
         raw_tables = list(_items(tables_ctx, d.get("tables"), "tables"))
@@ -60,11 +65,14 @@ class _Loader(SchemaLoader, TypeLoader, FunctionLoader, AggregateLoader, Sequenc
         for ctx, q, spec in self.partition_specs:
             self.load_foreign_keys(ctx, q, spec)
         self.resolve_sequence_owners()
+        self.load_foreign_tables(self.root.child(d, "foreign_tables"), d.get("foreign_tables"))
         self.load_views(self.root.child(d, "views"), d.get("views"))
         catalog = Catalog(self.schemas, self.extensions, self.enums, self.domains, self.functions,
                           self.sequences, self.tables, self.views, composites=self.composites, ranges=self.ranges,
                           aggregates=self.aggregates,
-                          default_acl=default_privileges(self.root, self.data, everywhere=True))
+                          default_acl=default_privileges(self.root, self.data, everywhere=True),
+                          casts=self.casts, servers=self.servers, foreign_tables=self.foreign_tables,
+                          wrappers=self.wrappers)
         catalog = self.manage_privileges(catalog)
         renames = Renames(self.table_renames, self.column_renames, self.value_renames)
         return LoadedSchema(catalog, renames, self.file, text_hash, frozenset(self.unpinned),

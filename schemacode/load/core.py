@@ -22,7 +22,7 @@ from .. import cache
 from ..model import Renames
 from ..errors import SchemaError
 from ..model import (
-    Acl, Aggregate, CompositeType, RangeType,
+    Acl, Aggregate, Cast, CompositeType, ForeignDataWrapper, ForeignServer, ForeignTable, RangeType,
     Catalog, Column, Domain, EnumType, Extension, Function, Namespace, Sequence, Source, Table,
     View,
 )
@@ -47,7 +47,8 @@ NAME_HINT = ('a name that holds a dot is double-quoted, as in SQL: api."my.table
 # arguments, constraints, triggers and policies by their table.
 NAMESPACES = {"table": ("relation", "type"), "view": ("relation", "type"), "sequence": ("relation",),
               "index": ("relation",), "composite type": ("relation", "type"), "enum": ("type",),
-              "domain": ("type",), "range type": ("type",)}
+              "domain": ("type",), "range type": ("type",),
+              "foreign table": ("relation", "type")}
 SHARED = {"relation": "tables, views, sequences, indexes and composite types share the names of a schema",
           "type": "enums, domains, composite and range types, and the row types of tables and views "
                   "share the names of a schema"}
@@ -231,6 +232,10 @@ class LoaderBase:
         self.composites: dict[str, CompositeType] = {}
         self.aggregates: dict[str, Aggregate] = {}
         self.ranges: dict[str, RangeType] = {}
+        self.casts: dict[str, Cast] = {}
+        self.servers: dict[str, ForeignServer] = {}
+        self.wrappers: dict[str, ForeignDataWrapper] = {}
+        self.foreign_tables: dict[str, ForeignTable] = {}
         self.names: dict[tuple[str, str], tuple[str, int]] = {}  # (namespace, qname) -> (kind, line)
         self.partition_specs: list[tuple[_Ctx, str, Any]] = []  # (where, qname, spec) of partitions
 
@@ -369,6 +374,7 @@ PRIVILEGES = {
     "schema": {"usage", "create", "all"},
     "type": {"usage", "all"},
     "domain": {"usage", "all"},
+    "foreign server": {"usage", "all"},
 }
 _COLUMN_PRIVILEGE = re.compile(r"^\s*(select|insert|update|references)\s*\((.+)\)\s*$", re.IGNORECASE)
 

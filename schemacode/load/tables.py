@@ -18,6 +18,7 @@ from .core import (
 from .partitions import BOUND_KEYS, PLACEHOLDERS, bound_sql, expand, partition_by_sql
 from .indexes import IndexLoader
 from .policies import PolicyLoader
+from .rules import RuleLoader
 from .triggers import TriggerLoader
 
 
@@ -60,11 +61,11 @@ def column_options(ctx: _Ctx, spec: Any) -> ColumnOptions | None:
     return ColumnOptions(statistics, storage, compression, tuple(attributes))
 
 
-class TableLoader(IndexLoader, TriggerLoader, PolicyLoader):
+class TableLoader(IndexLoader, TriggerLoader, PolicyLoader, RuleLoader):
     TABLE_KEYS = {"name", "columns", "primary_key", "unique", "foreign_keys", "checks", "exclude",
                   "indexes", "triggers", "with", "unlogged", "replica_identity", "comment",
                   "renamed_from", "row_security", "policies", "partition_by", "partitions", "inherits",
-                  "grants", "owner", "sqlite"}
+                  "grants", "owner", "rules", "sqlite"}
     # A partition is a table whose columns are its parent's, with a bound (load/partitions.py)
     PARTITION_KEYS = (TABLE_KEYS - {"renamed_from"}) | BOUND_KEYS | {"attached_names"}
     # a partition's own options on its parent's columns
@@ -210,6 +211,7 @@ class TableLoader(IndexLoader, TriggerLoader, PolicyLoader):
                       unlogged=_bool(ctx.child(spec, "unlogged"), spec.get("unlogged", False), "unlogged"),
                       replica_identity=identity, row_security=enabled, force_row_security=forced,
                       policies=self.load_policies(ctx.child(spec, "policies"), spec.get("policies"), q),
+                      rules=self.load_rules(ctx.child(spec, "rules"), spec.get("rules"), q, columns),
                       partition_by=partition_by, partition_of=parent.qname if parent else None,
                       inherits=inherits, acl=privileges(ctx, spec, "table", columns),
                       attached=self.attached_names(ctx, spec, parent) if parent else (),

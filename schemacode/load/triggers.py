@@ -125,6 +125,9 @@ class TriggerLoader(LoaderBase):
                 sql += f" WHEN ({when})"
             sql += f" EXECUTE FUNCTION {qname_ident(fq)}({arg_sql})"
             enabled = _bool(c.child(spec, "enabled"), spec.get("enabled", True), "enabled")
+            if view and not enabled:  # (PostgreSQL cannot disable a view's trigger)
+                raise c.child(spec, "enabled").error("a view's INSTEAD OF triggers always fire: enabled: is for "
+                                                     "a table's triggers")
             out[name] = Trigger(name, sql, fq, enabled, tuple(sorted(refs)), self.comment(c, spec),
                                 c.source())
         return out

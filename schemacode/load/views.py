@@ -7,15 +7,16 @@ import sqlglot
 from sqlglot import exp
 
 from ..sqltext import qualify, split_qualified
-from ..model import Column, Index, Trigger, View
+from ..model import Column, Index, Rule, Trigger, View
 from .core import _Ctx, _bool, _items, _keys, _str, privileges, storage_options
 from .indexes import IndexLoader
+from .rules import RuleLoader
 from .triggers import TriggerLoader
 
 
-class ViewLoader(IndexLoader, TriggerLoader):
+class ViewLoader(IndexLoader, TriggerLoader, RuleLoader):
     VIEW_KEYS = {"query", "materialized", "check_option", "security_barrier", "security_invoker",
-                 "with", "comment", "indexes", "triggers", "grants", "owner", "sqlite"}
+                 "with", "comment", "indexes", "triggers", "rules", "grants", "owner", "sqlite"}
 
     def load_views(self, ctx: _Ctx, node: Any) -> None:
         for name, spec, c in _items(ctx, node, "views"):
@@ -51,6 +52,12 @@ class ViewLoader(IndexLoader, TriggerLoader):
                 if materialized:
                     raise tc.error("a materialized view has no triggers")
                 triggers = self.load_triggers(tc, spec["triggers"], q, cols, view=True)
+            rules: dict[str, Rule] = {}
+            if spec.get("rules"):
+                rc = c.child(spec, "rules")
+                if materialized:
+                    raise rc.error("a materialized view has no rules")
+                rules = self.load_rules(rc, spec["rules"], q, cols, view=True)
             reads = sorted({qualify(t.db or "public", t.name) for t in trees[0].find_all(exp.Table)
                             if t.name})
             schema, short = split_qualified(q)
@@ -72,4 +79,4 @@ class ViewLoader(IndexLoader, TriggerLoader):
             self.views[q] = View(schema, short, query, materialized, depends_on=tuple(reads),
                                  indexes=indexes, triggers=triggers, comment=self.comment(c, spec),
                                  source=c.source(), options=tuple(options),
-                                 acl=privileges(c, spec, "view"))
+                                 acl=privileges(c, spec, "view"), rules=rules)

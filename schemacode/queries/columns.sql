@@ -1,4 +1,5 @@
--- Columns of every relation in scope, in attribute order. owned_sequence is set for serial columns.
+-- Columns of every relation in scope (foreign tables' too, with their OPTIONS), in attribute
+-- order. owned_sequence is set for serial columns.
 SELECT a.attrelid AS relid, a.attnum AS num, a.attname AS name,
        format_type(a.atttypid, a.atttypmod) AS type,
        a.attnotnull AS not_null,
@@ -41,7 +42,8 @@ SELECT a.attrelid AS relid, a.attnum AS num, a.attname AS name,
         JOIN pg_sequence s ON s.seqrelid = d.objid
         WHERE d.classid = 'pg_class'::regclass AND d.refclassid = 'pg_class'::regclass
           AND d.refobjid = a.attrelid AND d.refobjsubid = a.attnum AND d.deptype = 'i'
-        LIMIT 1) END AS identity_options
+        LIMIT 1) END AS identity_options,
+       coalesce(a.attfdwoptions, '{}') AS fdw_options
 FROM pg_attribute a
 JOIN pg_class c ON c.oid = a.attrelid
 JOIN pg_namespace n ON n.oid = c.relnamespace
@@ -51,6 +53,6 @@ LEFT JOIN pg_constraint nn ON nn.conrelid = a.attrelid AND nn.contype = 'n' AND 
 LEFT JOIN pg_collation co ON co.oid = a.attcollation
 LEFT JOIN pg_namespace cn ON cn.oid = co.collnamespace
 WHERE n.nspname = ANY(%(schemas)s)
-  AND c.relkind IN ('r', 'p', 'v', 'm')
+  AND c.relkind IN ('r', 'p', 'v', 'm', 'f')
   AND a.attnum > 0 AND NOT a.attisdropped
 ORDER BY a.attrelid, a.attnum

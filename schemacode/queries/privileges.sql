@@ -1,4 +1,5 @@
--- Owners and privileges of schemas, tables, views, sequences and functions: each grant as
+-- Owners and privileges of schemas, tables (foreign ones too), views, sequences, functions, types
+-- and foreign servers (every one: a server is the database's): each grant as
 -- "PRIVILEGE [(columns)] TO grantee [WITH GRANT OPTION]", the object's default ones included
 -- (acldefault where the ACL is still the default), the owner's own left out. An object's key is
 -- its name's parts (schema; schema and name; a function's arguments third): introspect.py joins them.
@@ -11,7 +12,10 @@ WITH objects AS (
            ARRAY[n.nspname, c.relname]::text[], c.relowner,
            coalesce(c.relacl, acldefault(CASE c.relkind WHEN 'S' THEN 's'::"char" ELSE 'r'::"char" END, c.relowner)), c.oid
     FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-    WHERE n.nspname = ANY(%(schemas)s) AND c.relkind IN ('r', 'p', 'v', 'm', 'S')
+    WHERE n.nspname = ANY(%(schemas)s) AND c.relkind IN ('r', 'p', 'v', 'm', 'S', 'f')
+    UNION ALL
+    SELECT 'foreign server', ARRAY[s.srvname]::text[], s.srvowner, coalesce(s.srvacl, acldefault('S', s.srvowner)), NULL
+    FROM pg_foreign_server s
     UNION ALL  -- enums, domains, composite and range types (not a table's row type, nor arrays)
     SELECT 'type', ARRAY[n.nspname, t.typname]::text[], t.typowner, coalesce(t.typacl, acldefault('T', t.typowner)), NULL
     FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace

@@ -17,12 +17,19 @@ WITH objects AS (
       AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_proc'::regclass
                       AND d.objid = p.oid AND d.deptype IN ('e', 'i'))  -- (a range's constructors)
     UNION ALL
-    SELECT 'foreign table', ARRAY[n.nspname, c.relname]::text[], '', 'foreign tables',
+    -- (a foreign table on its own is declared: foreign_tables.sql)
+    SELECT 'foreign table', ARRAY[n.nspname, c.relname]::text[], '', 'foreign tables that are partitions or inherit',
            'pg_class'::regclass, c.oid, NULL, NULL, NULL
     FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
     WHERE n.nspname = ANY(%(schemas)s) AND c.relkind = 'f'
       AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass
                       AND d.objid = c.oid AND d.deptype = 'e')
+      AND (c.relispartition OR EXISTS (SELECT 1 FROM pg_inherits i WHERE i.inhrelid = c.oid OR i.inhparent = c.oid))
+    UNION ALL  -- its options (a password) are never read
+    SELECT 'user mapping', ARRAY['for ' || CASE WHEN m.umuser = 0 THEN 'PUBLIC' ELSE quote_ident(pg_get_userbyid(m.umuser)) END
+                                 || ' on server ' || quote_ident(s.srvname)]::text[], '', 'user mappings',
+           'pg_user_mapping'::regclass, m.oid, NULL, NULL, NULL
+    FROM pg_user_mapping m JOIN pg_foreign_server s ON s.oid = m.umserver
     UNION ALL
     SELECT 'virtual generated column', ARRAY[n.nspname, c.relname]::text[], '.' || a.attname,
            'virtual generated columns', 'pg_class'::regclass, c.oid, NULL, NULL, a.attnum
@@ -37,11 +44,6 @@ WITH objects AS (
       AND t.typelem = 0 AND t.typarray <> 0
       AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_type'::regclass
                       AND d.objid = t.oid AND d.deptype = 'e')
-    UNION ALL
-    SELECT 'rule', ARRAY[n.nspname, c.relname]::text[], ': ' || r.rulename, 'rules',
-           'pg_rewrite'::regclass, r.oid, NULL, NULL, NULL
-    FROM pg_rewrite r JOIN pg_class c ON c.oid = r.ev_class JOIN pg_namespace n ON n.oid = c.relnamespace
-    WHERE n.nspname = ANY(%(schemas)s) AND r.rulename <> '_RETURN'
     UNION ALL
     SELECT 'operator', ARRAY[n.nspname, o.oprname]::text[], '(' || format_type(o.oprleft, NULL) || ', '
                        || format_type(o.oprright, NULL) || ')', 'operators',
@@ -65,6 +67,7 @@ SELECT o.kind, o.path, o.suffix, o.what, o.objid, o.hide_relation, o.hide_functi
                      ARRAY['function', pn.nspname::text, rp.proname::text,
                            '(' || pg_get_function_identity_arguments(rp.oid) || ')']
                  WHEN d.refclassid = 'pg_type'::regclass THEN ARRAY['type', tn.nspname::text, rt.typname::text, '']
+                 WHEN d.refclassid = 'pg_foreign_server'::regclass THEN ARRAY['server', NULL, rs.srvname::text, '']
              END
              FROM pg_depend d
              LEFT JOIN pg_class rc ON d.refclassid = 'pg_class'::regclass AND rc.oid = d.refobjid
@@ -74,10 +77,11 @@ SELECT o.kind, o.path, o.suffix, o.what, o.objid, o.hide_relation, o.hide_functi
              LEFT JOIN pg_namespace pn ON pn.oid = rp.pronamespace
              LEFT JOIN pg_type rt ON d.refclassid = 'pg_type'::regclass AND rt.oid = d.refobjid
              LEFT JOIN pg_namespace tn ON tn.oid = rt.typnamespace
+             LEFT JOIN pg_foreign_server rs ON d.refclassid = 'pg_foreign_server'::regclass AND rs.oid = d.refobjid
              WHERE d.classid = o.classid AND d.objid = o.objid AND d.deptype IN ('n', 'a')
                AND (o.hide_column IS NULL OR d.objsubid = o.hide_column)
                AND d.refobjid <> o.objid
-               AND coalesce(rn.nspname, pn.nspname, tn.nspname) = ANY(%(schemas)s)
+               AND (coalesce(rn.nspname, pn.nspname, tn.nspname) = ANY(%(schemas)s) OR rs.oid IS NOT NULL)
              ) AS pins
 FROM objects o
 ORDER BY 1, 2

@@ -125,7 +125,9 @@ class _Translator:
         for kind, objs in (("extension", self.c.extensions), ("function", self.c.functions),
                            ("sequence", self.c.sequences), ("domain", self.c.domains),
                            ("type", self.c.composites), ("type", self.c.ranges),
-                           ("aggregate", self.c.aggregates)):
+                           ("aggregate", self.c.aggregates), ("cast", self.c.casts),
+                           ("foreign data wrapper", self.c.wrappers), ("foreign server", self.c.servers),
+                           ("foreign table", self.c.foreign_tables)):
             for key, o in objs.items():
                 src = getattr(o, "source", None)
                 if kind == "sequence" and getattr(o, "owned_by", None):
@@ -163,6 +165,9 @@ class _Translator:
         for name, pol in t.policies.items():
             raise self.error(t.source, f"{what}: SQLite has no row-level security (policy {name})",
                              hint="`sqlite: skip` the table, or keep policies to PostgreSQL-only schemas")
+        for name in t.rules:
+            raise self.error(t.source, f"{what}: SQLite has no rules (rule {name})",
+                             hint="`sqlite: skip` the table, or keep rules to PostgreSQL-only schemas")
         pk = t.primary_key()
         opts = self.spec(t.source, {"without_rowid", "strict", "autoincrement"}, what)
         auto = pk.columns[0] if opts.get("autoincrement") and pk and len(pk.columns) == 1 else None
@@ -346,6 +351,9 @@ class _Translator:
         if v.materialized and self.override(v.source) is None:
             raise self.error(v.source, f"{what}: SQLite has no materialized views",
                              hint="a plain view on SQLite: sqlite: {query: …}, or `sqlite: skip`")
+        for name in v.rules:
+            raise self.error(v.source, f"{what}: SQLite has no rules (rule {name}): an INSTEAD OF trigger does "
+                             "that there", hint="`sqlite: skip` the view, or keep rules to PostgreSQL-only schemas")
         spec = self.spec(v.source, {"query", "sql"}, what)
         if spec.get("sql"):
             return Object("view", v.name, v.name, str(spec["sql"]).strip().rstrip(";"), v.source)
