@@ -38,6 +38,8 @@ BAD = [
     ("function without body", "functions:\n  f: {returns: trigger}\n"),
     ("bad volatility", "functions:\n  f: {returns: int, body: select 1, volatility: sometimes}\n"),
     ("identity generation", "tables:\n  t:\n    columns:\n      a: {type: int, identity: never}\n"),
+    ("column check option", "tables:\n  t:\n    columns:\n      a: {type: int, check: {expr: a > 0, nope: 1}}\n"),
+    ("column key option", "tables:\n  t:\n    columns:\n      a: {type: int, primary_key: {nulls_not_distinct: true}}\n"),
 ]
 
 
