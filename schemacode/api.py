@@ -8,15 +8,14 @@ from . import fleet as fleet_
 from .apply import (
     ApplyResult, HistoryEntry, Progress, Settings, locked_apply, locked_rollback, read_history,
 )
-from typing import Any
 
-import psycopg
 
-from .errors import DatabaseError, SchemaError
+from .errors import DatabaseError
 from .introspect import introspect
 from .load import LoadedSchema, load_file
 from .model import Catalog
 from .plan import Plan, make_plan
+from .planning import check_conversions, check_roles, plan_from
 from .scratch import canonicalize, materialize, scratch_for
 from .server import connect, local_database_url, server_version
 from .sqlite import is_sqlite
@@ -74,80 +73,12 @@ def plan(schema: str | Path | LoadedSchema, database_url: str | None = None,
     return Planned(loaded, p, warnings + rename_hints(p), desired)
 
 
-def plan_from(current: Catalog, desired: Catalog, loaded: LoadedSchema, dev_url: str | None,
-              online: bool = False) -> Plan:
-    """The plan; where the text differs, compared again against the database's canonical form."""
-    p = make_plan(current, desired, loaded.renames, loaded.unpinned_extensions, loaded.text_hash,
-                  online=online)
-    if p.is_empty or not _spelling_suspects(p):
-        return p
-    canon = canonicalize(current, loaded.scope, dev_url)
-    if canon is None or canon == current:
-        return p
-    return make_plan(canon, desired, loaded.renames, loaded.unpinned_extensions, loaded.text_hash,
-                     live=current, online=online)
 
 
-def check_roles(conn: psycopg.Connection[Any], c: Catalog, file: str) -> None:
-    """Roles belong to the cluster: schemacode creates none. One schema.yaml names that the
-    database's server does not have is an error naming it and where, before anything runs.
-    ``c``: the desired catalog (its objects carry schema.yaml's lines)."""
-    named = c.named_roles()
-    if not named:
-        return
-    have = {r[0] for r in conn.execute("SELECT quote_ident(rolname) FROM pg_roles").fetchall()}
-    for role, src in named:
-        if role not in have:
-            raise SchemaError(
-                f"role {role} does not exist on the database's server; nothing was applied",
-                file=src.file if src else file, line=src.line if src else None,
-                path=src.path if src else None,
-                hint=f"schemacode does not create roles (they belong to the cluster): CREATE ROLE {role} "
-                     "first, or name a role that exists")
 
 
-def check_conversions(conn: psycopg.Connection[Any], p: Plan) -> Plan:
-    """Every column whose type changes without `using:` must have a cast PostgreSQL knows;
-    else a located error, before anything runs (a type the plan creates is not there yet:
-    PostgreSQL checks that one when the plan runs, in its transaction)."""
-    from .changes import AlterColumn
-
-    for c in p.changes:
-        if not isinstance(c, AlterColumn) or not c.type_changed or c.after.using:
-            continue
-        try:
-            with conn.transaction():
-                conn.execute(c.cast_check_sql.encode())
-        except psycopg.errors.CannotCoerce as e:
-            src = c.after.source
-            raise SchemaError(
-                f"column {c.table}.{c.after.name} cannot change from {c.before.type} to {c.after.type}: "
-                f"{e.diag.message_primary}; nothing was applied",
-                file=src.file if src else None, line=src.line if src else None,
-                path=src.path if src else None,
-                hint=f"say how to convert the values: using: <expression of {c.after.name}>, e.g. "
-                     f"using: to_timestamp({c.after.name})") from None
-        except psycopg.Error:
-            pass  # a type the plan creates: checked when it runs
-    return p
 
 
-def _spelling_suspects(p: Plan) -> bool:
-    """Could a change be only a difference of spelling? An object dropped and created again
-    under the same name, a replaced body, a changed default: then the live text is compared
-    again in its canonical form. Additions, drops and retypes are real whatever the spelling."""
-    from . import changes as ch
-
-    for c in p.changes:
-        if isinstance(c, (ch.AlterDomain, ch.AlterSequence)):
-            return True
-        if isinstance(c, ch.CreateFunction) and c.replace:
-            return True
-        if isinstance(c, ch.AlterColumn) and c.before.default != c.after.default:
-            return True
-    dropped = {c.object_key for c in p.changes if c.symbol == "-" and c.object_key}
-    created = {c.object_key for c in p.changes if c.symbol == "+" and c.object_key}
-    return bool(dropped & created)
 
 
 def rename_hints(p: Plan) -> tuple[str, ...]:

@@ -25,6 +25,7 @@ from .introspect import introspect
 from .load import LoadedSchema
 from .model import Catalog, only_schemas
 from .plan import Plan
+from .planning import check_conversions, check_roles, plan_from
 from .server import connect, describe, server_version
 from .sqltext import ident, literal
 from .yamlsource import YList, YMap, load_yaml
@@ -244,8 +245,6 @@ def run(loaded: LoadedSchema, targets: list[Target], apply: bool, dev_url: str |
     """Plan (or apply) ``loaded`` on every target; what each did, and the distinct plans. With
     ``approved`` (the fleet's plan a person reviewed), a target is applied only if it is still
     as it was planned, and a target that planned nothing (or failed to plan) is left alone."""
-    from .api import check_conversions, check_roles, plan_from
-
     desired = _Desired(loaded, dev_url, targets)
     reviewed = {o.target.name: o for o in approved.outcomes} if approved else None
     outcomes = [Outcome(t, "not run") for t in targets]

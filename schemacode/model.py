@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field, replace
-from typing import Any, Literal, TypeVar
+from typing import Any, Literal, Mapping, TypeVar
 
 from .sqltext import reproducible
 
@@ -524,6 +524,22 @@ class Unmanaged:
 
     def __str__(self) -> str:
         return f"{self.kind} {self.name}"
+
+
+@dataclass(frozen=True)
+class Renames:
+    """Rename hints from schema.yaml (``renamed_from``), keyed by the new name."""
+
+    tables: Mapping[str, str] = field(default_factory=dict)  # new qname -> old qname
+    columns: Mapping[tuple[str, str], str] = field(default_factory=dict)  # (table, new) -> old
+    enum_values: Mapping[tuple[str, str], str] = field(default_factory=dict)  # (enum, new) -> old
+
+    def inverted(self) -> Renames:
+        """The hints for the backward plan: every rename undone."""
+        tables = {old: new for new, old in self.tables.items()}
+        columns = {(self.tables.get(t, t), old): new for (t, new), old in self.columns.items()}
+        values = {(e, old): new for (e, new), old in self.enum_values.items()}
+        return Renames(tables, columns, values)
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any, Iterator
 
 from .. import cache
-from ..diff import Renames
+from ..model import Renames
 from ..errors import SchemaError
 from ..model import MODEL_HASH, Catalog
 from ..yamlsource import YMap, load_yaml

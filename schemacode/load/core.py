@@ -19,7 +19,7 @@ import sqlglot
 from sqlglot import exp
 
 from .. import cache
-from ..diff import Renames
+from ..model import Renames
 from ..errors import SchemaError
 from ..model import (
     Acl, Aggregate, CompositeType, RangeType,

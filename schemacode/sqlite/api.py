@@ -20,7 +20,7 @@ from ..apply import (
     _who, check_allowed,
 )
 from ..changes.base import Change
-from ..diff import Renames
+from ..model import Renames
 from ..errors import DatabaseError, SchemacodeError, SchemaError
 from ..load import LoadedSchema
 from ..plan import Plan, PlannedStatement, order, script

@@ -15,7 +15,7 @@ import yaml
 from sqlglot import exp
 
 from .. import __version__
-from ..dump import _Dumper, _Flow, _FlowList, _tidy
+from ..dump.core import Dumper, Flow, FlowList, tidy
 from ..errors import SchemacodeError
 from .catalog import SCatalog, SColumn, STable, read
 from . import q
@@ -104,7 +104,7 @@ def _column(t: STable, c: SColumn, raw_default: str | None, rowid: bool) -> dict
         if not c.stored:
             lite["virtual"] = True
     if lite:
-        spec["sqlite"] = _Flow(lite)
+        spec["sqlite"] = Flow(lite)
     return spec
 
 
@@ -114,12 +114,12 @@ def document(conn: sqlite3.Connection, catalog: SCatalog) -> dict[str, Any]:
         raw = {r[1]: r[4] for r in conn.execute(f"PRAGMA table_xinfo({q(name)})")}  # (defaults as written)
         pk = [c.name for c in sorted((c for c in t.columns if c.pk), key=lambda c: c.pk)]
         rowid = len(pk) == 1 and not t.without_rowid and (t.column(pk[0]) or SColumn("", "", False, None, 0)).type == "INTEGER"
-        cols = {c.name: _Flow(_column(t, c, raw[c.name], rowid and c.name == pk[0])) for c in t.columns}
+        cols = {c.name: Flow(_column(t, c, raw[c.name], rowid and c.name == pk[0])) for c in t.columns}
         spec: dict[str, Any] = {"columns": cols}
         if pk:
-            spec["primary_key"] = _FlowList(pk)
+            spec["primary_key"] = FlowList(pk)
         if t.uniques:
-            spec["unique"] = [_FlowList(u) for u in t.uniques]
+            spec["unique"] = [FlowList(u) for u in t.uniques]
         named = {n: e for n, e in t.checks if n}
         for _, e in (c for c in t.checks if not c[0]):
             first = re.search(r'"((?:[^"]|"")+)"', e)
@@ -132,12 +132,12 @@ def document(conn: sqlite3.Connection, catalog: SCatalog) -> dict[str, Any]:
             target_pk = [c.name for c in sorted((c for c in catalog.tables[ref].columns if c.pk),
                                                 key=lambda c: c.pk)] if ref in catalog.tables else []
             to_cols = list(to) if any(to) else target_pk
-            fk: dict[str, Any] = {"columns": _FlowList(frm),
-                                  "references": _Flow({"table": ref, "columns": _FlowList(to_cols)})}
+            fk: dict[str, Any] = {"columns": FlowList(frm),
+                                  "references": Flow({"table": ref, "columns": FlowList(to_cols)})}
             for action, key in ((on_delete, "on_delete"), (on_update, "on_update")):
                 if action and action.upper() != "NO ACTION":
                     fk[key] = action.lower()
-            fks[f"{name}_fk{i}"] = _Flow(fk)
+            fks[f"{name}_fk{i}"] = Flow(fk)
         if fks:
             spec["foreign_keys"] = fks
         lite: dict[str, Any] = {}
@@ -148,14 +148,14 @@ def document(conn: sqlite3.Connection, catalog: SCatalog) -> dict[str, Any]:
         if t.autoincrement:
             lite["autoincrement"] = True
         if lite:
-            spec["sqlite"] = _Flow(lite)
+            spec["sqlite"] = Flow(lite)
         indexes = {}
         for iname, idx in sorted(catalog.indexes.items()):
             if idx.table == name:
                 indexes[iname] = _index(idx.sql)
         if indexes:
             spec["indexes"] = indexes
-        triggers = {n: {"sqlite": _Flow({"sql": trg.sql})} for n, trg in sorted(catalog.triggers.items())
+        triggers = {n: {"sqlite": Flow({"sql": trg.sql})} for n, trg in sorted(catalog.triggers.items())
                     if trg.table == name}
         if triggers:
             spec["triggers"] = triggers
@@ -168,7 +168,7 @@ def document(conn: sqlite3.Connection, catalog: SCatalog) -> dict[str, Any]:
         m = re.match(r"\s*CREATE\s+(?:TEMP\w*\s+)?VIEW\s+(?:IF\s+NOT\s+EXISTS\s+)?(?:\"(?:[^\"]|\"\")+\"|\S+)"
                      r"(?:\s*\([^)]*\))?\s+AS\s+(.*)$", v.sql, re.I | re.S)
         query = _pg_expr(m.group(1)) if m else None
-        views[name] = {"query": query or (m.group(1) if m else v.sql), "sqlite": _Flow({"sql": v.sql})}
+        views[name] = {"query": query or (m.group(1) if m else v.sql), "sqlite": Flow({"sql": v.sql})}
     if views:
         doc["views"] = views
     return doc
@@ -187,15 +187,15 @@ def _index(sql: str) -> dict[str, Any]:
             if isinstance(inner, exp.Column):
                 text = inner.name
             cols.append(text + (" desc" if isinstance(col, exp.Ordered) and col.args.get("desc") else ""))
-        spec["columns"] = _FlowList(cols)
+        spec["columns"] = FlowList(cols)
         if "UNIQUE" in sql.split("INDEX", 1)[0].upper():
             spec["unique"] = True
         where = params.args.get("where") if params else None
         if where is not None:
             spec["where"] = (where.this if isinstance(where, exp.Where) else where).sql(dialect="postgres")
     except (sqlglot.errors.ParseError, AttributeError):
-        spec["columns"] = _FlowList([])
-    spec["sqlite"] = _Flow({"sql": sql})
+        spec["columns"] = FlowList([])
+    spec["sqlite"] = Flow({"sql": sql})
     return spec
 
 
@@ -212,10 +212,10 @@ def pull(url: str, origin: str, verify: bool = True) -> tuple[str, list[str]]:
     with closing(connect(url)) as conn:
         catalog = read(conn)
         doc = document(conn, catalog)
-    body = yaml.dump(doc, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=100_000,
+    body = yaml.dump(doc, Dumper=Dumper, sort_keys=False, allow_unicode=True, width=100_000,
                      default_flow_style=False) if doc else ""
     text = (f"# Pulled from {origin} by schemacode {__version__}.\n"
-            "# Reference: docs/schema-yaml.md, docs/sqlite.md (schemacode)\n" + ("\n" + _tidy(body) if doc else ""))
+            "# Reference: docs/schema-yaml.md, docs/sqlite.md (schemacode)\n" + ("\n" + tidy(body) if doc else ""))
     warnings: list[str] = []
     if verify:
         from ..load import load_text

@@ -1,0 +1,292 @@
+"""Tables and their columns: renames, creation, drops, and each table's parts."""
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+
+from .. import changes as ch
+from ..model import (
+    SERIAL_TYPES,
+    Column,
+    Table,
+    not_null_default,
+    qualify,
+    serial_sequence_name,
+)
+from ..sqltext import ident, qident, qname_ident
+from .constraints import ConstraintDiffer
+from .core import keys_added, keys_common, keys_dropped, regenerated, retyped
+from .indexes import IndexDiffer
+from .partitions import PartitionDiffer, partition_depths
+from .policies import PolicyDiffer
+from .privileges import PrivilegeDiffer
+from .triggers import TriggerDiffer
+
+
+class TableDiffer(ConstraintDiffer, IndexDiffer, TriggerDiffer, PolicyDiffer, PartitionDiffer, PrivilegeDiffer):
+    def rename_tables(self) -> dict[str, Table]:
+        """The current tables, with renamed ones under their new names."""
+        tables = dict(self.cur.tables)
+        for new, old in self.renames.tables.items():
+            if old in tables and new not in tables and new in self.des.tables:
+                self.emit(ch.RenameTable(old, new))
+                schema, _, name = new.partition(".")
+                self.rename_serial_sequences(new, old.partition(".")[2], name,
+                                             [(c, c) for c in tables[old].columns], tables[old])
+                renamed = retarget(replace(tables.pop(old), schema=schema, name=name), old, new)
+                tables[new] = self.rename_named_after(renamed, old.partition(".")[2],
+                                                      self.des.tables[new])
+                for k, other in tables.items():  # foreign keys elsewhere follow the rename
+                    if k != new and any(c.ref_table == old for c in other.constraints.values()):
+                        tables[k] = retarget(other, old, new, only_references=True)
+        return tables
+
+    def rename_serial_sequences(self, table: str, old_table: str, new_table: str,
+                                columns: list[tuple[str, str]], current: Table) -> None:
+        """Serial columns keep the sequence name serial would give them after a rename."""
+        for old_col, new_col in columns:
+            col = current.columns.get(old_col)
+            if col is None or col.type not in SERIAL_TYPES:
+                continue
+            before = serial_sequence_name(old_table, old_col)
+            after = serial_sequence_name(new_table, new_col)
+            if before != after:
+                self.emit(ch.RenameSequence(table, before, after))
+
+    def rename_named_after(self, t: Table, old_name: str, des: Table) -> Table:
+        """Keys and indexes named after the old table name (users_pkey) are renamed along
+        (people_pkey) when the schema names them so: a rename, not a rebuild of the index."""
+        def renamed(name: str) -> str | None:
+            return t.name + name[len(old_name):] if name.startswith(old_name + "_") else None
+
+        constraints = {}
+        for name, con in t.constraints.items():
+            new = renamed(name)
+            target = des.constraints.get(new or "")
+            if new and name not in des.constraints and target and target.definition == con.definition:
+                self.emit(ch.RenameConstraint(t.qname, name, new))
+                con = replace(con, name=new)
+            constraints[con.name or name] = con
+        indexes = {}
+        for name, idx in t.indexes.items():
+            new = renamed(name)
+            target_idx = des.indexes.get(new or "")
+            if new and name not in des.indexes and target_idx and \
+                    target_idx.definition == idx.definition.replace(f" {ident(name)} ON ", f" {ident(new)} ON ", 1):
+                self.emit(ch.RenameIndex(t.qname, name, new))
+                idx = replace(idx, name=new, definition=target_idx.definition)
+            indexes[idx.name] = idx
+        return replace(t, constraints=constraints, indexes=indexes)
+
+    def tables(self, cur: dict[str, Table]) -> None:
+        created = self.des.tables  # what is created, as declared
+        des = own_columns(dict(self.des.tables))  # what is compared
+        cur.update(own_columns(cur))
+        self.table_depth = partition_depths(self.des.tables)  # a table to be attached counts as under its parent
+        rebuilt, cascaded = self.partitioning(cur, des)
+        self.index_copies(cur, des, set(keys_added(cur, des)) | rebuilt | cascaded)
+        for k in keys_common(cur, des):  # first, what changes under dependents
+            if k not in rebuilt and k not in cascaded:
+                cur[k] = self.rename_columns(cur[k], des[k])
+        pairs = [(cur[k], des[k]) for k in keys_common(cur, des) if k not in rebuilt and k not in cascaded]
+        for a, b in pairs:
+            self.mark_affected(a, b)
+        for k in rebuilt:  # created again: every column goes, and what reads it
+            self.affected_columns |= {(k, c) for c in cur[k].columns}
+        depth = partition_depths(des)
+        new = set(keys_added(cur, des)) | rebuilt | (cascaded & set(des))
+        for k in sorted(new, key=lambda k: (depth.get(k, 0), k)):
+            self.create_table(created[k], depth.get(k, 0), parent_new=created[k].partition_of in new)
+        self.attached_names(cur, des, set(keys_added(cur, des)) | rebuilt | cascaded)
+        dropped = set(keys_dropped(cur, des)) | rebuilt
+        gone = dropped | set(keys_dropped(self.cur.views, self.des.views))
+        for k in sorted(dropped):
+            t = cur[k]
+            if t.partition_of and (t.partition_of in dropped or t.partition_of in cascaded):
+                continue  # dropped with its parent
+            if k in rebuilt:
+                self.emit(ch.DropTable(t, rebuilt=True))
+            else:
+                default = bool(t.partition_of) and any(
+                    o.partition_of == t.partition_of and o.bound == "DEFAULT" for o in cur.values())
+                self.emit(ch.DropTable(t, parent_has_default=default))
+            for pol in t.policies.values():
+                if gone & set(pol.reads):  # it reads another table that goes: it goes first
+                    self.emit(ch.DropPolicy(k, pol))
+            for con in t.constraints.values():
+                # Its foreign keys go first where what they reference goes or changes before
+                # the table itself is dropped (dropped tables reference each other in any order).
+                if con.kind == "foreign_key" and con.ref_table != k and (
+                        con.ref_table in dropped or self.fk_disturbed(con)):
+                    self.emit(ch.DropConstraint(k, con))
+        # Nothing retyped, dropped or recreated anywhere: an unchanged table has nothing to say
+        # (the common case of a plan in CI; comparing is cheaper than walking it).
+        quiet = not (self.affected_columns or self.dropped_keys or self.recreated_functions
+                     or self.enum_columns)
+        for a, b in pairs:
+            parent = b.partition_of or ""  # whose column changes may reach a partition
+            if not (quiet and a == b and (b.acl is None or a.acl == b.acl)
+                    and self.cur.tables.get(parent) == self.des.tables.get(parent)):
+                self.table(a, b, dropped)
+
+    def rename_columns(self, a: Table, b: Table) -> Table:
+        cols = dict(a.columns)
+        for (table, new), old in self.renames.columns.items():
+            if table == b.qname and old in cols and new not in cols and new in b.columns:
+                self.emit(ch.RenameColumn(b.qname, old, new))
+                self.rename_serial_sequences(b.qname, b.name, b.name, [(old, new)], a)
+                cols = {(new if n == old else n): (replace(c, name=new) if n == old else c)
+                        for n, c in cols.items()}
+                self.affected_columns.add((b.qname, new))  # dependents' text names the column
+        return replace(a, columns=cols)
+
+    def mark_affected(self, a: Table, b: Table) -> None:
+        for name, col in a.columns.items():
+            new = b.columns.get(name)
+            if new is None or retyped(col, new) or regenerated(col, new):
+                self.affected_columns.add((a.qname, name))
+                if new is not None and not regenerated(col, new) and (a.qname, name) not in self.enum_columns:
+                    self.retyped_columns.add((a.qname, name))
+        for con in a.constraints.values():
+            if con.kind in ("primary_key", "unique") and (
+                con.name not in b.constraints or b.constraints[con.name].definition != con.definition
+                or self.rebuilds(a.qname, con.columns)
+            ):
+                self.dropped_keys.add((a.qname, tuple(sorted(con.columns))))
+
+    def constraint_names(self, schema: str) -> set[str]:
+        """The names of the constraints of a schema's tables that are there: as they are, and
+        the names their NOT NULLs are given (a partition-to-be takes its new parent's)."""
+        if schema not in self._constraint_names:
+            self._constraint_names[schema] = {
+                name for t in self.cur.tables.values() if t.schema == schema
+                for name in (*t.constraints, *t.inherited_constraints,
+                             *(c.not_null_name for c in t.every_column().values() if c.not_null_name))
+            } | {c.not_null_name for k, t in self.des.tables.items() if t.schema == schema and k in self.cur.tables
+                 for c in t.every_column().values() if c.not_null_name}
+        return self._constraint_names[schema]
+
+    def create_table(self, t: Table, depth: int = 0, parent_new: bool = True) -> None:
+        # A NOT NULL whose usual name a constraint in the schema has already: named outright
+        # (PostgreSQL would choose another, "…_not_null1", and the schemas would differ).
+        taken = self.constraint_names(t.schema)
+        named = frozenset(n for n, c in t.columns.items()
+                          if c.not_null_name is not None and c.not_null_name in taken)
+        # A new partition of a parent there already, whose own key is its copy of a parent's
+        # index: created as a table, then attached (PostgreSQL then takes the key's index).
+        standalone = (not parent_new and bool(t.partition_of) and bool(t.inherited_columns)
+                      and any(w[0] == "index" and n in t.constraints for w, n in t.attached)
+                      and not any(c.identity or c.generated for c in t.inherited_columns.values()))
+        self.emit(ch.CreateTable(t, depth, self.des.tables.get(t.partition_of or ""), named, standalone))
+        self.privileges("table", qname_ident(t.qname), f"table {t.qname}", None, t.acl, created=True)
+        if t.replica_identity != "default":
+            self.emit(ch.SetReplicaIdentity(t.qname, t.replica_identity))
+        for con in t.constraints.values():
+            if not con.inline:
+                self.emit(ch.AddConstraint(t.qname, con, new_table=True))
+        for idx in t.indexes.values():
+            self.emit(ch.CreateIndex(t.qname, idx, new_table=True, depth=depth))
+        for trg in t.triggers.values():
+            self.emit(ch.CreateTrigger(t.qname, trg))
+        for pol in t.policies.values():
+            self.emit(ch.CreatePolicy(t.qname, pol))
+        if t.row_security or t.force_row_security:
+            self.emit(ch.SetRowSecurity(t.qname, t.row_security or None, t.force_row_security or None))
+
+    def table(self, a: Table, b: Table, dropped_tables: set[str]) -> None:
+        q = b.qname
+        self.privileges("table", qname_ident(q), f"table {q}", a.acl, b.acl)
+        for p in a.inherits:
+            if p not in b.inherits:
+                self.emit(ch.AlterInherit(q, p, False))
+        for p in b.inherits:
+            if p not in a.inherits:
+                self.emit(ch.AlterInherit(q, p, True))
+        if a.inherits != b.inherits:
+            # A parent's columns stay in the table that leaves it, as its own (NOT NULL and all);
+            # a table taking a parent must have its columns already, and keeps them as its own.
+            left = {n for p in set(a.inherits) - set(b.inherits) if (t := self.cur.tables.get(p))
+                    for n in t.columns}
+            a = replace(a, columns={**{n: c for n, c in a.inherited_columns.items() if n in left},
+                                    **a.columns})
+            taken = {n: c for p in set(b.inherits) - set(a.inherits) if (t := self.des.tables.get(p))
+                     for n, c in t.columns.items()}
+            b = replace(b, columns={**{n: c for n, c in taken.items() if n in a.columns}, **b.columns})
+        self.comment(f"TABLE {qname_ident(q)}", f"table {q}", a.comment, b.comment)
+        if sorted(a.options) != sorted(b.options) or a.unlogged != b.unlogged:
+            self.emit(ch.AlterTableStorage(a, b))  # (their order is kept where they are created)
+        if a.replica_identity != b.replica_identity:
+            self.emit(ch.SetReplicaIdentity(q, b.replica_identity))
+        for name in keys_added(a.columns, b.columns):
+            self.emit(ch.AddColumn(q, b.columns[name]))
+        for name in keys_dropped(a.columns, b.columns):
+            self.emit(ch.DropColumn(q, a.columns[name]))
+        for name in keys_common(a.columns, b.columns):
+            self.column(q, a.columns[name], b.columns[name])
+
+        self.constraints(a, b, dropped_tables)
+        self.indexes(a, b)
+        self.triggers(q, a.triggers, b.triggers)
+        self.policies(a, b)
+        if b.partition_of and a.partition_of == b.partition_of:
+            self.partition_columns(a, b)
+
+    def column(self, table: str, a: Column, b: Column) -> None:
+        if regenerated(a, b):
+            self.emit(ch.DropColumn(table, a), ch.AddColumn(table, b))
+            return
+        if (table, a.name) in self.enum_columns:
+            a = replace(a, default=b.default)  # RebuildEnum converts it and sets its default
+        if (retyped(a, b) or a.default != b.default or a.not_null != b.not_null
+                or a.identity != b.identity or a.identity_options != b.identity_options):
+            schema, _, name = table.partition(".")
+            kept = qualify(schema, serial_sequence_name(name, b.name)) in self.adopted_sequences
+            enums = {qident(e.schema, e.name) for e in (*self.cur.enums.values(), *self.des.enums.values())}
+            via_text = a.type.removesuffix("[]") in enums or b.type.removesuffix("[]") in enums
+            self.emit(ch.AlterColumn(table, a, b, keep_sequence=kept, via_text=via_text))
+        if b.not_null and b.not_null_name is not None:
+            # PostgreSQL 18's name: kept by a renamed table, a detached partition's is its old
+            # parent's, a new NOT NULL takes PostgreSQL's choice
+            now = a.not_null_name if a.not_null else not_null_default(table.partition(".")[2], b.name)
+            if now != b.not_null_name:
+                self.emit(ch.NameNotNull(table, b.name, b.not_null_name, depth=self.table_depth.get(table, 0),
+                                         early=a.not_null))
+        self.comment(f"COLUMN {qname_ident(table)}.{ident(b.name)}", f"column {table}.{b.name}",
+                     a.comment, b.comment)
+
+
+def retarget(t: Table, old: str, new: str, only_references: bool = False) -> Table:
+    """A table as PostgreSQL prints it after ALTER TABLE RENAME: its own name in the text of its
+    indexes, triggers and (self-referencing) foreign keys is the new one."""
+
+    pattern = re.compile(r"(?<![\w\".])" + re.escape(qname_ident(old)) + r"(?![\w\"])")
+    new_text = qname_ident(new)
+
+    def sub(text: str) -> str:
+        return pattern.sub(new_text, text)
+
+    constraints = {k: replace(c, definition=sub(c.definition),
+                              ref_table=new if c.ref_table == old else c.ref_table)
+                   for k, c in t.constraints.items()}
+    if only_references:
+        return replace(t, constraints=constraints)
+    return replace(
+        t,
+        constraints=constraints,
+        indexes={k: replace(i, definition=sub(i.definition)) for k, i in t.indexes.items()},
+        triggers={k: replace(g, definition=sub(g.definition)) for k, g in t.triggers.items()},
+    )
+
+
+
+
+def own_columns(tables: dict[str, Table]) -> dict[str, Table]:
+    """A child table's columns without those its parents have: a column a child declares that its
+    parent has too is one column (PostgreSQL merges them), whether or not the child names it."""
+    out = dict(tables)
+    for k, t in tables.items():
+        if t.inherits:
+            theirs = {n for p in t.inherits if p in tables for n in tables[p].columns}
+            if theirs & set(t.columns):
+                out[k] = replace(t, columns={n: c for n, c in t.columns.items() if n not in theirs})
+    return out

@@ -1,0 +1,113 @@
+"""Tables and their columns, in the short forms a person would write."""
+from __future__ import annotations
+
+from typing import Any
+
+import yaml
+
+from ..model import Column, Table, not_null_default
+from ..sqltext import reproducible, unquote_ident
+from .constraints import ConstraintDumper
+from .core import Flow, FlowList, default_value, options_map, short_name, short_type
+from .indexes import IndexDumper
+from .partitions import PartitionDumper
+from .policies import PolicyDumper
+from .privileges import PrivilegeDumper
+from .sequences import identity_options
+from .triggers import TriggerDumper
+
+
+class TableDumper(ConstraintDumper, IndexDumper, TriggerDumper, PolicyDumper, PartitionDumper, PrivilegeDumper):
+    def tables_section(self) -> dict[str, Any]:
+        if not self.c.tables:
+            return {}
+        return {"tables": {short_name(k): self.table(t) for k, t in sorted(self.c.tables.items())
+                           if not t.partition_of}}  # (written under their parents)
+
+    def table(self, t: Table) -> dict[str, Any]:
+        spec: dict[str, Any] = {}
+        if t.comment:
+            spec["comment"] = t.comment
+        if t.unlogged:
+            spec["unlogged"] = True
+        if t.options:
+            spec["with"] = options_map(t.options)
+        if t.replica_identity.startswith("index "):
+            spec["replica_identity"] = Flow({"index": unquote_ident(t.replica_identity[len("index "):])})
+        elif t.replica_identity != "default":
+            spec["replica_identity"] = t.replica_identity
+        cols: dict[str, dict[str, Any]] = {c.name: self.column(t, c) for c in t.columns.values()}
+        keys = self.constraints(t, cols)
+        if "primary_key" in keys:
+            spec["primary_key"] = keys.pop("primary_key")
+        if not t.partition_of:  # (a partition's columns are its parent's)
+            spec["columns"] = {n: column_value(c) for n, c in cols.items()}
+        elif own := self.partition_columns(t):
+            spec["columns"] = own
+        spec.update(keys)
+        if t.indexes:
+            spec["indexes"] = {n: self.index(t.qname, i) for n, i in sorted(t.indexes.items())}
+        if t.triggers:
+            spec["triggers"] = {n: self.trigger(t.qname, g) for n, g in sorted(t.triggers.items())}
+        if t.inherits:
+            parents = [short_name(p) for p in t.inherits]
+            spec["inherits"] = parents[0] if len(parents) == 1 else FlowList(parents)
+        if t.partition_by:
+            strategy, _, key = t.partition_by.partition(" ")
+            spec["partition_by"] = f"{strategy.lower()} {key}"
+            partitions = self.partitions(t)
+            if partitions:
+                spec["partitions"] = partitions
+        if t.row_security or t.force_row_security:
+            spec["row_security"] = ("forced" if t.force_row_security else "enabled") if t.row_security \
+                else Flow({"enabled": False, "forced": True})
+        if t.policies:
+            spec["policies"] = {n: self.policy(p) for n, p in sorted(t.policies.items())}
+        spec.update(self.acl("table", f"table {t.qname}", t.acl))
+        return spec
+
+    def column(self, t: Table, c: Column) -> dict[str, Any]:
+        spec: dict[str, Any] = {"type": short_type(c.type)}
+        if c.not_null and not c.identity and c.type not in ("serial", "bigserial", "smallserial"):
+            spec["null"] = False
+        if c.default is not None:
+            spec["default"] = default_value(c.default, c.type)
+        if c.identity:
+            opts = identity_options(c.identity_options, c.type)
+            spec["identity"] = Flow({"generation": c.identity, **opts}) if opts else c.identity
+        if c.generated is not None:
+            spec["generated"] = reproducible(c.generated)
+        if c.collation:
+            spec["collation"] = unquote_ident(c.collation.removeprefix("pg_catalog."))
+        if c.not_null and c.not_null_name not in (None, not_null_default(t.name, c.name)):
+            spec["not_null_name"] = c.not_null_name
+        if c.comment:
+            spec["comment"] = c.comment
+        return spec
+
+
+COLUMN_KEYS = ["type", "primary_key", "unique", "null", "default", "identity", "generated",
+                "collation", "references", "on_delete", "on_update", "match", "deferrable",
+                "initially_deferred", "not_valid", "check", "not_null_name", "comment"]
+
+
+def column_value(spec: dict[str, Any]) -> Any:
+    """`text`, `serial primary key`, `text not null`, or the long form."""
+    spec = {k: spec[k] for k in COLUMN_KEYS if k in spec}
+    if spec.get("primary_key"):
+        spec.pop("null", None)  # a key is NOT NULL anyway
+    keys = set(spec)
+    t = spec["type"]
+    if keys <= {"type", "null", "primary_key", "unique"} and spec.get("unique") in (None, True) \
+            and "," not in t and ":" not in t and not t.startswith(("{", "[", "'", '"')):
+        words = [t]
+        if spec.get("null") is False:
+            words.append("not null")
+        if spec.get("primary_key"):
+            words.append("primary key")
+        if spec.get("unique"):
+            words.append("unique")
+        text = " ".join(words)
+        if yaml.safe_load(text) == text:  # stays a plain string in YAML
+            return text
+    return Flow(spec)
