@@ -31,7 +31,9 @@ class ConstraintDiffer(DifferBase):
                 self.comment(f"CONSTRAINT {ident(name)} ON {qname_ident(q)}",
                              f"constraint {name} on {q}", x.comment, y.comment)
             elif x.definition != y.definition or recreate_constraint(x):
-                self.emit(ch.DropConstraint(q, x), ch.AddConstraint(q, y))
+                why = self.readded(x.definition, y.definition, self.why(
+                    q, x.columns, x.definition, references=x if x.kind == "foreign_key" else None))
+                self.emit(ch.DropConstraint(q, x, because=why), ch.AddConstraint(q, y, because=why))
             else:
                 self.comment(f"CONSTRAINT {ident(name)} ON {qname_ident(q)}",
                              f"constraint {name} on {q}", x.comment, y.comment)
