@@ -48,6 +48,8 @@ CLAUSES = [
     ("type of several words", "timestamp(3) with time zone", "{type: timestamp(3) with time zone}",
      "timestamp(3) with time zone"),
     ("array type", "text[]", '{type: "text[]"}', "text[]"),
+    ("interval with fields", "interval day to second(3) not null", "{type: interval day to second(3), null: false}",
+     "interval day to second(3)"),
     ("NOT NULL", "text not null", "{type: text, null: false}", "not_null=True"),
     ("NULL", "text null", "{type: text, null: true}", "not_null=False"),
     ("CONSTRAINT name NOT NULL", "text constraint c_present not null",

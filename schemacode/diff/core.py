@@ -98,7 +98,8 @@ class DifferBase:
                 return f"the key it references on {ref} made again"
         for name in sorted(self.recreated_functions):
             if name == function or f"{name.partition('.')[2]}(" in calls:
-                return f"function {name} made again"
+                kind = "aggregate" if any(a.qname == name for a in self.cur.aggregates.values()) else "function"
+                return f"{kind} {name} made again"
         return None
 
     def readded(self, before: str, after: str, why: str | None) -> str | None:
