@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import difflib
 from dataclasses import dataclass, replace
+from functools import lru_cache
 from typing import Any, Iterator
 
 from ..model import Column, Constraint, Index, Table, copy_name, qualify
@@ -465,7 +466,10 @@ class TableLoader(IndexLoader, TriggerLoader, PolicyLoader):
         """A PostgreSQL column definition (`bigint generated always as identity primary key`,
         `uuid not null references users (id) on delete cascade`, …) as its long form."""
         try:
-            return parse_column(text, lambda t: check_type(t, self.extra_types) is None)
+            spec = _parsed(text)  # (a schema repeats its columns' definitions)
+            if check_type(spec["type"], self.extra_types) is not None:  # say which word is wrong
+                spec = parse_column(text, lambda t: check_type(t, self.extra_types) is None)
+            return dict(spec)
         except ColumnSyntaxError as e:
             raise ctx.error(f"{e.message}\n{pointer(text, e.position)}", e.hint) from None
 
@@ -478,6 +482,8 @@ class TableLoader(IndexLoader, TriggerLoader, PolicyLoader):
         for col_name in cols_node:
             cspec = cols_node[col_name]
             if isinstance(cspec, str):
+                if "references" not in cspec.lower():
+                    continue
                 cspec = self.short_column(cols_ctx.child(cols_node, col_name), cspec)
             if not isinstance(cspec, dict) or "references" not in cspec:
                 continue
@@ -570,6 +576,12 @@ class TableLoader(IndexLoader, TriggerLoader, PolicyLoader):
         return Constraint(name, "foreign_key", sql, tuple(cols), ref_table, tuple(ref_cols),
                           comment=opts.get("comment") if isinstance(opts.get("comment"), str) else None,
                           source=ctx.source())
+
+
+@lru_cache(maxsize=4096)
+def _parsed(text: str) -> dict[str, Any]:
+    """A short form's long form, its type not checked (the caller checks it). Callers only read it."""
+    return parse_column(text, lambda t: True)
 
 
 @dataclass(frozen=True)
