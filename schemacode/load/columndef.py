@@ -34,6 +34,10 @@ RESERVED = frozenset(
 _CLAUSE_WORDS = frozenset({"constraint", "not", "null", "check", "default", "generated", "unique",
                            "primary", "references", "collate", "deferrable", "initially", "enforced",
                            "storage", "compression"})
+_VALUE_CLAUSES = {"default": "default", "identity": "identity", "generated": "generation expression"}
+_TWICE = {"default": "multiple default values specified for the column",
+          "identity": "multiple identity specifications for the column",
+          "generated": "multiple generation clauses specified for the column"}
 FK_ACTION_WORDS = {("no", "action"): "no action", ("restrict",): "restrict", ("cascade",): "cascade",
                    ("set", "null"): "set null", ("set", "default"): "set default"}
 
@@ -374,12 +378,7 @@ class Parser:
         if self.accept("default"):
             if name is not None:
                 raise self.unkept(name, "DEFAULT", token)
-            if "default" in spec:
-                raise self.error("multiple default values specified for the column", token)
-            if "identity" in spec:
-                raise self.error("both default and identity specified for the column", token)
-            if "generated" in spec:
-                raise self.error("both default and generation expression specified for the column", token)
+            self.one_value(spec, "default", token)
             expr = self.default_expression()
             # DEFAULT NULL is no default (PostgreSQL stores none), as `default: null` says
             spec["default"] = None if expr.lower() == "null" else {"sql": expr}
@@ -415,6 +414,17 @@ class Parser:
         return self.error(f"CONSTRAINT {name} {clause}: PostgreSQL keeps no name for {clause}", token,
                           "drop `CONSTRAINT name` (only NOT NULL, CHECK, UNIQUE, PRIMARY KEY and "
                           "REFERENCES keep their names)")
+
+    def one_value(self, spec: dict[str, Any], key: str, token: Token) -> None:
+        """A column's value comes from one DEFAULT, identity or generation expression, said once
+        (in PostgreSQL's words)."""
+        if key in spec:
+            raise self.error(_TWICE[key], token)
+        for other in _VALUE_CLAUSES:
+            if other != key and other in spec:
+                first, second = sorted((key, other), key=list(_VALUE_CLAUSES).index)
+                raise self.error(f"both {_VALUE_CLAUSES[first]} and {_VALUE_CLAUSES[second]} specified "
+                                 "for the column", token)
 
     def default_expression(self) -> str:
         """DEFAULT's expression (gram.y's b_expr): up to the next constraint at the top level.
@@ -454,12 +464,7 @@ class Parser:
         if self.accept("identity"):
             if name is not None:
                 raise self.unkept(name, "GENERATED … AS IDENTITY", token)
-            if "identity" in spec:
-                raise self.error("multiple identity specifications for the column", token)
-            if "default" in spec:
-                raise self.error("both default and identity specified for the column", token)
-            if "generated" in spec:
-                raise self.error("both identity and generation expression specified for the column", token)
+            self.one_value(spec, "identity", token)
             if col.nullness == "NULL":
                 raise self.error("conflicting NULL/NOT NULL declarations for the column", token)
             options = self.identity_options() if self.peek().kind == "(" else {}
@@ -474,12 +479,7 @@ class Parser:
         if name is not None:
             raise self.unkept(name, "GENERATED ALWAYS AS", token)
         expr = self.parenthesized("GENERATED ALWAYS AS", "the expression")
-        if "generated" in spec:
-            raise self.error("multiple generation clauses specified for the column", token)
-        if "default" in spec:
-            raise self.error("both default and generation expression specified for the column", token)
-        if "identity" in spec:
-            raise self.error("both identity and generation expression specified for the column", token)
+        self.one_value(spec, "generated", token)
         if not self.accept("stored"):
             virtual = self.peek() if self.at("virtual") else token
             raise self.error("a VIRTUAL generated column (PostgreSQL 18's default without STORED) is "
