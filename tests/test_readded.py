@@ -9,6 +9,7 @@ import pytest
 
 from schemacode import api
 from schemacode.diff.core import same_but_printing
+from schemacode.markdown import plan_markdown
 from schemacode.render import plan_json, plan_text
 
 from .acceptance import Case, run_case
@@ -88,6 +89,9 @@ def test_the_json_summary_lists_it_once(db: Database) -> None:
     assert len(summary) == 2 and summary[0].startswith("~ column public.runs.status type "), summary
     assert summary[1] == "~ check chk_status on public.runs re-added (column status retyped)", summary
     assert plan_text(planned, sql=False).split("\nPlan:")[0].count("chk_status") == 1
+    markdown = plan_markdown(planned)  # (a pull request's comment): one line, with its statements
+    assert markdown.count("re-added (column status retyped)") == 1, markdown
+    assert "0 to add, 2 to change, 0 to destroy" in markdown
 
 
 def test_same_but_printing() -> None:
