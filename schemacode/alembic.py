@@ -261,8 +261,9 @@ def write(plan: Plan, folder: Path, database: list[str] | None, message: str | N
 
 
 def _message(plan: Plan) -> str:
-    first = plan.changes[0].summary() if plan.changes else "no changes"
-    more = len(plan.changes) - 1
+    listed = plan.listed
+    first = listed[0].summary() if listed else "no changes"
+    more = len(listed) - 1
     return first + (f" and {more} more change{'s' if more > 1 else ''}" if more > 0 else "")
 
 

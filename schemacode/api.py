@@ -288,7 +288,7 @@ def _pull_differences(text: str, read: Catalog, dev_url: str | None) -> list[str
     except SchemacodeError as e:
         return [f"not exact: what pull wrote does not build as it was read: {e.message}"]
     return [f"not exact: a plan with the pulled schema.yaml against this database would {c.summary()}"
-            for c in p.changes]
+            for c in p.listed]
 
 
 def import_sql(paths: list[str | Path], dev_url: str | None = None,

@@ -580,11 +580,11 @@ tables:
   items:
     comment: Things the application keeps
     columns:
-      id: bigserial primary key
-      name: {type: text, null: false}
-      data: {type: jsonb, null: false, default: {sql: "'{}'::jsonb"}}
-      created_at: {type: timestamptz, null: false, default: {sql: now()}}
-      updated_at: {type: timestamptz, null: false, default: {sql: now()}}
+      id: bigint generated always as identity primary key
+      name: text not null
+      data: jsonb not null default '{}'::jsonb
+      created_at: timestamptz not null default now()
+      updated_at: timestamptz not null default now()
     indexes:
       idx_items_created: [created_at desc]
     triggers:

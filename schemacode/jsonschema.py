@@ -44,12 +44,18 @@ def build() -> dict[str, Any]:
               "additionalProperties": {"oneOf": [_str, {"type": "array", "items": _str}, _obj(
                   {"privileges": {"type": "array", "items": _str}, "grant_option": _bool})]}}
     owner = {**_str, "description": "the owning role (it must exist: schemacode creates none)"}
+    deferral = {"deferrable": _bool, "initially_deferred": _bool}
+    column_check = _obj({"expr": _str, "name": _str, "comment": _comment, "no_inherit": _bool,
+                         "not_valid": _bool}, ["expr"])
     column_long = _obj({
         "type": {**_str, "description": "a PostgreSQL type: text, varchar(50), numeric(10,2), uuid, jsonb, text[] …"},
         "null": {**_bool, "description": "false for NOT NULL"},
         "default": _default,
-        "primary_key": {"oneOf": [_bool, _str]},
-        "unique": {"oneOf": [_bool, _str], "description": "true, or the constraint's name"},
+        "primary_key": {"oneOf": [_bool, _str, _obj({"name": _str, "comment": _comment, **deferral})],
+                        "description": "true, the key's name, or {name:, deferrable:, initially_deferred:}"},
+        "unique": {"oneOf": [_bool, _str, _obj({"name": _str, "comment": _comment, "nulls_not_distinct": _bool,
+                                               **deferral})],
+                   "description": "true, the constraint's name, or {name:, nulls_not_distinct:, deferrable:, …}"},
         "references": {"oneOf": [_str, _obj({"to": _str, "name": _str, "comment": _comment,
                                             "on_delete": _action, "on_update": _action,
                                             "deferrable": _bool, "initially_deferred": _bool,
@@ -58,7 +64,10 @@ def build() -> dict[str, Any]:
         "on_delete": _action, "on_update": _action,
         "deferrable": _bool, "initially_deferred": _bool, "match": {"enum": ["simple", "full"]},
         "not_valid": _bool,
-        "check": _str, "comment": _comment,
+        "check": {"oneOf": [_str, column_check, {"type": "array", "items": {"oneOf": [_str, column_check]},
+                                                 "minItems": 1}],
+                  "description": "a condition, {expr:, name:, no_inherit:, not_valid:}, or a list of them"},
+        "comment": _comment,
         "identity": {"oneOf": [{"enum": ["always", "by default"]},
                                _obj({"generation": {"enum": ["always", "by default"]}, "start": _int,
                                      "increment": _int, "min": _int, "max": _int, "cache": _int,
@@ -80,7 +89,9 @@ def build() -> dict[str, Any]:
                                  "description": "n_distinct of the table with its children"},
         "sequence_grants": {**grants, "description": "grants on a serial's or identity's own sequence"},
     }, ["type"])
-    column = {"oneOf": [{**_str, "description": "type [not null] [primary key] [unique] [references t.c]"},
+    column = {"oneOf": [{**_str, "description": "a PostgreSQL column definition: type [NOT NULL] [DEFAULT expr] "
+                         "[PRIMARY KEY] [UNIQUE] [CHECK (…)] [REFERENCES t (c) ON DELETE …] [GENERATED … AS "
+                         "IDENTITY] [GENERATED ALWAYS AS (…) STORED] [COLLATE \"C\"] [CONSTRAINT name …]"},
                         column_long]}
     index_column = {"oneOf": [_str, _obj({"column": _str, "expr": _str, "order": {"enum": ["asc", "desc"]},
                                           "nulls": {"enum": ["first", "last"]}, "opclass": _str,

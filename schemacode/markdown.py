@@ -125,7 +125,7 @@ def _changes(plan: Plan, desired: Catalog | None) -> list[str]:
     for s in plan.forward:
         statements[s.change].append(s)
     groups: dict[str, list[Change]] = defaultdict(list)
-    for c in plan.changes:
+    for c in plan.listed:  # (a re-added dependent once: its drop's statements are under its summary too)
         groups[table_of(c) or _OTHER].append(c)
     out = []
     for name in sorted(groups, key=lambda g: (g == _OTHER, g)):

@@ -19,15 +19,16 @@ _FILE = re.compile(r"^(\d{4})_[a-z0-9_]+\.(up|down)\.sql$")
 
 
 def slug(plan: Plan) -> str:
-    if not plan.changes:
+    listed = plan.listed
+    if not listed:
         return "empty"
-    first = plan.changes[0].summary()
+    first = listed[0].summary()
     words = {"+": "add", "-": "drop", "~": "change", "→": "rename"}
     text = words.get(first[:1], "change") + " " + first[2:]
     text = re.sub(r"\bpublic\.", "", text)
     s = re.sub(r"[^a-z0-9]+", "_", text.lower()).strip("_")[:40].rstrip("_")
-    if len(plan.changes) > 1:
-        s += f"_and_{len(plan.changes) - 1}_more"
+    if len(listed) > 1:
+        s += f"_and_{len(listed) - 1}_more"
     return s
 
 

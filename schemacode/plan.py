@@ -57,9 +57,14 @@ class Plan:
     def counts(self) -> dict[str, int]:
         out = {"add": 0, "change": 0, "destroy": 0}
         for c in self.changes:
-            key = {"+": "add", "-": "destroy"}.get(c.symbol, "change")
-            out[key] += 1
+            if c.tally:
+                out[c.tally] += 1
         return out
+
+    @property
+    def listed(self) -> list[Change]:
+        """The changes the summary lists (a re-added dependent once)."""
+        return [c for c in self.changes if c.listed]
 
 
 def order(changes: list[Change]) -> list[Change]:

@@ -34,8 +34,8 @@ def plan_text(plan: Plan, color: bool = False, sql: bool = True, verbose: bool =
     if plan.is_empty:
         return "\n".join(["No changes. The database matches the schema.", *unmanaged_text(plan, verbose)]) + "\n"
     lines = ["Changes:"]
-    for c in plan.changes:
-        lines.append("  " + style(c.summary(), _COLORS.get(c.symbol)))
+    for c in plan.listed:
+        lines.append("  " + style(c.summary(), _COLORS.get("~" if c.because else c.symbol)))
     n = plan.counts()
     lines.append("")
     lines.append(style(f"Plan: {n['add']} to add, {n['change']} to change, {n['destroy']} to destroy.",
@@ -106,7 +106,7 @@ def plan_json(plan: Plan, warnings: tuple[str, ...] = ()) -> str:
 
     return json.dumps({
         "empty": plan.is_empty,
-        "summary": [c.summary() for c in plan.changes],
+        "summary": [c.summary() for c in plan.listed],
         "counts": plan.counts(),
         "current_fingerprint": plan.current_fingerprint,
         "desired_fingerprint": plan.desired_fingerprint,
@@ -159,7 +159,7 @@ def fleet_json(result: FleetResult) -> str:
     for group in result.groups:
         plan = group[0].plan
         assert plan is not None
-        plans.append({"targets": [o.target.name for o in group], "summary": [c.summary() for c in plan.changes],
+        plans.append({"targets": [o.target.name for o in group], "summary": [c.summary() for c in plan.listed],
                       "counts": plan.counts(), "forward": [s.sql for s in plan.forward],
                       "backward": [s.sql for s in plan.backward]})
     return json.dumps({

@@ -34,6 +34,9 @@ TEXT_TYPES = frozenset({"text", "varchar", "character_varying", "character", "ch
 
 _QUOTED = re.compile(r'"(?:[^"]|"")*"')
 _ARGS = re.compile(r"\(\s*\d+\s*(,\s*-?\d+\s*)?\)")
+# interval's fields: `interval day to second(3)` is an interval
+_INTERVAL_FIELDS = re.compile(r"^interval\s+(?:year|month|day|hour|minute|second)"
+                              r"(?:\s+to\s+(?:month|hour|minute|second))?$", re.IGNORECASE)
 _ARRAY = re.compile(r"(\s*\[\s*\d*\s*\])+$|\s+array$", re.IGNORECASE)
 
 
@@ -43,6 +46,7 @@ def type_base(type_: str) -> tuple[str, bool]:
     is_array = bool(_ARRAY.search(t))
     t = _ARRAY.sub("", t)
     t = _ARGS.sub("", t)
+    t = _INTERVAL_FIELDS.sub("interval", t)
     return "_".join(t.lower().split()), is_array
 
 

@@ -42,6 +42,8 @@ BAD = [
     ("rule on select", "tables:\n  t:\n    columns: {a: int}\n    rules:\n      r: {event: select, do: nothing}\n"),
     ("foreign table without server", "foreign_tables:\n  t: {columns: {a: int}}\n"),
     ("cast with an unknown context", "casts:\n  text AS int: {inout: true, context: always}\n"),
+    ("column check option", "tables:\n  t:\n    columns:\n      a: {type: int, check: {expr: a > 0, nope: 1}}\n"),
+    ("column key option", "tables:\n  t:\n    columns:\n      a: {type: int, primary_key: {nulls_not_distinct: true}}\n"),
 ]
 
 

@@ -52,7 +52,7 @@ CASES = [
     Case("a column a policy reads is retyped: the policy goes and comes back", RLS,
          RLS.replace("tenant_id: int", "tenant_id: bigint").replace("::int", "::bigint"),
          hazards=frozenset({"rewrite"}),
-         expect_summary=("- policy tenant_isolation", "+ policy tenant_isolation")),
+         expect_summary=("~ policy tenant_isolation on public.documents re-added (column tenant_id retyped)",)),
     Case("a column a policy reads is dropped with the policy", RLS,
          RLS.replace("      owner: text\n", "").replace(
              "      owner_writes:\n        for: update\n        using: owner = current_user\n"

@@ -1,7 +1,7 @@
 """What every change is made of: statements with hazards, a phase that orders it, a summary."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import ClassVar, Literal
 
@@ -94,6 +94,22 @@ class Change:
 
     symbol: ClassVar[str] = "~"  # + add, - drop, ~ change, → rename
     phase: ClassVar[int] = 0
+    # Why a dependent is dropped and added again though it is unchanged ("column status
+    # retyped": PostgreSQL will not carry it through): the pair is one change, "re-added".
+    because: str | None = field(default=None, kw_only=True)
+
+    @property
+    def listed(self) -> bool:
+        """Is it a line of the plan's summary? The drop half of a re-added dependent is not:
+        its add says both."""
+        return self.because is None or self.symbol != "-"
+
+    @property
+    def tally(self) -> str | None:
+        """What it counts as in "Plan: n to add, n to change, n to destroy"."""
+        if not self.listed:
+            return None
+        return "change" if self.because else {"+": "add", "-": "destroy"}.get(self.symbol, "change")
 
     def sort_key(self) -> tuple[int, int, str]:
         """Where this change runs: by phase, then (views) by dependency depth."""
@@ -138,6 +154,8 @@ class Change:
         return self.statements()
 
     def summary(self) -> str:
+        if self.because:
+            return f"~ {self.describe()} re-added ({self.because})"
         return f"{self.symbol} {self.describe()}"
 
 

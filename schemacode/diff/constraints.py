@@ -29,7 +29,9 @@ class ConstraintDiffer(DifferBase):
                     and not recreate_constraint(x):
                 self.emit(ch.ValidateConstraint(q, y))  # the light way: no lock that stops writes
             elif x.definition != y.definition or recreate_constraint(x):
-                self.emit(ch.DropConstraint(q, x), ch.AddConstraint(q, y))
+                why = self.readded(x.definition, y.definition, self.why(
+                    q, x.columns, x.definition, references=x if x.kind == "foreign_key" else None))
+                self.emit(ch.DropConstraint(q, x, because=why), ch.AddConstraint(q, y, because=why))
                 continue
             if x.comment != y.comment:
                 self.comment(f"CONSTRAINT {ident(name)} ON {qname_ident(q)}",

@@ -2,6 +2,7 @@
 dependents must know of them (columns retyped or dropped, keys dropped, functions made again)."""
 from __future__ import annotations
 
+import re
 from typing import Mapping, TypeVar
 
 from .. import changes as ch
@@ -71,6 +72,62 @@ class DifferBase:
             return False
         ref = (c.ref_table, tuple(sorted(c.ref_columns)))
         return ref in self.dropped_keys or self.touches(c.ref_table, c.ref_columns)
+
+
+    def why(self, table: str, columns: tuple[str, ...], calls: str = "",
+            references: Constraint | None = None, function: str | None = None) -> str | None:
+        """Why a dependent of these columns (whose text is ``calls``; a foreign key's
+        ``references``; a trigger's ``function``) must be dropped and added again, in words
+        ("column status retyped"); None where nothing it depends on is changed."""
+        for c in columns:
+            if (table, c) in self.retyped_columns:
+                return f"column {c} retyped"
+        for c in columns:
+            if (table, c) in self.enum_columns:
+                return f"column {c} converted to its enum made again"
+        for c in columns:
+            if (table, c) in self.affected_columns:
+                return f"column {c} made again"
+        if references is not None and references.ref_table is not None:
+            ref = references.ref_table
+            for c in references.ref_columns:
+                if (ref, c) in self.retyped_columns:
+                    return f"column {ref}.{c} retyped"
+                if (ref, c) in self.affected_columns:
+                    return f"column {ref}.{c} made again"
+            if (ref, tuple(sorted(references.ref_columns))) in self.dropped_keys:
+                return f"the key it references on {ref} made again"
+        for name in sorted(self.recreated_functions):
+            if name == function or f"{name.partition('.')[2]}(" in calls:
+                kind = "aggregate" if any(a.qname == name for a in self.cur.aggregates.values()) else "function"
+                return f"{kind} {name} made again"
+        return None
+
+    def readded(self, before: str, after: str, why: str | None) -> str | None:
+        """``why`` where a dependent is added again as it was (its text the same but for the
+        casts and brackets PostgreSQL prints around a retyped column), else None: a change of
+        its own is listed as a drop and an add."""
+        return why if why is not None and same_but_printing(before, after) else None
+
+
+_STRING = re.compile(r"('(?:[^']|'')*')")
+# ::type, as PostgreSQL prints a cast: a name (maybe qualified or quoted), its modifier, the
+# words of a multi-word type, array brackets
+_CAST = re.compile(r"""::\s*(?:"(?:[^"]|"")*"|[A-Za-z_][\w$]*)(?:\.(?:"(?:[^"]|"")*"|[A-Za-z_][\w$]*))?"""
+                   r"(?:\(\d+(?:,\s*\d+)?\))?(?:\s+(?:varying|precision|with(?:out)?\s+time\s+zone))?"
+                   r"(?:\(\d+(?:,\s*\d+)?\))?(?:\[\d*\])*")
+
+
+def same_but_printing(a: str, b: str) -> bool:
+    """Do two printings of an expression differ only by casts, brackets and spaces (what
+    PostgreSQL prints differently around a column whose type changed)? Only for what a plan's
+    summary says: the statements run the desired text either way."""
+    return a == b or _bare(a) == _bare(b)
+
+
+def _bare(text: str) -> str:
+    parts = _STRING.split(text)
+    return "".join(p if i % 2 else re.sub(r"[()\s]", "", _CAST.sub("", p)) for i, p in enumerate(parts))
 
 
 def retyped(a: Column, b: Column) -> bool:

@@ -24,7 +24,11 @@ class PolicyDiffer(DifferBase):
                 r in self.cur.tables and r not in self.des.tables
                 or r in self.cur.views and r not in self.des.views for r in x.reads)
             if gone or not ch.AlterPolicy.possible(x, y):
-                self.emit(ch.DropPolicy(q, x), ch.CreatePolicy(q, y))
+                text = f"{x.using or ''} {x.with_check or ''}"
+                why = self.readded(text, f"{y.using or ''} {y.with_check or ''}",
+                                   self.why(q, x.columns, text)) if x.command == y.command \
+                    and x.permissive == y.permissive and x.roles == y.roles else None
+                self.emit(ch.DropPolicy(q, x, because=why), ch.CreatePolicy(q, y, because=why))
                 continue
             if (x.roles, x.using, x.with_check) != (y.roles, y.using, y.with_check):
                 self.emit(ch.AlterPolicy(q, x, y))

@@ -21,7 +21,8 @@ class TriggerDiffer(DifferBase):
             x, y = cur[name], des[name]
             if (x.definition != y.definition or self.touches(q, x.columns)
                     or x.function in self.recreated_functions):
-                self.emit(ch.DropTrigger(q, x), ch.CreateTrigger(q, y))
+                why = self.readded(x.definition, y.definition, self.why(q, x.columns, function=x.function))
+                self.emit(ch.DropTrigger(q, x, because=why), ch.CreateTrigger(q, y, because=why))
                 continue
             if x.enabled != y.enabled:
                 self.emit(ch.EnableTrigger(q, name, y.enabled))

@@ -22,11 +22,14 @@ class ViewDiffer(IndexDiffer, TriggerDiffer, PrivilegeDiffer):
         changed_tables |= {k for k in self.cur.tables if k not in self.des.tables}
         recreate: set[str] = set()
         replace_in_place: set[str] = set()
+        why: dict[str, str | None] = {}  # of a view made again only for what it reads
         for k in keys_common(cur, des):
             a, b = cur[k], des[k]
             if any(d in changed_tables for d in a.depends_on) or self.calls_recreated_function(a.query) \
                     or a.materialized != b.materialized:
                 recreate.add(k)
+                if a.materialized == b.materialized:
+                    why[k] = self.view_why(a)
             elif a.query != b.query or a.columns != b.columns or a.column_types != b.column_types:
                 # CREATE OR REPLACE VIEW keeps the view (and what depends on it) when its
                 # columns keep their names, types and order and new ones only come after them.
@@ -41,6 +44,8 @@ class ViewDiffer(IndexDiffer, TriggerDiffer, PrivilegeDiffer):
                 if k not in recreate and any(d in recreate or (d in cur and d not in des)
                                              for d in cur[k].depends_on):
                     recreate.add(k)
+                    why[k] = next((f"view {d} made again" for d in sorted(cur[k].depends_on)
+                                   if d in recreate and d in des), None)
                     grew = True
         cur_depth = view_depths(cur)
         des_depth = view_depths(des)
@@ -51,10 +56,11 @@ class ViewDiffer(IndexDiffer, TriggerDiffer, PrivilegeDiffer):
         for k in keys_common(cur, des):
             a, b = cur[k], des[k]
             if k in recreate:
-                self.emit(ch.DropView(a, cur_depth[k]))
+                because = self.readded(a.query, b.query, why.get(k)) if a.columns == b.columns else None
+                self.emit(ch.DropView(a, cur_depth[k], because=because))
                 # grants and owner are read from the database: the side that has them (the
                 # current one going forward, the desired one going back) gives them back
-                self.create_view(b, des_depth[k], a if a.grants or a.owner else b)
+                self.create_view(b, des_depth[k], a if a.grants or a.owner else b, because)
                 continue
             kind = "materialized view" if b.materialized else "view"
             self.privileges(kind, qname_ident(k), f"{kind} {qname_ident(k)}", a.acl, b.acl)
@@ -67,10 +73,11 @@ class ViewDiffer(IndexDiffer, TriggerDiffer, PrivilegeDiffer):
             self.triggers(k, a.triggers, b.triggers)
             self.view_indexes(a, b)
 
-    def create_view(self, v: View, depth: int, restore: View | None = None) -> None:
+    def create_view(self, v: View, depth: int, restore: View | None = None, because: str | None = None) -> None:
         if v.acl is not None and restore is not None and restore.acl is None:
             restore = None  # managed: its declared grants are made below
-        self.emit(ch.CreateView(v, depth, restore=restore if restore and (restore.grants or restore.owner) else None))
+        self.emit(ch.CreateView(v, depth, restore=restore if restore and (restore.grants or restore.owner) else None,
+                                because=because))
         kind = "materialized view" if v.materialized else "view"
         if v.acl is not None:
             self.privileges(kind, qname_ident(v.qname), f"{kind} {qname_ident(v.qname)}", None, v.acl, created=True)
@@ -78,6 +85,22 @@ class ViewDiffer(IndexDiffer, TriggerDiffer, PrivilegeDiffer):
             self.emit(ch.CreateIndex(v.qname, idx, new_table=True, on_view=True))
         for trg in v.triggers.values():
             self.emit(ch.CreateTrigger(v.qname, trg))
+
+
+    def view_why(self, v: View) -> str | None:
+        """Why a view reading a changed table is made again: the first column changed there."""
+        for d in sorted(v.depends_on):
+            t = self.cur.tables.get(d)
+            if t is None:
+                continue
+            for c in t.columns:
+                if (d, c) in self.retyped_columns:
+                    return f"column {d}.{c} retyped"
+            for c in t.columns:
+                if (d, c) in self.affected_columns:
+                    gone = c not in (self.des.tables[d].columns if d in self.des.tables else {})
+                    return f"column {d}.{c} {'dropped' if gone else 'made again'}"
+        return self.why(v.qname, (), v.query)
 
 
 def view_depths(views: Mapping[str, View]) -> dict[str, int]:

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, Literal
 
 from ..model import Constraint, Table
 from ..sqltext import closing_bracket, path_part, reproducible, split_top_level, unquote_ident
@@ -21,8 +21,9 @@ class ConstraintDumper(DumperBase):
         if pk is not None:
             pk_options = constraint_options(pk.definition)
             plain = pk.name == f"{t.name}_pkey" and not pk.comment and not pk_options
-            if len(pk.columns) == 1 and plain and pk.columns[0] in cols:
-                cols[pk.columns[0]]["primary_key"] = True
+            if len(pk.columns) == 1 and not pk.comment and pk.columns[0] in cols:
+                cols[pk.columns[0]]["primary_key"] = column_key(pk.name != f"{t.name}_pkey" and pk.name,
+                                                                pk_options)
             else:
                 keys["primary_key"] = (FlowList(pk.columns) if plain
                                        else Flow({"columns": FlowList(pk.columns), "name": pk.name,
@@ -37,10 +38,11 @@ class ConstraintDumper(DumperBase):
             if con.kind == "unique":
                 nnd = "NULLS NOT DISTINCT" in con.definition
                 key_options = constraint_options(con.definition)
-                if len(con.columns) == 1 and con.columns[0] in cols and not con.comment and not nnd \
-                        and not key_options:
+                if len(con.columns) == 1 and con.columns[0] in cols and not con.comment \
+                        and "unique" not in cols[con.columns[0]]:
                     default = name == default_name(t.name, con.columns, "key")
-                    cols[con.columns[0]]["unique"] = True if default else name
+                    cols[con.columns[0]]["unique"] = column_key(
+                        not default and name, {**({"nulls_not_distinct": True} if nnd else {}), **key_options})
                 elif con.comment or nnd or key_options:
                     extra: dict[str, Any] = {"columns": FlowList(con.columns)}
                     if con.comment:
@@ -131,3 +133,10 @@ def exclusion(definition: str) -> dict[str, Any]:
         rest = rest[end + 1:]
     spec.update(constraint_options(rest))
     return spec
+
+
+def column_key(name: str | Literal[False] | None, options: dict[str, Any]) -> Any:
+    """A column's primary_key: or unique: true, its name, or {name:, …options}."""
+    if not options:
+        return name or True
+    return Flow({**({"name": name} if name else {}), **options})

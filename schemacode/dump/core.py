@@ -9,7 +9,9 @@ from typing import Any
 import yaml
 
 from ..model import Catalog
+from ..load.habits import reads_as_sql
 from ..sqltext import path_part, qualify, reproducible, split_qualified
+from ..types import type_base
 
 _SHORT_TYPES = [
     (re.compile(r"^character varying(\(\d+\))?"), r"varchar\1"),
@@ -176,8 +178,9 @@ def default_value(expr: str, type_: str) -> Any:
     """A default as YAML: a literal where it is one of the column's type, else {sql: …}."""
     m = _LITERAL.match(expr)
     if m and m.group(2) == re.sub(r"\(.*?\)", "", type_) and not type_.endswith("[]") \
-            and "\\" not in m.group(1) and type_ not in ("json", "jsonb", "bytea"):
-        return m.group(1).replace("''", "'")
+            and "\\" not in m.group(1) and type_ not in ("json", "jsonb", "bytea") \
+            and not reads_as_sql(m.group(1).replace("''", "'"), type_base(type_)[0]):
+        return m.group(1).replace("''", "'")  # (a text that reads as SQL stays {sql: …})
     if re.fullmatch(r"-?\d+", expr) and type_ in ("smallint", "integer", "bigint", "numeric") or \
             re.fullmatch(r"-?\d+", expr) and type_.startswith("numeric"):
         return int(expr)

@@ -4,10 +4,10 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
-import yaml
 
 from ..model import Column, ColumnOptions, ForeignTable, Table, not_null_default
 from ..sqltext import reproducible, unquote_ident
+from .columndef import definition
 from .constraints import ConstraintDumper
 from .core import Flow, FlowList, default_value, options_map, short_name, short_type
 from .indexes import IndexDumper
@@ -125,22 +125,10 @@ COLUMN_KEYS = ["type", "primary_key", "unique", "null", "default", "identity", "
 
 
 def column_value(spec: dict[str, Any]) -> Any:
-    """`text`, `serial primary key`, `text not null`, or the long form."""
+    """The short form (`serial primary key`, `timestamptz not null default now()`) where a
+    column definition says it all, else the long form."""
     spec = {k: spec[k] for k in COLUMN_KEYS if k in spec}
     if spec.get("primary_key"):
         spec.pop("null", None)  # a key is NOT NULL anyway
-    keys = set(spec)
-    t = spec["type"]
-    if keys <= {"type", "null", "primary_key", "unique"} and spec.get("unique") in (None, True) \
-            and "," not in t and ":" not in t and not t.startswith(("{", "[", "'", '"')):
-        words = [t]
-        if spec.get("null") is False:
-            words.append("not null")
-        if spec.get("primary_key"):
-            words.append("primary key")
-        if spec.get("unique"):
-            words.append("unique")
-        text = " ".join(words)
-        if yaml.safe_load(text) == text:  # stays a plain string in YAML
-            return text
-    return Flow(spec)
+    short = definition(spec)
+    return short if short is not None else Flow(spec)

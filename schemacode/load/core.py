@@ -27,8 +27,8 @@ from ..model import (
     View,
 )
 from ..sqltext import ident, literal, qname_ident, qualify, split_path
-from ..types import TEXT_TYPES
 from ..yamlsource import YList, YMap
+from .habits import sql_in_literal, their_word
 
 RESERVED_SCHEMAS = {"schemacode", "pg_catalog", "information_schema", "pg_toast"}
 # Options of constraints, by kind (see constraint_options).
@@ -120,6 +120,7 @@ def _keys(ctx: _Ctx, node: Any, allowed: set[str], what: str) -> None:
         if key not in allowed:
             close = difflib.get_close_matches(key, sorted(allowed), n=1, cutoff=0.5)
             hint = f"did you mean {close[0]!r}?" if close else "allowed: " + ", ".join(sorted(allowed))
+            hint = their_word(what, key, node[key], allowed) or hint
             if re.fullmatch(r"\s*-?\d+\s*\)?.*", key) or key.endswith(")"):
                 hint = ("inside { }, a comma separates entries: quote a value that holds one, "
                         'like type: "numeric(10,2)"')
@@ -317,9 +318,9 @@ class LoaderBase:
         if isinstance(value, list):
             raise ctx.error("a list default needs SQL: {sql: \"'{a,b}'::text[]\"} or {sql: \"ARRAY['a']\"}")
         text = str(value)
-        if re.fullmatch(r"[A-Za-z_][\w.]*\(.*\)", text.strip()) and base not in TEXT_TYPES:
-            raise ctx.error(f"default {text!r} is taken as the literal text {text!r}",
-                            f"for the SQL expression write default: {{sql: {text}}}")
+        reads_as_sql = sql_in_literal(text, base)  # (a bare default is a literal: SQL is refused)
+        if reads_as_sql:
+            raise ctx.error(*reads_as_sql)
         return literal(text)
 
 def _key_sql(head: str, cols: list[str]) -> str:

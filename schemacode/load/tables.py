@@ -2,9 +2,9 @@
 from __future__ import annotations
 
 import difflib
-import re
-from dataclasses import replace
-from typing import Any, Callable, Iterator
+from dataclasses import dataclass, replace
+from functools import lru_cache
+from typing import Any, Iterator
 
 from ..model import Column, ColumnOptions, Constraint, Index, Table, copy_name
 from ..sqltext import ident, path_part, qname_ident, qualify, split_path, split_qualified
@@ -15,6 +15,7 @@ from .core import (
     _key_sql, _keys, _names, _parse, _str, constraint_options, parse_sql, privileges, referenced_columns,
     storage_options,
 )
+from .columndef import ColumnSyntaxError, parse_column, pointer
 from .partitions import BOUND_KEYS, PLACEHOLDERS, bound_sql, expand, partition_by_sql
 from .indexes import IndexLoader
 from .policies import PolicyLoader
@@ -97,6 +98,7 @@ class TableLoader(IndexLoader, TriggerLoader, PolicyLoader, RuleLoader):
         columns: dict[str, Column] = dict(parent_columns or {})
         constraints: dict[str, Constraint] = {}
         pk_cols: list[str] = []
+        pk_keys: list[tuple[_Ctx, ColumnKey]] = []  # (where, what) of each column's primary_key:
 
         def add(con: Constraint, c: _Ctx) -> None:
             key = con.name or f"~{con.kind}:{con.definition}"
@@ -110,14 +112,15 @@ class TableLoader(IndexLoader, TriggerLoader, PolicyLoader, RuleLoader):
             columns[col_name] = col
             if flags.get("primary_key"):
                 pk_cols.append(col_name)
+                pk_keys.append((cc, flags["primary_key"]))
             if flags.get("unique"):
-                uname = flags["unique"] if isinstance(flags["unique"], str) else None
-                add(Constraint(uname, "unique", f"UNIQUE ({ident(col_name)})", (col_name,),
-                               source=cc.source()), cc)
-            if flags.get("check"):
-                expr = flags["check"]
-                tree = parse_sql(cc, expr, "check")
-                add(Constraint(None, "check", f"CHECK ({expr})", tuple(referenced_columns(tree)),
+                key = flags["unique"]
+                add(Constraint(key.name, "unique", _key_sql(key.head, [col_name]) + key.options, (col_name,),
+                               comment=key.comment, source=cc.source()), cc)
+            for check in flags.get("checks", ()):
+                tree = parse_sql(check.ctx, check.expr, "check")
+                add(Constraint(check.name, "check", f"CHECK ({check.expr}){check.options}",
+                               tuple(referenced_columns(tree)), comment=check.comment,
                                source=cc.source()), cc)
         own = columns
         inherits = self.load_inherits(ctx, spec) if parent is None else ()
@@ -141,8 +144,14 @@ class TableLoader(IndexLoader, TriggerLoader, PolicyLoader, RuleLoader):
             add(Constraint(pk_name, "primary_key", _key_sql("PRIMARY KEY", pk_cols) + pk_options, tuple(pk_cols),
                            comment=self.comment(pc, spec["primary_key"]), source=pc.source()), pc)
         elif pk_cols:
-            add(Constraint(None, "primary_key", _key_sql("PRIMARY KEY", pk_cols), tuple(pk_cols),
-                           source=cols_ctx.source()), cols_ctx)
+            named = [(c, k) for c, k in pk_keys if k.name or k.options or k.comment]
+            if named and len(pk_cols) > 1:  # (columns' primary_key: true make one key of them all)
+                raise named[0][0].error("a primary key with a name, options or a comment on a column "
+                                        "is that column's alone, and this table's key has several",
+                                        f"on the table: primary_key: {{columns: [{', '.join(pk_cols)}], …}}")
+            key = pk_keys[0][1] if named else ColumnKey(None, "PRIMARY KEY", "", None)
+            add(Constraint(key.name, "primary_key", _key_sql("PRIMARY KEY", pk_cols) + key.options,
+                           tuple(pk_cols), comment=key.comment, source=cols_ctx.source()), cols_ctx)
 
         uctx = ctx.child(spec, "unique")
         for uname, ucols, uc, extra in self.named_lists(uctx, spec.get("unique"), "unique"):
@@ -425,14 +434,11 @@ class TableLoader(IndexLoader, TriggerLoader, PolicyLoader, RuleLoader):
             not_null = not _bool(ctx.child(spec, "null"), spec["null"], "null")
         for key in ("primary_key", "unique"):
             if key in spec:
-                v = spec[key]
-                if not isinstance(v, (bool, str)):
-                    raise ctx.child(spec, key).error(f"{key} is true, false or a constraint name")
-                flags[key] = v
+                flags[key] = column_key(ctx.child(spec, key), key, spec[key])
         if flags.get("primary_key"):
             not_null = True
         if "check" in spec:
-            flags["check"] = _str(ctx.child(spec, "check"), spec["check"], "check")
+            flags["checks"] = column_checks(ctx.child(spec, "check"), spec["check"])
         default = None
         if "default" in spec and spec["default"] is not None:
             default = self.default(ctx.child(spec, "default"), spec["default"], base)
@@ -508,30 +514,15 @@ class TableLoader(IndexLoader, TriggerLoader, PolicyLoader, RuleLoader):
         return col, flags
 
     def short_column(self, ctx: _Ctx, text: str) -> dict[str, Any]:
-        """`serial primary key`, `text not null`, `uuid references users.id unique` …"""
-        spec: dict[str, Any] = {}
-        rest = text.strip()
-        patterns: list[tuple[str, Callable[[re.Match[str]], None]]] = [
-            (r"\s+primary\s+key$", lambda m: spec.__setitem__("primary_key", True)),
-            (r"\s+not\s+null$", lambda m: spec.__setitem__("null", False)),
-            (r"\s+null$", lambda m: spec.__setitem__("null", True)),
-            (r"\s+unique$", lambda m: spec.__setitem__("unique", True)),
-            (r"\s+references\s+(\S+)$", lambda m: spec.__setitem__("references", m.group(1))),
-        ]
-        changed = True
-        while changed:
-            changed = False
-            for pat, act in patterns:
-                m = re.search(pat, rest, re.IGNORECASE)
-                if m:
-                    act(m)
-                    rest = rest[: m.start()].rstrip()
-                    changed = True
-        if re.search(r"\s(default|check)\s", f" {rest.lower()} "):
-            raise ctx.error(f"{text!r}: defaults and checks need the full form",
-                            "write {type: ..., default: ...}")
-        spec["type"] = rest
-        return spec
+        """A PostgreSQL column definition (`bigint generated always as identity primary key`,
+        `uuid not null references users (id) on delete cascade`, …) as its long form."""
+        try:
+            spec = _parsed(text)  # (a schema repeats its columns' definitions)
+            if check_type(spec["type"], self.extra_types) is not None:  # say which word is wrong
+                spec = parse_column(text, lambda t: check_type(t, self.extra_types) is None)
+            return dict(spec)
+        except ColumnSyntaxError as e:
+            raise ctx.error(f"{e.message}\n{pointer(text, e.position)}", e.hint) from None
 
     def load_foreign_keys(self, ctx: _Ctx, q: str, spec: YMap) -> None:
         table = self.tables[q]
@@ -542,6 +533,8 @@ class TableLoader(IndexLoader, TriggerLoader, PolicyLoader, RuleLoader):
         for col_name in cols_node:
             cspec = cols_node[col_name]
             if isinstance(cspec, str):
+                if "references" not in cspec.lower():
+                    continue
                 cspec = self.short_column(cols_ctx.child(cols_node, col_name), cspec)
             if not isinstance(cspec, dict) or "references" not in cspec:
                 continue
@@ -639,3 +632,67 @@ class TableLoader(IndexLoader, TriggerLoader, PolicyLoader, RuleLoader):
         return Constraint(name, "foreign_key", sql, tuple(cols), ref_table, tuple(ref_cols),
                           comment=opts.get("comment") if isinstance(opts.get("comment"), str) else None,
                           source=ctx.source())
+
+
+@lru_cache(maxsize=4096)
+def _parsed(text: str) -> dict[str, Any]:
+    """A short form's long form, its type not checked (the caller checks it). Callers only read it."""
+    return parse_column(text, lambda t: True)
+
+
+@dataclass(frozen=True)
+class ColumnKey:
+    """A column's primary_key: or unique: (true, a name, or a mapping of its options)."""
+
+    name: str | None
+    head: str  # PRIMARY KEY, UNIQUE or UNIQUE NULLS NOT DISTINCT
+    options: str  # DEFERRABLE …, as constraint_options writes them
+    comment: str | None
+
+
+def column_key(ctx: _Ctx, key: str, value: Any) -> ColumnKey | None:
+    """primary_key: / unique: of a column: true, false, the constraint's name, or {name:,
+    deferrable:, initially_deferred:, comment:} (unique: also nulls_not_distinct:)."""
+    head = "PRIMARY KEY" if key == "primary_key" else "UNIQUE"
+    if isinstance(value, bool):
+        return ColumnKey(None, head, "", None) if value else None
+    if isinstance(value, str):
+        return ColumnKey(value, head, "", None)
+    if not isinstance(value, dict):
+        raise ctx.error(f"{key} is true, false, a constraint name or {{name: …, deferrable: …}}")
+    allowed = {"name", "comment", *KEY_OPTIONS} | ({"nulls_not_distinct"} if key == "unique" else set())
+    _keys(ctx, value, allowed, key)
+    if value.get("nulls_not_distinct") is not None and _bool(
+            ctx.child(value, "nulls_not_distinct"), value["nulls_not_distinct"], "nulls_not_distinct"):
+        head = "UNIQUE NULLS NOT DISTINCT"
+    name = _str(ctx.child(value, "name"), value["name"], "name") if "name" in value else None
+    comment = _str(ctx.child(value, "comment"), value["comment"], "comment") if "comment" in value else None
+    return ColumnKey(name, head, constraint_options(ctx, value, KEY_OPTIONS), comment)
+
+
+@dataclass(frozen=True)
+class ColumnCheck:
+    ctx: _Ctx
+    expr: str
+    name: str | None = None
+    options: str = ""  # NO INHERIT, NOT VALID
+    comment: str | None = None
+
+
+def column_checks(ctx: _Ctx, value: Any) -> list[ColumnCheck]:
+    """check: of a column: an expression, {expr:, name:, no_inherit:, not_valid:, comment:}, or
+    a list of those."""
+    if isinstance(value, list):
+        if not value:
+            raise ctx.error("check is an expression, a mapping or a list of them")
+        return [c for i, v in enumerate(value) for c in column_checks(ctx.child(value, i), v)]
+    if not isinstance(value, dict):
+        return [ColumnCheck(ctx, _str(ctx, value, "check"))]
+    _keys(ctx, value, {"expr", "name", "comment", *CHECK_OPTIONS}, "check")
+    if "expr" not in value:
+        raise ctx.error("a check needs expr:")
+    return [ColumnCheck(ctx, _str(ctx.child(value, "expr"), value["expr"], "expr"),
+                        _str(ctx.child(value, "name"), value["name"], "name") if "name" in value else None,
+                        constraint_options(ctx, value, CHECK_OPTIONS),
+                        _str(ctx.child(value, "comment"), value["comment"], "comment")
+                        if "comment" in value else None)]
