@@ -3,19 +3,21 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, Callable
 
 from . import fleet as fleet_
 from .apply import (
-    ApplyResult, HistoryEntry, Progress, Settings, locked_apply, locked_rollback, read_history,
+    ApplyResult, HistoryEntry, Progress, Settings, locked_abort, locked_apply, locked_rollback, read_history,
 )
+from .backfill import Report
 
 
 from .errors import DatabaseError
 from .introspect import introspect
 from .load import LoadedSchema, load_file
 from .model import Catalog
-from .plan import Plan, make_plan
-from .planning import check_conversions, check_roles, plan_from
+from .plan import InProgress, Plan, make_plan
+from .planning import check_conversions, check_roles, online_target, plan_from, with_estimates
 from .scratch import canonicalize, materialize, scratch_for
 from .server import connect, local_database_url, server_version
 from .sqlite import is_sqlite
@@ -46,8 +48,10 @@ def desired_catalog(loaded: LoadedSchema, dev_url: str | None) -> tuple[Catalog,
 
 
 def plan(schema: str | Path | LoadedSchema, database_url: str | None = None,
-         dev_url: str | None = None, online: bool = False) -> Planned:
+         dev_url: str | None = None, online: bool = False, batch_size: int = 1000) -> Planned:
     from concurrent.futures import ThreadPoolExecutor
+
+    from .apply import in_progress
 
     loaded = _load(schema)
     url = resolve_url(database_url)
@@ -58,6 +62,9 @@ def plan(schema: str | Path | LoadedSchema, database_url: str | None = None,
                  "planned as usual",) if online else ()
         return Planned(loaded, lite.plan(loaded, url), notes)
     with connect(url, autocommit=True) as conn:  # the target first: a wrong URL fails before any build
+        running = in_progress(conn)
+        if running is not None:  # what remains of it is the plan; schema.yaml is compared after it
+            return Planned(loaded, _in_progress_plan(conn, loaded, running))
         target_version = server_version(conn)
         scratch = scratch_for(conn, url, dev_url)
         check_roles(conn, loaded.catalog, loaded.file)  # before a build that may run on its server
@@ -68,17 +75,20 @@ def plan(schema: str | Path | LoadedSchema, database_url: str | None = None,
             desired, scratch_version = desired_catalog(loaded, scratch)
             current = live.result()
         warnings = _version_warnings(scratch_version, target_version)
-        p = plan_from(current, desired, loaded, scratch, online)
+        p = plan_from(current, desired, loaded, scratch, online_target(conn, online), batch_size)
         check_conversions(conn, p)
+        p = with_estimates(conn, p)
     return Planned(loaded, p, warnings + rename_hints(p), desired)
 
 
+def _in_progress_plan(conn: Any, loaded: LoadedSchema, running: InProgress) -> Plan:
+    from dataclasses import replace
 
+    from .introspect import fingerprint
 
-
-
-
-
+    rest = replace(running.program, steps=running.program.steps[running.step:])
+    return Plan((), (), (), (), fingerprint(introspect(conn, loaded.scope)), "", loaded.text_hash, True,
+                program=rest, in_progress=running)
 
 
 def rename_hints(p: Plan) -> tuple[str, ...]:
@@ -108,7 +118,8 @@ def rename_hints(p: Plan) -> tuple[str, ...]:
 def apply(schema: str | Path | LoadedSchema, database_url: str | None = None,
           dev_url: str | None = None, *, allow_destructive: bool = False,
           expected_fingerprint: str | None = None, settings: Settings = Settings(),
-          online: bool = False, progress: Progress | None = None) -> ApplyResult:
+          online: bool = False, progress: Progress | None = None,
+          bar: Callable[[Report], None] | None = None) -> ApplyResult:
     loaded = _load(schema)
     url = resolve_url(database_url)
     if is_sqlite(url):
@@ -121,12 +132,25 @@ def apply(schema: str | Path | LoadedSchema, database_url: str | None = None,
         scratch = scratch_for(conn, url, dev_url)
         check_roles(conn, loaded.catalog, loaded.file)
         desired, _ = desired_catalog(loaded, scratch)
+        target = online_target(conn, online)
         return locked_apply(
             conn, loaded.scope,
-            lambda current: check_conversions(conn, plan_from(current, desired, loaded, scratch, online)),
+            lambda current: with_estimates(conn, check_conversions(
+                conn, plan_from(current, desired, loaded, scratch, target, settings.batch_size))),
             allow_destructive=allow_destructive, expected_fingerprint=expected_fingerprint,
-            settings=settings, progress=progress,
+            settings=settings, progress=progress, online=online, bar=bar,
         )
+
+
+def abort(schema: str | Path | LoadedSchema, database_url: str | None = None, *,
+          settings: Settings = Settings(), progress: Progress | None = None) -> int:
+    """Undo the online change in progress (before its contract); returns its history id."""
+    if is_sqlite(database_url):
+        raise DatabaseError("there are no online changes on SQLite (a table rebuild is its only way): "
+                            "nothing to abort")
+    loaded = _load(schema)
+    with connect(resolve_url(database_url), autocommit=True) as conn:
+        return locked_abort(conn, loaded.scope, settings, progress)
 
 
 def history(database_url: str | None = None, limit: int | None = None) -> list[HistoryEntry]:
@@ -140,8 +164,8 @@ def history(database_url: str | None = None, limit: int | None = None) -> list[H
 
 def rollback(schema: str | Path | LoadedSchema, database_url: str | None = None,
              target: int | None = None, *, allow_destructive: bool = False,
-             settings: Settings = Settings(), progress: Progress | None = None
-             ) -> tuple[HistoryEntry, int]:
+             settings: Settings = Settings(), progress: Progress | None = None,
+             bar: Callable[[Report], None] | None = None) -> tuple[HistoryEntry, int]:
     """Undo the latest apply (or apply ``target``); returns it and the rollback's history id."""
     if is_sqlite(database_url):
         from .sqlite import api as lite
@@ -151,7 +175,7 @@ def rollback(schema: str | Path | LoadedSchema, database_url: str | None = None,
     loaded = _load(schema)
     with connect(resolve_url(database_url), autocommit=True) as conn:
         return locked_rollback(conn, loaded.scope, target, allow_destructive=allow_destructive,
-                               settings=settings, progress=progress)
+                               settings=settings, progress=progress, bar=bar)
 
 
 @dataclass(frozen=True)
@@ -355,4 +379,4 @@ def _version_warnings(scratch: int, target: int) -> tuple[str, ...]:
     return ()
 
 
-__all__ = ["plan", "apply", "Planned", "DatabaseError"]
+__all__ = ["plan", "apply", "abort", "Planned", "DatabaseError"]

@@ -7,6 +7,7 @@ from typing import Any
 
 import psycopg
 
+from .changes.online import Target
 from .errors import SchemaError
 from .load import LoadedSchema
 from .model import Catalog
@@ -15,17 +16,48 @@ from .scratch import canonicalize
 
 
 def plan_from(current: Catalog, desired: Catalog, loaded: LoadedSchema, dev_url: str | None,
-              online: bool = False) -> Plan:
+              online: bool | Target = False, batch_size: int = 1000) -> Plan:
     """The plan; where the text differs, compared again against the database's canonical form."""
     p = make_plan(current, desired, loaded.renames, loaded.unpinned_extensions, loaded.text_hash,
-                  online=online)
+                  online=online, batch_size=batch_size)
     if p.is_empty or not spelling_suspects(p):
         return p
     canon = canonicalize(current, loaded.scope, dev_url)
     if canon is None or canon == current:
         return p
     return make_plan(canon, desired, loaded.renames, loaded.unpinned_extensions, loaded.text_hash,
-                     live=current, online=online)
+                     live=current, online=online, batch_size=batch_size)
+
+
+def online_target(conn: psycopg.Connection[Any], online: bool) -> bool | Target:
+    """For --online: what the plan must know of the server (its major, TimeZone, whether the
+    role may keep triggers from firing during a backfill); False without --online."""
+    if not online:
+        return False
+    from .introspect import query_text
+
+    row = conn.execute(query_text("online_target")).fetchone()
+    assert row is not None
+    return Target(int(row[0]), str(row[1]), bool(row[2]))
+
+
+def with_estimates(conn: psycopg.Connection[Any], p: Plan) -> Plan:
+    """The rows each backfill of the plan has to fill, as the statistics estimate them."""
+    from dataclasses import replace
+
+    from .introspect import query_text
+    from .sqltext import qname_ident
+
+    if p.program is None:
+        return p
+    steps = []
+    for step in p.program.steps:
+        if step.backfill is not None:
+            row = conn.execute(query_text("table_size"), {"table": qname_ident(step.backfill.table)}).fetchone()
+            rows = int(row[0]) if row and row[2] else None
+            step = replace(step, backfill=replace(step.backfill, rows=rows))
+        steps.append(step)
+    return replace(p, program=replace(p.program, steps=tuple(steps)))
 
 
 def check_roles(conn: psycopg.Connection[Any], c: Catalog, file: str) -> None:
