@@ -207,6 +207,9 @@ def plan(schema_path: str, database_url: str | None, dev_url: str | None, fmt: s
             click.echo(plan_json(planned.plan, planned.warnings), nl=False)
         elif fmt == "sql":
             click.echo(sql_text(planned.plan.forward), nl=False)
+            if planned.plan.program is not None:
+                from .render import program_sql
+                click.echo(program_sql(planned.plan.program), nl=False)
         else:
             click.echo(plan_text(planned.plan, color=_color(no_color), verbose=verbose), nl=False)
         if out_dir and not planned.plan.is_empty:

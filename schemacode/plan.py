@@ -249,7 +249,8 @@ def _program(parts: Split, online: bool | Target, batch_size: int) -> Program:
         stmts = []
         for s in step.statements:
             lock = _lock(s, table, set())
-            stmts.append(PlannedStatement(s.sql, s.hazards + _stall(s, lock), "main", step.title, None,
+            stage: Stage = "main" if step.kind == "transaction" else "post"  # post: on its own
+            stmts.append(PlannedStatement(s.sql, s.hazards + _stall(s, lock), stage, step.title, None,
                                           s.concurrent_index, lock))
         return PlannedStep(step.phase, step.kind, step.title, tuple(stmts))
 

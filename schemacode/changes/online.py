@@ -7,12 +7,13 @@ default (``gen_random_uuid()``) are made as
 
 1. **expand** — one short transaction per table, catalog only: a shadow column of the new type
    (a column filled by its default is added as itself, without the default, which is then set:
-   the rows that come later get theirs), its NOT NULL as a NOT VALID constraint, and a trigger
-   that keeps the shadow in step on every INSERT and UPDATE with the conversion;
+   the rows that come later get theirs) and a trigger that keeps the shadow in step on every
+   INSERT and UPDATE with the conversion;
 2. **backfill** — the rows that were there when it started, in keyset batches over the primary
    key (ctid ranges without one), each its own short transaction (backfill.py); then the
    shadow's indexes, keys and unique constraints built CONCURRENTLY once over the filled
-   column, and its NOT NULL validated (SHARE UPDATE EXCLUSIVE: writes go on);
+   column, and its NOT NULL added NOT VALID (catalog only) and validated (SHARE UPDATE
+   EXCLUSIVE: writes go on);
 3. **contract** — one short transaction for every table of the plan: the trigger dropped, the old
    column dropped and the shadow renamed to its name, with its default, identity or sequence, its
    NOT NULL, its keys (``ADD … USING INDEX``), its indexes' names and comments; the views,
@@ -217,12 +218,6 @@ class TableRewrite:
             collate = f" COLLATE {c.after.collation}" if c.after.collation else ""
             out.append(Statement(f"ALTER TABLE {t} ADD COLUMN {ident(c.name)} {c.after.type}{collate}"))
             out.append(Statement(f"ALTER TABLE {t} ALTER COLUMN {ident(c.name)} SET DEFAULT {c.after.default_sql}"))
-        for c, name in self.not_nulls():
-            if self.target.major >= 18:
-                out.append(Statement(f"ALTER TABLE {t} ADD CONSTRAINT {ident(name)} NOT NULL {ident(c.shadow)} NOT VALID"))
-            else:
-                out.append(Statement(f"ALTER TABLE {t} ADD CONSTRAINT {ident(name)} "
-                                     f"CHECK ({ident(c.shadow)} IS NOT NULL) NOT VALID"))
         if self.retyped:
             out += [Statement(self._function_sql()),
                     Statement(f"CREATE TRIGGER {TRIGGER} BEFORE INSERT OR UPDATE ON {t} "
@@ -273,9 +268,19 @@ class TableRewrite:
         for con, tmp, sql, _ in self.keys():
             out.append(Step("backfill", "alone", f"index of {con.name} on {self.table}",
                             (Statement(sql, concurrent_index=qident(self.schema, tmp)),)))
-        for c, name in self.not_nulls():
+        # NOT NULL once the rows are filled (before, an UPDATE of a row not filled yet would be
+        # refused): NOT VALID, catalog only; then validated
+        t = self.qtable
+        nn = self.not_nulls()
+        if nn:
+            out.append(Step("backfill", "transaction", f"NOT NULL on {self.table}, not validated yet", tuple(
+                Statement(f"ALTER TABLE {t} ADD CONSTRAINT {ident(name)} NOT NULL {ident(c.shadow)} NOT VALID")
+                if self.target.major >= 18 else
+                Statement(f"ALTER TABLE {t} ADD CONSTRAINT {ident(name)} CHECK ({ident(c.shadow)} IS NOT NULL) NOT VALID")
+                for c, name in nn)))
+        for c, name in nn:
             out.append(Step("backfill", "alone", f"{c.name} NOT NULL on {self.table} validated",
-                            (Statement(f"ALTER TABLE {self.qtable} VALIDATE CONSTRAINT {ident(name)}"),)))
+                            (Statement(f"ALTER TABLE {t} VALIDATE CONSTRAINT {ident(name)}"),)))
         return out
 
     # -- contract ------------------------------------------------------------------------------
