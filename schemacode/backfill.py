@@ -148,6 +148,8 @@ def run(conn: psycopg.Connection[Any], spec: Backfill, pos: Position, options: O
     pages = _pages_per_batch(conn, spec, options.batch_size) if not spec.key else 0
     if spec.replica:  # the table's own triggers must not see the backfill as updates
         conn.execute("SET session_replication_role = replica")
+    # A policy that hid rows from the backfill would leave them unfilled: an error instead.
+    conn.execute("SET row_security = off")
     try:
         while not pos.finished:
             pos = _batch(conn, spec, pos, options, pages, record)
@@ -159,8 +161,10 @@ def run(conn: psycopg.Connection[Any], spec: Backfill, pos: Position, options: O
             if options.pause and not pos.finished:
                 time.sleep(options.pause)
     finally:
-        if spec.replica and not conn.closed:
-            conn.execute("RESET session_replication_role")
+        if not conn.closed:
+            conn.execute("RESET row_security")
+            if spec.replica:
+                conn.execute("RESET session_replication_role")
     return pos
 
 

@@ -516,3 +516,32 @@ def test_renaming_columns_in_sql_leaves_strings_calls_and_types_alone() -> None:
         "USING btree (_sc_org_id, lower(name)) WHERE (_sc_org_id > 0 AND x.org_id = 1 AND name = 'org_id')"
     assert rename_columns('("Org" COLLATE "C", text::text, text(1))', names) == \
         '("_sc_Org" COLLATE "C", _sc_text::text, text(1))'
+
+
+def test_what_the_old_column_had_beyond_schema_yaml_is_carried(db: Database) -> None:
+    """Column privileges, a statistics target and extended statistics are not declared in
+    schema.yaml; the old column's go to the shadow before it is dropped, and nothing is lost."""
+    case = CASES[1]
+    start(db, case)
+    role = f"reader_{db.name}"
+    db.execute(f"CREATE ROLE {role}; GRANT SELECT (n), UPDATE (n) ON items TO {role};"
+               "ALTER TABLE items ALTER COLUMN n SET STATISTICS 500;"
+               "CREATE STATISTICS items_n_note (dependencies) ON n, note FROM items;"
+               "CREATE STATISTICS items_n_expr ON (n * 2), id FROM items")
+    try:
+        def carried() -> list[Any]:
+            return db.execute(
+                "SELECT (SELECT attacl::text FROM pg_attribute WHERE attrelid = 'items'::regclass AND attname = 'n'),"
+                " (SELECT coalesce(attstattarget, -1) FROM pg_attribute WHERE attrelid = 'items'::regclass"
+                "  AND attname = 'n'),"
+                # (the columns of a statistics object are a set: made again, they are listed by position)
+                " (SELECT string_agg(stxname || ' ' || array_to_string(stxkind, '') || ' ' || (SELECT string_agg(x, ', '"
+                "  ORDER BY x) FROM unnest(string_to_array(pg_get_statisticsobjdef_columns(oid), ', ')) x), '; '"
+                "  ORDER BY stxname) FROM pg_statistic_ext)")
+        before = carried()
+        api.apply(db.load(case.new), db.url, online=True, settings=FAST)
+        assert carried() == before
+        assert db.execute("SELECT format_type(atttypid, NULL) FROM pg_attribute WHERE attrelid = 'items'::regclass "
+                          "AND attname = 'n'") == [("bigint",)]
+    finally:
+        db.execute(f"DROP OWNED BY {role}; DROP ROLE {role}")

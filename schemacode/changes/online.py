@@ -304,6 +304,7 @@ class TableRewrite:
             out.append(Statement(_carry_column_settings(self.table, c.name, c.shadow)))
             out.append(Statement(f"ALTER TABLE {t} DROP COLUMN {ident(c.name)}"))
             out.append(Statement(f"ALTER TABLE {t} RENAME COLUMN {ident(c.shadow)} TO {ident(c.name)}"))
+            out.append(Statement(_STATISTICS_BACK))
             if c.name in nn and self.target.major >= 18 and nn[c.name] != self._nn_final(c):
                 out.append(Statement(f"ALTER TABLE {t} RENAME CONSTRAINT {ident(nn[c.name])} "
                                      f"TO {ident(self._nn_final(c))}"))
@@ -363,12 +364,23 @@ class TableRewrite:
                      (Statement(f"ANALYZE {self.qtable} ({cols})"),))]
 
 
+# Extended statistics (CREATE STATISTICS) that read the old column go with it: their definitions
+# are kept for the transaction (set_config … true) and made again once the shadow has its name.
+_STATISTICS_BACK = ("DO $$BEGIN IF coalesce(current_setting('schemacode.statistics', true), '') <> '' THEN "
+                    "EXECUTE current_setting('schemacode.statistics'); END IF; END$$")
+
+
 def _carry_column_settings(table: str, column: str, shadow: str) -> str:
     """What the old column has that schema.yaml need not say, carried to the shadow: its
-    privileges (GRANT … (column)) and its statistics target."""
+    privileges (GRANT … (column)) and its statistics target; and the extended statistics that
+    read it, kept to be made again (_STATISTICS_BACK)."""
     t = qname_ident(table)
     return (
         f"DO $$DECLARE r record; BEGIN "
+        f"PERFORM set_config('schemacode.statistics', coalesce((SELECT string_agg("
+        f"DISTINCT pg_get_statisticsobjdef(d.objid) || ';', ' ') FROM pg_depend d JOIN pg_attribute a "
+        f"ON a.attrelid = d.refobjid AND a.attnum = d.refobjsubid WHERE d.classid = 'pg_statistic_ext'::regclass "
+        f"AND d.refobjid = {literal(t)}::regclass AND a.attname = {literal(column)}), ''), true); "
         f"FOR r IN SELECT x.privilege_type, x.grantee, x.is_grantable FROM pg_attribute a, aclexplode(a.attacl) x "
         f"WHERE a.attrelid = {literal(t)}::regclass AND a.attname = {literal(column)} LOOP "
         f"EXECUTE format('GRANT %s (%I) ON {t} TO %s%s', r.privilege_type, {literal(shadow)}, "
