@@ -224,6 +224,10 @@ def diagram(schema: str | Path | LoadedSchema, fmt: str = "mermaid", tables: lis
                             hint="leave out --changes to draw schema.yaml itself")
     if changes:
         planned = plan(loaded, database_url, dev_url)
+        if planned.plan.in_progress is not None:
+            raise DatabaseError("an online change is in progress in the database: there is no plan to draw "
+                                "until it is done", hint="`schemacode apply --online` finishes it, "
+                                                         "`schemacode apply --abort` undoes it")
         assert planned.desired is not None
         picture = dg.picture(planned.desired, planned.plan)
         title = f"{Path(loaded.file).name}: {_counts(planned.plan)}"

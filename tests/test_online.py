@@ -545,3 +545,34 @@ def test_what_the_old_column_had_beyond_schema_yaml_is_carried(db: Database) -> 
                           "AND attname = 'n'") == [("bigint",)]
     finally:
         db.execute(f"DROP OWNED BY {role}; DROP ROLE {role}")
+
+
+def _acceptance_rewrites() -> list[Any]:
+    from .test_cases_objects import CASES as OBJECTS
+    from .test_cases_tables import CASES as TABLES
+
+    return [c for c in TABLES + OBJECTS if "rewrite" in c.hazards]
+
+
+@pytest.mark.parametrize("case", _acceptance_rewrites(), ids=str)
+def test_the_acceptance_rewrites_end_as_offline_and_come_back_online(db: Database, case: Any) -> None:
+    """The acceptance cases that rewrite a table (tests/test_cases_*.py), applied online: the
+    catalog is the new schema built directly, as offline; rolled back online, it is the old one."""
+    old, new = db.load(case.old, "old.yaml"), db.load(case.new, "new.yaml")
+    api.apply(old, db.url, allow_destructive=True)
+    scope = sorted(set(old.scope) | set(new.scope))
+    before = db.catalog(scope)
+    if case.data:
+        db.execute(case.data)
+    planned = api.plan(new, db.url, online=True).plan
+    if planned.program is None:  # what cannot be online says why, and is made as offline
+        assert planned.not_online
+        return
+    api.apply(new, db.url, online=True, allow_destructive=True, settings=FAST)
+    if case.check:
+        assert db.execute(case.check) == [(True,)], case.check
+    assert api.plan(new, db.url).plan.is_empty
+    assert db.catalog(scope) == db.desired(new)
+    api.rollback(new, db.url, allow_destructive=True, settings=FAST)
+    assert db.catalog(scope) == before
+    no_leftovers(db)

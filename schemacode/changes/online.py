@@ -429,12 +429,16 @@ class Split:
     notes: list[str]
 
 
+# Zones that are UTC all year: PostgreSQL (12+) retypes timestamp ↔ timestamptz in place there.
+_UTC = {"UTC", "UCT", "GMT", "GMT0", "GMT+0", "GMT-0", "Z", "ZULU", "UNIVERSAL", "GREENWICH"}
+
+
 def _rewrites_type(c: AlterColumn, target: Target) -> bool:
     if not c.type_changed:
         return False
     b, a = _base(c.before.type), _base(c.after.type)
     if {b, a} == {"timestamp without time zone", "timestamp with time zone"} and \
-            target.timezone.upper() in ("UTC", "ETC/UTC", "GMT", "ETC/GMT", "Z", "ZULU"):
+            target.timezone.upper().removeprefix("ETC/") in _UTC:
         return False  # in UTC, PostgreSQL (12+) changes only the catalog
     return any(h.kind == "rewrite" for h in type_change_hazards(c.table, c.after.name, c.before.type, c.after.type))
 
