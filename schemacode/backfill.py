@@ -181,6 +181,10 @@ def _batch(conn: psycopg.Connection[Any], spec: Backfill, pos: Position, options
     for attempt in range(options.retries + 1):
         try:
             with conn.transaction():
+                # Not waiting for the WAL to be flushed (or a standby) at each commit: a crash of the
+                # server loses the last batches and their recorded position together, and the
+                # backfill resumes before them.
+                conn.execute("SET LOCAL synchronous_commit = off")
                 nxt = _one_batch(conn, spec, pos, options.batch_size, pages)
                 record(nxt)
             return nxt
