@@ -38,7 +38,7 @@ import psycopg
 
 from schemacode import api
 from schemacode.load import load_text
-from schemacode.server import embedded_admin_url, with_database
+from schemacode.server import embedded_admin_url, home, with_database
 
 BASE = """
 tables:
@@ -341,6 +341,11 @@ def _write_loop(url: str, accounts: int, out: Any, stop: Any, ready: Any) -> Non
     # Not prepared: a prepared statement whose result's type changes fails once the column is
     # retyped ("cached plan must not change result type"), online or not; the stall is measured.
     with psycopg.connect(url, autocommit=True, application_name="bench writer", prepare_threshold=None) as conn:
+        # Every lock wait of this writer longer than 20 ms is logged by the server, with how long
+        # it waited: what the stall owes to locks, apart from what it owes to the machine.
+        conn.execute("SET log_lock_waits = on")
+        conn.execute("SET deadlock_timeout = '20ms'")
+        pid = conn.info.backend_pid
         n = 0
         while not stop.is_set():
             n += 1
@@ -365,7 +370,7 @@ def _write_loop(url: str, accounts: int, out: Any, stop: Any, ready: Any) -> Non
             times.append(time.perf_counter())
             if n == 200:
                 ready.set()
-    out.send((times, errors, wrote))
+    out.send((times, errors, wrote, pid))
 
 
 class _Idle(Exception):
@@ -381,6 +386,23 @@ class RewriteResult:
     identical: str
     note: str = ""
     during: str = ""  # the step the longest stall began in
+    held_ms: float | None = None  # online: the longest transaction holding a lock that stops writes
+    lock_wait: str = ""  # the writer's longest wait for a lock, from the server's log ("< 20": none logged)
+
+
+def _lock_waits(log: Path, start: int, pid: int) -> str:
+    """The writer's longest wait for a lock, as the server logged it (log_lock_waits: every wait
+    longer than deadlock_timeout, 20 ms here, says how long it took once it got the lock)."""
+    import re
+
+    if not log.exists():
+        return "?"
+    with log.open("rb") as f:
+        f.seek(start)
+        text = f.read().decode(errors="replace")
+    waits = [float(m.group(1)) for m in re.finditer(
+        rf"\[{pid}\] LOG:  process {pid} (?:acquired|still waiting for) .*? after ([\d.]+) ms", text)]
+    return f"{max(waits):,.0f}" if waits else "< 20"
 
 
 def _stall_at(times: list[float], start: float, end: float) -> tuple[float, float]:
@@ -425,6 +447,8 @@ def _rewrite_run(url: str, text: str, online: bool, before: dict[str, int], idle
     reports: dict[str, Any] = {}
     steps: list[tuple[float, str]] = []  # when each step (or statement) started
     note = ""
+    log = home() / "pgdata" / "log"
+    log_from = log.stat().st_size if log.exists() else 0
     start = time.perf_counter()
     try:
         if idle:
@@ -442,17 +466,24 @@ def _rewrite_run(url: str, text: str, online: bool, before: dict[str, int], idle
     end = time.perf_counter()
     time.sleep(0.3)
     stop.set()
-    times, errors, wrote = parent.recv()
+    times, errors, wrote, pid = parent.recv()
     writer.join()
+    lock_wait = _lock_waits(log, log_from, pid)
     filled = sum(r.rows for r in reports.values())
     seconds = sum(r.seconds for r in reports.values())
     stall, at = _stall_at(times, start, end)
     during = next((name for t, name in reversed(steps) if t <= at), "before the first step")
+    # The online phases' own transactions that hold a lock stopping writes (expand, NOT NULL
+    # added, contract): how long each took, from its start to the next step's.
+    ends = [t for t, _ in steps[1:]] + [end]
+    held = [(e - t) * 1000 for (t, name), e in zip(steps, ends)
+            if name.startswith(("expand:", "contract: contract")) or "not validated yet" in name]
     if os.environ.get("BENCH_VERBOSE"):
         print(f"    longest stall {stall:,.0f} ms, ending {at - start:.2f}s in, during: {during}; "
-              f"errors: {sorted(set(errors))[:3]}", file=sys.stderr)
+              f"longest lock wait {lock_wait}; errors: {sorted(set(errors))[:3]}", file=sys.stderr)
     return RewriteResult(stall, end - start, filled / seconds if seconds else None,
-                         len(errors), _identical(url, wrote, before), note, during)
+                         len(errors), _identical(url, wrote, before), note, during, max(held, default=None),
+                         lock_wait)
 
 
 def rewrites(sizes: list[int]) -> None:
@@ -470,8 +501,9 @@ def rewrites(sizes: list[int]) -> None:
           "per transaction, throughout. Stall: the longest the writer waited while the change was "
           "applied. Rows identical: each row's checksum before, compared after (the writer's rows with "
           "what it wrote). `sessions` has a tenth of the rows of `accounts`; backfill batches of 1,000 (the default).\n")
-    print("| rows | change | apply | longest write stall (ms) | total (s) | backfill rows/s | writer errors | rows identical |")
-    print("|---:|---|---|---:|---:|---:|---:|---|")
+    print("| rows | change | apply | longest write stall (ms) | of which waiting for a lock (ms) | "
+          "longest lock stopping writes (ms) | total (s) | backfill rows/s | writer errors | rows identical |")
+    print("|---:|---|---|---:|---:|---:|---:|---:|---:|---|")
     try:
         for rows in sizes:
             base = f"rewrite_base_{tag}_{rows}"
@@ -494,8 +526,8 @@ def rewrites(sizes: list[int]) -> None:
             name = f"rewrite_run_{tag}"
             url = create(name, base)
             idle = _rewrite_run(url, "", False, before, idle=20.0)
-            print(f"| {rows:,} | nothing (the writer alone, 20 s) | — | {idle.stall_ms:,.0f} | — | — | "
-                  f"{idle.errors} | {idle.identical} |", flush=True)
+            print(f"| {rows:,} | nothing (the writer alone, 20 s) | — | {idle.stall_ms:,.0f} | {idle.lock_wait} | — | "
+                  f"— | — | {idle.errors} | {idle.identical} |", flush=True)
             _drop(admin, name, made)
             for label, edits in REWRITES:
                 text = _apply_text(REWRITE_BASE, edits)
@@ -505,7 +537,9 @@ def rewrites(sizes: list[int]) -> None:
                     r = _rewrite_run(url, text, online, before)
                     rate = f"{r.rows_per_s:,.0f}" if r.rows_per_s else "—"
                     tool = "schemacode apply --online" if online else "schemacode apply (one ALTER)"
-                    print(f"| {rows:,} | {label} | {tool} | {r.stall_ms:,.0f} | {r.total_s:,.1f} | {rate} | "
+                    lock = f"{r.held_ms:,.0f}" if r.held_ms is not None else "the ALTER's"
+                    print(f"| {rows:,} | {label} | {tool} | {r.stall_ms:,.0f} | {r.lock_wait} | {lock} | "
+                          f"{r.total_s:,.1f} | {rate} | "
                           f"{r.errors} | {r.identical}{' — ' + r.note if r.note else ''} |", flush=True)
                     _drop(admin, name, made)
             _drop(admin, base, made)

@@ -576,3 +576,18 @@ def test_the_acceptance_rewrites_end_as_offline_and_come_back_online(db: Databas
     api.rollback(new, db.url, allow_destructive=True, settings=FAST)
     assert db.catalog(scope) == before
     no_leftovers(db)
+
+
+def test_without_the_privilege_to_quiet_triggers_the_change_is_made_offline_and_says_why(db: Database) -> None:
+    from schemacode.changes.online import Target
+    from schemacode.plan import make_plan
+
+    case = CASES[-1]  # a table with its own trigger on UPDATE
+    api.apply(db.load(case.old), db.url)
+    current, desired = db.catalog(), db.desired(db.load(case.new))
+    quiet = make_plan(current, desired, online=Target(db.major, "UTC", replica_role=True))
+    assert quiet.program is not None and any(s.backfill and s.backfill.replica for s in quiet.program.steps)
+    assert "its own triggers kept from firing" in plan_text(quiet)
+    loud = make_plan(current, desired, online=Target(db.major, "UTC", replica_role=False))
+    assert loud.program is None and loud.hazards("rewrite")
+    assert any("would fire its triggers (notes_touch)" in n for n in loud.not_online)

@@ -38,7 +38,7 @@ from .constraints import AddConstraint, DropConstraint, ValidateConstraint, key_
 from .indexes import CreateIndex, DropIndex
 from .policies import AlterPolicy, CreatePolicy, DropPolicy
 from .tables import AddColumn, AlterColumn, AlterTableStorage, DropColumn, NameNotNull, _volatile, \
-    column_comment_sql, identity_sql, type_change_hazards
+    column_comment_sql, type_change_hazards
 from .triggers import CreateTrigger, DropTrigger, EnableTrigger
 from .types import RebuildEnum
 from .comments import SetComment
@@ -205,7 +205,7 @@ class TableRewrite:
     @property
     def update_triggers(self) -> list[str]:
         """The table's own triggers that an UPDATE fires."""
-        return [t.name for t in self.current.triggers.values() if _fires_on_update(t.definition)]
+        return [t.name for t in self.current.triggers.values() if t.enabled and _fires_on_update(t.definition)]
 
     # -- expand, and its reverse ----------------------------------------------------------------
     def expand(self) -> Step:
@@ -476,9 +476,6 @@ def split(changes: list[Change], current: Catalog, desired: Catalog, target: Tar
         elif isinstance(c, RebuildEnum):
             notes.append(f"type {c.after.qname}: removing an enum value converts every column of the type "
                          "under ACCESS EXCLUSIVE")
-        elif isinstance(c, AlterColumn) and c.type_changed is False and c.serial_changed:
-            notes.append(f"column {c.table}.{c.after.name}: serial to plain (or back) is made in one "
-                         "transaction")
     rewrites: list[TableRewrite] = []
     for qname, cols in sorted(wanted.items()):
         cur, des = current.tables.get(qname), desired.tables.get(qname)
@@ -521,7 +518,7 @@ def _why_not_online(cur: Table, des: Table, cols: list[ColumnRewrite], current: 
             continue
         if (b.type in SERIAL_TYPES) != (a.type in SERIAL_TYPES) or bool(b.identity) != bool(a.identity):
             return f"{c.name} gains or loses a sequence or an identity as its type changes"
-    triggers = [t.name for t in cur.triggers.values() if _fires_on_update(t.definition)]
+    triggers = [t.name for t in cur.triggers.values() if t.enabled and _fires_on_update(t.definition)]
     if triggers and not target.replica_role:
         return (f"the backfill's updates would fire its triggers ({', '.join(triggers)}), and this role may "
                 "not set session_replication_role to keep them from firing")
