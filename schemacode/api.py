@@ -1,17 +1,15 @@
 """The library API the CLI is a thin layer over. Tests call it directly."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable, Sequence
 
 from . import fleet as fleet_
 from .apply import (
     ApplyResult, HistoryEntry, Progress, Settings, locked_abort, locked_apply, locked_rollback, read_history,
 )
 from .backfill import Report
-
-
 from .errors import DatabaseError
 from .introspect import introspect
 from .load import LoadedSchema, load_file
@@ -21,6 +19,9 @@ from .planning import check_conversions, check_roles, online_target, plan_from, 
 from .scratch import canonicalize, materialize, scratch_for
 from .server import connect, local_database_url, server_version
 from .sqlite import is_sqlite
+
+if TYPE_CHECKING:  # Alembic itself is imported only where a revision is read or written
+    from .alembic import Revision
 
 
 @dataclass(frozen=True)
@@ -48,7 +49,11 @@ def desired_catalog(loaded: LoadedSchema, dev_url: str | None) -> tuple[Catalog,
 
 
 def plan(schema: str | Path | LoadedSchema, database_url: str | None = None,
-         dev_url: str | None = None, online: bool = False, batch_size: int = 1000) -> Planned:
+         dev_url: str | None = None, online: bool = False,
+         leave_out: Callable[[Catalog], Catalog] | None = None, batch_size: int = 1000) -> Planned:
+    """``leave_out``: what the plan is not to touch, taken out of both catalogs (a migration
+    runner's own table, for a revision file: see revision()). ``batch_size``: the backfill's,
+    as an online plan shows it."""
     from concurrent.futures import ThreadPoolExecutor
 
     from .apply import in_progress
@@ -74,6 +79,8 @@ def plan(schema: str | Path | LoadedSchema, database_url: str | None = None,
             live = pool.submit(introspect, conn, loaded.scope)
             desired, scratch_version = desired_catalog(loaded, scratch)
             current = live.result()
+        if leave_out is not None:
+            current, desired = leave_out(current), leave_out(desired)
         warnings = _version_warnings(scratch_version, target_version)
         p = plan_from(current, desired, loaded, scratch, online_target(conn, online), batch_size)
         check_conversions(conn, p)
@@ -82,8 +89,6 @@ def plan(schema: str | Path | LoadedSchema, database_url: str | None = None,
 
 
 def _in_progress_plan(conn: Any, loaded: LoadedSchema, running: InProgress) -> Plan:
-    from dataclasses import replace
-
     from .introspect import fingerprint
 
     rest = replace(running.program, steps=running.program.steps[running.step:])
@@ -186,13 +191,23 @@ class Generated:
 
 
 def generate(schema: str | Path | LoadedSchema, out: str | Path = "generated",
-             dev_url: str | None = None, check: bool = False) -> Generated:
-    """Write (or, with check, compare) the dataclasses for schema.yaml into ``out``."""
+             dev_url: str | None = None, check: bool = False,
+             models: Sequence[str] = ("dataclasses",),
+             queries: str | Path | Sequence[str | Path] | None = None) -> Generated:
+    """Write (or, with check, compare) the generated package for schema.yaml into ``out``:
+    the ``models`` outputs (dataclasses, sqlalchemy, pydantic) and, with ``queries`` (a folder
+    of ``*.sql`` files, or files), typed functions for the named statements in them, each
+    prepared against the desired schema (docs/codegen.md)."""
     from . import codegen
+    from .codegen import queries as typed
 
     loaded = _load(schema)
     desired, _ = desired_catalog(loaded, dev_url)
-    files = codegen.render(desired, Path(loaded.file).name)
+    prepared: list[typed.PreparedQuery] = []
+    if queries is not None:
+        sources = typed.query_files(queries)
+        prepared = typed.prepare(loaded, desired, typed.parse_files(sources), dev_url)
+    files = codegen.render(desired, Path(loaded.file).name, models, prepared)
     out = Path(out)
     if check:
         return Generated(files, [], codegen.stale(files, out))
@@ -340,6 +355,89 @@ def import_sql(paths: list[str | Path], dev_url: str | None = None,
     with run_sql_files(files, dev_url) as url:
         origin = ", ".join(str(f) for f in files) if len(files) <= 3 else f"{len(files)} SQL files"
         return pull(url, schemas, origin, dev_url=dev_url)
+
+
+def import_alembic(path: str | Path, dev_url: str | None = None, schemas: list[str] | None = None,
+                   url_env: tuple[str, ...] = ()) -> Pulled:
+    """schema.yaml text for what an Alembic history builds: the project's own env.py runs
+    ``upgrade head`` against a scratch database (docs/adopting.md), which is then pulled."""
+    from . import alembic as al
+
+    project = al.locate(path)
+    al.require()
+    return _import_history(lambda url: al.upgrade_head(project, url, url_env), dev_url, schemas,
+                           al.VERSION_TABLE, f"the Alembic history of {project}", "Alembic",
+                           "`plan --format alembic` leaves it to Alembic")
+
+
+def import_django(path: str | Path, dev_url: str | None = None,
+                  schemas: list[str] | None = None) -> Pulled:
+    """schema.yaml text for what a Django project's migrations build: its manage.py migrate runs
+    against a scratch database (docs/adopting.md), which is then pulled."""
+    from . import django as dj
+
+    manage = dj.locate(path)
+    return _import_history(lambda url: dj.migrate(manage, url), dev_url, schemas, dj.RECORD_TABLE,
+                           f"the Django migrations of {manage}", "Django",
+                           "`manage.py migrate` finds what it has done there")
+
+
+def _import_history(run: Callable[[str], None], dev_url: str | None, schemas: list[str] | None,
+                    record: str, origin: str, runner: str, why: str) -> Pulled:
+    """Run a migration history (``run``, given the URL of an empty scratch database) and pull
+    what it built. ``record``: the table the runner keeps its history in, which proves that it
+    ran there."""
+    from .introspect import query_text
+    from .scratch import empty_database
+
+    with empty_database(dev_url) as url:
+        run(url)
+        with connect(url, autocommit=True) as conn:
+            found = conn.execute(query_text("named_tables"), {"name": record}).fetchall()
+        if not found:
+            raise DatabaseError(f"{origin}: the migrations ran, but not in the database schemacode "
+                                f"handed them (it has no {record} table)",
+                                hint=f"{runner} must run them on the database it is given")
+        pulled = pull(url, schemas, origin, dev_url=dev_url)
+    note = (f"schema.yaml keeps {'.'.join(found[0])}, {runner}'s record of what ran, so that a plan "
+            f"against a database {runner} built is empty ({why}); delete it from schema.yaml when "
+            f"schemacode apply takes over from {runner}")
+    return Pulled(pulled.text, [*pulled.warnings, note], pulled.schemas)
+
+
+@dataclass(frozen=True)
+class Revised:
+    planned: Planned
+    revision: Revision | None  # None: nothing to do, no file written
+
+
+def revision(schema: str | Path | LoadedSchema, versions: str | Path, database_url: str | None = None,
+             dev_url: str | None = None, online: bool = False, message: str | None = None) -> Revised:
+    """Plan schema.yaml against the database and write the plan as the next Alembic revision in
+    ``versions``: the database must be at that folder's head (docs/deploying.md)."""
+    from . import alembic as al
+
+    al.require()
+    url = resolve_url(database_url)
+    if is_sqlite(url):
+        raise DatabaseError("--format alembic writes revisions for PostgreSQL",
+                            hint="for SQLite, `plan --out DIR` writes SQL files")
+    loaded = _load(schema)
+    with connect(url, autocommit=True) as conn:
+        at = al.database_revision(conn)
+    folder = Path(versions)
+    al.check_at_head(at, al.head_of(folder), folder)  # before the plan: a wrong folder stops here
+    planned = plan(loaded, url, dev_url, online, leave_out=al.leave_out_version_table)
+    if at is not None and not any(t.name == al.VERSION_TABLE for t in loaded.catalog.tables.values()):
+        planned = replace(planned, warnings=(*planned.warnings, al.UNDECLARED_VERSION_TABLE))
+    if planned.plan.program is not None or planned.plan.in_progress is not None:
+        raise DatabaseError("the plan rewrites tables online in phases (expand, a backfill in batches, contract), "
+                            "which `schemacode apply --online` runs and resumes: an Alembic revision cannot "
+                            "hold it; nothing was written",
+                            hint="write the revision without --online, or apply with --online")
+    if planned.plan.is_empty:
+        return Revised(planned, None)
+    return Revised(planned, al.write(planned.plan, folder, at, message, loaded.file))
 
 
 def diff_databases(from_url: str, to_url: str, schemas: list[str] | None = None) -> Plan:

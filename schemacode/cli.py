@@ -163,21 +163,26 @@ def _confirm(question: str) -> bool:
 
 @main.command()
 @_common
-@click.option("--format", "fmt", type=click.Choice(["text", "json", "sql"]), default="text",
-              show_default=True, help="text for people, json for programs, sql for the forward script.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "sql", "markdown", "alembic"]),
+              default="text", show_default=True,
+              help="text for people, json for programs, sql for the forward script, markdown for a "
+                   "pull request; alembic writes the plan as the next Alembic revision in --out.")
 @click.option("--detailed-exitcode", is_flag=True,
               help="Exit 0 when there is nothing to do, 2 when there are changes, 1 on error.")
 @click.option("--online", is_flag=True,
               help="Plan lock-light steps: CREATE INDEX CONCURRENTLY, NOT VALID + VALIDATE.")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False), metavar="DIR",
-              help="Also write the plan as NNNN_<slug>.up.sql / .down.sql files into DIR.")
+              help="Also write the plan as NNNN_<slug>.up.sql / .down.sql files into DIR "
+                   "(--format alembic: as a revision file into Alembic's versions folder DIR).")
+@click.option("--message", "-m", metavar="TEXT",
+              help="With --format alembic: the revision's message (default: its first change).")
 @click.option("--no-color", is_flag=True, help="No colors (also when NO_COLOR is set).")
 @click.option("--verbose", "-v", is_flag=True,
               help="Also list what the database holds that schemacode does not manage.")
 @_fleet_options
 def plan(schema_path: str, database_url: str | None, dev_url: str | None, fmt: str,
-         detailed_exitcode: bool, online: bool, out_dir: str | None, no_color: bool,
-         verbose: bool, targets: str | None, parallel: int) -> None:
+         detailed_exitcode: bool, online: bool, out_dir: str | None, message: str | None,
+         no_color: bool, verbose: bool, targets: str | None, parallel: int) -> None:
     """Show what applying schema.yaml would change: summary, hazards, forward and backward SQL.
 
     \b
@@ -185,14 +190,36 @@ def plan(schema_path: str, database_url: str | None, dev_url: str | None, fmt: s
       schemacode plan
       schemacode plan --database-url postgresql://app@db/app --detailed-exitcode
       schemacode plan --online --out migrations/
+      schemacode plan --format markdown > plan.md
+      schemacode plan --format alembic --out migrations/versions/
       schemacode plan --targets targets.yaml --parallel 8
     """
     def go() -> int:
+        if fmt == "alembic" and not out_dir:
+            raise SchemacodeError("--format alembic writes a revision file: pass --out with Alembic's "
+                                  "versions folder (e.g. --out migrations/versions)")
+        if message and fmt != "alembic":
+            raise SchemacodeError("--message names an Alembic revision: use it with --format alembic")
         if targets:
             _no_url_with_targets(database_url, targets)
-            if out_dir or fmt == "sql":
-                raise SchemacodeError("--out and --format sql write one database's plan; with --targets, "
-                                      "use --format json (every distinct plan, with its targets)")
+            if out_dir or fmt in ("sql", "markdown", "alembic"):
+                raise SchemacodeError(f"--out and --format {fmt if fmt != 'text' else 'sql'} write one "
+                                      "database's plan; with --targets, use --format json (every "
+                                      "distinct plan, with its targets)")
+        if fmt == "alembic":  # the plan for people on stdout, the revision file into out_dir
+            assert out_dir is not None
+            revised = api.revision(schema_path, out_dir, database_url, dev_url, online, message)
+            for w in revised.planned.warnings:
+                click.echo(f"Warning: {w}", err=True)
+            click.echo(plan_text(revised.planned.plan, color=_color(no_color)), nl=False)
+            if revised.revision is None:
+                click.echo("No revision written: there is nothing to do.", err=True)
+                return 0
+            r = revised.revision
+            click.echo(f"wrote {r.path} (revision {r.revision}, after {r.down_revision or 'nothing'})",
+                       err=True)
+            return 2 if detailed_exitcode else 0
+        if targets:
             result = _fleet(schema_path, targets, dev_url, False,
                             fleet.Options(parallel=parallel, online=online))
             click.echo(fleet_json(result) if fmt == "json" else fleet_text(result, color=_color(no_color)),
@@ -210,6 +237,9 @@ def plan(schema_path: str, database_url: str | None, dev_url: str | None, fmt: s
             if planned.plan.program is not None:
                 from .render import program_sql
                 click.echo(program_sql(planned.plan.program), nl=False)
+        elif fmt == "markdown":
+            from .markdown import plan_markdown
+            click.echo(plan_markdown(planned.plan, planned.warnings, planned.desired), nl=False)
         else:
             click.echo(plan_text(planned.plan, color=_color(no_color), verbose=verbose), nl=False)
         if out_dir and not planned.plan.is_empty:
@@ -453,36 +483,51 @@ def check(schema_path: str, database_url: str | None, dev_url: str | None,
 
 
 @main.command()
-@click.option("--schema", "schema_path", default="schema.yaml", show_default=True,
-              type=click.Path(dir_okay=False), help="The schema file.")
-@click.option("--out", default="generated", show_default=True, type=click.Path(file_okay=False),
-              help="The package folder to write.")
+@click.option("--schema", "schema_path", type=click.Path(dir_okay=False),
+              help="The schema file.  [default: schema.yaml, or pyproject.toml's]")
+@click.option("--out", type=click.Path(file_okay=False),
+              help="The package folder to write.  [default: generated, or pyproject.toml's]")
+@click.option("--models", "models", multiple=True, type=click.Choice(["dataclasses", "sqlalchemy", "pydantic"]),
+              help="An output (repeatable): dataclasses (psycopg), sqlalchemy (2.0 declarative), pydantic "
+                   "(v2).  [default: dataclasses, or pyproject.toml's]")
+@click.option("--queries", "queries", multiple=True, type=click.Path(exists=True),
+              help="A folder of .sql files of named queries (or a file; repeatable): typed functions, "
+                   "each statement prepared against the schema.")
 @click.option("--dev-url", envvar="SCHEMACODE_DEV_URL", metavar="URL",
               help="PostgreSQL server for the scratch database (default: the embedded one).")
 @click.option("--check", is_flag=True,
               help="Write nothing; exit 1 and name the stale files if --out is not up to date.")
-def generate(schema_path: str, out: str, dev_url: str | None, check: bool) -> None:
-    """Write typed Python dataclasses (one per table and view, an Enum per enum) into --out.
+def generate(schema_path: str | None, out: str | None, models: tuple[str, ...], queries: tuple[str, ...],
+             dev_url: str | None, check: bool) -> None:
+    """Write typed Python for the schema into --out: dataclasses, SQLAlchemy and Pydantic
+    models, and typed query functions (docs/codegen.md). Settings left out come from
+    [tool.schemacode.generate] in pyproject.toml.
 
     \b
     Example:
       schemacode generate --out app/db/generated
+      schemacode generate --models sqlalchemy --models pydantic --queries queries/
       schemacode generate --check        # in CI: fails when generated/ is stale
     """
     def go() -> int:
-        result = api.generate(schema_path, out, dev_url, check=check)
+        from .codegen import config
+
+        conf = config.load()
+        where = out or conf.out
+        result = api.generate(schema_path or conf.schema, where, dev_url, check=check,
+                              models=models or conf.models, queries=(queries or conf.queries) or None)
         if check:
             if result.stale:
                 for p in result.stale:
                     click.echo(f"stale: {p}", err=True)
                 click.echo("Generated code is out of date; run `schemacode generate`.", err=True)
                 return 1
-            click.echo(f"{out} is up to date.")
+            click.echo(f"{where} is up to date.")
             return 0
         for p in result.written:
             click.echo(f"wrote {p}")
         if not result.written:
-            click.echo(f"{out} is up to date.")
+            click.echo(f"{where} is up to date.")
         return 0
 
     _run(go)
@@ -738,26 +783,55 @@ def pull(database_url: str | None, schemas: str | None, output: str | None, no_v
 
 
 @main.command(name="import")
-@click.argument("paths", nargs=-1, required=True, type=click.Path())
+@click.argument("paths", nargs=-1, type=click.Path())
+@click.option("--alembic", "alembic_path", type=click.Path(), metavar="PATH",
+              help="Run an Alembic history to its head instead: the project's alembic.ini (or the "
+                   "folder holding it, or env.py's folder).")
+@click.option("--django", "django_path", type=click.Path(), metavar="PATH",
+              help="Run a Django project's migrations instead (manage.py migrate): its manage.py, "
+                   "or the folder holding it.")
+@click.option("--url-env", "url_env", multiple=True, metavar="NAME",
+              help="With --alembic: an environment variable env.py reads the database URL from "
+                   "(besides sqlalchemy.url, -x url and DATABASE_URL, which schemacode sets).")
 @click.option("--dev-url", envvar="SCHEMACODE_DEV_URL", metavar="URL",
               help="PostgreSQL server to run the SQL in (default: the embedded one).")
 @click.option("--schemas", help="Comma-separated schemas to read (default: every user schema).")
 @click.option("-o", "--output", metavar="FILE", help="Write here instead of standard output.")
 @click.option("--dialect", type=click.Choice(["postgresql", "sqlite"]), default="postgresql",
               show_default=True, help="The SQL files' database: run in PostgreSQL, or in SQLite.")
-def import_(paths: tuple[str, ...], dev_url: str | None, schemas: str | None,
-            output: str | None, dialect: str) -> None:
+def import_(paths: tuple[str, ...], alembic_path: str | None, django_path: str | None,
+            url_env: tuple[str, ...], dev_url: str | None, schemas: str | None, output: str | None,
+            dialect: str) -> None:
     """Write schema.yaml for what SQL files build (a pg_dump --schema-only, or a folder of
-    migrations applied in name order).
+    migrations applied in name order), or for what an Alembic history or Django's migrations
+    build.
 
     \b
     Example:
       schemacode import migrations/ -o schema.yaml
       pg_dump --schema-only app > app.sql && schemacode import app.sql -o schema.yaml
       sqlite3 app.db .schema > app.sql && schemacode import --dialect sqlite app.sql
+      schemacode import --alembic alembic.ini -o schema.yaml
+      schemacode import --django manage.py -o schema.yaml
     """
     def go() -> int:
         scope = [s.strip() for s in schemas.split(",") if s.strip()] if schemas else None
+        if alembic_path or django_path:
+            if paths or dialect != "postgresql" or (alembic_path and django_path):
+                raise SchemacodeError("--alembic and --django run a history in PostgreSQL: pass one "
+                                      "of them, and no SQL files or --dialect with it")
+            if django_path and url_env:
+                raise SchemacodeError("--url-env is for --alembic: Django's DATABASES are pointed at "
+                                      "the scratch database whatever they read")
+            pulled = api.import_alembic(alembic_path, dev_url, scope, url_env) if alembic_path \
+                else api.import_django(django_path or "", dev_url, scope)
+            _write_pulled(pulled, output)
+            return 0
+        if url_env:
+            raise SchemacodeError("--url-env is for --alembic (the variable env.py reads)")
+        if not paths:
+            raise SchemacodeError("nothing to import: name SQL files or a folder of them, "
+                                  "--alembic alembic.ini, or --django manage.py")
         _write_pulled(api.import_sql(list(paths), dev_url, scope, dialect), output)
         return 0
 

@@ -135,3 +135,14 @@ def db(pg_admin: str, tmp_path: Path) -> Iterator[Database]:
     yield Database(pg_admin, name, tmp_path)
     with psycopg.connect(pg_admin, autocommit=True) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--update-golden", action="store_true",
+                     help="Write the golden files (tests/golden/) from what the code renders now, "
+                          "instead of comparing with them; review the diff.")
+
+
+@pytest.fixture
+def update_golden(request: pytest.FixtureRequest) -> bool:
+    return bool(request.config.getoption("--update-golden"))

@@ -24,7 +24,9 @@ MUST_SUCCEED = {"init", "json-schema", "completion", "generate", "pull", "import
 
 def commands(path: Path) -> list[str]:
     out = []
-    for block in re.findall(r"```bash\n(.*?)```", path.read_text(), re.DOTALL):
+    blocks = ci_scripts(path) if path.suffix == ".yml" else \
+        re.findall(r"```bash\n(.*?)```", path.read_text(), re.DOTALL)
+    for block in blocks:
         for line in block.splitlines():
             line = re.sub(r"\s+#.*$", "", line).strip()
             for part in line.split("&&"):
@@ -45,10 +47,32 @@ def sandbox(db: Database, tmp: Path) -> None:
     (tmp / "targets.yaml").write_text("targets:\n  - url: ${DATABASE_URL}\n    name: the sandbox\n")
     (tmp / "001_init.sql").write_text("CREATE TABLE a (id serial PRIMARY KEY);\n")
     (tmp / "002_more.sql").write_text("ALTER TABLE a ADD COLUMN name text;\n")
+    # an Alembic project (alembic.ini beside its env.py's folder) and a Django one (manage.py)
+    shutil.copytree(ROOT / "tests" / "alembic_project" / "migrations", tmp / "alembic")
+    (tmp / "alembic.ini").write_text((ROOT / "tests" / "alembic_project" / "alembic.ini").read_text()
+                                     .replace("%(here)s/migrations", "%(here)s/alembic"))
+    for item in ("manage.py", "site_config", "shop"):
+        src = ROOT / "tests" / "django_project" / item
+        (shutil.copytree if src.is_dir() else shutil.copy)(src, tmp / item)
     db.execute("CREATE SCHEMA app")
 
 
-DOCS = [d for d in ALL_DOCS if commands(d)]
+def ci_scripts(path: Path) -> list[str]:
+    """The shell of a CI file (docs/ci/): GitHub Actions' `run:` steps, GitLab CI's `script:`."""
+    import yaml
+
+    doc = yaml.safe_load(path.read_text())
+    out = []
+    for job in (doc.get("jobs") or doc).values():
+        if not isinstance(job, dict):
+            continue
+        out += [step["run"] for step in job.get("steps", []) if "run" in step]
+        out += ["\n".join(job.get("before_script", []) + job.get("script", []))]
+    return out
+
+
+CI_FILES = sorted((ROOT / "docs" / "ci").glob("*.yml"))
+DOCS = [d for d in ALL_DOCS + CI_FILES if commands(d)]
 
 
 def test_the_docs_show_commands() -> None:
@@ -61,16 +85,23 @@ def test_doc_commands_run(db: Database, tmp_path: Path, doc: Path, monkeypatch: 
     sandbox(db, tmp_path)
     monkeypatch.chdir(tmp_path)
     env = {"DATABASE_URL": db.url, "STAGING_URL": db.url, "PROD_URL": db.url,
-           "SCHEMACODE_ASSUME_TTY": "1"}
+           "SCHEMACODE_ASSUME_TTY": "1", "DJANGO_SECRET_KEY": "the-docs"}
     for cmd in cmds:
+        cmd = cmd.split(" || ")[0]  # the shell's handling of the exit code is the CI's business
         args = [os.path.expandvars(a) if "$" in a else a
                 for a in shlex.split(cmd.replace("$DATABASE_URL", db.url))][1:]
+        to_file = args[args.index(">") + 1] if ">" in args else None
+        args = args[:args.index(">")] if to_file else args
         run_env = env
         if args[:2] == ["server", "stop"]:  # not the servers the other tests use
             run_env = {**env, "SCHEMACODE_HOME": str(tmp_path / "other-home"),
                        "SCHEMACODE_SCRATCH_DIR": str(tmp_path / "other-scratch")}
         result = CliRunner(env=run_env).invoke(main, args, input="y\n")
         where = f"{doc.name}: {cmd}"
+        if to_file:
+            Path(to_file).write_text(result.stdout)
+        if doc in CI_FILES:  # run as CI runs them, they must work, not only be accepted
+            assert result.exit_code in (0, 2), f"{where}: exit {result.exit_code} {result.stderr}"
         assert "Traceback" not in result.output, where
         assert result.exception is None or isinstance(result.exception, SystemExit), \
             f"{where}: {result.exception!r}"
