@@ -91,8 +91,8 @@ class Settings:
     # Online phases: each statement waits this long for its lock (writers queue behind a waiting
     # ALTER, so short), tried again up to phase_retries times; backfill batches and the pause
     # between them.
-    phase_lock_timeout: str = "500ms"
-    phase_retries: int = 30
+    phase_lock_timeout: str = "100ms"
+    phase_retries: int = 60
     batch_size: int = 1000
     batch_pause: float = 0.0
 
@@ -646,7 +646,11 @@ def run_program(conn: psycopg.Connection[Any], entry_id: int, program: Program, 
     pause = os.environ.get(PAUSE_ENV, "")
     steps = program.steps
     phase = replace(settings, retries=settings.phase_retries, backoff=min(settings.backoff, 0.2))
-    conn.execute(f"SET lock_timeout = {literal(settings.phase_lock_timeout)}")
+    # A statement waiting for a lock that stops writes (expand, contract, a backfill's rows) makes
+    # the writers queue behind it: it waits briefly and tries again. One whose lock lets writes
+    # go on (a concurrent build, VALIDATE, VACUUM) waits as apply's statements do.
+    short = f"SET lock_timeout = {literal(settings.phase_lock_timeout)}"
+    usual = f"SET lock_timeout = {literal(settings.lock_timeout)}"
     conn.execute(f"SET statement_timeout = {literal(settings.statement_timeout)}")
     try:
         while int(state["step"]) < len(steps):
@@ -656,6 +660,7 @@ def run_program(conn: psycopg.Connection[Any], entry_id: int, program: Program, 
             if progress and step.statements:
                 progress(i + 1, len(steps), replace(step.statements[0], change=label))
             try:
+                conn.execute(usual if step.kind == "alone" else short)
                 if step.kind == "transaction":
                     _step_transaction(conn, entry_id, step, i, len(steps), phase,
                                       hold=pause == "contract" and step.phase == "contract")
@@ -683,17 +688,32 @@ def run_program(conn: psycopg.Connection[Any], entry_id: int, program: Program, 
 def _step_transaction(conn: psycopg.Connection[Any], entry_id: int, step: PlannedStep, i: int, total: int,
                       settings: Settings, hold: bool = False, save: bool = True) -> None:
     """A step's statements in one transaction, with its record; a lock timeout or a deadlock
-    rolls it back and it is tried again, after a pause that grows (to at most 5 s)."""
+    rolls it back and it is tried again, after a pause that grows (to at most 5 s).
+
+    The statements go to the server in one message: once the first lock is taken, nothing waits
+    on this client (on a busy machine, round trips between statements would lengthen the time
+    the lock is held). Should one fail, they are run again one by one, to name it."""
+    batch = ";\n".join(s.sql.rstrip().rstrip(";") for s in step.statements)
     for attempt in range(settings.retries + 1):
         try:
-            with conn.transaction():
-                for s in step.statements:
-                    _one(conn, i + 1, total, s, None, in_tx=True)
-                if hold:
-                    _pause("contract")
-                if save:
-                    _save_state(conn, entry_id, {"status": "running", "step": i + 1})
-            return
+            try:
+                with conn.transaction():
+                    conn.execute(batch.encode())
+                    if hold:
+                        _pause("contract")
+                    if save:
+                        _save_state(conn, entry_id, {"status": "running", "step": i + 1})
+                return
+            except psycopg.Error as e:
+                if e.sqlstate in _RETRYABLE:
+                    raise _Transient(DatabaseError(
+                        f"step {i + 1} of {total} ({step.title}) could not take its locks: "
+                        f"{(e.diag.message_primary or str(e)).strip()}")) from None
+                # Which statement: the same work again, one by one, to its failure (never kept).
+                with conn.transaction(force_rollback=True):
+                    for s in step.statements:
+                        _one(conn, i + 1, total, s, None, in_tx=True)
+                raise  # (it did not fail again: the first error stands)
         except _Transient as e:
             if attempt == settings.retries:
                 raise e.error from None

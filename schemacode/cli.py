@@ -270,9 +270,9 @@ def plan(schema_path: str, database_url: str | None, dev_url: str | None, fmt: s
               help="--online: rows per backfill batch (each its own transaction).")
 @click.option("--batch-pause", default=0.0, show_default=True, type=click.FloatRange(0), metavar="SECONDS",
               help="--online: pause between backfill batches.")
-@click.option("--online-lock-timeout", default="500ms", show_default=True,
-              help="--online: how long a phase's statement waits for its lock before it is tried "
-                   "again (writers queue behind a waiting ALTER).")
+@click.option("--online-lock-timeout", default="100ms", show_default=True,
+              help="--online: how long a phase's transaction waits for a lock that stops writes "
+                   "before it gives way and is tried again (writers queue behind a waiting ALTER).")
 @click.option("--no-color", is_flag=True, help="No colors (also when NO_COLOR is set).")
 @_fleet_options
 @click.option("--canary", default=0, show_default=True, type=click.IntRange(0),

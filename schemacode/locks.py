@@ -104,7 +104,7 @@ def lock_of(sql: str, rewrites: bool = False, table: str | None = None) -> Lock 
     if m := _m(rf"LOCK (?:TABLE )?((?:{_NAME}(?:\.{_NAME})?)(?:\s*,\s*{_NAME}(?:\.{_NAME})?)*) IN ([A-Z ]+?) MODE", s):
         names = tuple(_qname(n) for n in re.findall(rf"{_NAME}(?:\.{_NAME})?", m.group(1)))
         return Lock(m.group(2).upper(), names)
-    if m := _m(rf"ANALYZE (?:VERBOSE )?{_QNAME}", s):  # reads a sample: writes go on
+    if m := _m(rf"(?:ANALYZE|VACUUM)(?: \([^)]*\))? (?:VERBOSE )?{_QNAME}", s):  # writes go on
         return Lock("SHARE UPDATE EXCLUSIVE", (_qname(m.group(1)),), "scan")
     if m := _m(rf"ALTER TABLE (?:IF EXISTS )?(?:ONLY )?{_QNAME}\s+(ATTACH|DETACH) PARTITION {_QNAME}(.*)$", s):
         parent, part = _qname(m.group(1)), _qname(m.group(3))
