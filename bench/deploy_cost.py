@@ -386,7 +386,6 @@ class RewriteResult:
     identical: str
     note: str = ""
     during: str = ""  # the step the longest stall began in
-    held_ms: float | None = None  # online: the longest transaction holding a lock that stops writes
     lock_wait: str = ""  # the writer's longest wait for a lock, from the server's log ("< 20": none logged)
 
 
@@ -473,17 +472,11 @@ def _rewrite_run(url: str, text: str, online: bool, before: dict[str, int], idle
     seconds = sum(r.seconds for r in reports.values())
     stall, at = _stall_at(times, start, end)
     during = next((name for t, name in reversed(steps) if t <= at), "before the first step")
-    # The online phases' own transactions that hold a lock stopping writes (expand, NOT NULL
-    # added, contract): how long each took, from its start to the next step's.
-    ends = [t for t, _ in steps[1:]] + [end]
-    held = [(e - t) * 1000 for (t, name), e in zip(steps, ends)
-            if name.startswith(("expand:", "contract: contract")) or "not validated yet" in name]
     if os.environ.get("BENCH_VERBOSE"):
         print(f"    longest stall {stall:,.0f} ms, ending {at - start:.2f}s in, during: {during}; "
               f"longest lock wait {lock_wait}; errors: {sorted(set(errors))[:3]}", file=sys.stderr)
     return RewriteResult(stall, end - start, filled / seconds if seconds else None,
-                         len(errors), _identical(url, wrote, before), note, during, max(held, default=None),
-                         lock_wait)
+                         len(errors), _identical(url, wrote, before), note, during, lock_wait)
 
 
 def rewrites(sizes: list[int]) -> None:
@@ -502,8 +495,8 @@ def rewrites(sizes: list[int]) -> None:
           "applied. Rows identical: each row's checksum before, compared after (the writer's rows with "
           "what it wrote). `sessions` has a tenth of the rows of `accounts`; backfill batches of 1,000 (the default).\n")
     print("| rows | change | apply | longest write stall (ms) | of which waiting for a lock (ms) | "
-          "longest lock stopping writes (ms) | total (s) | backfill rows/s | writer errors | rows identical |")
-    print("|---:|---|---|---:|---:|---:|---:|---:|---:|---|")
+          "total (s) | backfill rows/s | writer errors | rows identical |")
+    print("|---:|---|---|---:|---:|---:|---:|---:|---|")
     try:
         for rows in sizes:
             base = f"rewrite_base_{tag}_{rows}"
@@ -526,7 +519,7 @@ def rewrites(sizes: list[int]) -> None:
             name = f"rewrite_run_{tag}"
             url = create(name, base)
             idle = _rewrite_run(url, "", False, before, idle=20.0)
-            print(f"| {rows:,} | nothing (the writer alone, 20 s) | — | {idle.stall_ms:,.0f} | {idle.lock_wait} | — | "
+            print(f"| {rows:,} | nothing (the writer alone, 20 s) | — | {idle.stall_ms:,.0f} | {idle.lock_wait} | "
                   f"— | — | {idle.errors} | {idle.identical} |", flush=True)
             _drop(admin, name, made)
             for label, edits in REWRITES:
@@ -537,8 +530,7 @@ def rewrites(sizes: list[int]) -> None:
                     r = _rewrite_run(url, text, online, before)
                     rate = f"{r.rows_per_s:,.0f}" if r.rows_per_s else "—"
                     tool = "schemacode apply --online" if online else "schemacode apply (one ALTER)"
-                    lock = f"{r.held_ms:,.0f}" if r.held_ms is not None else "the ALTER's"
-                    print(f"| {rows:,} | {label} | {tool} | {r.stall_ms:,.0f} | {r.lock_wait} | {lock} | "
+                    print(f"| {rows:,} | {label} | {tool} | {r.stall_ms:,.0f} | {r.lock_wait} | "
                           f"{r.total_s:,.1f} | {rate} | "
                           f"{r.errors} | {r.identical}{' — ' + r.note if r.note else ''} |", flush=True)
                     _drop(admin, name, made)

@@ -273,6 +273,9 @@ def test_the_plan_shows_the_phases_their_locks_and_the_rows(db: Database) -> Non
     backfills = [s["backfill"] for p in online["phases"] for s in p["steps"] if s["backfill"]]
     assert {(b["table"], b["rows"]) for b in backfills} == {("public.accounts", 6000), ("public.orgs", 50)}
     assert online["backward_phases"] and online["in_progress"] is None
+    from schemacode.markdown import plan_markdown
+    md = plan_markdown(planned)  # the pull-request comment has them too
+    assert "**Online phases**" in md and "3. backfill public.accounts: ~6,000 rows" in md
     # offline, the same change is one ALTER that rewrites the table
     offline = api.plan(db.load(FK.new), db.url).plan
     assert offline.program is None and offline.hazards("rewrite")
