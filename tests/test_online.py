@@ -594,3 +594,23 @@ def test_without_the_privilege_to_quiet_triggers_the_change_is_made_offline_and_
     loud = make_plan(current, desired, online=Target(db.major, "UTC", replica_role=False))
     assert loud.program is None and loud.hazards("rewrite")
     assert any("would fire its triggers (notes_touch)" in n for n in loud.not_online)
+
+
+def test_a_sequence_the_column_owns_stays_with_it(db: Database) -> None:
+    old = """
+tables:
+  invoices:
+    columns:
+      id: {type: integer, default: {sql: "nextval('invoice_numbers')"}, primary_key: true}
+      total: integer
+sequences:
+  invoice_numbers: {start: 1000, owned_by: invoices.id}
+"""
+    api.apply(db.load(old), db.url)
+    db.execute("INSERT INTO invoices (total) SELECT g FROM generate_series(1, 1500) g")
+    new = db.load(old.replace("id: {type: integer", "id: {type: bigint"))
+    api.apply(new, db.url, online=True, settings=FAST)
+    assert api.plan(new, db.url).plan.is_empty
+    assert db.execute("SELECT nextval('invoice_numbers')") == [(2500,)]  # it went on, not over
+    assert db.execute("SELECT pg_get_serial_sequence('invoices', 'id')") == [("public.invoice_numbers",)]
+    no_leftovers(db)

@@ -97,6 +97,7 @@ class ColumnRewrite:
     before: Column | None  # None: a new column, filled with its volatile default
     after: Column
     conversion: str  # its new value, from the row as it is (the old column's name)
+    owned: tuple[str, ...] = ()  # sequences OWNED BY the old column (besides a serial's own)
 
     @property
     def shadow(self) -> str:
@@ -359,9 +360,11 @@ class TableRewrite:
                 f"EXECUTE format('ALTER TABLE {t} ALTER COLUMN {ident(c.shadow)} ADD GENERATED "
                 f"{a.identity.upper()} AS IDENTITY (SEQUENCE NAME %s{opts})', seq); "
                 f"PERFORM setval(seq, v, called); END$$")]
+        # a sequence the old column owns would go with it: the shadow owns it (and, renamed, the column)
+        out = [Statement(f"ALTER SEQUENCE {qname_ident(seq)} OWNED BY {t}.{ident(c.shadow)}") for seq in c.owned]
         if a.default is not None:
-            return [Statement(f"ALTER TABLE {t} ALTER COLUMN {ident(c.shadow)} SET DEFAULT {a.default_sql}")]
-        return []
+            out.append(Statement(f"ALTER TABLE {t} ALTER COLUMN {ident(c.shadow)} SET DEFAULT {a.default_sql}"))
+        return out
 
 
 # Extended statistics (CREATE STATISTICS) that read the old column go with it: their definitions
@@ -456,7 +459,8 @@ def split(changes: list[Change], current: Catalog, desired: Catalog, target: Tar
     wanted: dict[str, list[ColumnRewrite]] = {}
     for c in changes:
         if isinstance(c, AlterColumn) and _rewrites_type(c, target):
-            wanted.setdefault(c.table, []).append(ColumnRewrite(c.before, c.after, c.conversion))
+            owned = tuple(sorted(q for q, seq in current.sequences.items() if seq.owned_by == (c.table, c.before.name)))
+            wanted.setdefault(c.table, []).append(ColumnRewrite(c.before, c.after, c.conversion, owned))
         elif isinstance(c, AddColumn) and c.table in current.tables and _fills(c):
             wanted.setdefault(c.table, []).append(ColumnRewrite(None, c.column, c.column.default_sql or "NULL"))
         elif isinstance(c, AddColumn) and c.table in current.tables and c.column.generated is not None:
