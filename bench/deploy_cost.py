@@ -9,9 +9,20 @@ Per change and tool: the longest write stall the writer saw (ms), the apply time
 whether the table or its indexes were rebuilt (relfilenode before and after).
 
     python bench/deploy_cost.py [ROWS]        # prints a Markdown table
+
+Changes PostgreSQL makes by rewriting the table, applied with --online in phases (expand,
+backfill, contract) and as the single ALTER schemacode plans without it, on tables of each size
+given, with a writer process inserting and updating throughout:
+
+    python bench/deploy_cost.py --rewrites 1000000 10000000
+
+Per change: the longest write stall, the total time, the backfill's rows per second, the
+writer's errors, and whether every row is as it was (each row's checksum before, compared after;
+the writer's own rows with what it wrote).
 """
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
@@ -21,13 +32,13 @@ import time
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
+from typing import Any, Callable
 
 import psycopg
 
 from schemacode import api
 from schemacode.load import load_text
-from schemacode.server import embedded_admin_url, with_database
+from schemacode.server import embedded_admin_url, home, with_database
 
 BASE = """
 tables:
@@ -280,6 +291,258 @@ def _drop(admin: str, name: str, made: list[str]) -> None:
         made.remove(name)
 
 
+# -- rewrites ----------------------------------------------------------------------------------
+
+REWRITE_BASE = """
+tables:
+  accounts:
+    columns:
+      id: {type: integer, identity: by default, primary_key: true}
+      org_id: integer
+      name: varchar(50)
+      score: integer
+      ref: text
+      created_at: {type: timestamptz, default: {sql: now()}}
+    indexes:
+      accounts_score: [score]
+  sessions:
+    columns:
+      id: {type: bigint, identity: by default, primary_key: true}
+      account_id: {type: integer, references: accounts, null: false}
+      started: {type: timestamptz, default: {sql: now()}}
+    indexes:
+      sessions_account: [account_id]
+"""
+
+REWRITES: list[tuple[str, list[tuple[str, str]]]] = [
+    ("integer → bigint on a primary key referenced by a second table's foreign key", [
+        ("id: {type: integer, identity", "id: {type: bigint, identity"),
+        ("account_id: {type: integer,", "account_id: {type: bigint,")]),
+    ("a plain integer → bigint (indexed)", [("      score: integer\n", "      score: bigint\n")]),
+    ("text → integer with using:", [("      ref: text\n", "      ref: {type: integer, using: ref::integer}\n")]),
+    ("a uuid column added with gen_random_uuid()", [
+        ("      ref: text\n", "      ref: text\n      token: {type: uuid, null: false, default: {sql: gen_random_uuid()}}\n")]),
+    ("a stored generated column added", [
+        ("      ref: text\n", "      ref: text\n      score2: {type: bigint, generated: score * 2}\n")]),
+]
+
+# every row as text, by columns named (a new column and a column's new place change nothing)
+ACCOUNT_ROW = "md5(ROW(id, org_id, name, score, ref, created_at)::text)"
+SESSION_ROW = "md5(ROW(id, account_id, started)::text)"
+
+
+def _write_loop(url: str, accounts: int, out: Any, stop: Any, ready: Any) -> None:
+    """A writer process (not a thread: the apply's own Python must not stall it): inserts and
+    updates, one statement per transaction, and sends back when each ended, its errors, and each
+    row it wrote as it wrote it."""
+    times: list[float] = []
+    errors: list[str] = []
+    wrote: dict[tuple[str, int], str] = {}
+    # Not prepared: a prepared statement whose result's type changes fails once the column is
+    # retyped ("cached plan must not change result type"), online or not; the stall is measured.
+    with psycopg.connect(url, autocommit=True, application_name="bench writer", prepare_threshold=None) as conn:
+        # Every lock wait of this writer longer than 20 ms is logged by the server, with how long
+        # it waited: what the stall owes to locks, apart from what it owes to the machine.
+        conn.execute("SET log_lock_waits = on")
+        conn.execute("SET deadlock_timeout = '20ms'")
+        pid = conn.info.backend_pid
+        n = 0
+        while not stop.is_set():
+            n += 1
+            key = n * 7919 % accounts + 1
+            try:
+                if n % 3 == 0:
+                    row = conn.execute(f"INSERT INTO accounts (org_id, name, score, ref) VALUES "
+                                       f"(1, 'writer', 1, '7') RETURNING id, {ACCOUNT_ROW}").fetchone()
+                    table = "accounts"
+                elif n % 3 == 1:
+                    row = conn.execute(f"UPDATE accounts SET score = score + 1 WHERE id = %s "
+                                       f"RETURNING id, {ACCOUNT_ROW}", [key]).fetchone()
+                    table = "accounts"
+                else:
+                    row = conn.execute(f"INSERT INTO sessions (account_id) VALUES (%s) "
+                                       f"RETURNING id, {SESSION_ROW}", [key]).fetchone()
+                    table = "sessions"
+                if row:
+                    wrote[(table, int(row[0]))] = row[1]
+            except psycopg.Error as e:
+                errors.append(str(e).splitlines()[0])
+            times.append(time.perf_counter())
+            if n == 200:
+                ready.set()
+    out.send((times, errors, wrote, pid))
+
+
+class _Idle(Exception):
+    pass
+
+
+@dataclass
+class RewriteResult:
+    stall_ms: float
+    total_s: float
+    rows_per_s: float | None
+    errors: int
+    identical: str
+    note: str = ""
+    during: str = ""  # the step the longest stall began in
+    lock_wait: str = ""  # the writer's longest wait for a lock, from the server's log ("< 20": none logged)
+
+
+def _lock_waits(log: Path, start: int, pid: int) -> str:
+    """The writer's longest wait for a lock, as the server logged it (log_lock_waits: every wait
+    longer than deadlock_timeout, 20 ms here, says how long it took once it got the lock)."""
+    import re
+
+    if not log.exists():
+        return "?"
+    with log.open("rb") as f:
+        f.seek(start)
+        text = f.read().decode(errors="replace")
+    waits = [float(m.group(1)) for m in re.finditer(
+        rf"\[{pid}\] LOG:  process {pid} (?:acquired|still waiting for) .*? after ([\d.]+) ms", text)]
+    return f"{max(waits):,.0f}" if waits else "< 20"
+
+
+def _stall_at(times: list[float], start: float, end: float) -> tuple[float, float]:
+    """The longest gap between two writes that overlaps [start, end] (ms), and when it began."""
+    marks = sorted([start] + [t for t in times if start <= t <= end + 60] + [end])
+    gaps = [(b - a, a) for a, b in zip(marks, marks[1:]) if b >= start and a <= end]
+    gap, at = max(gaps, default=(0.0, start))
+    return gap * 1000, at
+
+
+def _identical(url: str, wrote: dict[tuple[str, int], str], before: dict[str, int]) -> str:
+    """Every row as it was: those the writer did not touch by their checksum before, those it
+    wrote as it wrote them; and no row more or less."""
+    with psycopg.connect(url) as conn:
+        bad = 0
+        for table, row in (("accounts", ACCOUNT_ROW), ("sessions", SESSION_ROW)):
+            mine = sorted(k for t, k in wrote if t == table)
+            bad += int(conn.execute(  # (the table before: bench.before_<table>, id → checksum)
+                f"SELECT count(*) FROM {table} a JOIN bench.before_{table} b USING (id) "
+                f"WHERE NOT (a.id = ANY(%s)) AND {row.replace('ROW(id', 'ROW(a.id')} <> b.h", [mine]).fetchone()[0])
+            for (t, k), h in wrote.items():
+                if t == table:
+                    now = conn.execute(f"SELECT {row} FROM {table} WHERE id = %s", [k]).fetchone()
+                    bad += int(now is None or now[0] != h)
+            count = conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+            new = sum(1 for t, k in wrote if t == table and k > before[table])
+            bad += abs(int(count) - (before[f"{table}_count"] + new))
+        return "yes" if bad == 0 else f"NO ({bad} rows differ)"
+
+
+def _rewrite_run(url: str, text: str, online: bool, before: dict[str, int], idle: float = 0.0) -> RewriteResult:
+    import multiprocessing as mp
+
+    from schemacode.apply import Settings
+
+    ctx = mp.get_context("spawn")
+    parent, child = ctx.Pipe()
+    stop, ready = ctx.Event(), ctx.Event()
+    writer = ctx.Process(target=_write_loop, args=(url, before["accounts"], child, stop, ready), daemon=True)
+    writer.start()
+    ready.wait(120)  # connected, in its stride
+    reports: dict[str, Any] = {}
+    steps: list[tuple[float, str]] = []  # when each step (or statement) started
+    note = ""
+    log = home() / "pgdata" / "log"
+    log_from = log.stat().st_size if log.exists() else 0
+    start = time.perf_counter()
+    try:
+        if idle:
+            time.sleep(idle)
+            raise _Idle
+        result = api.apply(load_text(text, "schema.yaml"), url, online=online, allow_destructive=True,
+                           settings=Settings(), bar=lambda r: reports.__setitem__(r.table, r),
+                           progress=lambda i, n, s: steps.append((time.perf_counter(), s.change)))
+        if online and result.plan.program is None:
+            note = "not online: " + "; ".join(n.split(": ", 1)[-1] for n in result.plan.not_online)[:90]
+    except _Idle:
+        pass
+    except Exception as e:
+        note = f"fails: {str(e).splitlines()[0][:70]}"
+    end = time.perf_counter()
+    time.sleep(0.3)
+    stop.set()
+    times, errors, wrote, pid = parent.recv()
+    writer.join()
+    lock_wait = _lock_waits(log, log_from, pid)
+    filled = sum(r.rows for r in reports.values())
+    seconds = sum(r.seconds for r in reports.values())
+    stall, at = _stall_at(times, start, end)
+    during = next((name for t, name in reversed(steps) if t <= at), "before the first step")
+    if os.environ.get("BENCH_VERBOSE"):
+        print(f"    longest stall {stall:,.0f} ms, ending {at - start:.2f}s in, during: {during}; "
+              f"longest lock wait {lock_wait}; errors: {sorted(set(errors))[:3]}", file=sys.stderr)
+    return RewriteResult(stall, end - start, filled / seconds if seconds else None,
+                         len(errors), _identical(url, wrote, before), note, during, lock_wait)
+
+
+def rewrites(sizes: list[int]) -> None:
+    admin = embedded_admin_url()
+    tag = uuid.uuid4().hex[:6]
+    made: list[str] = []
+
+    def create(name: str, template_db: str | None = None) -> str:
+        with psycopg.connect(admin, autocommit=True) as conn:
+            conn.execute(f"CREATE DATABASE {name}" + (f" TEMPLATE {template_db}" if template_db else ""))
+        made.append(name)
+        return with_database(admin, name)
+
+    print("A writer process inserts accounts and sessions and updates accounts in a loop, one statement "
+          "per transaction, throughout. Stall: the longest the writer waited while the change was "
+          "applied. Rows identical: each row's checksum before, compared after (the writer's rows with "
+          "what it wrote). `sessions` has a tenth of the rows of `accounts`; backfill batches of 1,000 (the default).\n")
+    print("| rows | change | apply | longest write stall (ms) | of which waiting for a lock (ms) | "
+          "total (s) | backfill rows/s | writer errors | rows identical |")
+    print("|---:|---|---|---:|---:|---:|---:|---:|---|")
+    try:
+        for rows in sizes:
+            base = f"rewrite_base_{tag}_{rows}"
+            base_url = create(base)
+            api.apply(load_text(REWRITE_BASE, "schema.yaml"), base_url)
+            with psycopg.connect(base_url, autocommit=True) as conn:
+                conn.execute("INSERT INTO accounts (org_id, name, score, ref) SELECT g %% 100, 'name ' || g, "
+                             "g %% 1000, g::text FROM generate_series(1, %s) g", [rows])
+                conn.execute("INSERT INTO sessions (account_id) SELECT g * 10 FROM generate_series(1, %s) g",
+                             [rows // 10])
+                conn.execute("CREATE SCHEMA bench")  # (schema.yaml's schema is public: left alone)
+                for table, row in (("accounts", ACCOUNT_ROW), ("sessions", SESSION_ROW)):
+                    conn.execute(f"CREATE TABLE bench.before_{table} AS SELECT id, {row} AS h FROM {table}")
+                    conn.execute(f"ALTER TABLE bench.before_{table} ADD PRIMARY KEY (id)")
+                conn.execute("VACUUM ANALYZE")
+                before = {"accounts": rows, "sessions": rows // 10 * 1, "accounts_count": rows,
+                          "sessions_count": rows // 10}
+                before["sessions"] = int(conn.execute("SELECT max(id) FROM sessions").fetchone()[0])
+            # What the machine does to the writer with no change at all: the floor of every stall below.
+            name = f"rewrite_run_{tag}"
+            url = create(name, base)
+            idle = _rewrite_run(url, "", False, before, idle=20.0)
+            print(f"| {rows:,} | nothing (the writer alone, 20 s) | — | {idle.stall_ms:,.0f} | {idle.lock_wait} | "
+                  f"— | — | {idle.errors} | {idle.identical} |", flush=True)
+            _drop(admin, name, made)
+            for label, edits in REWRITES:
+                text = _apply_text(REWRITE_BASE, edits)
+                for online in (True, False):
+                    name = f"rewrite_run_{tag}"
+                    url = create(name, base)
+                    r = _rewrite_run(url, text, online, before)
+                    rate = f"{r.rows_per_s:,.0f}" if r.rows_per_s else "—"
+                    tool = "schemacode apply --online" if online else "schemacode apply (one ALTER)"
+                    print(f"| {rows:,} | {label} | {tool} | {r.stall_ms:,.0f} | {r.lock_wait} | "
+                          f"{r.total_s:,.1f} | {rate} | "
+                          f"{r.errors} | {r.identical}{' — ' + r.note if r.note else ''} |", flush=True)
+                    _drop(admin, name, made)
+            _drop(admin, base, made)
+    finally:
+        for name in list(made):
+            _drop(admin, name, made)
+
+
 if __name__ == "__main__":
     with tempfile.TemporaryDirectory():
-        main(int(sys.argv[1]) if len(sys.argv) > 1 else 1_000_000)
+        if sys.argv[1:2] == ["--rewrites"]:
+            rewrites([int(a) for a in sys.argv[2:]] or [1_000_000, 10_000_000])
+        else:
+            main(int(sys.argv[1]) if len(sys.argv) > 1 else 1_000_000)

@@ -3,18 +3,20 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable, Sequence
+from typing import Any, TYPE_CHECKING, Callable, Sequence
 
 from . import fleet as fleet_
 from .apply import (
-    ApplyResult, HistoryEntry, Progress, Settings, locked_apply, locked_rollback, read_history,
+    ApplyResult, HistoryEntry, Progress, Settings, locked_abort, locked_apply, locked_rollback, read_history,
 )
+from .backfill import Report
 from .errors import DatabaseError
 from .introspect import introspect
 from .load import LoadedSchema, load_file
 from .model import Catalog
-from .plan import Plan, make_plan
-from .planning import check_conversions, check_roles, compared, plan_from, scope_of, spelling_suspects
+from .plan import InProgress, Plan, make_plan
+from .planning import (check_conversions, check_roles, compared, online_target, plan_from, scope_of,
+                       spelling_suspects, with_estimates)
 from .scratch import canonicalize, materialize, scratch_for
 from .server import connect, local_database_url, server_version
 from .sqlite import is_sqlite
@@ -49,10 +51,13 @@ def desired_catalog(loaded: LoadedSchema, dev_url: str | None) -> tuple[Catalog,
 
 def plan(schema: str | Path | LoadedSchema, database_url: str | None = None,
          dev_url: str | None = None, online: bool = False,
-         leave_out: Callable[[Catalog], Catalog] | None = None) -> Planned:
+         leave_out: Callable[[Catalog], Catalog] | None = None, batch_size: int = 1000) -> Planned:
     """``leave_out``: what the plan is not to touch, taken out of both catalogs (a migration
-    runner's own table, for a revision file: see revision())."""
+    runner's own table, for a revision file: see revision()). ``batch_size``: the backfill's,
+    as an online plan shows it."""
     from concurrent.futures import ThreadPoolExecutor
+
+    from .apply import in_progress
 
     loaded = _load(schema)
     url = resolve_url(database_url)
@@ -63,6 +68,9 @@ def plan(schema: str | Path | LoadedSchema, database_url: str | None = None,
                  "planned as usual",) if online else ()
         return Planned(loaded, lite.plan(loaded, url), notes)
     with connect(url, autocommit=True) as conn:  # the target first: a wrong URL fails before any build
+        running = in_progress(conn)
+        if running is not None:  # what remains of it is the plan; schema.yaml is compared after it
+            return Planned(loaded, _in_progress_plan(conn, loaded, running))
         target_version = server_version(conn)
         scratch = scratch_for(conn, url, dev_url)
         check_roles(conn, loaded.catalog, loaded.file)  # before a build that may run on its server
@@ -76,9 +84,18 @@ def plan(schema: str | Path | LoadedSchema, database_url: str | None = None,
         if leave_out is not None:
             current, desired = leave_out(current), leave_out(desired)
         warnings = _version_warnings(scratch_version, target_version)
-        p = plan_from(current, desired, loaded, scratch, online, scope)
+        p = plan_from(current, desired, loaded, scratch, online_target(conn, online), scope, batch_size)
         check_conversions(conn, p)
+        p = with_estimates(conn, p)
     return Planned(loaded, p, warnings + rename_hints(p), desired)
+
+
+def _in_progress_plan(conn: Any, loaded: LoadedSchema, running: InProgress) -> Plan:
+    from .introspect import fingerprint
+
+    rest = replace(running.program, steps=running.program.steps[running.step:])
+    return Plan((), (), (), (), fingerprint(introspect(conn, loaded.scope)), "", loaded.text_hash, True,
+                program=rest, in_progress=running)
 
 
 def rename_hints(p: Plan) -> tuple[str, ...]:
@@ -108,7 +125,8 @@ def rename_hints(p: Plan) -> tuple[str, ...]:
 def apply(schema: str | Path | LoadedSchema, database_url: str | None = None,
           dev_url: str | None = None, *, allow_destructive: bool = False,
           expected_fingerprint: str | None = None, settings: Settings = Settings(),
-          online: bool = False, progress: Progress | None = None) -> ApplyResult:
+          online: bool = False, progress: Progress | None = None,
+          bar: Callable[[Report], None] | None = None) -> ApplyResult:
     loaded = _load(schema)
     url = resolve_url(database_url)
     if is_sqlite(url):
@@ -122,12 +140,25 @@ def apply(schema: str | Path | LoadedSchema, database_url: str | None = None,
         check_roles(conn, loaded.catalog, loaded.file)
         desired, _ = desired_catalog(loaded, scratch)
         scope = scope_of(conn, loaded)
+        target = online_target(conn, online)
         return locked_apply(
             conn, scope.read,
-            lambda current: check_conversions(conn, plan_from(current, desired, loaded, scratch, online, scope)),
+            lambda current: with_estimates(conn, check_conversions(
+                conn, plan_from(current, desired, loaded, scratch, target, scope, settings.batch_size))),
             allow_destructive=allow_destructive, expected_fingerprint=expected_fingerprint,
-            settings=settings, progress=progress,
+            settings=settings, progress=progress, online=online, bar=bar,
         )
+
+
+def abort(schema: str | Path | LoadedSchema, database_url: str | None = None, *,
+          settings: Settings = Settings(), progress: Progress | None = None) -> int:
+    """Undo the online change in progress (before its contract); returns its history id."""
+    if is_sqlite(database_url):
+        raise DatabaseError("there are no online changes on SQLite (a table rebuild is its only way): "
+                            "nothing to abort")
+    loaded = _load(schema)
+    with connect(resolve_url(database_url), autocommit=True) as conn:
+        return locked_abort(conn, loaded.scope, settings, progress)
 
 
 def history(database_url: str | None = None, limit: int | None = None) -> list[HistoryEntry]:
@@ -141,8 +172,8 @@ def history(database_url: str | None = None, limit: int | None = None) -> list[H
 
 def rollback(schema: str | Path | LoadedSchema, database_url: str | None = None,
              target: int | None = None, *, allow_destructive: bool = False,
-             settings: Settings = Settings(), progress: Progress | None = None
-             ) -> tuple[HistoryEntry, int]:
+             settings: Settings = Settings(), progress: Progress | None = None,
+             bar: Callable[[Report], None] | None = None) -> tuple[HistoryEntry, int]:
     """Undo the latest apply (or apply ``target``); returns it and the rollback's history id."""
     if is_sqlite(database_url):
         from .sqlite import api as lite
@@ -152,7 +183,7 @@ def rollback(schema: str | Path | LoadedSchema, database_url: str | None = None,
     loaded = _load(schema)
     with connect(resolve_url(database_url), autocommit=True) as conn:
         return locked_rollback(conn, loaded.scope, target, allow_destructive=allow_destructive,
-                               settings=settings, progress=progress)
+                               settings=settings, progress=progress, bar=bar)
 
 
 @dataclass(frozen=True)
@@ -211,6 +242,10 @@ def diagram(schema: str | Path | LoadedSchema, fmt: str = "mermaid", tables: lis
                             hint="leave out --changes to draw schema.yaml itself")
     if changes:
         planned = plan(loaded, database_url, dev_url)
+        if planned.plan.in_progress is not None:
+            raise DatabaseError("an online change is in progress in the database: there is no plan to draw "
+                                "until it is done", hint="`schemacode apply --online` finishes it, "
+                                                         "`schemacode apply --abort` undoes it")
         assert planned.desired is not None
         picture = dg.picture(planned.desired, planned.plan)
         title = f"{Path(loaded.file).name}: {_counts(planned.plan)}"
@@ -400,6 +435,11 @@ def revision(schema: str | Path | LoadedSchema, versions: str | Path, database_u
     planned = plan(loaded, url, dev_url, online, leave_out=al.leave_out_version_table)
     if at is not None and not any(t.name == al.VERSION_TABLE for t in loaded.catalog.tables.values()):
         planned = replace(planned, warnings=(*planned.warnings, al.UNDECLARED_VERSION_TABLE))
+    if planned.plan.program is not None or planned.plan.in_progress is not None:
+        raise DatabaseError("the plan rewrites tables online in phases (expand, a backfill in batches, contract), "
+                            "which `schemacode apply --online` runs and resumes: an Alembic revision cannot "
+                            "hold it; nothing was written",
+                            hint="write the revision without --online, or apply with --online")
     if planned.plan.is_empty:
         return Revised(planned, None)
     return Revised(planned, al.write(planned.plan, folder, at, message, loaded.file))
@@ -450,4 +490,4 @@ def _version_warnings(scratch: int, target: int) -> tuple[str, ...]:
     return ()
 
 
-__all__ = ["plan", "apply", "Planned", "DatabaseError"]
+__all__ = ["plan", "apply", "abort", "Planned", "DatabaseError"]

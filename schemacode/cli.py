@@ -84,6 +84,32 @@ def _progress(i: int, total: int, s: PlannedStatement) -> None:
     click.echo(f"  [{i}/{total}] {s.change} ({now - start:.1f}s){note}", err=True)
 
 
+class _Bar:
+    """A backfill's progress: rows done, rows per second, time left; on a terminal one line
+    rewritten in place, elsewhere a line every few seconds."""
+
+    def __init__(self) -> None:
+        self.tty = sys.stderr.isatty()
+        self.said = 0.0
+
+    def __call__(self, r: Any) -> None:
+        now = time.monotonic()
+        if not (self.tty or r.done or now - self.said >= 5):
+            return
+        self.said = now
+        width = 24
+        share = min(r.rows / r.total, 1.0) if r.total else None
+        bar = ("[" + "#" * int(share * width) + "." * (width - int(share * width)) + "] "
+               if share is not None else "")
+        total = f" of ~{r.total:,}" if r.total else ""
+        left = f", {r.left:.0f}s left" if r.left is not None and not r.done else ""
+        line = f"    {bar}{r.table}: {r.rows:,}{total} rows, {r.rate:,.0f} rows/s{left}"
+        if self.tty:
+            click.echo("\r" + line + " " * 8, nl=r.done, err=True)
+        else:
+            click.echo(line, err=True)
+
+
 def _fleet_options(f: F) -> F:
     f = click.option("--parallel", default=4, show_default=True, type=click.IntRange(1, 256),
                      help="With --targets: how many targets at once.")(f)
@@ -208,6 +234,9 @@ def plan(schema_path: str, database_url: str | None, dev_url: str | None, fmt: s
             click.echo(plan_json(planned.plan, planned.warnings), nl=False)
         elif fmt == "sql":
             click.echo(sql_text(planned.plan.forward), nl=False)
+            if planned.plan.program is not None:
+                from .render import program_sql
+                click.echo(program_sql(planned.plan.program), nl=False)
         elif fmt == "markdown":
             from .markdown import plan_markdown
             click.echo(plan_markdown(planned.plan, planned.warnings, planned.desired), nl=False)
@@ -232,7 +261,18 @@ def plan(schema_path: str, database_url: str | None, dev_url: str | None, fmt: s
 @_common
 @_apply_options
 @click.option("--online", is_flag=True,
-              help="Build indexes CONCURRENTLY and validate constraints after the transaction.")
+              help="Build indexes CONCURRENTLY and validate constraints after the transaction; "
+                   "changes that would rewrite a table in phases (expand, backfill, contract).")
+@click.option("--abort", "abort_", is_flag=True,
+              help="Undo the online change in progress (before its contract): its shadow columns "
+                   "and triggers go, the tables are as they were.")
+@click.option("--batch-size", default=1000, show_default=True, type=click.IntRange(1),
+              help="--online: rows per backfill batch (each its own transaction).")
+@click.option("--batch-pause", default=0.0, show_default=True, type=click.FloatRange(0), metavar="SECONDS",
+              help="--online: pause between backfill batches.")
+@click.option("--online-lock-timeout", default="100ms", show_default=True,
+              help="--online: how long a phase's transaction waits for a lock that stops writes "
+                   "before it gives way and is tried again (writers queue behind a waiting ALTER).")
 @click.option("--no-color", is_flag=True, help="No colors (also when NO_COLOR is set).")
 @_fleet_options
 @click.option("--canary", default=0, show_default=True, type=click.IntRange(0),
@@ -242,7 +282,8 @@ def plan(schema_path: str, database_url: str | None, dev_url: str | None, fmt: s
               help="With --targets: json for the fleet's result.")
 def apply(schema_path: str, database_url: str | None, dev_url: str | None, auto_approve: bool,
           allow_destructive: bool, lock_timeout: str, statement_timeout: str, lock_wait: float,
-          retries: int, online: bool, no_color: bool, targets: str | None, parallel: int,
+          retries: int, online: bool, abort_: bool, batch_size: int, batch_pause: float,
+          online_lock_timeout: str, no_color: bool, targets: str | None, parallel: int,
           canary: int, fail_fast: bool, fmt: str) -> None:
     """Apply schema.yaml to the database, in one transaction, recorded in schemacode_history.
 
@@ -254,11 +295,24 @@ def apply(schema_path: str, database_url: str | None, dev_url: str | None, auto_
     Examples:
       schemacode apply
       schemacode apply --database-url "$DATABASE_URL" --auto-approve --online
+      schemacode apply --online --batch-size 5000 --batch-pause 0.05
+      schemacode apply --abort
       schemacode apply --targets targets.yaml --parallel 8 --canary 1 --auto-approve
     """
     def go() -> int:
+        from dataclasses import replace
+
         color = _color(no_color)
-        settings = _settings(lock_timeout, statement_timeout, lock_wait, retries)
+        settings = replace(_settings(lock_timeout, statement_timeout, lock_wait, retries),
+                           batch_size=batch_size, batch_pause=batch_pause,
+                           phase_lock_timeout=online_lock_timeout)
+        if abort_:
+            if targets:
+                raise SchemacodeError("--abort undoes the online change in progress in one database: "
+                                      "pass --database-url, not --targets")
+            entry = api.abort(schema_path, database_url, settings=settings, progress=_progress)
+            click.echo(f"Aborted the online change of history id {entry}: the tables are as they were.")
+            return 0
         if targets:
             _no_url_with_targets(database_url, targets)
             options = fleet.Options(parallel=parallel, canary=canary, fail_fast=fail_fast,
@@ -276,7 +330,7 @@ def apply(schema_path: str, database_url: str | None, dev_url: str | None, auto_
             click.echo(fleet_json(result) if fmt == "json" else fleet_text(result, color=color, sql=False), nl=False)
             return 1 if result.failed or result.count("not run") else 0
         while True:
-            planned = api.plan(schema_path, database_url, dev_url, online=online)
+            planned = api.plan(schema_path, database_url, dev_url, online=online, batch_size=batch_size)
             for w in planned.warnings:
                 click.echo(f"Warning: {w}", err=True)
             if planned.plan.is_empty:
@@ -291,7 +345,7 @@ def apply(schema_path: str, database_url: str | None, dev_url: str | None, auto_
                 result = api.apply(planned.loaded, database_url, dev_url,
                                    allow_destructive=allow_destructive,
                                    expected_fingerprint=planned.plan.current_fingerprint,
-                                   settings=settings, online=online, progress=_progress)
+                                   settings=settings, online=online, progress=_progress, bar=_Bar())
             except StalePlanError:
                 click.echo("The database changed since this plan was made (another deployer?); "
                            "planning again.", err=True)
@@ -300,8 +354,8 @@ def apply(schema_path: str, database_url: str | None, dev_url: str | None, auto_
         if not result.applied:
             click.echo("No changes. The database matches the schema.")
             return 0
-        click.echo(f"Applied {len(result.plan.forward)} statements in {result.duration_ms} ms "
-                   f"(history id {result.history_id}).")
+        count = len(result.plan.all_forward())
+        click.echo(f"Applied {count} statements in {result.duration_ms} ms (history id {result.history_id}).")
         return 0
 
     _run(go)
@@ -328,6 +382,10 @@ def history(database_url: str | None, limit: int, show_sql: bool) -> None:
                    f"{'schema':<12}  by")
         for e in entries:
             undone = f"  (rolled back by {e.rolled_back_by})" if e.rolled_back_by else ""
+            if e.status == "running":
+                undone += f"  (online, in progress: step {int((e.online_state or {}).get('step', 0)) + 1})"
+            elif e.status:
+                undone += f"  (online, {e.status})"
             click.echo(f"{e.id:>5}  {e.applied_at:%Y-%m-%d %H:%M:%S}  {e.kind:<8}  "
                        f"{e.statements:>5}  {e.duration_ms:>6}  {(e.schema_hash or '-')[:12]:<12}  "
                        f"{e.applied_by}{undone}")
@@ -373,7 +431,10 @@ def rollback(schema_path: str, database_url: str | None, target: int | None, aut
                                      allow_destructive=allow_destructive,
                                      settings=_settings(lock_timeout, statement_timeout,
                                                         lock_wait, retries),
-                                     progress=_progress)
+                                     progress=_progress, bar=_Bar())
+        if new_id == entry.id:
+            click.echo(f"Aborted the online change of apply {entry.id}: the tables are as they were.")
+            return 0
         click.echo(f"Rolled back apply {entry.id} (history id {new_id}).")
         return 0
 

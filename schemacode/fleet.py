@@ -25,7 +25,7 @@ from .introspect import introspect
 from .load import LoadedSchema
 from .model import Catalog, only_schemas
 from .plan import Plan
-from .planning import Scope, check_conversions, check_roles, plan_from, scope_of
+from .planning import Scope, check_conversions, check_roles, online_target, plan_from, scope_of
 from .server import connect, describe, server_version
 from .sqltext import ident, literal
 from .yamlsource import YList, YMap, load_yaml
@@ -275,7 +275,8 @@ def run(loaded: LoadedSchema, targets: list[Target], apply: bool, dev_url: str |
 
     def planned(conn: psycopg.Connection[Any], o: Outcome, current: Catalog, want: Catalog,
                 scratch: str | None, own: Scope | None = None) -> None:
-        o.plan = check_conversions(conn, plan_from(current, want, loaded, scratch, options.online, own))
+        o.plan = check_conversions(conn, plan_from(current, want, loaded, scratch,
+                                                   online_target(conn, options.online), own))
         o.status = "up to date" if o.plan.is_empty else "changes"
 
     def review(o: Outcome) -> tuple[bool, Outcome | None]:
@@ -292,9 +293,11 @@ def run(loaded: LoadedSchema, targets: list[Target], apply: bool, dev_url: str |
                 own: Scope | None = None) -> None:
         result = locked_apply(
             conn, scope,
-            lambda current: check_conversions(conn, plan_from(current, want, loaded, scratch, options.online, own)),
+            lambda current: check_conversions(conn, plan_from(current, want, loaded, scratch,
+                                                              online_target(conn, options.online), own)),
             allow_destructive=options.allow_destructive, settings=options.settings,
-            expected_fingerprint=seen.plan.current_fingerprint if seen and seen.plan else None, current=current)
+            expected_fingerprint=seen.plan.current_fingerprint if seen and seen.plan else None, current=current,
+            online=options.online)
         o.plan, o.history_id = result.plan, result.history_id
         o.status = "applied" if result.applied else "up to date"
 
@@ -414,7 +417,7 @@ def _groups(outcomes: list[Outcome]) -> list[list[Outcome]]:
     for o in outcomes:
         if o.plan is None or o.plan.is_empty:
             continue
-        key = tuple(_neutral(s.sql, o.target.mapping) for s in o.plan.forward)
+        key = tuple(_neutral(s.sql, o.target.mapping) for s in o.plan.all_forward())
         groups.setdefault(key, []).append(o)
     out = list(groups.values())
     for i, g in enumerate(out):

@@ -17,7 +17,7 @@ from typing import Literal
 
 from .sqltext import qualify, unquote_ident
 
-Work = Literal["catalog", "scan", "build", "rewrite"]
+Work = Literal["catalog", "scan", "build", "rewrite", "batches"]
 
 # What each level makes others wait for (PostgreSQL's "Conflicting Lock Modes" table, read for
 # what applications do: SELECT takes ACCESS SHARE, INSERT/UPDATE/DELETE take ROW EXCLUSIVE).
@@ -32,7 +32,8 @@ BLOCKS = {
 }
 
 _WORK_TEXT = {"catalog": "catalog only", "scan": "scans the table", "build": "builds an index",
-              "rewrite": "rewrites the table"}
+              "rewrite": "rewrites the table",
+              "batches": "updates its rows in short batches (a transaction each, row locks only)"}
 
 
 @dataclass(frozen=True)
@@ -80,6 +81,8 @@ _ALTER_TABLE: list[tuple[str, str, Work]] = [
     (r"ADD (?:CONSTRAINT \S+ )?(?:PRIMARY KEY|UNIQUE|EXCLUDE)\b", "ACCESS EXCLUSIVE", "build"),
     (r"ADD (?:CONSTRAINT \S+ )?CHECK\b.*\bNOT VALID\s*$", "ACCESS EXCLUSIVE", "catalog"),
     (r"ADD (?:CONSTRAINT \S+ )?CHECK\b", "ACCESS EXCLUSIVE", "scan"),
+    (r"ADD (?:CONSTRAINT \S+ )?NOT NULL\b.*\bNOT VALID\s*$", "ACCESS EXCLUSIVE", "catalog"),
+    (r"ADD (?:CONSTRAINT \S+ )?NOT NULL\b", "ACCESS EXCLUSIVE", "scan"),
     (r"ALTER (?:COLUMN )?\S+ SET NOT NULL", "ACCESS EXCLUSIVE", "scan"),
     (r"ALTER (?:COLUMN )?\S+ SET STATISTICS", "SHARE UPDATE EXCLUSIVE", "catalog"),
     (r"ALTER (?:COLUMN )?\S+ (?:SET|RESET) \(", "SHARE UPDATE EXCLUSIVE", "catalog"),
@@ -101,6 +104,11 @@ def lock_of(sql: str, rewrites: bool = False, table: str | None = None) -> Lock 
     if m := _m(r"DO \$\$.*?EXECUTE format\('ALTER TABLE %s RENAME CONSTRAINT %I TO %I', '((?:[^']|'')+)'", s):
         # a rename that finds its constraint first (changes.NameNotNull, NameAttached)
         return Lock("ACCESS EXCLUSIVE", (_qname(m.group(1).replace("''", "'")),))
+    if m := _m(rf"LOCK (?:TABLE )?((?:{_NAME}(?:\.{_NAME})?)(?:\s*,\s*{_NAME}(?:\.{_NAME})?)*) IN ([A-Z ]+?) MODE", s):
+        names = tuple(_qname(n) for n in re.findall(rf"{_NAME}(?:\.{_NAME})?", m.group(1)))
+        return Lock(m.group(2).upper(), names)
+    if m := _m(rf"(?:ANALYZE|VACUUM)(?: \([^)]*\))? (?:VERBOSE )?{_QNAME}", s):  # writes go on
+        return Lock("SHARE UPDATE EXCLUSIVE", (_qname(m.group(1)),), "scan")
     if m := _m(rf"ALTER TABLE (?:IF EXISTS )?(?:ONLY )?{_QNAME}\s+(ATTACH|DETACH) PARTITION {_QNAME}(.*)$", s):
         parent, part = _qname(m.group(1)), _qname(m.group(3))
         if m.group(2).upper() == "ATTACH":  # SHARE UPDATE EXCLUSIVE on the parent; the table

@@ -16,7 +16,7 @@ from typing import Any
 from .changes import Change
 from .model import Catalog, Source
 from .plan import Plan, PlannedStatement
-from .render import sql_text
+from .render import in_progress_text, phases_text, program_sql, sql_text
 
 MARKER = "<!-- schemacode plan -->"  # CI updates the comment that starts with it (docs/ci/)
 _LOUD = {"data-loss": "DATA LOSS", "rewrite": "TABLE REWRITE", "lock": "LOCK",
@@ -29,6 +29,10 @@ def plan_markdown(plan: Plan, warnings: tuple[str, ...] = (), desired: Catalog |
     """``desired``: the catalog schema.yaml built (api.Planned.desired), where a comment's line
     in schema.yaml is found."""
     counts = plan.counts()
+    if plan.in_progress is not None:
+        out = [MARKER, "### schemacode plan: an online change is in progress", "",
+               fence(in_progress_text(plan.in_progress, plan.program, sql=False).rstrip("\n"))]
+        return "\n".join(out) + "\n"
     if plan.is_empty:
         out = [MARKER, "### schemacode plan: no changes", "", "The database matches schema.yaml."]
         return "\n".join(out + _unmanaged(plan)) + "\n"
@@ -39,9 +43,17 @@ def plan_markdown(plan: Plan, warnings: tuple[str, ...] = (), desired: Catalog |
         out += ["**Notes**", ""] + [f"- {text(w)}" for w in warnings] + [""]
     out += _changes(plan, desired)
     out += _unmanaged(plan)
-    out += _fold(f"Forward SQL ({_count(plan.forward)}): what apply runs", sql_text(plan.forward))
+    if plan.program is not None:
+        out += ["**Online phases** (`apply --online` runs them in order, each step recorded: a stopped apply "
+                "resumes, `apply --abort` undoes them until the contract)", "",
+                fence("\n".join(phases_text(plan.program))), ""]
+    if plan.not_online:
+        out += ["**Not online** (made in one transaction, and why)", ""]
+        out += [f"- {text(n)}" for n in plan.not_online] + [""]
+    out += _fold(f"Forward SQL ({_count(plan.forward)}): what apply runs", sql_text(plan.forward)
+                 + (program_sql(plan.program) if plan.program else ""))
     out += _fold(f"Backward SQL ({_count(plan.backward)}): undoes the forward SQL",
-                 sql_text(plan.backward))
+                 (program_sql(plan.backward_program) if plan.backward_program else "") + sql_text(plan.backward))
     return "\n".join(out).rstrip() + "\n"
 
 

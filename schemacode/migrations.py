@@ -65,6 +65,10 @@ def _statement(s: PlannedStatement, note: str | None = None) -> list[str]:
 def write(plan: Plan, folder: Path, settings: Settings = Settings()) -> list[Path]:
     """Write the next numbered pair of files for ``plan`` and update the checksums. The files
     set ``lock_timeout`` and ``statement_timeout`` as apply does, so they are safe run by hand."""
+    if plan.program is not None:  # a backfill in batches, each step recorded: not a script
+        raise ValueError("the plan rewrites tables online in phases (expand, backfill in batches, "
+                         "contract), which `schemacode apply --online` runs and resumes; a migration "
+                         "file holds one transaction: write it without --online")
     folder.mkdir(parents=True, exist_ok=True)
     problems = verify(folder)
     if problems:

@@ -7,8 +7,10 @@ a later kind. The backward plan is diff(desired, current): the same machinery th
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from typing import Any
 
 from .changes import Change, DropSchema, Hazard, HazardKind, Stage, Statement
+from .changes.online import Backfill, Split, Step, Target, program as online_program, split, subject
 from .diff import Renames, diff
 from .errors import UnmanagedError
 from .introspect import fingerprint
@@ -32,6 +34,63 @@ class PlannedStatement:
 
 
 @dataclass(frozen=True)
+class PlannedStep:
+    """A step of an online change (changes/online.py): a transaction, a statement on its own, or
+    a backfill (its batch statement shown as ``statements[0]``)."""
+
+    phase: str  # expand, backfill, contract
+    kind: str  # transaction, alone, backfill
+    title: str
+    statements: tuple[PlannedStatement, ...]
+    backfill: Backfill | None = None
+
+
+@dataclass(frozen=True)
+class Program:
+    """The phases of the online rewrites of a plan, and how to abort them (before the contract)."""
+
+    steps: tuple[PlannedStep, ...]
+    abort: tuple[PlannedStep, ...]
+    batch_size: int = 1000  # as the plan shows the batches
+
+    @property
+    def contract_at(self) -> int:
+        """The first step of the contract: from there, the change can no longer be aborted."""
+        return next((i for i, s in enumerate(self.steps) if s.phase == "contract"), len(self.steps))
+
+    def statements(self) -> list[PlannedStatement]:
+        return [s for step in self.steps for s in step.statements]
+
+    def rows(self) -> int | None:
+        """The rows to backfill, as estimated; None where a table's are not known."""
+        counts = [s.backfill.rows for s in self.steps if s.backfill]
+        return None if any(c is None for c in counts) else sum(c or 0 for c in counts)
+
+
+@dataclass(frozen=True)
+class InProgress:
+    """An online change that started and has not finished (its state in schemacode_history)."""
+
+    history_id: int
+    kind: str  # apply or rollback
+    started: Any  # timestamptz
+    by: str
+    step: int  # the next step
+    program: Program
+    rows: int = 0  # rows backfilled so far in the current backfill
+    total: int | None = None
+
+    @property
+    def abortable(self) -> bool:
+        return self.step < self.program.contract_at
+
+    @property
+    def phase(self) -> str:
+        steps = self.program.steps
+        return steps[self.step].phase if self.step < len(steps) else "contract"
+
+
+@dataclass(frozen=True)
 class Plan:
     changes: tuple[Change, ...]
     forward: tuple[PlannedStatement, ...]
@@ -43,16 +102,26 @@ class Plan:
     online: bool = False
     # What the database holds that schema.yaml cannot declare: left as it is, "kind name (why)"
     unmanaged: tuple[str, ...] = ()
+    # --online: the changes made in phases (``forward`` then holds the rest, made first as usual),
+    # the phases that undo them, and what would rewrite a table but cannot be made online, and why
+    program: Program | None = None
+    backward_program: Program | None = None
+    not_online: tuple[str, ...] = ()
+    in_progress: InProgress | None = None  # an online change not finished: only it is shown
     # The schemas schema.yaml declares: an apply records them, and a schema the next schema.yaml
     # no longer declares is dropped (planning.Scope). Empty: not recorded (a fleet's tenants).
     schemas: tuple[str, ...] = ()
 
     @property
     def is_empty(self) -> bool:
-        return not self.forward
+        return not self.forward and self.program is None and self.in_progress is None
+
+    def all_forward(self) -> list[PlannedStatement]:
+        """Every statement the plan runs: the usual ones, then the online phases'."""
+        return list(self.forward) + (self.program.statements() if self.program else [])
 
     def hazards(self, kind: HazardKind | None = None) -> list[tuple[PlannedStatement, Hazard]]:
-        return [(s, h) for s in self.forward for h in s.hazards if kind is None or h.kind == kind]
+        return [(s, h) for s in self.all_forward() for h in s.hazards if kind is None or h.kind == kind]
 
     def counts(self) -> dict[str, int]:
         out = {"add": 0, "change": 0, "destroy": 0}
@@ -151,7 +220,7 @@ def _topological(n: int, after: list[list[int]], before: list[list[int]], place:
     return out
 
 
-def statements(changes: list[Change], online: bool = False) -> list[PlannedStatement]:
+def statements(changes: list[Change], online: bool | Target = False) -> list[PlannedStatement]:
     from . import changes as ch
 
     created = {c.table.qname for c in changes if isinstance(c, (ch.CreateTable, ch.CreateForeignTable))}
@@ -165,6 +234,8 @@ def statements(changes: list[Change], online: bool = False) -> list[PlannedState
                   and isinstance(c, ch.AddConstraint) and not c.new_table and c.online_key_index()}
     out = []
     for c in changes:
+        if isinstance(online, Target) and isinstance(c, ch.AlterColumn):
+            c = replace(c, major=online.major)
         stmts = c.online_statements() if online else c.statements()
         if isinstance(c, ch.AddConstraint) and c.constraint.kind == "foreign_key" \
                 and (c.constraint.ref_table, c.constraint.ref_columns) in later_keys:
@@ -202,12 +273,14 @@ def _stall(s: Statement, lock: Lock | None) -> tuple[Hazard, ...]:
 
 def make_plan(current: Catalog, desired: Catalog, renames: Renames | None = None,
               unpinned_extensions: frozenset[str] = frozenset(), schema_hash: str | None = None,
-              live: Catalog | None = None, online: bool = False, built: Catalog | None = None,
-              undeclared: frozenset[str] = frozenset()) -> Plan:
+              live: Catalog | None = None, online: bool | Target = False, built: Catalog | None = None,
+              undeclared: frozenset[str] = frozenset(), batch_size: int = 1000) -> Plan:
     """Plan from ``current`` to ``desired``. ``live``, when ``current`` is a copy of what the
     database holds as compared (planning.compared), is what the database holds: its fingerprint
     is the one apply checks; ``built``, likewise, the desired schema as built. ``undeclared``:
-    schemas the last apply's schema.yaml declared and this one does not (dropped: data loss)."""
+    schemas the last apply's schema.yaml declared and this one does not (dropped: data loss).
+    ``online``: the online forms, and (a Target: the server they are for) the changes that would
+    rewrite a table made in phases (changes/online.py)."""
     live_fingerprint = fingerprint(live if live is not None else current)
     current = _unpin(current, unpinned_extensions)
     desired = _unpin(desired, unpinned_extensions)
@@ -217,12 +290,66 @@ def make_plan(current: Catalog, desired: Catalog, renames: Renames | None = None
     held = live if live is not None else current  # a copy as compared holds no unmanaged objects
     check_unmanaged(forward, held)
     backward = order(diff(desired, current, renames.inverted()))
-    back_statements = [_irreversible(s) for s in statements(backward, online)]
+    usual, back_usual = forward, backward
+    prog = back_prog = None
+    notes: tuple[str, ...] = ()
+    if online:
+        target = online if isinstance(online, Target) else Target()
+        parts = split(forward, current, desired, target)
+        notes = tuple(parts.notes)
+        if parts.rewrites:
+            usual = parts.ordinary
+            prog = _program(parts, online, batch_size)
+            # What undoes the online part is itself made online, by the same means; the rest of
+            # the backward plan undoes the rest (found by what each change is about).
+            taken = {subject(c) for c in parts.absorbed} - {None}
+            back_part = [c for c in backward if subject(c) in taken]
+            back_usual = [c for c in backward if subject(c) not in taken]
+            back_split = split(back_part, desired, current, target)
+            back_prog = _program(Split([], back_part, back_split.rewrites, back_split.notes), online, batch_size)
+    back_statements = [_irreversible(s) for s in statements(back_usual, online)]
     unmanaged = tuple(f"{u} (schema.yaml cannot declare {u.what})" for u in held.unmanaged.values())
-    return Plan(tuple(forward), tuple(statements(forward, online)), tuple(backward),
-                tuple(back_statements), live_fingerprint, fingerprint(_unpin(built, unpinned_extensions) if built is not None else desired),
-                schema_hash, online,
-                unmanaged)
+    return Plan(tuple(forward), tuple(statements(usual, online)), tuple(backward),
+                tuple(back_statements), live_fingerprint,
+                fingerprint(_unpin(built, unpinned_extensions) if built is not None else desired),
+                schema_hash, bool(online), unmanaged, prog, back_prog, notes)
+
+
+def _program(parts: Split, online: bool | Target, batch_size: int) -> Program:
+    """The online rewrites' steps, each statement with its lock; the data a conversion may lose
+    is said on the backfill that converts it."""
+    from . import changes as ch
+    from .backfill import shown_sql
+    from .locks import Lock
+
+    steps, abort = online_program(parts)
+    lost: dict[str, tuple[Hazard, ...]] = {}
+    for c in parts.absorbed:
+        if isinstance(c, ch.AlterColumn):
+            lost[c.table] = lost.get(c.table, ()) + tuple(
+                h for s in c.statements() for h in s.hazards if h.kind == "data-loss")
+    summary = {r.table: ", ".join(f"{c.name}" for c in r.columns) for r in parts.rewrites}
+
+    def planned(step: Step) -> PlannedStep:
+        table = step.backfill.table if step.backfill else None
+        if step.backfill:
+            b = step.backfill
+            sql = shown_sql(b, batch_size)
+            how = "its primary key" if b.key else "ctid ranges (no primary key)"
+            stmt = PlannedStatement(sql, tuple(h for t, hs in lost.items() if t == b.table for h in hs), "main",
+                                    f"backfill {b.table} ({summary.get(b.table, '')}) in batches of "
+                                    f"{batch_size} over {how}", None, None,
+                                    Lock("ROW EXCLUSIVE", (b.table,), "batches"))
+            return PlannedStep(step.phase, step.kind, step.title, (stmt,), b)
+        stmts = []
+        for s in step.statements:
+            lock = _lock(s, table, set())
+            stage: Stage = "main" if step.kind == "transaction" else "post"  # post: on its own
+            stmts.append(PlannedStatement(s.sql, s.hazards + _stall(s, lock), stage, step.title, None,
+                                          s.concurrent_index, lock))
+        return PlannedStep(step.phase, step.kind, step.title, tuple(stmts))
+
+    return Program(tuple(planned(s) for s in steps), tuple(planned(s) for s in abort), batch_size)
 
 
 def touched(c: Change, current: Catalog) -> list[str]:
@@ -311,4 +438,5 @@ def script(stmts: list[PlannedStatement] | tuple[PlannedStatement, ...]) -> str:
     return "".join(s.sql.rstrip().rstrip(";") + ";\n" for s in stmts)
 
 
-__all__ = ["Plan", "PlannedStatement", "Statement", "make_plan", "creation_statements", "script"]
+__all__ = ["Plan", "PlannedStatement", "PlannedStep", "Program", "InProgress", "Statement", "make_plan",
+           "creation_statements", "script"]

@@ -8,6 +8,7 @@ from typing import Any
 
 import psycopg
 
+from .changes.online import Target
 from .errors import SchemaError
 from .load import LoadedSchema
 from .model import Catalog
@@ -38,19 +39,21 @@ def scope_of(conn: psycopg.Connection[Any], loaded: LoadedSchema) -> Scope:
 
 
 def plan_from(current: Catalog, desired: Catalog, loaded: LoadedSchema, dev_url: str | None,
-              online: bool = False, scope: Scope | None = None) -> Plan:
+              online: bool | Target = False, scope: Scope | None = None, batch_size: int = 1000) -> Plan:
     """The plan; where a change may be only a difference of spelling, made again from both
     catalogs after one more round of PostgreSQL's print → parse (see `compared`). With
     ``scope`` (a target's own, not a fleet's tenant), the plan records schema.yaml's schemas for
-    the next one, drops those it no longer declares, and lists those never managed."""
+    the next one, drops those it no longer declares, and lists those never managed. ``online``
+    and ``batch_size``: see make_plan."""
     undeclared = scope.undeclared if scope else frozenset()
     p = make_plan(current, desired, loaded.renames, loaded.unpinned_extensions, loaded.text_hash,
-                  online=online, undeclared=undeclared)
+                  online=online, undeclared=undeclared, batch_size=batch_size)
     if not p.is_empty and spelling_suspects(p):
         pair = compared(current, desired, dev_url)
         if pair is not None:
             p = make_plan(pair[0], pair[1], loaded.renames, loaded.unpinned_extensions, loaded.text_hash,
-                          live=current, built=desired, online=online, undeclared=undeclared)
+                          live=current, built=desired, online=online, undeclared=undeclared,
+                          batch_size=batch_size)
     if scope is None:
         return p
     return replace(p, schemas=tuple(loaded.scope), unmanaged=p.unmanaged + tuple(
@@ -77,6 +80,37 @@ def compared(current: Catalog, desired: Catalog, dev_url: str | None) -> tuple[C
     if cur is None or des is None or (cur is current and des is desired):
         return None
     return cur, des
+
+
+def online_target(conn: psycopg.Connection[Any], online: bool) -> bool | Target:
+    """For --online: what the plan must know of the server (its major, TimeZone, whether the
+    role may keep triggers from firing during a backfill); False without --online."""
+    if not online:
+        return False
+    from .introspect import query_text
+
+    row = conn.execute(query_text("online_target")).fetchone()
+    assert row is not None
+    return Target(int(row[0]), str(row[1]), bool(row[2]))
+
+
+def with_estimates(conn: psycopg.Connection[Any], p: Plan) -> Plan:
+    """The rows each backfill of the plan has to fill, as the statistics estimate them."""
+    from dataclasses import replace
+
+    from .introspect import query_text
+    from .sqltext import qname_ident
+
+    if p.program is None:
+        return p
+    steps = []
+    for step in p.program.steps:
+        if step.backfill is not None:
+            row = conn.execute(query_text("table_size"), {"table": qname_ident(step.backfill.table)}).fetchone()
+            rows = int(row[0]) if row and row[2] else None
+            step = replace(step, backfill=replace(step.backfill, rows=rows))
+        steps.append(step)
+    return replace(p, program=replace(p.program, steps=tuple(steps)))
 
 
 def check_roles(conn: psycopg.Connection[Any], c: Catalog, file: str) -> None:

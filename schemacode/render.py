@@ -8,7 +8,7 @@ from typing import Any
 import click
 
 from .fleet import FleetResult
-from .plan import Plan, PlannedStatement
+from .plan import InProgress, Plan, PlannedStatement, PlannedStep, Program
 
 _COLORS = {"+": "green", "-": "red", "~": "yellow", "→": "cyan"}
 _HAZARD_COLORS = {"data-loss": "red", "rewrite": "yellow", "lock": "yellow", "irreversible": "magenta", "security": "magenta"}
@@ -31,6 +31,8 @@ def plan_text(plan: Plan, color: bool = False, sql: bool = True, verbose: bool =
     def style(text: str, fg: str | None = None, bold: bool = False) -> str:
         return click.style(text, fg=fg, bold=bold) if color else text
 
+    if plan.in_progress is not None:
+        return in_progress_text(plan.in_progress, plan.program, color, sql)
     if plan.is_empty:
         return "\n".join(["No changes. The database matches the schema.", *unmanaged_text(plan, verbose)]) + "\n"
     lines = ["Changes:"]
@@ -56,12 +58,96 @@ def plan_text(plan: Plan, color: bool = False, sql: bool = True, verbose: bool =
             assert s.lock
             lines.append(f"  {s.lock.describe()}")
             lines.append(f"               {s.sql.splitlines()[0]}")
+    if plan.program is not None:
+        lines.append("")
+        first = "after the changes above (one transaction), " if plan.forward else ""
+        lines.append(style(f"Online phases ({first}each step recorded: a stopped `apply --online` resumes, "
+                           "`apply --abort` undoes them until the contract):", bold=True))
+        lines += phases_text(plan.program, style)
+    if plan.not_online:
+        lines.append("")
+        lines.append(style("Not online (made as above, and why):", bold=True))
+        lines += [f"  {n}" for n in plan.not_online]
     if sql:
         lines.append("")
         lines.append(style("-- Forward SQL", bold=True))
-        lines.append(sql_text(plan.forward, color))
+        if plan.forward or plan.program is None:
+            lines.append(sql_text(plan.forward, color))
+        if plan.program is not None:
+            lines.append(program_sql(plan.program, color))
         lines.append(style("-- Backward SQL (undoes the forward SQL)", bold=True))
+        if plan.backward_program is not None:
+            lines.append(style("-- (online too: its phases first, then the rest)", bold=True))
+            lines.append(program_sql(plan.backward_program, color))
         lines.append(sql_text(plan.backward, color))
+    return "\n".join(lines).rstrip() + "\n"
+
+
+_HOW = {"transaction": "one transaction", "alone": "on its own"}
+
+
+def _step_line(n: int, step: PlannedStep, program: Program) -> str:
+    if step.backfill is not None:
+        b = step.backfill
+        rows = f"~{b.rows:,} rows" if b.rows is not None else "its rows"
+        how = "its primary key" if b.key else "ctid ranges (it has no primary key)"
+        return (f"{n}. {step.title}: {rows} in batches of {program.batch_size} over {how}, "
+                "each batch its own transaction" + (" (its own triggers kept from firing)" if b.replica else ""))
+    return f"{n}. {step.title} ({_HOW[step.kind]})"
+
+
+def phases_text(program: Program, style: Any = lambda t, *a, **k: t, start: int = 0) -> list[str]:
+    """Each phase, its steps, and each statement's lock: what it blocks and whether it scans."""
+    lines = []
+    phase = None
+    for n, step in enumerate(program.steps, start + 1):
+        if step.phase != phase:
+            phase = step.phase
+            lines.append(f"  {style(phase, 'cyan')}")
+        lines.append(f"    {_step_line(n, step, program)}")
+        for s in step.statements:
+            if s.lock:
+                lines.append(f"         {s.lock.describe()}")
+                lines.append(f"               {s.sql.splitlines()[0]}")
+    rows = program.rows()
+    if rows is not None:
+        lines.append(f"  rows to backfill: ~{rows:,}")
+    return lines
+
+
+def program_sql(program: Program, color: bool = False, start: int = 0) -> str:
+    out = []
+    for n, step in enumerate(program.steps, start + 1):
+        head = f"-- {step.phase} {n}. {step.title}: " + (
+            f"in batches of {program.batch_size}, each its own transaction (the statement of one batch)"
+            if step.backfill else _HOW[step.kind])
+        out.append(click.style(head, fg="cyan") if color else head)
+        out.append(sql_text(step.statements, color).rstrip("\n"))
+    return "\n".join(out) + "\n"
+
+
+def in_progress_text(running: InProgress, rest: Program | None, color: bool = False, sql: bool = True) -> str:
+    def style(text: str, fg: str | None = None, bold: bool = False) -> str:
+        return click.style(text, fg=fg, bold=bold) if color else text
+
+    steps = running.program.steps
+    step = steps[running.step] if running.step < len(steps) else None
+    at = f"step {running.step + 1} of {len(steps)}, {running.phase}" + (f": {step.title}" if step else "")
+    if step is not None and step.backfill is not None and running.rows:
+        at += f" — {running.rows:,}" + (f" of ~{running.total:,}" if running.total else "") + " rows done"
+    what = "rollback" if running.kind == "rollback" else "online change"
+    lines = [style(f"An {what} is in progress (history id {running.history_id}, started "
+                   f"{running.started:%Y-%m-%d %H:%M:%S} by {running.by}):", bold=True),
+             f"  {at}.",
+             "`schemacode apply --online` resumes it"
+             + ("; `schemacode apply --abort` undoes it (until the contract)." if running.abortable
+                else "; it is past its contract: it can no longer be aborted."),
+             "Once it is done, schema.yaml is compared with the database again."]
+    if rest is not None and rest.steps:
+        lines += ["", style("Steps left:", bold=True)]
+        lines += phases_text(rest, style, running.step)
+        if sql:
+            lines += ["", style("-- SQL of the steps left", bold=True), program_sql(rest, color, running.step)]
     return "\n".join(lines).rstrip() + "\n"
 
 
@@ -104,6 +190,23 @@ def plan_json(plan: Plan, warnings: tuple[str, ...] = ()) -> str:
             if s.source else None,
         }
 
+    def program(p: Program | None, start: int = 0) -> list[dict[str, Any]] | None:
+        if p is None:
+            return None
+        out: list[dict[str, Any]] = []
+        for n, step in enumerate(p.steps, start + 1):
+            if not out or out[-1]["phase"] != step.phase:
+                out.append({"phase": step.phase, "steps": []})
+            b = step.backfill
+            out[-1]["steps"].append({
+                "step": n, "title": step.title, "kind": step.kind,
+                "statements": [stmt(s) for s in step.statements],
+                "backfill": {"table": b.table, "rows": b.rows, "batch_size": p.batch_size,
+                             "key": [k for k, _ in b.key] or "ctid", "triggers_kept_quiet": b.replica}
+                if b else None})
+        return out
+
+    running = plan.in_progress
     return json.dumps({
         "empty": plan.is_empty,
         "summary": [c.summary() for c in plan.listed],
@@ -114,6 +217,16 @@ def plan_json(plan: Plan, warnings: tuple[str, ...] = ()) -> str:
         "forward": [stmt(s) for s in plan.forward],
         "backward": [stmt(s) for s in plan.backward],
         "unmanaged": list(plan.unmanaged),
+        "online": {
+            "phases": program(plan.program, running.step if running else 0),
+            "backward_phases": program(plan.backward_program),
+            "rows_to_backfill": plan.program.rows() if plan.program else None,
+            "not_online": list(plan.not_online),
+            "in_progress": {"history_id": running.history_id, "kind": running.kind, "step": running.step + 1,
+                            "steps": len(running.program.steps), "phase": running.phase,
+                            "abortable": running.abortable, "rows_done": running.rows,
+                            "rows_estimated": running.total} if running else None,
+        } if plan.online else None,
         "warnings": list(warnings),
     }, indent=2) + "\n"
 

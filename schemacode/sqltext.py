@@ -325,3 +325,48 @@ def calls_and_casts(sql: str) -> tuple[tuple[tuple[str, ...], str], ...]:
             parts = tuple(unquote_ident(p) if p[0] == '"' else p.lower() for p in _PART.findall(chain))
             out.append((parts, role))
     return tuple(out)
+
+
+_WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_$]*")
+
+
+def rename_columns(sql: str, names: dict[str, str]) -> str:
+    """``sql`` (an index's columns and predicate, a check) with the columns ``names`` maps
+    renamed: every identifier that stands for one of them, quoted or not. Strings, qualified
+    names (``t.c``), function names (``c(``), type names (``::c``) and collations are left alone."""
+    out: list[str] = []
+    i = done = 0
+    while i < len(sql):
+        ch = sql[i]
+        if ch == "'":
+            i = _skip_quoted(sql, i)
+            continue
+        m = _WORD.match(sql, i) if ch != '"' else None
+        if ch != '"' and (m is None or (i > 0 and (sql[i - 1].isalnum() or sql[i - 1] in "_$"))):
+            i += 1
+            continue
+        end = _skip_quoted(sql, i) if ch == '"' else m.end() if m else i + 1
+        token = sql[i:end]
+        name = unquote_ident(token) if ch == '"' else token.lower()
+        before = sql[:i].rstrip()
+        qualified = before.endswith(".") or before.endswith("::") or before.upper().endswith("COLLATE")
+        called = sql[end:].lstrip().startswith("(") and ch != '"'
+        if name in names and not qualified and not called and not sql[end:].startswith("."):
+            out.append(sql[done:i] + ident(names[name]))
+            done = end
+        i = end
+    out.append(sql[done:])
+    return "".join(out)
+
+
+def short_name(*parts: str) -> str:
+    """A name made of ``parts`` joined by "_" that fits PostgreSQL's 63 bytes: cut, with a short
+    hash of the whole so that two long names cut alike still differ."""
+    from hashlib import sha256
+
+    name = "_".join(parts)
+    if len(name.encode()) <= 63:
+        return name
+    digest = sha256(name.encode()).hexdigest()[:8]
+    cut = name.encode()[:54].decode(errors="ignore")
+    return f"{cut}_{digest}"

@@ -127,3 +127,29 @@ def test_squawk_flags_nothing_the_plan_does_not_name(db: Database, case: Case) -
                     lock = f.statement.lock
                     assert "rewrite" in f.statement.hazard_kinds() or lock is None \
                         or not lock.stalls_writes, f"online plan breaks {f.rule}: {f.statement.sql}"
+
+
+def test_squawk_reads_the_online_phases(db: Database) -> None:
+    """The statements of the online phases (changes/online.py) as squawk reads them: what it
+    flags is named by the plan (the lock, a hazard), or is the old column dropped in the
+    contract once its shadow has its values and takes its name."""
+    from .test_online import FK
+
+    api.apply(db.load(FK.old), db.url)
+    db.execute(FK.fill)
+    planned = api.plan(db.load(FK.new), db.url, online=True).plan
+    assert planned.program is not None
+    stmts = tuple(s for s in planned.program.statements() if not s.sql.startswith("WITH batch"))
+    sql = [s.sql for s in stmts]
+    findings = _squawk(db, stmts)
+    assert findings, "squawk read nothing"
+    unknown = {f.rule for f in findings} - set(LOCK_RULES) - STYLE_RULES - CLIENT_RULES
+    assert not unknown, f"squawk rules this test does not know yet: {unknown}"
+    for f in findings:
+        if f.rule == "ban-drop-column":  # the old column, its values in the shadow renamed to its name
+            name = f.statement.sql.rsplit(" ", 1)[1]
+            assert any(s.endswith(f" TO {name}") and "RENAME COLUMN _sc_" in s for s in sql), f.statement.sql
+        elif f.rule in LOCK_RULES:
+            assert _explained(f), f"squawk {f.rule}: the plan does not name it: {f.statement.sql}"
+            lock = f.statement.lock
+            assert lock is None or not lock.stalls_writes, f"online phase breaks {f.rule}: {f.statement.sql}"

@@ -492,6 +492,7 @@ class AlterColumn(Change):
     keep_sequence: bool = False  # serial ↔ a column using a sequence of its own: the same one
     via_text: bool = False  # to or from an enum: there is no cast, the labels convert as text
     depth: int = 0  # a partition's own NOT NULL and default: after its parent's (which reach it)
+    major: int = 0  # the target's PostgreSQL major, where the online form depends on it
     phase = Phase.ALTER_COLUMN
 
     def sort_key(self) -> tuple[int, int, str]:
@@ -616,9 +617,15 @@ class AlterColumn(Change):
 
     def _online_not_null(self) -> list[Statement]:
         """SET NOT NULL without a scan under ACCESS EXCLUSIVE: a NOT VALID check, validated
-        under a weaker lock, lets PostgreSQL (12+) skip the scan; then the check goes."""
+        under a weaker lock, lets PostgreSQL (12+) skip the scan; then the check goes. From
+        PostgreSQL 18 the NOT NULL constraint itself can be added NOT VALID and validated: one
+        short ACCESS EXCLUSIVE lock instead of three."""
         table = qname_ident(self.table)
         col = ident(self.after.name)
+        if self.major >= 18:
+            name = ident(self.after.not_null_name or not_null_default(self.table.partition(".")[2], self.after.name))
+            return [Statement(f"ALTER TABLE {table} ADD CONSTRAINT {name} NOT NULL {col} NOT VALID"),
+                    Statement(f"ALTER TABLE {table} VALIDATE CONSTRAINT {name}", stage="post")]
         check = ident(f"{self.after.name}_not_null_schemacode"[:63])
         return [
             Statement(f"ALTER TABLE {table} ADD CONSTRAINT {check} CHECK ({col} IS NOT NULL) NOT VALID"),

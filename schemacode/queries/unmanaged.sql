@@ -25,11 +25,11 @@ WITH objects AS (
       AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass
                       AND d.objid = c.oid AND d.deptype = 'e')
       AND (c.relispartition OR EXISTS (SELECT 1 FROM pg_inherits i WHERE i.inhrelid = c.oid OR i.inhparent = c.oid))
-    UNION ALL  -- its options (a password) are never read
-    SELECT 'user mapping', ARRAY['for ' || CASE WHEN m.umuser = 0 THEN 'PUBLIC' ELSE quote_ident(pg_get_userbyid(m.umuser)) END
-                                 || ' on server ' || quote_ident(s.srvname)]::text[], '', 'user mappings',
-           'pg_user_mapping'::regclass, m.oid, NULL, NULL, NULL
-    FROM pg_user_mapping m JOIN pg_foreign_server s ON s.oid = m.umserver
+    UNION ALL  -- its options (a password) are never read (the view: any role may read it)
+    SELECT 'user mapping', ARRAY['for ' || CASE WHEN m.umuser = 0 THEN 'PUBLIC' ELSE quote_ident(m.usename) END
+                                 || ' on server ' || quote_ident(m.srvname)]::text[], '', 'user mappings',
+           'pg_user_mapping'::regclass, m.umid, NULL, NULL, NULL
+    FROM pg_user_mappings m
     UNION ALL
     SELECT 'virtual generated column', ARRAY[n.nspname, c.relname]::text[], '.' || a.attname,
            'virtual generated columns', 'pg_class'::regclass, c.oid, NULL, NULL, a.attnum
