@@ -1,28 +1,25 @@
-"""The library API the CLI is a thin layer over. Tests call it directly."""
+"""The library API the CLI is a thin layer over. Tests call it directly.
+
+Each function imports what it uses: a command is a fresh process, and the modules behind the
+API (the database driver, the loader with sqlglot, the differ, the template engine) cost more
+to import than a warm command takes to run. Laziness lives here and in cli.py, nowhere else.
+"""
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from pathlib import Path
-
-from . import fleet as fleet_
-from .apply import (
-    ApplyResult, HistoryEntry, Progress, Settings, locked_apply, locked_rollback, read_history,
-)
-from typing import TYPE_CHECKING, Any, Callable
-
+from typing import TYPE_CHECKING, Callable
 
 from .errors import DatabaseError
-from .introspect import introspect
-from .load import LoadedSchema, load_file
-from .model import Catalog
-from .plan import Plan, make_plan
-from .planning import check_conversions, check_roles, plan_from
-from .scratch import canonicalize, materialize, scratch_for
-from .server import connect, local_database_url, server_version
 from .sqlite import is_sqlite
 
 if TYPE_CHECKING:  # Alembic itself is imported only where a revision is read or written
+    from . import fleet as fleet_
     from .alembic import Revision
+    from .apply import ApplyResult, HistoryEntry, Progress, Settings
+    from .loaded import LoadedSchema
+    from .model import Catalog
+    from .plan import Plan
 
 
 @dataclass(frozen=True)
@@ -34,17 +31,23 @@ class Planned:
 
 
 def _load(schema: str | Path | LoadedSchema) -> LoadedSchema:
+    from .loaded import LoadedSchema, load_file
+    from .paths import home
+
     if isinstance(schema, LoadedSchema):
         return schema
-    from .server import home
     return load_file(schema, cache_dir=home() / "cache")
 
 
 def resolve_url(database_url: str | None) -> str:
+    from .server import local_database_url
+
     return database_url or local_database_url()
 
 
 def desired_catalog(loaded: LoadedSchema, dev_url: str | None) -> tuple[Catalog, int]:
+    from .scratch import materialize
+
     m = materialize(loaded, dev_url)
     return m.catalog, m.server_version
 
@@ -55,6 +58,11 @@ def plan(schema: str | Path | LoadedSchema, database_url: str | None = None,
     """``leave_out``: what the plan is not to touch, taken out of both catalogs (a migration
     runner's own table, for a revision file: see revision())."""
     from concurrent.futures import ThreadPoolExecutor
+
+    from .introspect import introspect
+    from .planning import check_conversions, check_roles, plan_from
+    from .scratch import scratch_for
+    from .server import connect, server_version
 
     loaded = _load(schema)
     url = resolve_url(database_url)
@@ -67,7 +75,7 @@ def plan(schema: str | Path | LoadedSchema, database_url: str | None = None,
     with connect(url, autocommit=True) as conn:  # the target first: a wrong URL fails before any build
         target_version = server_version(conn)
         scratch = scratch_for(conn, url, dev_url)
-        check_roles(conn, loaded.catalog, loaded.file)  # before a build that may run on its server
+        check_roles(conn, loaded.named_roles, loaded.file)  # before a build that may run on its server
         # The live catalog is read while the scratch server builds the desired one: two servers,
         # and the build mostly waits on its own.
         with ThreadPoolExecutor(1) as pool:
@@ -108,8 +116,15 @@ def rename_hints(p: Plan) -> tuple[str, ...]:
 
 def apply(schema: str | Path | LoadedSchema, database_url: str | None = None,
           dev_url: str | None = None, *, allow_destructive: bool = False,
-          expected_fingerprint: str | None = None, settings: Settings = Settings(),
+          expected_fingerprint: str | None = None, settings: Settings | None = None,
           online: bool = False, progress: Progress | None = None) -> ApplyResult:
+    """``settings``: timeouts and retries (default: apply.Settings())."""
+    from .apply import Settings, locked_apply
+    from .planning import check_conversions, check_roles, plan_from
+    from .scratch import scratch_for
+    from .server import connect
+
+    settings = settings or Settings()
     loaded = _load(schema)
     url = resolve_url(database_url)
     if is_sqlite(url):
@@ -120,7 +135,7 @@ def apply(schema: str | Path | LoadedSchema, database_url: str | None = None,
                           progress=progress)
     with connect(url, autocommit=True) as conn:
         scratch = scratch_for(conn, url, dev_url)
-        check_roles(conn, loaded.catalog, loaded.file)
+        check_roles(conn, loaded.named_roles, loaded.file)
         desired, _ = desired_catalog(loaded, scratch)
         return locked_apply(
             conn, loaded.scope,
@@ -131,6 +146,9 @@ def apply(schema: str | Path | LoadedSchema, database_url: str | None = None,
 
 
 def history(database_url: str | None = None, limit: int | None = None) -> list[HistoryEntry]:
+    from .apply import read_history
+    from .server import connect
+
     if is_sqlite(database_url):
         from .sqlite import api as lite
 
@@ -141,9 +159,13 @@ def history(database_url: str | None = None, limit: int | None = None) -> list[H
 
 def rollback(schema: str | Path | LoadedSchema, database_url: str | None = None,
              target: int | None = None, *, allow_destructive: bool = False,
-             settings: Settings = Settings(), progress: Progress | None = None
+             settings: Settings | None = None, progress: Progress | None = None
              ) -> tuple[HistoryEntry, int]:
     """Undo the latest apply (or apply ``target``); returns it and the rollback's history id."""
+    from .apply import Settings, locked_rollback
+    from .server import connect
+
+    settings = settings or Settings()
     if is_sqlite(database_url):
         from .sqlite import api as lite
 
@@ -164,26 +186,72 @@ class Generated:
 
 def generate(schema: str | Path | LoadedSchema, out: str | Path = "generated",
              dev_url: str | None = None, check: bool = False) -> Generated:
-    """Write (or, with check, compare) the dataclasses for schema.yaml into ``out``."""
+    """Write (or, with check, compare) the dataclasses for schema.yaml into ``out``.
+
+    What was rendered is kept in the cache with the desired catalog's inputs (schema.yaml's text,
+    the tool's code, the embedded server's version): when ``out`` already holds it, as in a
+    pre-commit hook's ``generate --check``, that is all there is to know, and nothing is loaded,
+    built or rendered."""
+    from . import cache
+
+    out = Path(out)
+    entry = _generated_entry(schema, dev_url)
+    files = cache.read(entry, dict) if entry is not None else None
+    if files is not None and _holds(out, files):
+        return Generated(files, [], [])
     from . import codegen
 
-    loaded = _load(schema)
-    desired, _ = desired_catalog(loaded, dev_url)
-    files = codegen.render(desired, Path(loaded.file).name)
-    out = Path(out)
+    if files is None:
+        loaded = _load(schema)
+        desired, _ = desired_catalog(loaded, dev_url)
+        files = codegen.render(desired, Path(loaded.file).name)
+        if entry is not None:
+            cache.write(entry, files)
     if check:
         return Generated(files, [], codegen.stale(files, out))
     return Generated(files, codegen.write(files, out), [])
 
 
+def _generated_entry(schema: str | Path | LoadedSchema, dev_url: str | None) -> Path | None:
+    """The cache entry of what generate renders for schema.yaml at ``schema``: by its path and
+    text, the tool's code and the embedded server's version (what the desired catalog's own
+    entry is keyed by). None where that takes more than reading the file: a --dev-url (its
+    version is the server's to say), a schema already loaded."""
+    from . import cache
+    from .paths import embedded_version, home
+
+    if dev_url is not None or not isinstance(schema, (str, Path)):
+        return None
+    version = embedded_version()
+    p = Path(schema)
+    try:
+        text = p.read_text()
+        folder = home() / "cache"
+    except (OSError, DatabaseError):
+        return None  # said by the usual path, which reads the file again
+    return folder / f"generated-{cache.key(str(p), text, str(version))}.pickle" if version else None
+
+
+def _holds(out: Path, files: dict[str, str]) -> bool:
+    """Does ``out`` hold exactly these files' text (what codegen.stale would find nothing in)?"""
+    try:
+        return all((out / name).exists() and (out / name).read_text() == content
+                   for name, content in files.items())
+    except OSError:
+        return False
+
+
 def fleet(schema: str | Path | LoadedSchema, targets: str | Path, apply: bool = False,
-          dev_url: str | None = None, options: fleet_.Options = fleet_.Options(),
+          dev_url: str | None = None, options: fleet_.Options | None = None,
           progress: fleet_.Progress | None = None, approved: fleet_.FleetResult | None = None
           ) -> fleet_.FleetResult:
     """Plan (``apply``: apply) schema.yaml on every database a targets file names
-    (docs/deploying.md#many-databases)."""
+    (docs/deploying.md#many-databases). ``options``: default fleet.Options()."""
+    from . import fleet as fleet_
+
     loaded = _load(schema)
-    return fleet_.run(loaded, fleet_.load_targets(targets), apply, dev_url, options, progress, approved)
+    return fleet_.run(loaded, fleet_.load_targets(targets), apply, dev_url, options or fleet_.Options(),
+                      progress, approved)
 
 
 def diagram(schema: str | Path | LoadedSchema, fmt: str = "mermaid", tables: list[str] | None = None,
@@ -239,8 +307,9 @@ def pull(database_url: str | None = None, schemas: list[str] | None = None,
     was read: anything that would not come back the same (an option schema.yaml cannot say yet)
     is named in a warning, with what a plan against this database would do to it."""
     from .dump import Details, dump
-    from .introspect import pull_details, user_schemas
-    from .server import describe
+    from .introspect import introspect, pull_details, user_schemas
+    from .scratch import scratch_for
+    from .server import connect, describe
 
     url = resolve_url(database_url)
     if is_sqlite(url):
@@ -268,6 +337,8 @@ def pull(database_url: str | None = None, schemas: list[str] | None = None,
 def _pull_differences(text: str, read: Catalog, dev_url: str | None) -> list[str]:
     from .errors import SchemacodeError
     from .load import load_text
+    from .planning import plan_from
+    from .scratch import materialize
 
     try:
         loaded = load_text(text, "pulled schema.yaml")
@@ -347,6 +418,7 @@ def _import_history(run: Callable[[str], None], dev_url: str | None, schemas: li
     ran there."""
     from .introspect import query_text
     from .scratch import empty_database
+    from .server import connect
 
     with empty_database(dev_url) as url:
         run(url)
@@ -374,6 +446,7 @@ def revision(schema: str | Path | LoadedSchema, versions: str | Path, database_u
     """Plan schema.yaml against the database and write the plan as the next Alembic revision in
     ``versions``: the database must be at that folder's head (docs/deploying.md)."""
     from . import alembic as al
+    from .server import connect
 
     al.require()
     url = resolve_url(database_url)
@@ -402,7 +475,10 @@ def diff_databases(from_url: str, to_url: str, schemas: list[str] | None = None)
                             hint="for SQLite: `schemacode pull --database-url sqlite:///a.db -o a.yaml`, then "
                                  "`schemacode plan --schema a.yaml --database-url sqlite:///b.db`")
 
-    from .introspect import user_schemas
+    from .introspect import introspect, user_schemas
+    from .plan import make_plan
+    from .scratch import canonicalize, scratch_for
+    from .server import connect, server_version
 
     def scope_of(url: str) -> list[str]:
         with connect(url, autocommit=True) as conn:

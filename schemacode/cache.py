@@ -1,17 +1,39 @@
 """Files in ``$SCHEMACODE_HOME/cache``: pickles written atomically, read back or ignored.
 
-Keys are chosen by the callers (hashes of the input, the tool's version and ``model.py``); a
-damaged or foreign entry reads as a miss and is rebuilt.
+Keys are chosen by the callers (hashes of the input, with the tool's version and code: `key`);
+a damaged or foreign entry reads as a miss and is rebuilt.
 """
 from __future__ import annotations
 
+import hashlib
 import os
 import pickle
 import threading
+from functools import lru_cache
 from pathlib import Path
 from typing import TypeVar
 
 T = TypeVar("T")
+
+
+def key(*parts: str) -> str:
+    """A cache key for ``parts``, with the tool's version and a hash of its code: an entry is
+    only read back by the code that wrote it."""
+    from . import __version__
+
+    return hashlib.sha256("\0".join([__version__, source_hash(), *parts]).encode()).hexdigest()[:32]
+
+
+@lru_cache(maxsize=1)
+def source_hash() -> str:
+    """The package's code (Python, catalog queries and templates): what reads, builds, pickles
+    and renders a catalog. The version alone does not say it: a development install changes
+    code under one version."""
+    digest = hashlib.sha256()
+    root = Path(__file__).parent
+    for path in sorted([*root.rglob("*.py"), *root.rglob("*.sql"), *root.rglob("*.j2")]):
+        digest.update(path.relative_to(root).as_posix().encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()[:12]
 
 
 def read(path: Path | str, kind: type[T]) -> T | None:

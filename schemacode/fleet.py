@@ -22,7 +22,7 @@ import psycopg
 from .apply import LOCK_KEY, Settings, advisory_lock, locked_apply
 from .errors import DatabaseError, SchemacodeError, SchemaError
 from .introspect import introspect
-from .load import LoadedSchema
+from .loaded import LoadedSchema
 from .model import Catalog, only_schemas
 from .plan import Plan
 from .planning import check_conversions, check_roles, plan_from
@@ -311,7 +311,7 @@ def run(loaded: LoadedSchema, targets: list[Target], apply: bool, dev_url: str |
                 if got is None:
                     return
                 want, scratch, scope = got
-                check_roles(conn, loaded.catalog, loaded.file)
+                check_roles(conn, loaded.named_roles, loaded.file)
                 if apply:
                     applied(conn, o, seen, want, scratch, scope)
                 else:
@@ -335,7 +335,7 @@ def run(loaded: LoadedSchema, targets: list[Target], apply: bool, dev_url: str |
                 wants = [wanted(conn, o.target) for o in outs]
                 if any(w is None for w in wants):
                     return
-                check_roles(conn, loaded.catalog, loaded.file)
+                check_roles(conn, loaded.named_roles, loaded.file)
                 scope = sorted({n for w in wants if w for n in w[2]})
                 if apply:
                     advisory_lock(conn, options.settings.lock_wait)

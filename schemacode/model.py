@@ -44,23 +44,6 @@ class Source:
         return f"{self.file}:{self.line} ({self.path})"
 
 
-def _source_hash() -> str:
-    """The package's code (Python and catalog queries): what reads, builds and pickles a catalog.
-    The version alone does not say it: a development install changes code under one version."""
-    from hashlib import sha256
-    from pathlib import Path
-
-    digest = sha256()
-    root = Path(__file__).parent
-    for path in sorted([*root.rglob("*.py"), *root.rglob("*.sql")]):
-        digest.update(path.relative_to(root).as_posix().encode() + b"\0" + path.read_bytes())
-    return digest.hexdigest()[:12]
-
-
-# Part of every cache key: a cached catalog is only read back by the code that made it.
-MODEL_HASH = _source_hash()
-
-
 _QUOTED_BODY = re.compile(r"\nAS (\$[^$]*\$)(.*)\1\s*$", re.DOTALL)
 
 

@@ -3,13 +3,13 @@ differs, and checked against the database it is for before anything runs. Used b
 (api.py) and by a fleet of targets (fleet.py) alike."""
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Sequence
 
 import psycopg
 
 from .errors import SchemaError
-from .load import LoadedSchema
-from .model import Catalog
+from .loaded import LoadedSchema
+from .model import Catalog, Source
 from .plan import Plan, make_plan
 from .scratch import canonicalize
 
@@ -28,11 +28,10 @@ def plan_from(current: Catalog, desired: Catalog, loaded: LoadedSchema, dev_url:
                      live=current, online=online)
 
 
-def check_roles(conn: psycopg.Connection[Any], c: Catalog, file: str) -> None:
+def check_roles(conn: psycopg.Connection[Any], named: Sequence[tuple[str, Source | None]], file: str) -> None:
     """Roles belong to the cluster: schemacode creates none. One schema.yaml names that the
     database's server does not have is an error naming it and where, before anything runs.
-    ``c``: the desired catalog (its objects carry schema.yaml's lines)."""
-    named = c.named_roles()
+    ``named``: the roles schema.yaml names, with where (LoadedSchema.named_roles)."""
     if not named:
         return
     have = {r[0] for r in conn.execute("SELECT quote_ident(rolname) FROM pg_roles").fetchall()}

@@ -7,7 +7,6 @@ materialized once.
 """
 from __future__ import annotations
 
-import hashlib
 import os
 import re
 import subprocess
@@ -21,11 +20,11 @@ from typing import Any, Callable, Iterator
 
 import psycopg
 
-from . import __version__, cache
+from . import cache
 from .errors import DatabaseError, SchemacodeError, SchemaError
 from .introspect import fingerprint, introspect
-from .load import LoadedSchema
-from .model import MODEL_HASH, Catalog, attach_written, only_schemas, rename_schemas_in_text
+from .loaded import LoadedSchema
+from .model import Catalog, attach_written, only_schemas, rename_schemas_in_text
 from .plan import PlannedStatement, creation_statements, script
 from .sqltext import ident
 from .server import (
@@ -207,9 +206,7 @@ def _managed_as(printed: Catalog, base: Catalog, mapping: dict[str, str]) -> Cat
 
 
 def _cache_file(version: int, scope: list[str], what: str) -> Path:
-    key = hashlib.sha256("\0".join([__version__, MODEL_HASH, str(version), ",".join(scope), what]).encode()
-                         ).hexdigest()[:32]
-    return home() / "cache" / f"{key}.pickle"
+    return home() / "cache" / f"{cache.key(str(version), ','.join(scope), what)}.pickle"
 
 
 POOL_SIZE = 32

@@ -27,7 +27,7 @@ import sqlglot
 from sqlglot import exp
 
 from ..errors import SchemaError
-from ..load import LoadedSchema
+from ..loaded import LoadedSchema
 from ..model import Column, Constraint, Index, Source, Table, Trigger, View
 from . import literal, q
 
