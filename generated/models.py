@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import datetime
 import decimal
-import enum
 import ipaddress
 import uuid
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar, Union
+
+from .enums import ENUMS as ENUMS
 
 if TYPE_CHECKING:
     import psycopg
@@ -192,11 +193,6 @@ class TaskManagementRuns:
     def from_row(cls, row: dict[str, Any]) -> TaskManagementRuns:
         """Build from a row keyed by column name (psycopg's dict_row)."""
         return cls(**{cls.__fields__[k]: v for k, v in row.items()})
-
-
-ENUMS: dict[str, type[enum.Enum]] = {
-}
-"""PostgreSQL enum -> Python enum."""
 
 MODELS: dict[str, type] = {
     'public.event_plans': EventPlans,

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING, Callable, Sequence
 
-from .errors import DatabaseError
+from .errors import DatabaseError, SchemacodeError
 from .sqlite import is_sqlite
 
 if TYPE_CHECKING:  # Alembic itself is imported only where a revision is read or written
@@ -185,26 +185,36 @@ class Generated:
 
 
 def generate(schema: str | Path | LoadedSchema, out: str | Path = "generated",
-             dev_url: str | None = None, check: bool = False) -> Generated:
-    """Write (or, with check, compare) the dataclasses for schema.yaml into ``out``.
+             dev_url: str | None = None, check: bool = False,
+             models: Sequence[str] = ("dataclasses",),
+             queries: str | Path | Sequence[str | Path] | None = None) -> Generated:
+    """Write (or, with check, compare) the generated package for schema.yaml into ``out``:
+    the ``models`` outputs (dataclasses, sqlalchemy, pydantic) and, with ``queries`` (a folder
+    of ``*.sql`` files, or files), typed functions for the named statements in them, each
+    prepared against the desired schema (docs/codegen.md).
 
-    What was rendered is kept in the cache with the desired catalog's inputs (schema.yaml's text,
-    the tool's code, the embedded server's version): when ``out`` already holds it, as in a
-    pre-commit hook's ``generate --check``, that is all there is to know, and nothing is loaded,
-    built or rendered."""
+    What was rendered is kept in the cache with its inputs (schema.yaml's text, the outputs,
+    the queries' files, the tool's code, the embedded server's version): when ``out`` already
+    holds it, as in a pre-commit hook's ``generate --check``, that is all there is to know, and
+    nothing is loaded, built or rendered."""
     from . import cache
 
     out = Path(out)
-    entry = _generated_entry(schema, dev_url)
+    entry = _generated_entry(schema, dev_url, models, queries)
     files = cache.read(entry, dict) if entry is not None else None
     if files is not None and _holds(out, files):
         return Generated(files, [], [])
     from . import codegen
+    from .codegen import queries as typed
 
     if files is None:
         loaded = _load(schema)
         desired, _ = desired_catalog(loaded, dev_url)
-        files = codegen.render(desired, Path(loaded.file).name)
+        prepared: list[typed.PreparedQuery] = []
+        if queries is not None:
+            sources = typed.query_files(queries)
+            prepared = typed.prepare(loaded, desired, typed.parse_files(sources), dev_url)
+        files = codegen.render(desired, Path(loaded.file).name, models, prepared)
         if entry is not None:
             cache.write(entry, files)
     if check:
@@ -212,12 +222,14 @@ def generate(schema: str | Path | LoadedSchema, out: str | Path = "generated",
     return Generated(files, codegen.write(files, out), [])
 
 
-def _generated_entry(schema: str | Path | LoadedSchema, dev_url: str | None) -> Path | None:
-    """The cache entry of what generate renders for schema.yaml at ``schema``: by its path and
-    text, the tool's code and the embedded server's version (what the desired catalog's own
-    entry is keyed by). None where that takes more than reading the file: a --dev-url (its
-    version is the server's to say), a schema already loaded."""
+def _generated_entry(schema: str | Path | LoadedSchema, dev_url: str | None, models: Sequence[str],
+                     queries: str | Path | Sequence[str | Path] | None) -> Path | None:
+    """The cache entry of what generate renders: by schema.yaml's path and text, the outputs, the
+    queries' files and text, the tool's code and the embedded server's version (what the desired
+    catalog's own entry is keyed by). None where that takes more than reading files: a --dev-url
+    (its version is the server's to say), a schema already loaded."""
     from . import cache
+    from .codegen.config import query_files
     from .paths import embedded_version, home
 
     if dev_url is not None or not isinstance(schema, (str, Path)):
@@ -226,10 +238,15 @@ def _generated_entry(schema: str | Path | LoadedSchema, dev_url: str | None) -> 
     p = Path(schema)
     try:
         text = p.read_text()
+        sources = query_files(queries) if queries is not None else []
+        parts = [f"{f}\0{f.read_text()}" for f in sources]
         folder = home() / "cache"
-    except (OSError, DatabaseError):
-        return None  # said by the usual path, which reads the file again
-    return folder / f"generated-{cache.key(str(p), text, str(version))}.pickle" if version else None
+    except (OSError, SchemacodeError):
+        return None  # said by the usual path, which reads the files again
+    if not version:
+        return None
+    key = cache.key(str(p), text, str(version), ",".join(models), *parts)
+    return folder / f"generated-{key}.pickle"
 
 
 def _holds(out: Path, files: dict[str, str]) -> bool:

@@ -452,38 +452,52 @@ def check(schema_path: str, database_url: str | None, dev_url: str | None,
 
 
 @main.command()
-@click.option("--schema", "schema_path", default="schema.yaml", show_default=True,
-              type=click.Path(dir_okay=False), help="The schema file.")
-@click.option("--out", default="generated", show_default=True, type=click.Path(file_okay=False),
-              help="The package folder to write.")
+@click.option("--schema", "schema_path", type=click.Path(dir_okay=False),
+              help="The schema file.  [default: schema.yaml, or pyproject.toml's]")
+@click.option("--out", type=click.Path(file_okay=False),
+              help="The package folder to write.  [default: generated, or pyproject.toml's]")
+@click.option("--models", "models", multiple=True, type=click.Choice(["dataclasses", "sqlalchemy", "pydantic"]),
+              help="An output (repeatable): dataclasses (psycopg), sqlalchemy (2.0 declarative), pydantic "
+                   "(v2).  [default: dataclasses, or pyproject.toml's]")
+@click.option("--queries", "queries", multiple=True, type=click.Path(exists=True),
+              help="A folder of .sql files of named queries (or a file; repeatable): typed functions, "
+                   "each statement prepared against the schema.")
 @click.option("--dev-url", envvar="SCHEMACODE_DEV_URL", metavar="URL",
               help="PostgreSQL server for the scratch database (default: the embedded one).")
 @click.option("--check", is_flag=True,
               help="Write nothing; exit 1 and name the stale files if --out is not up to date.")
-def generate(schema_path: str, out: str, dev_url: str | None, check: bool) -> None:
-    """Write typed Python dataclasses (one per table and view, an Enum per enum) into --out.
+def generate(schema_path: str | None, out: str | None, models: tuple[str, ...], queries: tuple[str, ...],
+             dev_url: str | None, check: bool) -> None:
+    """Write typed Python for the schema into --out: dataclasses, SQLAlchemy and Pydantic
+    models, and typed query functions (docs/codegen.md). Settings left out come from
+    [tool.schemacode.generate] in pyproject.toml.
 
     \b
     Example:
       schemacode generate --out app/db/generated
+      schemacode generate --models sqlalchemy --models pydantic --queries queries/
       schemacode generate --check        # in CI: fails when generated/ is stale
     """
     def go() -> int:
         from . import api
+        from .codegen import config
 
-        result = api.generate(schema_path, out, dev_url, check=check)
+        conf = config.load()
+        where = out or conf.out
+        result = api.generate(schema_path or conf.schema, where, dev_url, check=check,
+                              models=models or conf.models, queries=(queries or conf.queries) or None)
         if check:
             if result.stale:
                 for p in result.stale:
                     click.echo(f"stale: {p}", err=True)
                 click.echo("Generated code is out of date; run `schemacode generate`.", err=True)
                 return 1
-            click.echo(f"{out} is up to date.")
+            click.echo(f"{where} is up to date.")
             return 0
         for p in result.written:
             click.echo(f"wrote {p}")
         if not result.written:
-            click.echo(f"{out} is up to date.")
+            click.echo(f"{where} is up to date.")
         return 0
 
     _run(go)

@@ -480,3 +480,69 @@ def _psql(url: str, path: Path) -> None:
         raise DatabaseError(f"{path} does not run in the scratch database:\n{message}",
                             hint="import needs SQL PostgreSQL accepts; pass --dev-url for a server "
                                  "with the extensions it uses")
+
+
+Described = tuple[list[str], list[tuple[str, str, bool, "tuple[str, str] | None"]]]
+
+
+def describe_statements(loaded: LoadedSchema, statements: list[str], dev_url: str | None = None
+                        ) -> list[Described | str]:
+    """Each statement prepared in a scratch database holding schema.yaml: its parameter types
+    and its result columns (name, type, NOT NULL of the table column it comes from, that
+    column), or PostgreSQL's error ("message\\0position"). Nothing is executed."""
+    from .introspect import query_text
+
+    admin_url = dev_url or scratch_admin_url()
+    with connect(admin_url, autocommit=True) as admin:
+        with scratch_database(admin, admin_url, reuse=dev_url is None) as conn:
+            _ensure_roles(admin, loaded.catalog.roles())
+            _build(conn, creation_statements(loaded.catalog), loaded, admin_url)
+            conn.execute("RESET check_function_bodies")
+            raw: list[tuple[list[tuple[int, int]], list[tuple[str, int, int, int, int]]] | str] = []
+            pg = conn.pgconn
+            for i, sql in enumerate(statements):
+                name = f"schemacode_q{i}".encode()
+                res = pg.prepare(name, sql.encode())
+                if res.status != psycopg.pq.ExecStatus.COMMAND_OK:
+                    msg = (res.error_field(psycopg.pq.DiagnosticField.MESSAGE_PRIMARY) or b"").decode()
+                    pos = (res.error_field(psycopg.pq.DiagnosticField.STATEMENT_POSITION) or b"").decode()
+                    raw.append(f"{msg}\0{pos}")
+                    continue
+                d = pg.describe_prepared(name)
+                raw.append(([(d.param_type(k), -1) for k in range(d.nparams)],
+                            [((d.fname(k) or b"").decode(), d.ftype(k), d.fmod(k), d.ftable(k), d.ftablecol(k))
+                             for k in range(d.nfields)]))
+                pg.exec_(b"DEALLOCATE " + name)
+            oids, mods, relids, nums = [], [], [], []
+            for r in raw:
+                if not isinstance(r, str):
+                    for oid, mod in r[0]:
+                        oids.append(oid)
+                        mods.append(mod)
+                    for _, oid, mod, rel, num in r[1]:
+                        oids.append(oid)
+                        mods.append(mod)
+                        if rel:
+                            relids.append(rel)
+                            nums.append(num)
+            with conn.transaction():
+                conn.execute("SET LOCAL search_path = pg_catalog")
+                names = [row[0] for row in conn.execute(query_text("statement_types"),
+                                                        {"oids": oids, "mods": mods})]
+                sources = {(row[0], row[1]): (row[2], row[3], row[4], row[5]) for row in
+                           conn.execute(query_text("statement_columns"), {"relids": relids, "nums": nums})}
+    out: list[Described | str] = []
+    it = iter(names)
+    for r in raw:
+        if isinstance(r, str):
+            out.append(r)
+            continue
+        params = [next(it) for _ in r[0]]
+        columns: list[tuple[str, str, bool, tuple[str, str] | None]] = []
+        for cname, _, _, rel, num in r[1]:
+            type_ = next(it)
+            src = sources.get((rel, num))
+            columns.append((cname, type_, bool(src and src[0]),
+                            (f"{src[1]}.{src[2]}", src[3]) if src else None))
+        out.append((params, columns))
+    return out

@@ -86,25 +86,48 @@ def generate_into(db: Database, text: str, name: str) -> Any:
 
 
 def test_repo_generated_package_is_fresh() -> None:
-    result = api.generate(ROOT / "schema.yaml", ROOT / "generated", check=True)
+    """generated/ is what `schemacode generate` writes from the repo's pyproject.toml settings."""
+    from schemacode.codegen import config
+
+    conf = config.load(ROOT)
+    result = api.generate(conf.schema, conf.out, check=True, models=conf.models, queries=list(conf.queries))
     assert result.stale == [], "run `schemacode generate` and commit generated/"
 
 
-@pytest.mark.parametrize("schema", SCHEMAS, ids=lambda p: str(p.relative_to(ROOT)))
-def test_mypy_strict_passes_on_generated_code(tmp_path: Path, schema: Path, pg_admin: str) -> None:
-    api.generate(load_file(schema), tmp_path / "models_pkg")
-    result = subprocess.run([sys.executable, "-m", "mypy", "--strict", "--no-incremental",
-                             str(tmp_path / "models_pkg")], capture_output=True, text=True)
-    assert result.returncode == 0, result.stdout
+ALL = ["dataclasses", "sqlalchemy", "pydantic"]
 
 
-def test_mypy_strict_on_every_type_and_awkward_names(tmp_path: Path, pg_admin: str) -> None:
-    for i, text in enumerate([EVERY_TYPE, AWKWARD]):
-        api.generate(load_text(text), tmp_path / f"pkg{i}")
-    result = subprocess.run([sys.executable, "-m", "mypy", "--strict", "--no-incremental",
-                             str(tmp_path / "pkg0"), str(tmp_path / "pkg1")],
-                            capture_output=True, text=True)
-    assert result.returncode == 0, result.stdout
+def test_mypy_strict_passes_on_every_output(tmp_path: Path, pg_admin: str) -> None:
+    """Every output of every example schema (and the typed queries of the repo's), type-checked
+    with mypy --strict together with SQLAlchemy's, Pydantic's and psycopg's own types; and code
+    that misuses them fails (the oracle can fail). One mypy run: its start-up is most of its time."""
+    from .codegen_schemas import RICH
+
+    pytest.importorskip("sqlalchemy")
+    pytest.importorskip("pydantic")
+    packages = []
+    for i, schema in enumerate(SCHEMAS):
+        queries = ROOT / "examples" / "queries" if schema == ROOT / "schema.yaml" else None
+        api.generate(load_file(schema), tmp_path / f"example{i}", models=ALL, queries=queries)
+        packages.append(f"example{i}")
+    for i, text in enumerate([EVERY_TYPE, AWKWARD, RICH]):
+        api.generate(load_text(text), tmp_path / f"pkg{i}", models=ALL)
+        packages.append(f"pkg{i}")
+    (tmp_path / "use.py").write_text(
+        "import uuid\n"
+        "from example0.sqlalchemy_models import TaskManagementRuns\n"
+        "from example0.pydantic_models import TaskManagementRunsInsert\n"
+        "from example0.queries import Queries\n"
+        "def f(q: Queries, r: TaskManagementRuns) -> None:\n"
+        "    n: int = r.status\n"
+        "    TaskManagementRunsInsert(event_id=uuid.uuid4(), status=3)\n"
+        "    q.run_by_id(id='x')\n")
+    result = subprocess.run([sys.executable, "-m", "mypy", "--strict", "--no-incremental", *packages, "use.py"],
+                            capture_output=True, text=True, cwd=tmp_path)
+    errors = [line for line in result.stdout.splitlines() if ": error:" in line]
+    assert all(e.startswith("use.py:") for e in errors), result.stdout  # the generated code is clean
+    assert [e.split(":")[1] for e in errors] == ["6", "7", "8"], result.stdout
+    assert 'Argument "status"' in errors[1] and 'Argument "id"' in errors[2], result.stdout
 
 
 def test_rows_of_every_type_come_back_typed(db: Database) -> None:
@@ -181,7 +204,8 @@ tables:
     assert one == two == again
 
 
-def test_generate_check_cli(db: Database) -> None:
+def test_generate_check_cli(db: Database, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(db.tmp)  # not the repository's pyproject.toml settings
     schema = db.write("tables:\n  things:\n    columns: {id: serial primary key}\n")
     out = db.tmp / "gen"
     runner = CliRunner()
@@ -196,16 +220,73 @@ def test_generate_check_cli(db: Database) -> None:
     assert r.exit_code == 1 and "models.py" in r.stderr
 
 
-def test_the_docs_example_runs(db: Database) -> None:
+def test_the_docs_examples_run(db: Database) -> None:
+    """Every Python block of docs/codegen.md runs against schema.yaml applied, with generated/:
+    the dataclasses, a SQLAlchemy session, Pydantic at an API edge, typed queries (sync and async)."""
     import re
 
+    pytest.importorskip("sqlalchemy")
+    pytest.importorskip("pydantic")
     text = (ROOT / "docs" / "codegen.md").read_text()
-    code = re.search(r"```python\n(.*?)```", text, re.DOTALL)
-    assert code is not None
+    blocks = [(text[: m.start()].count("\n") + 2, m.group(1))
+              for m in re.finditer(r"```python\n(.*?)```", text, re.DOTALL)]
+    assert len(blocks) == 4
     api.apply(load_file(ROOT / "schema.yaml"), db.url)
     sys.path.insert(0, str(ROOT))
     try:
-        exec(compile(code.group(1), "docs/codegen.md", "exec"), {"database_url": db.url})
+        for line, code in blocks:
+            exec(compile("\n" * (line - 1) + code, "docs/codegen.md", "exec"), {"database_url": db.url})
     finally:
         sys.path.remove(str(ROOT))
-    assert db.execute("SELECT count(*) FROM task_management_runs") == [(1,)]
+    # one plan from each example (the API edge's: two), each written as the example said
+    assert db.execute("SELECT client_name, count(*) FROM event_plans GROUP BY 1 ORDER BY 1") == [
+        ("Acme", 4), ("Typed", 1)]
+
+
+def test_generate_settings_from_pyproject(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """[tool.schemacode.generate]: read from the nearest pyproject.toml, paths relative to it; a
+    flag wins; a wrong key or output is an error naming the file."""
+    from schemacode.codegen import config
+    from schemacode.errors import SchemaError
+
+    (tmp_path / "sub").mkdir()
+    monkeypatch.chdir(tmp_path / "sub")
+    assert config.load() == config.GenerateConfig()  # no pyproject.toml: the defaults
+    (tmp_path / "pyproject.toml").write_text("[project]\nname = 'x'\n")
+    assert config.load() == config.GenerateConfig()  # no section: the defaults
+    (tmp_path / "pyproject.toml").write_text(
+        '[tool.schemacode.generate]\nschema = "db/schema.yaml"\nout = "app/db"\nmodels = "sqlalchemy"\n'
+        'queries = ["q/a.sql", "q/b.sql"]\n')
+    conf = config.load()
+    assert (conf.schema, conf.out, conf.models, conf.queries) == (
+        "../db/schema.yaml", "../app/db", ("sqlalchemy",), ("../q/a.sql", "../q/b.sql"))
+    for body, message in [('color = "red"', "unknown key 'color'"), ('models = ["orm"]', "models must list"),
+                          ("queries = 3", "queries must be")]:
+        (tmp_path / "pyproject.toml").write_text(f"[tool.schemacode.generate]\n{body}\n")
+        with pytest.raises(SchemaError) as e:
+            config.load()
+        assert message in e.value.message and e.value.file == str(tmp_path / "pyproject.toml")
+    # on the command line: a flag wins over the file
+    (tmp_path / "sub" / "schema.yaml").write_text("tables:\n  things:\n    columns: {id: serial primary key}\n")
+    (tmp_path / "pyproject.toml").write_text('[tool.schemacode.generate]\nschema = "sub/schema.yaml"\n'
+                                             'models = ["dataclasses", "sqlalchemy"]\nout = "gen"\n')
+    r = CliRunner().invoke(main, ["generate", "--models", "pydantic", "--out", "mine"])
+    assert r.exit_code == 0, r.output
+    assert sorted(p.name for p in (tmp_path / "sub" / "mine").iterdir()) == [
+        "__init__.py", "enums.py", "pydantic_models.py"]
+    r = CliRunner().invoke(main, ["generate"])
+    assert r.exit_code == 0 and (tmp_path / "gen" / "sqlalchemy_models.py").exists(), r.output
+
+
+def test_generate_needs_neither_sqlalchemy_nor_pydantic(tmp_path: Path, pg_admin: str) -> None:
+    """Generating writes text: with both libraries made unimportable, every output is written
+    (they are the application's dependencies: the extras schemacode[sqlalchemy], [pydantic])."""
+    script = ("import sys; sys.modules['sqlalchemy'] = None; sys.modules['pydantic'] = None; "
+              "sys.modules['alembic'] = None; from schemacode.cli import run; run()")
+    args = ["generate", "--schema", str(ROOT / "schema.yaml"), "--out", str(tmp_path / "out"),
+            "--models", "sqlalchemy", "--models", "pydantic", "--models", "dataclasses",
+            "--queries", str(ROOT / "examples" / "queries")]
+    result = subprocess.run([sys.executable, "-c", script, *args], capture_output=True, text=True, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert {p.name for p in (tmp_path / "out").iterdir()} == {
+        "__init__.py", "enums.py", "models.py", "sqlalchemy_models.py", "pydantic_models.py", "queries.py"}
