@@ -15,8 +15,8 @@ import psycopg
 from . import __version__
 from .changes import Hazard
 from .errors import DatabaseError, SchemacodeError
-from .introspect import HISTORY_SCHEMA, fingerprint, introspect
-from .model import Catalog
+from .introspect import HISTORY_SCHEMA, introspect
+from .model import Catalog, fingerprint
 from .plan import Plan, PlannedStatement, script
 from .sqltext import literal
 

@@ -7,7 +7,6 @@ object it prints, making the text of two databases comparable.
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 from collections import defaultdict
 from functools import lru_cache
 from importlib import resources
@@ -17,6 +16,7 @@ import psycopg
 from psycopg.rows import dict_row, namedtuple_row
 
 from .sqltext import literal, qident
+from .model import fingerprint as fingerprint  # (its home is the model: a hash of a catalog)
 from .model import (
     Acl, Aggregate, Catalog, CompositeType, RangeType, Column, Constraint, ConstraintKind, Domain, EnumType, Extension, Function, Index, Namespace,
     Policy, Sequence, Table, Trigger, Unmanaged, View, serial_sequence,
@@ -269,17 +269,3 @@ def _column(r: Any, rel: Any, sequences: dict[str, Sequence], quoted_sequences: 
         identity_options=r.identity_options if identity else None,
         generated=generated, collation=r.collation, comment=r.comment,
     )
-
-
-def fingerprint(catalog: Catalog) -> str:
-    """A hash of a catalog read from a database: apply re-checks the database is still in this
-    state. Objects are in the order the catalog queries return them, so two reads of the same
-    database give the same hash; where objects came from in schema.yaml does not count.
-    Hashed object by object: the text of a whole large catalog at once is tens of megabytes."""
-    h = hashlib.sha256()
-    for f in dataclasses.fields(catalog):
-        h.update(f.name.encode())
-        value = getattr(catalog, f.name)
-        for key, obj in value.items() if isinstance(value, dict) else [("", value)]:
-            h.update(repr((key, obj)).encode())
-    return h.hexdigest()[:16]

@@ -18,9 +18,13 @@ Re-parsing PostgreSQL's printed text does not always give back the tree the writ
 """
 from __future__ import annotations
 
+import dataclasses
+import hashlib
+import marshal
 import re
 from dataclasses import dataclass, field, replace
-from typing import Any, Literal, Mapping, TypeVar
+from operator import attrgetter
+from typing import Any, Callable, Literal, Mapping, TypeVar
 
 from .sqltext import reproducible
 
@@ -30,10 +34,134 @@ _A = TypeVar("_A", "Namespace", "Table", "View", "Sequence", "Function", "EnumTy
              "CompositeType", "RangeType")
 
 ConstraintKind = Literal["primary_key", "unique", "foreign_key", "check", "exclude"]
+_K = TypeVar("_K", bound="Keyed")
+
+
+class Keyed:
+    """The base of the model's objects: each can have a key (see `key`), kept in a slot beside its
+    fields and pickled with them, so that the cached desired catalog carries its keys and a plan
+    computes them for the live catalog only."""
+
+    __slots__ = ("_key",)
+    _key: bytes
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Pickled as its class and its fields' values, and its key when it has one: read back by
+        one call of the class, where the dataclass's own pickling sets field after field (a cached
+        catalog of 1,000 tables reads back in half the time)."""
+        cls = type(self)
+        values = _getter(cls, "init")(self)
+        try:
+            return (_with_key, (cls, values, self._key))
+        except AttributeError:
+            return (cls, values)
+
+
+def _with_key(cls: type[_K], values: tuple[Any, ...], k: bytes) -> _K:
+    obj = cls(*values)
+    object.__setattr__(obj, "_key", k)
+    return obj
+
+
+_GETTERS: dict[tuple[type, str], Callable[[Any], tuple[Any, ...]]] = {}
+
+
+def _getter(cls: type, which: str) -> Callable[[Any], tuple[Any, ...]]:
+    """The values of a class's fields, as a tuple: every field ("init", in the order __init__
+    takes them) or those its equality compares or its repr shows ("state")."""
+    try:
+        return _GETTERS[cls, which]
+    except KeyError:
+        pass
+    names = [f.name for f in dataclasses.fields(cls) if (f.init if which == "init" else f.compare or f.repr)]
+    got = attrgetter(*names)
+    get: Callable[[Any], tuple[Any, ...]] = (lambda o: (got(o),)) if len(names) == 1 else got
+    _GETTERS[cls, which] = get
+    return get
+
+
+def key(obj: Keyed) -> bytes:
+    """A digest of everything the object's equality compares and its repr shows, the objects in
+    its dicts by the same fields: equal keys, equal objects (the converse holds but for the order
+    of a dict, which equality ignores: then the differ looks closer, and finds them equal).
+    Computed once, kept with the object (its dicts are never changed after it is made). The
+    differ compares keys to pass over what did not change, and a catalog's fingerprint hashes them."""
+    try:
+        return obj._key
+    except AttributeError:
+        pass
+    state = (type(obj).__name__, _state(obj))
+    try:  # marshal's first format: no references, so equal values give equal bytes
+        text = marshal.dumps(state, 0)
+    except ValueError:  # a value marshal does not know (none in the model today): its repr
+        text = repr(state).encode()
+    k = hashlib.blake2b(text, digest_size=16).digest()
+    object.__setattr__(obj, "_key", k)
+    return k
+
+
+def _state(obj: Keyed) -> tuple[Any, ...]:
+    """The fields a key covers; in a dict, the objects by theirs."""
+    get, nested = _plan(type(obj))
+    values = get(obj)
+    if not nested:
+        return values
+    out = list(values)
+    for i in nested:
+        v = out[i]
+        if type(v) is dict:
+            out[i] = _dict_state(v) if v else ()
+        elif isinstance(v, Keyed):
+            out[i] = _state(v)
+    return tuple(out)
+
+
+def _dict_state(d: dict[Any, Any]) -> tuple[Any, ...]:
+    kinds = set(map(type, d.values()))
+    if len(kinds) == 1:
+        kind = kinds.pop()
+        if issubclass(kind, Keyed) and not _plan(kind)[1]:
+            return tuple(zip(d, map(_plan(kind)[0], d.values())))  # (the common case, in C)
+        if kind in (str, int, bool):
+            return tuple(d.items())
+    return tuple((k, _state(x) if isinstance(x, Keyed) else _dict_state(x) if type(x) is dict else x)
+                 for k, x in d.items())
+
+
+_PLANS: dict[type, tuple[Callable[[Any], tuple[Any, ...]], tuple[int, ...]]] = {}
+
+
+def _plan(cls: type) -> tuple[Callable[[Any], tuple[Any, ...]], tuple[int, ...]]:
+    """The values a key covers, and which of them may hold a dict or an object of the model (told
+    from the fields' declared types, once per class); the others are plain: text, numbers,
+    tuples of names."""
+    try:
+        return _PLANS[cls]
+    except KeyError:
+        pass
+    fields = [f for f in dataclasses.fields(cls) if f.compare or f.repr]
+    deep = {"dict", "Mapping", "Any", "object"} | {c.__name__ for c in _model_classes()}
+    nested = tuple(i for i, f in enumerate(fields) if set(re.findall(r"\w+", str(f.type))) & deep)
+    _PLANS[cls] = plan = (_getter(cls, "state"), nested)
+    return plan
+
+
+def _model_classes() -> list[type]:
+    out, todo = [], [Keyed]
+    while todo:
+        for c in todo.pop().__subclasses__():
+            out.append(c)
+            todo.append(c)
+    return out
+
+
+def same(a: Keyed | None, b: Keyed | None) -> bool:
+    """Equal (by their keys), or both None."""
+    return a is b or (a is not None and b is not None and key(a) == key(b))
 
 
 @dataclass(frozen=True, slots=True)
-class Source:
+class Source(Keyed):
     """Where an object was declared: file, line and YAML path."""
 
     file: str
@@ -81,7 +209,7 @@ def split_qualified(qname: str) -> tuple[str, str]:
 
 
 @dataclass(frozen=True, slots=True)
-class CompositeType:
+class CompositeType(Keyed):
     """CREATE TYPE name AS (attribute type, …)."""
 
     schema: str
@@ -97,7 +225,7 @@ class CompositeType:
 
 
 @dataclass(frozen=True, slots=True)
-class RangeType:
+class RangeType(Keyed):
     """CREATE TYPE name AS RANGE (subtype = …, …): options other than the subtype only where
     they are not PostgreSQL's default ("subtype_diff = float8mi", "multirange_type_name = …")."""
 
@@ -115,7 +243,7 @@ class RangeType:
 
 
 @dataclass(frozen=True, slots=True)
-class Aggregate:
+class Aggregate(Keyed):
     """CREATE AGGREGATE name(arguments) (sfunc = …, stype = …, …): options as PostgreSQL holds
     them, defaults left out ("sfunc = int4pl", "initcond = '0'", "finalfunc_extra")."""
 
@@ -147,7 +275,7 @@ def split_grant(grant: str) -> tuple[str, str, bool]:
 
 
 @dataclass(frozen=True, slots=True)
-class Acl:
+class Acl(Keyed):
     """Privileges and owner of an object, managed only where schema.yaml declares them.
 
     ``grants``: "SELECT TO app", "UPDATE (name, email) TO app WITH GRANT OPTION", "EXECUTE TO
@@ -165,7 +293,7 @@ class Acl:
 
 
 @dataclass(frozen=True, slots=True)
-class Namespace:
+class Namespace(Keyed):
     name: str
     comment: str | None = None
     source: Source | None = field(default=None, compare=False, repr=False)
@@ -176,7 +304,7 @@ class Namespace:
 
 
 @dataclass(frozen=True, slots=True)
-class Extension:
+class Extension(Keyed):
     name: str
     schema: str | None = None
     version: str | None = None
@@ -184,7 +312,7 @@ class Extension:
 
 
 @dataclass(frozen=True, slots=True)
-class EnumType:
+class EnumType(Keyed):
     schema: str
     name: str
     values: tuple[str, ...]
@@ -198,7 +326,7 @@ class EnumType:
 
 
 @dataclass(frozen=True, slots=True)
-class Domain:
+class Domain(Keyed):
     schema: str
     name: str
     type: str
@@ -223,7 +351,7 @@ class Domain:
 
 
 @dataclass(frozen=True, slots=True)
-class Function:
+class Function(Keyed):
     schema: str
     name: str
     arguments: str  # identity arguments, e.g. "a integer, b text"
@@ -271,7 +399,7 @@ class Function:
 
 
 @dataclass(frozen=True, slots=True)
-class Column:
+class Column(Keyed):
     name: str
     type: str
     not_null: bool = False
@@ -300,7 +428,7 @@ class Column:
 
 
 @dataclass(frozen=True, slots=True)
-class Constraint:
+class Constraint(Keyed):
     """A table constraint. ``definition`` is the text after ``CONSTRAINT name``."""
 
     name: str | None  # None: PostgreSQL chooses the name (YAML only)
@@ -329,7 +457,7 @@ class Constraint:
 
 
 @dataclass(frozen=True, slots=True)
-class Index:
+class Index(Keyed):
     """A standalone index (not one backing a primary key or unique constraint)."""
 
     name: str
@@ -345,7 +473,7 @@ class Index:
 
 
 @dataclass(frozen=True, slots=True)
-class Trigger:
+class Trigger(Keyed):
     name: str
     definition: str  # a complete CREATE TRIGGER statement
     function: str  # qualified function name
@@ -361,7 +489,7 @@ class Trigger:
 
 
 @dataclass(frozen=True, slots=True)
-class Policy:
+class Policy(Keyed):
     """A row-level security policy of a table."""
 
     name: str
@@ -387,7 +515,7 @@ class Policy:
 
 
 @dataclass(frozen=True, slots=True)
-class Table:
+class Table(Keyed):
     schema: str
     name: str
     columns: dict[str, Column]
@@ -442,7 +570,7 @@ class Table:
 
 
 @dataclass(frozen=True, slots=True)
-class View:
+class View(Keyed):
     schema: str
     name: str
     query: str
@@ -474,7 +602,7 @@ class View:
 
 
 @dataclass(frozen=True, slots=True)
-class Sequence:
+class Sequence(Keyed):
     schema: str
     name: str
     type: str = "bigint"
@@ -495,7 +623,7 @@ class Sequence:
 
 
 @dataclass(frozen=True, slots=True)
-class Unmanaged:
+class Unmanaged(Keyed):
     """Something in the database that schema.yaml cannot declare. Plans never drop, alter or
     recreate it, nor drop or retype what it depends on (``pins``: "table s.t", "column s.t.c",
     "function s.f(integer)", "type s.e")."""
@@ -575,6 +703,23 @@ class Catalog:
             or self.tables or self.views
             or any(n != "public" for n in self.schemas)
         )
+
+
+def fingerprint(catalog: Catalog) -> str:
+    """A hash of a catalog read from a database: apply re-checks the database is still in this
+    state. Every object by its key (what its equality compares and its repr shows), in the order
+    the catalog queries return them, so two reads of the same database give the same hash; where
+    objects came from in schema.yaml does not count. Computing it computes every object's key."""
+    h = hashlib.sha256()
+    for f in dataclasses.fields(catalog):
+        h.update(f.name.encode())
+        value = getattr(catalog, f.name)
+        if isinstance(value, dict):
+            for k, obj in value.items():
+                h.update(k.encode() + b"\0" + key(obj))
+        else:
+            h.update(repr(value).encode())
+    return h.hexdigest()[:16]
 
 
 def _run(printed: str | None, written: str | None) -> str | None:

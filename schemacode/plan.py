@@ -10,9 +10,8 @@ from dataclasses import dataclass, replace
 from .changes import Change, Hazard, HazardKind, Stage, Statement
 from .diff import Renames, diff
 from .errors import UnmanagedError
-from .introspect import fingerprint
 from .locks import Lock, lock_of
-from .model import Catalog, Namespace, Source
+from .model import Catalog, Namespace, Source, fingerprint
 
 
 @dataclass(frozen=True)

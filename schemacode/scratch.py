@@ -22,9 +22,9 @@ import psycopg
 
 from . import cache
 from .errors import DatabaseError, SchemacodeError, SchemaError
-from .introspect import fingerprint, introspect
+from .introspect import introspect
 from .loaded import LoadedSchema
-from .model import Catalog, attach_written, only_schemas, rename_schemas_in_text
+from .model import Catalog, fingerprint, attach_written, only_schemas, rename_schemas_in_text
 from .plan import PlannedStatement, creation_statements, script
 from .sqltext import ident
 from .server import (
@@ -134,6 +134,7 @@ def _cached(what: str, make_catalog: Callable[[], Catalog], scope: list[str],
         if loaded is not None:
             catalog = attach_written(catalog, loaded.catalog)
     if use_cache:
+        fingerprint(catalog)  # every object's key computed, and cached with it: a warm plan reuses them
         cache.write(cache_file, catalog)
     return Materialized(catalog, version, False)
 

@@ -54,7 +54,7 @@ def build_models(catalog: Catalog) -> tuple[list[EnumModel], list[Model]]:
 def render(catalog: Catalog, source: str = "schema.yaml", outputs: Sequence[str] = ("dataclasses",),
            queries: Sequence[PreparedQuery] = ()) -> dict[str, str]:
     """File name -> content of the generated package."""
-    from ..introspect import fingerprint
+    from ..model import fingerprint
     from . import pydantic_models, sqlalchemy_models
     from .common import Names, env
     from .dataclass_models import build_all
