@@ -659,23 +659,37 @@ def init(schema_path: str, force: bool) -> None:
 @main.group()
 def server() -> None:
     """The embedded PostgreSQL servers: the local target, and the scratch server where desired
-    schemas are built. Both start on first use and keep running for the next commands."""
+    schemas are built. Both start on first use, keep running for the next commands, and stop
+    by themselves once idle for SCHEMACODE_IDLE_TIMEOUT (default 30m; 0 or never: keep running)."""
 
 
 @server.command(name="status")
 def server_status() -> None:
-    """Show where each embedded server keeps its data, whether it runs, and its size.
+    """Show where each embedded server keeps its data, whether it runs, its size, and whether
+    it is in use or idle (and when it stops by itself).
 
     \b
     Example:
       schemacode server status
     """
+    from .idle import duration
     from .server import embedded_servers
 
     def go() -> int:
         for s in embedded_servers():
             state = "running" if s.running else "stopped"
-            click.echo(f"{s.role:<8} {state:<8} {s.size / 2**20:8.1f} MB  {s.pgdata}")
+            line = f"{s.role:<8} {state:<8} {s.size / 2**20:8.1f} MB  {s.pgdata}"
+            if s.running:
+                i = s.idle
+                use = "in use" if i.in_use else "idle" if i.idle_for is None else f"idle {duration(i.idle_for)}"
+                if i.timeout is None:
+                    stop = "no idle stop"
+                elif i.watched:
+                    stop = f"stops after {duration(i.timeout)} idle"
+                else:
+                    stop = "not watched: the next command starts its idle stop"
+                line += f"  ({use}; {stop})"
+            click.echo(line)
         return 0
 
     _run(go)

@@ -22,7 +22,10 @@ from typing import Any, Iterator
 import psycopg
 from psycopg.conninfo import conninfo_to_dict
 
+from . import idle
 from .errors import DatabaseError
+from .idle import IdleState
+from .idle import running as _running
 # (re-exported: server.home and server.embedded_version are where callers have always found them)
 from .paths import embedded_version as embedded_version, folder as _folder, home as home
 
@@ -33,8 +36,10 @@ def embedded_admin_url(pgdata: Path | None = None) -> str:
     """Start (or find running) the embedded server; a URL to its ``postgres`` database.
 
     This server holds the default local target (database ``schemacode``) and keeps PostgreSQL's
-    durability settings. Scratch builds run on a server of their own (`scratch_admin_url`)."""
-    return _start(pgdata or home() / "pgdata", _SETTINGS)
+    durability settings. Scratch builds run on a server of their own (`scratch_admin_url`).
+    Both stop by themselves once idle for SCHEMACODE_IDLE_TIMEOUT (see idle.py); this process
+    holds them as in use until it exits."""
+    return _start(pgdata or home() / "pgdata", _SETTINGS, "target")
 
 
 def scratch_admin_url() -> str:
@@ -48,10 +53,10 @@ def scratch_admin_url() -> str:
     does not start is deleted and created again."""
     pgdata = scratch_dir() / "pgdata"
     try:
-        return _start(pgdata, _SCRATCH_SETTINGS)
+        return _start(pgdata, _SCRATCH_SETTINGS, "scratch")
     except DatabaseError:
         _discard_unless_running(pgdata)
-        return _start(pgdata, _SCRATCH_SETTINGS)
+        return _start(pgdata, _SCRATCH_SETTINGS, "scratch")
 
 
 def _discard_unless_running(pgdata: Path) -> None:
@@ -95,43 +100,25 @@ class EmbeddedServer:
     pgdata: Path
     running: bool
     size: int  # bytes of data on disk (or in memory, for /dev/shm)
+    idle: IdleState  # in use, or idle for how long, and when it stops by itself
 
 
 def embedded_servers() -> list[EmbeddedServer]:
     """The two embedded servers of this SCHEMACODE_HOME, started or not."""
     out = []
     for role, pgdata in (("target", home() / "pgdata"), ("scratch", scratch_dir(create=False) / "pgdata")):
-        out.append(EmbeddedServer(role, pgdata, _running(pgdata), _size_of(pgdata)))
+        out.append(EmbeddedServer(role, pgdata, _running(pgdata), _size_of(pgdata), idle.state(pgdata)))
     return out
 
 
 def stop_servers() -> list[EmbeddedServer]:
-    """Stop both embedded servers; the scratch server's data goes too (it is rebuilt on the
-    next run), the target's stays. Returns what was running."""
+    """Stop both embedded servers, in use or not; the scratch server's data goes too (it is
+    rebuilt on the next run), the target's stays. Returns what was running. (The small files
+    of the idle stop stay beside each data folder: see idle.py.)"""
     was = [s for s in embedded_servers() if s.running or (s.role == "scratch" and s.pgdata.exists())]
     stop_server(home() / "pgdata")
-    scratch = scratch_dir(create=False)
-    stop_server(scratch / "pgdata", delete=True)
-    try:
-        scratch.rmdir()  # when nothing else is in it
-    except OSError:
-        pass
+    stop_server(scratch_dir(create=False) / "pgdata", delete=True)
     return was
-
-
-def _running(pgdata: Path) -> bool:
-    pid_file = pgdata / "postmaster.pid"
-    try:
-        pid = int(pid_file.read_text().split()[0])
-    except (OSError, ValueError, IndexError):
-        return False
-    try:
-        os.kill(pid, 0)
-    except PermissionError:
-        return True  # alive, and another user's (the embedded_postgres user when run as root)
-    except OSError:
-        return False
-    return True
 
 
 def _size_of(path: Path) -> int:
@@ -174,8 +161,12 @@ def postgres_bin() -> Path:
     return Path(_embedded()._commands.POSTGRES_BIN_PATH)
 
 
-def _start(pgdata: Path, settings: dict[str, str]) -> str:
+def _start(pgdata: Path, settings: dict[str, str], role: str = "target") -> str:
+    """Start the server in ``pgdata`` or find it running; held by this process until it exits
+    (its idle watcher never stops it meanwhile), and watched (see idle.py)."""
     embedded_postgres = _embedded()
+    _folder(pgdata.parent, "SCHEMACODE_SCRATCH_DIR" if role == "scratch" else "SCHEMACODE_HOME")
+    idle.hold(pgdata)  # first: if its watcher is stopping it, wait for that, then start it again
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         with _THREADS:
@@ -192,6 +183,7 @@ def _start(pgdata: Path, settings: dict[str, str]) -> str:
             url = str(server.get_uri("postgres"))
             with server._lock:
                 _tune(server, url, settings)
+    idle.watch(pgdata, role, postgres_bin())
     return url
 
 
@@ -209,16 +201,25 @@ def _package_lock() -> Iterator[None]:
         yield
 
 
-def stop_server(pgdata: Path, delete: bool = False) -> None:
-    """Stop the embedded server in ``pgdata`` if it runs; with ``delete``, remove its data."""
+def stop_server(pgdata: Path, delete: bool = False, smart_for: float = 0) -> None:
+    """Stop the embedded server in ``pgdata`` if it runs; with ``delete``, remove its data.
+    A fast shutdown (sessions are ended, open transactions rolled back, data written out);
+    with ``smart_for``, a smart one first, which lets sessions end on their own for so many
+    seconds (the server takes no new ones meanwhile)."""
     pg_ctl = _embedded()._commands.pg_ctl
     if _running(pgdata):
         user = "embedded_postgres" if hasattr(os, "geteuid") and os.geteuid() == 0 else None
-        try:
-            with _package_lock():
-                pg_ctl(["-w", "-m", "fast", "stop"], pgdata=pgdata, user=user)
-        except Exception:
-            pass  # it was not running
+        with _package_lock():
+            if smart_for:
+                try:
+                    pg_ctl(["-w", "-t", str(int(smart_for)), "-m", "smart", "stop"], pgdata=pgdata, user=user)
+                except Exception:
+                    pass  # sessions still open: fast below
+            if _running(pgdata):
+                try:
+                    pg_ctl(["-w", "-m", "fast", "stop"], pgdata=pgdata, user=user)
+                except Exception:
+                    pass  # it was not running
     _forget(pgdata)
     if delete:
         shutil.rmtree(pgdata, ignore_errors=True)

@@ -47,23 +47,102 @@ class YList(list[Any]):
 _Base: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
+# Ten times deeper than any schema.yaml goes; the limit keeps the recursive steps that follow
+# (construction here, merges, the loader's walks) far from Python's recursion limit.
+MAX_DEPTH = 100
+_MERGE = "tag:yaml.org,2002:merge"
+# Tags PyYAML's resolver gives plain `<<` and `=` that no constructor takes: where a value goes,
+# they are text (as in YAML 1.2, which has neither).
+_AS_TEXT = {_MERGE, "tag:yaml.org,2002:value"}
+
+
 class _Loader(_Base):  # type: ignore[misc]
     name: str
+    depth = 0
+    flat: dict[int, dict[str, tuple[yaml.Node, yaml.Node]]]  # a merged mapping's entries, by node
+
+    def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
+        """PyYAML's, with what a scalar's constructor raises on values it cannot hold (an
+        integer of thousands of digits, a date like 2001-02-30) and nesting deeper than
+        MAX_DEPTH turned into located errors."""
+        if self.depth >= MAX_DEPTH:
+            raise _too_deep(self.name, node.start_mark.line + 1)
+        self.depth += 1
+        try:
+            if isinstance(node, yaml.ScalarNode) and node.tag in _AS_TEXT:
+                return node.value
+            return super().construct_object(node, deep)
+        except Exception as e:
+            if not isinstance(node, yaml.ScalarNode) or isinstance(e, (SchemaError, yaml.YAMLError)):
+                raise
+            # Only scalars' constructors raise these: `!!bool x`, `!!timestamp 2001-13-45`, …
+            raise _unreadable(self.name, node.start_mark.line + 1, node.value, node.tag) from None
+        finally:
+            self.depth -= 1
+
+
+def _too_deep(filename: str, line: int) -> SchemaError:
+    return SchemaError(f"invalid YAML: nested more than {MAX_DEPTH} levels deep", file=filename, line=line)
+
+
+def _unreadable(filename: str, line: int, value: str, tag: str) -> SchemaError:
+    """A scalar that its type cannot hold: an integer of thousands of digits, a date like
+    2001-02-30, an explicit ``!!bool x``."""
+    shown = value if len(value) <= 40 else value[:40] + "…"
+    kind = tag.rsplit(":", 1)[-1]
+    return SchemaError(f"invalid YAML: {shown!r} cannot be read as {'an' if kind[0] in 'aeiou' else 'a'} {kind}",
+                       file=filename, line=line, hint="quote it to make it text")
 
 
 def _mapping(loader: Any, node: yaml.MappingNode) -> YMap:
-    loader.flatten_mapping(node)
     out = YMap(node.start_mark.line + 1)
+    for key, (key_node, value_node) in _pairs(loader, node, ()).items():
+        out.add(key, loader.construct_object(value_node, deep=True), key_node.start_mark.line + 1)
+    return out
+
+
+def _pairs(loader: Any, node: yaml.MappingNode, merging: tuple[yaml.MappingNode, ...]
+           ) -> dict[str, tuple[yaml.Node, yaml.Node]]:
+    """The entries of a mapping by key, merge keys (``<<: *base``, ``<<: [*a, *b]``) resolved as
+    YAML defines them: the mapping's own keys win over merged ones, and of the merged mappings
+    the first listed wins. A merged entry keeps the line where it is written (under the anchor),
+    so errors in it point there. Only the mapping's own keys can be duplicates."""
+    own: dict[str, tuple[yaml.Node, yaml.Node]] = {}
+    merged: dict[str, tuple[yaml.Node, yaml.Node]] = {}
     for key_node, value_node in node.value:
+        if key_node.tag == _MERGE:  # (errors at the `<<`: an alias's node is marked at its anchor)
+            if len(merging) >= MAX_DEPTH:
+                raise _too_deep(loader.name, key_node.start_mark.line + 1)
+            for source in _merge_sources(loader, key_node, value_node):
+                if source in merging or source is node:
+                    raise SchemaError("invalid YAML: a mapping merges itself (<<)", file=loader.name,
+                                      line=key_node.start_mark.line + 1)
+                entries = loader.flat.get(id(source))
+                if entries is None:  # (each merged mapping flattened once, however often merged)
+                    entries = loader.flat[id(source)] = _pairs(loader, source, (*merging, node))
+                for key, pair in entries.items():
+                    merged.setdefault(key, pair)
+            continue
         if not isinstance(key_node, yaml.ScalarNode):
             raise SchemaError("a key must be a plain name", file=loader.name,
                               line=key_node.start_mark.line + 1)
         key = str(key_node.value)  # raw text: `null:` is the key "null", not None
-        if key in out:
-            raise SchemaError(f"duplicate key {key!r} (first on line {out.line_of(key)})",
+        if key in own:
+            raise SchemaError(f"duplicate key {key!r} (first on line {own[key][0].start_mark.line + 1})",
                               file=loader.name, line=key_node.start_mark.line + 1)
-        out.add(key, loader.construct_object(value_node, deep=True), key_node.start_mark.line + 1)
-    return out
+        own[key] = (key_node, value_node)
+    if not merged:
+        return own
+    return {**merged, **own}
+
+
+def _merge_sources(loader: Any, key: yaml.Node, value: yaml.Node) -> list[yaml.MappingNode]:
+    if isinstance(value, yaml.MappingNode):
+        return [value]
+    if isinstance(value, yaml.SequenceNode) and all(isinstance(v, yaml.MappingNode) for v in value.value):
+        return list(value.value)
+    raise SchemaError("invalid YAML: a merge key (<<) takes a mapping or a list of mappings, like <<: *base",
+                      file=loader.name, line=key.start_mark.line + 1)
 
 
 def _sequence(loader: Any, node: yaml.SequenceNode) -> YList:
@@ -101,11 +180,12 @@ def _from_events(text: str, filename: str) -> Any:
                 if event.anchor is not None or event.tag not in (None, "!"):
                     raise _NeedsFullLoader
                 line = event.start_mark.line + 1
-                if kind is map_start:
-                    stack.append([YMap(line), None, 0, True])
-                    continue
-                if kind is seq_start:
-                    stack.append([YList((), line), None, 0, False])
+                if kind is map_start or kind is seq_start:
+                    if stack and stack[-1][3] and stack[-1][1] is None:  # `? [a]` or `{[a]: b}`
+                        raise SchemaError("a key must be a plain name", file=filename, line=line)
+                    if len(stack) >= MAX_DEPTH:
+                        raise _too_deep(filename, line)
+                    stack.append([YMap(line), None, 0, True] if kind is map_start else [YList((), line), None, 0, False])
                     continue
                 if stack and stack[-1][3] and stack[-1][1] is None:
                     key = str(event.value)  # keys stay text: `null:` is the key "null"
@@ -117,7 +197,7 @@ def _from_events(text: str, filename: str) -> Any:
                                           file=filename, line=line)
                     stack[-1][1], stack[-1][2] = key, line
                     continue
-                value = _scalar(resolver, event)
+                value = _scalar(resolver, event, filename, line)
             elif kind in ends:
                 value = stack.pop()[0]
                 line = value.line
@@ -142,20 +222,72 @@ def _from_events(text: str, filename: str) -> Any:
     return root
 
 
-def _scalar(resolver: yaml.resolver.Resolver, event: Any) -> Any:
+def _scalar(resolver: yaml.resolver.Resolver, event: Any, filename: str, line: int) -> Any:
     if event.style:  # quoted or block: text
         return event.value
     tag = resolver.resolve(yaml.ScalarNode, event.value, event.implicit)  # type: ignore[no-untyped-call]
-    if tag == "tag:yaml.org,2002:str":
+    if tag == "tag:yaml.org,2002:str" or tag in _AS_TEXT:
         return event.value
-    node = yaml.ScalarNode(tag, event.value)
-    return yaml.SafeLoader.yaml_constructors[tag](_SCALARS, node)
+    constructor = yaml.SafeLoader.yaml_constructors[tag]
+    try:
+        return constructor(_SCALARS, yaml.ScalarNode(tag, event.value))
+    except Exception:  # as _Loader.construct_object says it
+        raise _unreadable(filename, line, event.value, tag) from None
 
 
 _SCALARS = yaml.SafeLoader("")  # only its scalar constructors are used
 
 
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff]")
+
+
+def _check_expansion(root: yaml.Node, filename: str) -> None:
+    """Refuse a document whose aliases repeat so much ("billion laughs": aliases of lists of
+    aliases) that walking what it says would not end: the nodes it holds once every alias is
+    read as what it stands for are counted, each distinct node once, without recursion."""
+    distinct: set[int] = set()
+    todo = [root]
+    while todo:
+        n = todo.pop()
+        if id(n) not in distinct:
+            distinct.add(id(n))
+            todo.extend(_children(n))
+    limit = 100_000 + 20 * len(distinct)
+    size: dict[int, int] = {}
+    on_path: set[int] = set()
+    stack: list[tuple[yaml.Node, bool]] = [(root, False)]
+    while stack:
+        n, finished = stack.pop()
+        if finished:
+            on_path.discard(id(n))
+            total = 1 + sum(size.get(id(c), 1) for c in _children(n))  # (a cycle counts once)
+            if total > limit:
+                raise SchemaError(f"invalid YAML: its aliases make this more than {limit:,} values",
+                                  file=filename, line=n.start_mark.line + 1,
+                                  hint="an alias (*name) stands for all its anchor holds: aliases of lists "
+                                       "of aliases multiply")
+            size[id(n)] = total
+        elif id(n) not in size and id(n) not in on_path:
+            on_path.add(id(n))
+            stack.append((n, True))
+            stack.extend((c, False) for c in _children(n))
+
+
+def _children(node: yaml.Node) -> list[yaml.Node]:
+    if isinstance(node, yaml.MappingNode):
+        return [x for pair in node.value for x in pair]
+    if isinstance(node, yaml.SequenceNode):
+        return list(node.value)
+    return []
+
+
+# What YAML counts as a line break (its marks count lines by these).
+_BREAKS = re.compile("\r\n|[\r\n\x85\u2028\u2029]")
+
+
+def _last_line(text: str) -> int:
+    """The number of the last line of ``text`` that holds anything, as YAML counts lines."""
+    return len(_BREAKS.findall(text.rstrip("\r\n\x85\u2028\u2029"))) + 1
 
 
 def load_yaml(text: str, filename: str) -> Any:
@@ -171,17 +303,22 @@ def load_yaml(text: str, filename: str) -> Any:
     except yaml.YAMLError:
         pass  # reported below, by the full loader, with the same marks
     loader = _Loader(text)
-    loader.name = filename
+    loader.name, loader.flat = filename, {}
     try:
-        return loader.get_single_data()
+        node = loader.get_single_node()
+        if node is None:
+            return None
+        _check_expansion(node, filename)
+        return loader.construct_document(node)
     except yaml.MarkedYAMLError as e:
         mark = e.problem_mark or e.context_mark
-        line = mark.line + 1 if mark else None
+        # At the end of the text, the mark is on the line after the last: say the last.
+        line = min(mark.line + 1, _last_line(text)) if mark else 1
         problem = e.problem or str(e)
         if e.context:
             problem = f"{problem} ({e.context})"
         raise SchemaError(f"invalid YAML: {problem}", file=filename, line=line) from None
     except yaml.YAMLError as e:
-        raise SchemaError(f"invalid YAML: {e}", file=filename) from None
+        raise SchemaError(f"invalid YAML: {e}", file=filename, line=1) from None
     finally:
         loader.dispose()

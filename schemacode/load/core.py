@@ -139,6 +139,8 @@ def _parse(sql: str) -> tuple[Any, str | None, str | None]:
         return None, f"does not parse as SQL: {detail}: {sql!r}", None
     except sqlglot.errors.SqlglotError as e:
         return None, f"does not parse as SQL: {e}: {sql!r}", None
+    except RecursionError:  # sqlglot's parser recurses once per level of nesting
+        return None, f"does not parse as SQL: nested too deeply: {sql[:60]!r}…", None
     if isinstance(tree, exp.Alias) or tree is None:
         return None, f"does not parse as one SQL expression: {sql!r}", "quote string literals: 'like this'"
     return tree, None, None

@@ -63,9 +63,6 @@ class IndexLoader(LoaderBase):
             out[name] = Index(name, sql, tuple(sorted(refs)), self.comment(c, spec), c.source())
         return out
 
-    _KEY_RE = re.compile(r"^(?P<expr>.+?)(?:\s+(?P<order>asc|desc))?(?:\s+nulls\s+(?P<nulls>first|last))?$",
-                         re.IGNORECASE | re.DOTALL)
-
     def index_key(self, ctx: _Ctx, item: Any, default_opclass: Any, columns: dict[str, Column],
                   q: str) -> tuple[str, list[str]]:
         opclass = default_opclass
@@ -85,10 +82,9 @@ class IndexLoader(LoaderBase):
             is_expr = "expr" in item
             text = _str(ctx, target, "index column")
         else:
-            text = _str(ctx, item, "index column")
-            m = self._KEY_RE.match(text.strip())
-            assert m is not None
-            text, order, nulls = m.group("expr").strip(), m.group("order"), m.group("nulls")
+            text, order, nulls = _key_parts(_str(ctx, item, "index column"))
+            if not text:
+                raise ctx.error("an index column is empty: name a column or write an expression")
             is_expr = text not in columns
         if is_expr:
             tree = parse_sql(ctx, text, "index expression")
@@ -134,3 +130,16 @@ class IndexLoader(LoaderBase):
         close = difflib.get_close_matches(opclass, sorted(known), n=1)
         raise ctx.error(f"unknown operator class {opclass!r}",
                         f"did you mean {close[0]}?" if close else None)
+
+
+def _key_parts(text: str) -> tuple[str, str | None, str | None]:
+    """`expr [asc|desc] [nulls first|last]` → (expr, order, nulls), read from the right by words
+    (a regular expression for it backtracks quadratically on long runs of spaces)."""
+    expr, order, nulls = text.strip(), None, None
+    words = expr.rsplit(maxsplit=2)
+    if len(words) == 3 and words[1].lower() == "nulls" and words[2].lower() in ("first", "last"):
+        expr, nulls = words[0], words[2]
+    words = expr.rsplit(maxsplit=1)
+    if len(words) == 2 and words[1].lower() in ("asc", "desc"):
+        expr, order = words[0], words[1]
+    return expr, order, nulls

@@ -24,6 +24,7 @@ STRATEGIES = ("range", "list", "hash")
 BOUND_KEYS = {"from", "to", "in", "modulus", "remainder", "default"}
 _UNITS = {"day": 1, "days": 1, "week": 7, "weeks": 7, "month": 0, "months": 0, "year": 0, "years": 0}
 _DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})(.*)$")
+MAX_PARTITIONS = 10_000  # that one name with placeholders stands for
 PLACEHOLDERS = ("{yyyy}", "{mm}", "{dd}", "{from}", "{remainder}")
 
 
@@ -140,9 +141,12 @@ def expand(ctx: _Ctx, name: str, spec: Any, strategy: str) -> Iterator[tuple[str
         raise ctx.child(spec, sorted(extra)[0]).error(
             f"{sorted(extra)[0]} does not apply to many partitions at once: write those one by one")
     if strategy == "hash":
-        if "{remainder}" not in name or not isinstance(spec.get("modulus"), int):
+        modulus = spec.get("modulus")
+        if "{remainder}" not in name or not isinstance(modulus, int) or isinstance(modulus, bool):
             raise ctx.error(f"{name}: hash partitions at once are name_{{remainder}}: {{modulus: N}}")
-        for r in range(spec["modulus"]):
+        if not 1 <= modulus <= MAX_PARTITIONS:
+            raise ctx.child(spec, "modulus").error(f"{name}: modulus is from 1 to {MAX_PARTITIONS:,} (partitions)")
+        for r in range(modulus):
             yield name.replace("{remainder}", str(r)), f"FOR VALUES WITH (modulus {spec['modulus']}, remainder {r})"
         return
     if strategy != "range" or not {"from", "to", "every"} <= set(spec):
@@ -154,6 +158,8 @@ def expand(ctx: _Ctx, name: str, spec: Any, strategy: str) -> Iterator[tuple[str
             raise ctx.error("every: a number steps a range of numbers: from: and to: are numbers")
         if "{from}" not in name:
             raise ctx.error(f"{name}: name the partitions by their lower bound: {{from}}")
+        if lo < hi and not (hi - lo) / step.number <= MAX_PARTITIONS:  # (also an infinite bound)
+            raise ctx.error(f"{name}: more than {MAX_PARTITIONS:,} partitions")
         while lo < hi:
             nxt = min(lo + step.number, hi)
             yield name.replace("{from}", str(lo)), f"FOR VALUES FROM ({lo}) TO ({nxt})"
@@ -164,15 +170,20 @@ def expand(ctx: _Ctx, name: str, spec: Any, strategy: str) -> Iterator[tuple[str
         raise ctx.error(f"{name}: name the partitions by their dates: {{yyyy}}, {{mm}}, {{dd}}")
     count = 0
     while lo_d < hi_d:
-        nxt = min(add_step(lo_d, step), hi_d)
+        try:
+            nxt = min(add_step(lo_d, step), hi_d)
+        except (ValueError, OverflowError):  # the 31st plus a month, or past year 9999
+            raise ctx.child(spec, "every").error(
+                f"{name}: every {spec['every']} from {lo_d.isoformat()} is no date",
+                "start on a day every month has (1 to 28)" if lo_d.day > 28 else None) from None
         label = (name.replace("{yyyy}", f"{lo_d.year:04d}").replace("{mm}", f"{lo_d.month:02d}")
                  .replace("{dd}", f"{lo_d.day:02d}"))
         yield label, (f"FOR VALUES FROM ({literal(lo_d.isoformat() + suffix)}) "
                       f"TO ({literal(nxt.isoformat() + suffix)})")
         lo_d = nxt
         count += 1
-        if count > 10000:
-            raise ctx.error(f"{name}: more than 10,000 partitions")
+        if count > MAX_PARTITIONS:
+            raise ctx.error(f"{name}: more than {MAX_PARTITIONS:,} partitions")
 
 
 _HASH = re.compile(r"^FOR VALUES WITH \(modulus (\d+), remainder (\d+)\)$")

@@ -31,7 +31,7 @@ class TypeLoader(LoaderBase):
                         raise ic.error("an enum value is text, or `new: {renamed_from: old}`")
                     (label, opts), = v.items()
                     _keys(ic, opts, {"renamed_from"}, f"enum value {label}")
-                    self.value_renames[(q, label)] = _str(ic, opts["renamed_from"], "renamed_from")
+                    self.value_renames[(q, label)] = _str(ic, opts.get("renamed_from"), "renamed_from")
                     v = label
                 if isinstance(v, bool) or v is None or isinstance(v, list):
                     raise ic.error("an enum value must be text")

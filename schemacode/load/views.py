@@ -29,6 +29,8 @@ class ViewLoader(IndexLoader, TriggerLoader):
                 trees = sqlglot.parse(query, read="postgres")
             except sqlglot.errors.SqlglotError as e:
                 raise qc.error(f"the query of view {name} does not parse: {str(e).splitlines()[0]}") from None
+            except RecursionError:  # sqlglot's parser recurses once per level of nesting
+                raise qc.error(f"the query of view {name} does not parse: nested too deeply") from None
             if len(trees) != 1 or not isinstance(trees[0], (exp.Query,)):
                 raise qc.error(f"the query of view {name} must be one SELECT")
             materialized = _bool(c.child(spec, "materialized"), spec.get("materialized", False),
