@@ -1,54 +1,58 @@
-"""How `schemacode plan` scales: N tables, as schema.yaml and as a live database.
+"""How `schemacode plan` scales: N tables, as schema.yaml and as a live database; and how fast
+a command starts.
 
-    python bench/plan_scale.py [N ...]          (default: 100 1000 5000)
+    python bench/plan_scale.py [--baseline REV] [N ...]          (default N: 100 1000 5000)
 
-Prints a table per N: wall time and peak memory (RSS) of `schemacode plan` as a process — no
-change (cold: nothing cached; warm: second run), and with ~10 % of the tables changed — the
-phases (YAML load, materialize, live introspection, diff, render), the catalog floor (the bare
-catalog queries, run alone), `schemacode diff` between two databases, and migra on the same pair
-when it is on PATH (pip install migra psycopg2-binary "sqlalchemy<2", best in a venv of its own).
-Every figure is the best of 3 runs (BENCH_REPEAT=k for another number): the least wall time
-is what the work costs, without the noise of a shared machine; peak memory is the largest seen.
-Uses its own embedded servers (target and scratch) under a temporary SCHEMACODE_HOME. `psql -f`
-of the same DDL is timed on both: the embedded server (durable, like a user's) and the scratch
-server (tuned for throwaway builds, where materialization runs).
+Prints the start-up of the `schemacode` program (`--help`, and a warm `generate --check` that
+finds nothing to do, for the repository's own schema.yaml), then a table per N: wall time and
+peak memory (RSS) of `schemacode plan` as a process — no change (cold: nothing cached; warm:
+second run), and with ~10 % of the tables changed — a warm `generate --check`, the phases (YAML
+load, materialize, live introspection, diff, render), the differ on the pair of databases (the
+base schema and the changed one: forward and backward, as a plan makes them), the catalog floor
+(the bare catalog queries, run alone), `schemacode diff` between the two databases beside the
+floor for both as a process, and migra on the same pair when it is on PATH (pip install migra
+psycopg2-binary "sqlalchemy<2", best in a venv of its own).
+
+``--baseline REV`` measures the code of git revision REV (checked out into a temporary folder)
+beside this checkout's, on the same servers and databases: every figure is taken for both, the
+two codes alternating run by run, so that a machine whose speed drifts (a shared one) moves both
+alike. Each figure is run BENCH_REPEAT times (default 5) per code and printed as the median
+(min–max); ``cpu`` is the user + system time of the process. Uses its own embedded servers
+(target and scratch) under a temporary SCHEMACODE_HOME. `psql -f` of the same DDL is timed on
+both: the embedded server (durable, like a user's) and the scratch server (tuned for throwaway
+builds, where materialization runs). Each command runs with its bytecode compiled, as an
+installed package runs.
 """
 from __future__ import annotations
 
 import gc
+import json
 import os
 import platform
 import random
 import resource
 import shutil
+import signal
+import statistics
 import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, TypeVar
+from typing import Any, Callable
 
-T = TypeVar("T")
+ROOT = Path(__file__).resolve().parent.parent
 HOME = Path(tempfile.mkdtemp(prefix="schemacode-bench-"))
 os.environ["SCHEMACODE_HOME"] = str(HOME)
-
-import psycopg  # noqa: E402
-
-from schemacode import api, codegen  # noqa: E402,F401
-from schemacode.diff import diff  # noqa: E402
-from schemacode.introspect import QUERY_NAMES, introspect, query_text  # noqa: E402
-from schemacode.load import load_text  # noqa: E402
-from schemacode.plan import make_plan  # noqa: E402
-from schemacode.render import plan_text  # noqa: E402
-from schemacode.scratch import materialize  # noqa: E402
-from schemacode.server import embedded_admin_url, scratch_admin_url, scratch_dir, stop_server, with_database  # noqa: E402,E501
+os.environ.pop("PYTHONDONTWRITEBYTECODE", None)  # users run compiled bytecode (pip compiles it)
+REPEAT = int(os.environ.get("BENCH_REPEAT", "5"))
 
 TYPES = ["text", "varchar(100)", "integer", "bigint", "boolean", "numeric(12,2)", "jsonb",
          "timestamptz", "date", "uuid", "text[]", "integer[]"]
 
 
 def schema_yaml(n: int, changed: bool = False, seed: int = 7) -> str:
-    rnd = random.Random(seed)
     out = ["functions:", "  touch_updated_at:", "    returns: trigger",
            "    body: BEGIN NEW.updated_at = now(); RETURN NEW; END;", "tables:"]
     for i in range(n):
@@ -100,62 +104,155 @@ def schema_yaml(n: int, changed: bool = False, seed: int = 7) -> str:
     return "\n".join(out) + "\n"
 
 
-def timed(fn: Callable[..., T], *args: Any) -> tuple[T, float]:
-    start = time.perf_counter()
-    result = fn(*args)
-    return result, time.perf_counter() - start
+# -- the code measured: this checkout, and the baseline's ------------------------------------------
+
+@dataclass
+class Code:
+    label: str
+    path: Path  # the folder holding the schemacode package (PYTHONPATH)
+
+    def env(self) -> dict[str, str]:
+        return {**os.environ, "PYTHONPATH": str(self.path)}
+
+    def python(self, code: str) -> list[str]:
+        """``python -c code`` with this code's schemacode first on the path (before the working
+        folder, which ``-c`` puts first: the repository's own checkout, run from its root)."""
+        return [sys.executable, "-c", f"import sys; sys.path.insert(0, {str(self.path)!r})\n{code}"]
+
+    def cli(self) -> list[str]:
+        return self.python("from schemacode.cli import run; run()")
 
 
-def run_cli(args: list[str], cwd: Path) -> tuple[float, float]:
-    """Wall seconds and peak RSS (MB) of a schemacode command as its own process."""
-    start = time.perf_counter()
-    proc = subprocess.run([sys.executable, "-c", "from schemacode.cli import run; run()", *args],
-                          cwd=cwd, capture_output=True, text=True)
-    wall = time.perf_counter() - start
-    if proc.returncode not in (0, 2):
-        raise RuntimeError(proc.stderr)
-    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return wall, usage.ru_maxrss / 1024
+@dataclass
+class Sample:
+    wall: float
+    cpu: float = 0.0
+    rss: float = 0.0  # MB
 
 
-def peak_rss_of(args: list[str], cwd: Path) -> tuple[float, float]:
-    """Run through /usr/bin/time when present for the peak of this process alone."""
+@dataclass
+class Figure:
+    """One row: its samples for each code, alternated."""
+    label: str
+    samples: dict[str, list[Sample]] = field(default_factory=dict)
+    note: str = ""
+
+    def add(self, code: Code, s: Sample) -> None:
+        self.samples.setdefault(code.label, []).append(s)
+
+
+def checkout(rev: str) -> Code:
+    """REV's package in a temporary folder (``git archive``: no worktree is registered), compiled."""
+    target = Path(tempfile.mkdtemp(prefix="schemacode-baseline-"))
+    archive = subprocess.run(["git", "-C", str(ROOT), "archive", "--format=tar", rev, "schemacode"],
+                             check=True, capture_output=True).stdout
+    subprocess.run(["tar", "-x", "-C", str(target)], input=archive, check=True)
+    subprocess.run([sys.executable, "-m", "compileall", "-q", str(target / "schemacode")], check=True)
+    sha = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--short", rev], check=True,
+                         capture_output=True, text=True).stdout.strip()
+    return Code(f"{rev} ({sha})" if sha != rev else rev, target)
+
+
+def this_checkout() -> Code:
+    subprocess.run([sys.executable, "-m", "compileall", "-q", str(ROOT / "schemacode")], check=True)
+    return Code("this checkout", ROOT)
+
+
+def run_process(code: Code, args: list[str], cwd: Path, ok: tuple[int, ...] = (0, 2)) -> Sample:
+    """Wall, CPU (user + system) and peak RSS of one command as its own process."""
     time_bin = shutil.which("time") or "/usr/bin/time"
-    if not os.path.exists(time_bin):
-        return run_cli(args, cwd)
+    measure_rss = os.path.exists(time_bin)
+    cmd = ([time_bin, "-f", "%M"] if measure_rss else []) + args
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
-    proc = subprocess.run([time_bin, "-f", "%M", sys.executable, "-c",
-                           "from schemacode.cli import run; run()", *args],
-                          cwd=cwd, capture_output=True, text=True)
+    proc = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, env=code.env())
     wall = time.perf_counter() - start
-    if proc.returncode not in (0, 2):
-        raise RuntimeError(proc.stderr)
-    kb = int(proc.stderr.strip().splitlines()[-1])
-    return wall, kb / 1024
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    if proc.returncode not in ok:
+        raise RuntimeError(f"{code.label}: {' '.join(args[3:])}: {proc.stderr[-2000:]}")
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    rss = int(proc.stderr.strip().splitlines()[-1]) / 1024 if measure_rss else 0.0
+    return Sample(wall, cpu, rss)
 
 
-def floor(url: str, scope: list[str]) -> float:
-    """The bare catalog queries any introspection needs, in one connection."""
-    start = time.perf_counter()
+def alternate(codes: list[Code], fig: Figure, run: Callable[[Code], Sample],
+              warmup: Callable[[Code], object] | None = None) -> Figure:
+    """REPEAT samples of ``run`` for each code, the codes taking turns (A B A B …)."""
+    for _ in range(REPEAT):
+        for code in codes:
+            if warmup is not None:
+                warmup(code)
+            fig.add(code, run(code))
+    return fig
+
+
+# -- in-process phases, run by each code in a process of its own ------------------------------------
+
+PROBE = r'''
+import gc, json, os, sys, time
+gc.disable()  # as the schemacode program runs (cli.run)
+import psycopg
+from schemacode import api
+from schemacode.diff import diff
+from schemacode.introspect import QUERY_NAMES, introspect, query_text
+from schemacode.load import load_text
+from schemacode.plan import make_plan
+from schemacode.render import plan_text
+from schemacode.scratch import materialize
+work, live, other = sys.argv[1:4]
+base, changed = open(f"{work}/schema.yaml").read(), open(f"{work}/changed.yaml").read()
+out = {}
+
+def timed(name, fn):
+    t, c = time.perf_counter(), time.process_time()
+    r = fn()
+    out[name] = [time.perf_counter() - t, time.process_time() - c]
+    return r
+
+loaded = timed("load", lambda: load_text(base, "schema.yaml"))
+import shutil
+shutil.rmtree(os.path.join(os.environ["SCHEMACODE_HOME"], "cache"), ignore_errors=True)
+desired = timed("materialize", lambda: materialize(loaded)).catalog
+def read(url):
+    with psycopg.connect(url, autocommit=True) as conn:
+        return introspect(conn, loaded.scope)
+current = timed("introspect", lambda: read(live))
+def floor(url):
     with psycopg.connect(url) as conn:
         conn.execute("SET search_path = pg_catalog")
         for name in QUERY_NAMES:
-            conn.execute(query_text(name), {"schemas": scope}).fetchall()
-    return time.perf_counter() - start
+            conn.execute(query_text(name), {"schemas": loaded.scope}).fetchall()
+timed("floor", lambda: floor(live))
+timed("diff", lambda: diff(current, desired))
+changed_desired = materialize(load_text(changed)).catalog
+timed("diff 10%", lambda: diff(current, changed_desired))
+p = make_plan(current, changed_desired)
+timed("render", lambda: plan_text(p))
+out["changes 10%"] = [len(p.changes), len(p.forward)]
+theirs = read(other)
+pair = timed("differ pair", lambda: (diff(current, theirs), diff(theirs, current)))
+out["changes pair"] = [len(pair[0]), len(pair[1])]
+print(json.dumps(out))
+'''
 
 
-def floor_process(a: str, b: str, scope: list[str]) -> float:
-    """The same bare queries for two databases, as a whole process (like `schemacode diff`)."""
-    code = ("import sys, psycopg\nfrom schemacode.introspect import QUERY_NAMES, query_text\n"
-            "for url in sys.argv[1:3]:\n"
-            "    with psycopg.connect(url) as c:\n"
-            "        c.execute('SET search_path = pg_catalog')\n"
-            "        for n in QUERY_NAMES:\n"
-            "            c.execute(query_text(n), {'schemas': sys.argv[3].split(',')}).fetchall()\n")
-    start = time.perf_counter()
-    subprocess.run([sys.executable, "-c", code, a, b, ",".join(scope)], check=True)
-    return time.perf_counter() - start
+def probe(code: Code, work: Path, live: str, other: str) -> dict[str, list[float]]:
+    proc = subprocess.run([*code.python(PROBE), str(work), live, other], capture_output=True,
+                          text=True, env=code.env(), cwd=work)
+    if proc.returncode != 0:
+        raise RuntimeError(f"{code.label}: the phases: {proc.stderr[-2000:]}")
+    return json.loads(proc.stdout.strip().splitlines()[-1])  # type: ignore[no-any-return]
 
+
+FLOOR = ("import sys, psycopg\nfrom schemacode.introspect import QUERY_NAMES, query_text\n"
+         "for url in sys.argv[1:3]:\n"
+         "    with psycopg.connect(url) as c:\n"
+         "        c.execute('SET search_path = pg_catalog')\n"
+         "        for n in QUERY_NAMES:\n"
+         "            c.execute(query_text(n), {'schemas': sys.argv[3].split(',')}).fetchall()\n")
+
+
+# -- what is measured once, whatever the code ------------------------------------------------------
 
 def psql_seconds(url: str, sql: str) -> float:
     from schemacode.server import postgres_bin
@@ -181,22 +278,10 @@ def migra_seconds(a: str, b: str) -> float:
     return wall
 
 
-REPEAT = int(os.environ.get("BENCH_REPEAT", "3"))
-
-
-def best(run: Callable[[], float]) -> float:
-    """The best of REPEAT runs: the least wall time, what the work costs without the noise of a
-    shared machine."""
-    return min(run() for _ in range(REPEAT))
-
-
-def best_with_peak(run: Callable[[], tuple[float, float]]) -> tuple[float, float]:
-    """The least wall time of REPEAT runs, and the largest peak memory seen."""
-    results = [run() for _ in range(REPEAT)]
-    return min(r[0] for r in results), max(r[1] for r in results)
-
-
 def fresh_database(admin: str, name: str) -> str:
+    import psycopg
+
+    from schemacode.server import with_database
     with psycopg.connect(admin, autocommit=True) as c:
         c.execute(f"DROP DATABASE IF EXISTS {name}")
         c.execute(f"CREATE DATABASE {name}")
@@ -204,11 +289,74 @@ def fresh_database(admin: str, name: str) -> str:
 
 
 def drop_database(admin: str, name: str) -> None:
+    import psycopg
+
     with psycopg.connect(admin, autocommit=True) as c:
         c.execute(f"DROP DATABASE IF EXISTS {name}")
 
 
-def bench(n: int) -> None:
+# -- printing --------------------------------------------------------------------------------------
+
+def spread(values: list[float], unit: str = "s", digits: int = 2) -> str:
+    if not values:
+        return "-"
+    scale = 1000 if unit == "ms" else 1
+
+    def f(v: float) -> str:
+        return f"{v * scale:.{digits}f}"
+    if len(values) == 1:
+        return f"{f(values[0])} {unit}"
+    return f"{f(statistics.median(values))} {unit} ({f(min(values))}–{f(max(values))})"
+
+
+def show(codes: list[Code], figs: list[Figure | tuple[str, str]], unit: str = "s", digits: int = 2) -> None:
+    """A line per figure; with a baseline, a line per code under it, and new/old: the median of
+    the ratios of runs taken one after the other."""
+    width = max(len(c.label) for c in codes) + 2
+    for fig in figs:
+        if isinstance(fig, tuple):
+            print(f"  {fig[0]:<50} {fig[1]}")
+            continue
+        cells = []
+        for code in codes:
+            ss = fig.samples.get(code.label, [])
+            cell = spread([s.wall for s in ss], unit, digits)
+            if any(s.cpu for s in ss):
+                cell += f", cpu {spread([s.cpu for s in ss], unit, digits).split(' (')[0]}"
+            if any(s.rss for s in ss):
+                cell += f", {max(s.rss for s in ss):.0f} MB"
+            cells.append(cell)
+        if len(codes) == 1 or len([c for c in codes if fig.samples.get(c.label)]) == 1:
+            print(f"  {fig.label:<50} {next(c for c in cells if c != '-')}")
+            continue
+        old, new = (fig.samples.get(c.label, []) for c in codes)
+        pairs = [n.wall / o.wall for o, n in zip(old, new) if o.wall > 0]
+        ratio = f"   new/old {statistics.median(pairs):.2f}×" if pairs else ""
+        print(f"  {fig.label}")
+        for i, (code, cell) in enumerate(zip(codes, cells)):
+            print(f"      {code.label:<{width}} {cell}{ratio if i == len(codes) - 1 else ''}")
+
+
+# -- the benchmark ---------------------------------------------------------------------------------
+
+def startup(codes: list[Code]) -> None:
+    """`--help`, and a warm `generate --check` that finds nothing to do, in this repository (its
+    pyproject.toml asks for every output and the typed queries): what a pre-commit hook runs."""
+    for code in codes:  # each code's cache warm (a check writes nothing but the cache)
+        run_process(code, [*code.cli(), "generate", "--check"], ROOT, ok=(0,))
+    help_ = alternate(codes, Figure("schemacode --help"), lambda c: run_process(c, [*c.cli(), "--help"], ROOT))
+    check = alternate(codes, Figure("generate --check, warm, nothing to do"),
+                      lambda c: run_process(c, [*c.cli(), "generate", "--check"], ROOT, ok=(0,)))
+    print(f"\nStart-up (this repository's schema.yaml and generated/), {REPEAT} runs per code, median (min–max)")
+    show(codes, [help_, check], "ms", 0)
+
+
+def bench(n: int, codes: list[Code]) -> None:
+    from schemacode import api
+    from schemacode.load import load_text
+    from schemacode.plan import creation_statements, script
+    from schemacode.server import embedded_admin_url, scratch_admin_url
+
     admin = embedded_admin_url()
     work = HOME / f"n{n}"
     work.mkdir()
@@ -217,103 +365,131 @@ def bench(n: int) -> None:
     (work / "changed.yaml").write_text(changed_text)
     live = fresh_database(admin, f"bench_live_{n}")
     other = fresh_database(admin, f"bench_other_{n}")
-    rows: list[tuple[str, str]] = []
-
-    t_load = best(lambda: timed(load_text, base_text, "schema.yaml")[1])
     loaded = load_text(base_text, "schema.yaml")
-    from schemacode.plan import creation_statements, script
     ddl = script(creation_statements(loaded.catalog))
 
-    def psql_onto(server: str) -> float:
+    def psql_onto(server: str) -> Sample:
         url = fresh_database(server, f"bench_psql_{n}")
         try:
-            return psql_seconds(url, ddl)
+            return Sample(psql_seconds(url, ddl))
         finally:
             drop_database(server, f"bench_psql_{n}")
 
-    t_psql = best(lambda: psql_onto(admin))
-    t_psql_scratch = best(lambda: psql_onto(scratch_admin_url()))
-    psql_seconds(other, ddl)  # other: the same schema, changed further below
+    psql = alternate(codes[:1], Figure("psql -f of the same DDL (embedded server)"),
+                     lambda c: psql_onto(admin))
+    psql_scratch = alternate(codes[:1], Figure("psql -f of the same DDL (scratch server)"),
+                             lambda c: psql_onto(scratch_admin_url()))
     api.apply(loaded, live)  # the live database, through schemacode itself
+    api.apply(load_text(changed_text), other, allow_destructive=True)  # the changed schema
 
-    def cold_cli(args: list[str]) -> tuple[float, float]:
-        shutil.rmtree(HOME / "cache", ignore_errors=True)
-        return peak_rss_of(args, work)
+    def cold(args: list[str]) -> Callable[[Code], Sample]:
+        def run(code: Code) -> Sample:
+            shutil.rmtree(HOME / "cache", ignore_errors=True)
+            return run_process(code, [*code.cli(), *args], work)
+        return run
 
-    url_args = ["--database-url", live]
-    cold, cold_rss = best_with_peak(lambda: cold_cli(["plan", *url_args]))
-    warm, warm_rss = best_with_peak(lambda: peak_rss_of(["plan", *url_args], work))
-    ch_args = ["plan", "--schema", "changed.yaml", *url_args]
-    ch_cold, ch_rss = best_with_peak(lambda: cold_cli(ch_args))
-    ch_warm, ch_warm_rss = best_with_peak(lambda: peak_rss_of(ch_args, work))
+    def warm(args: list[str]) -> Callable[[Code], Sample]:
+        return lambda code: run_process(code, [*code.cli(), *args], work)
 
-    def cold_materialize() -> float:
-        shutil.rmtree(HOME / "cache", ignore_errors=True)
-        return timed(materialize, loaded)[1]
-
-    t_mat = best(cold_materialize)
-    mat = materialize(loaded)
-    with psycopg.connect(live, autocommit=True) as conn:
-        t_intro = best(lambda: timed(introspect, conn, loaded.scope)[1])
-        current = introspect(conn, loaded.scope)
-    t_diff = best(lambda: timed(diff, current, mat.catalog)[1])
-    changed_loaded = load_text(changed_text)
-    changed_mat = materialize(changed_loaded)
-    t_diff_ch = best(lambda: timed(diff, current, changed_mat.catalog)[1])
-    p = make_plan(current, changed_mat.catalog)
-    t_render = best(lambda: timed(plan_text, p)[1])
-    t_floor = best(lambda: floor(live, loaded.scope))
-
-    api.apply(changed_loaded, other, allow_destructive=True)  # other: the changed schema
-    t_dbdiff = best(lambda: timed(api.diff_databases, live, other)[1])
-    dbdiff_cli = best(lambda: run_cli(["diff", "--from-url", live, "--to-url", other, "--format", "sql"], work)[0])
-    floor2 = best(lambda: floor(live, loaded.scope) + floor(other, loaded.scope))
-    floor2_process = best(lambda: floor_process(live, other, loaded.scope))
-    t_migra = f"{best(lambda: migra_seconds(live, other)):.2f} s" if shutil.which("migra") else "not installed"
-
-    rows += [
-        ("plan, no change, cold (process)", f"{cold:.2f} s, {cold_rss:.0f} MB"),
-        ("plan, no change, warm (process)", f"{warm:.2f} s, {warm_rss:.0f} MB"),
-        ("plan, ~10 % changed, cold (process)", f"{ch_cold:.2f} s, {ch_rss:.0f} MB"),
-        ("plan, ~10 % changed, warm (process)", f"{ch_warm:.2f} s, {ch_warm_rss:.0f} MB"),
-        ("  phase: YAML load", f"{t_load:.3f} s"),
-        ("  phase: materialize (cold)", f"{t_mat:.2f} s"),
-        ("  psql -f of the same DDL (embedded server)", f"{t_psql:.2f} s"),
-        ("  psql -f of the same DDL (scratch server)", f"{t_psql_scratch:.2f} s"),
-        ("  phase: introspect live", f"{t_intro:.3f} s"),
-        ("  catalog floor (bare queries, 1 db)", f"{t_floor:.3f} s"),
-        ("  phase: diff (no change / 10 %)", f"{t_diff:.3f} s / {t_diff_ch:.3f} s"),
-        ("  phase: render plan text (10 %)", f"{t_render:.3f} s"),
-        (f"  changes found (10 %): {len(p.changes)}", f"{len(p.forward)} statements"),
-        ("db-to-db diff, in process", f"{t_dbdiff:.2f} s"),
-        ("db-to-db diff, `schemacode diff` process", f"{dbdiff_cli:.2f} s"),
-        ("  catalog floor, both dbs (in process)", f"{floor2:.2f} s"),
-        ("  catalog floor, both dbs (as a process)", f"{floor2_process:.2f} s"),
-        ("migra, same pair (process)", t_migra),
+    url = ["--database-url", live]
+    changed = ["plan", "--schema", "changed.yaml", *url]
+    figs: list[Figure | tuple[str, str]] = [
+        alternate(codes, Figure("plan, no change, cold (process)"), cold(["plan", *url])),
+        alternate(codes, Figure("plan, no change, warm (process)"), warm(["plan", *url]), warm(["plan", *url])),
+        alternate(codes, Figure("plan, ~10 % changed, cold (process)"), cold(changed)),
+        alternate(codes, Figure("plan, ~10 % changed, warm (process)"), warm(changed), warm(changed)),
     ]
-    print(f"\nN = {n} tables ({sum(1 for ln in base_text.splitlines() if ln.startswith('      idx_'))} indexes)"
-          f", best of {REPEAT} runs")
-    for k, v in rows:
-        print(f"  {k:<44} {v}")
+    for code in codes:
+        run_process(code, [*code.cli(), "generate", "--out", f"generated_{codes.index(code)}"], work)
+    figs.append(alternate(codes, Figure("generate --check, warm, nothing to do"),
+                          lambda c: run_process(c, [*c.cli(), "generate", "--check", "--out",
+                                                    f"generated_{codes.index(c)}"], work, ok=(0,))))
+
+    phases: dict[str, dict[str, list[list[float]]]] = {c.label: {} for c in codes}
+    counts: dict[str, Any] = {}
+    for _ in range(REPEAT):
+        for code in codes:
+            for name, value in probe(code, work, live, other).items():
+                if name.startswith("changes"):
+                    counts[f"{name} ({code.label})"] = value
+                else:
+                    phases[code.label].setdefault(name, []).append(value)
+
+    def phase(label: str, name: str) -> Figure:
+        fig = Figure(label)
+        for code in codes:
+            for wall, cpu in phases[code.label].get(name, []):
+                fig.add(code, Sample(wall, cpu))
+        return fig
+
+    figs += [
+        phase("  phase: YAML load", "load"),
+        phase("  phase: materialize (cold)", "materialize"),
+        psql, psql_scratch,
+        phase("  phase: introspect live", "introspect"),
+        phase("  catalog floor (bare queries, 1 db, in process)", "floor"),
+        phase("  phase: diff, no change", "diff"),
+        phase("  phase: diff, ~10 % changed", "diff 10%"),
+        phase("  phase: render plan text (10 %)", "render"),
+        phase("differ on the pair, forward + backward", "differ pair"),
+    ]
+    figs += [(f"  {'changes, ~10 % changed' if k.startswith('changes 10%') else 'changes of the pair'}"
+              f"{k.split(' ', 2)[2]}", f"{v[0]} forward, {v[1]} " + ("statements" if "10%" in k else "backward"))
+             for k, v in sorted(counts.items())]
+    scope = ",".join(loaded.scope)
+    dbdiff = alternate(codes, Figure("db-to-db diff, `schemacode diff` process"),
+                       lambda c: run_process(c, [*c.cli(), "diff", "--from-url", live, "--to-url", other,
+                                                 "--format", "sql"], work))
+    floor2 = alternate(codes, Figure("  catalog floor, both dbs (as a process)"),
+                       lambda c: run_process(c, [*c.python(FLOOR), live, other, scope], work))
+    figs += [dbdiff, floor2]
+    for code in codes:
+        ratios = [d.wall / f.wall for d, f in zip(dbdiff.samples[code.label], floor2.samples[code.label])]
+        figs.append((f"  db-to-db diff / floor ({code.label})",
+                     f"{statistics.median(ratios):.2f}× ({min(ratios):.2f}–{max(ratios):.2f})"))
+    if shutil.which("migra"):
+        figs.append(alternate(codes[:1], Figure("migra, same pair (process)"),
+                              lambda c: Sample(migra_seconds(live, other))))
+    else:
+        figs.append(("migra, same pair (process)", "not installed"))
+    indexes = sum(1 for ln in base_text.splitlines() if ln.startswith("      idx_"))
+    print(f"\nN = {n} tables ({indexes} indexes), {REPEAT} runs per code, median (min–max)")
+    show(codes, figs)
 
 
 def main() -> None:
-    sizes = [int(a) for a in sys.argv[1:]] or [100, 1000, 5000]
-    gc.disable()  # the phases are timed as the schemacode program runs them (cli.run)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # stopped: its servers are stopped too
+    args = sys.argv[1:]
+    baseline = None
+    if args[:1] == ["--baseline"]:
+        baseline, args = args[1], args[2:]
+    sizes = [int(a) for a in args] or [100, 1000, 5000]
+    gc.disable()  # the setup runs as the schemacode program does (cli.run)
+    sys.path.insert(0, str(ROOT))  # this checkout's schemacode, for the setup
+    codes = ([checkout(baseline)] if baseline else []) + [this_checkout()]
+    import psycopg
+
+    from schemacode.server import embedded_admin_url, scratch_dir, stop_server
     admin = embedded_admin_url()
     with psycopg.connect(admin) as c:
         version = c.execute("SHOW server_version").fetchone()[0]  # type: ignore[index]
     print(f"schemacode plan_scale, {time.strftime('%Y-%m-%d')}, {platform.machine()}, "
-          f"{os.cpu_count()} cores, Python {platform.python_version()}, PostgreSQL {version} (embedded)")
+          f"{os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}, Python "
+          f"{platform.python_version()}, PostgreSQL {version} (embedded); codes: "
+          + ", ".join(f"{c.label} = {c.path}" for c in codes))
     try:
+        startup(codes)
         for n in sizes:
-            bench(n)
+            bench(n, codes)
     finally:
         scratch = scratch_dir()
         stop_server(scratch / "pgdata", delete=True)
         shutil.rmtree(scratch, ignore_errors=True)
         stop_server(HOME / "pgdata", delete=True)
         shutil.rmtree(HOME, ignore_errors=True)
+        for code in codes:
+            if code.path != ROOT:
+                shutil.rmtree(code.path, ignore_errors=True)
 
 
 if __name__ == "__main__":

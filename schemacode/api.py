@@ -1,28 +1,26 @@
-"""The library API the CLI is a thin layer over. Tests call it directly."""
+"""The library API the CLI is a thin layer over. Tests call it directly.
+
+Each function imports what it uses: a command is a fresh process, and the modules behind the
+API (the database driver, the loader with sqlglot, the differ, the template engine) cost more
+to import than a warm command takes to run. Laziness lives here and in cli.py, nowhere else.
+"""
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any, TYPE_CHECKING, Callable, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Sequence
 
-from . import fleet as fleet_
-from .apply import (
-    ApplyResult, HistoryEntry, Progress, Settings, locked_abort, locked_apply, locked_rollback, read_history,
-)
-from .backfill import Report
-from .errors import DatabaseError
-from .introspect import introspect
-from .load import LoadedSchema, load_file
-from .model import Catalog
-from .plan import InProgress, Plan, make_plan
-from .planning import (check_conversions, check_roles, compared, online_target, plan_from, scope_of,
-                       spelling_suspects, with_estimates)
-from .scratch import canonicalize, materialize, scratch_for
-from .server import connect, local_database_url, server_version
+from .errors import DatabaseError, SchemacodeError
 from .sqlite import is_sqlite
 
 if TYPE_CHECKING:  # Alembic itself is imported only where a revision is read or written
+    from . import fleet as fleet_
     from .alembic import Revision
+    from .apply import ApplyResult, HistoryEntry, Progress, Settings
+    from .backfill import Report
+    from .loaded import LoadedSchema
+    from .model import Catalog
+    from .plan import InProgress, Plan
 
 
 @dataclass(frozen=True)
@@ -34,17 +32,23 @@ class Planned:
 
 
 def _load(schema: str | Path | LoadedSchema) -> LoadedSchema:
+    from .loaded import LoadedSchema, load_file
+    from .paths import home
+
     if isinstance(schema, LoadedSchema):
         return schema
-    from .server import home
     return load_file(schema, cache_dir=home() / "cache")
 
 
 def resolve_url(database_url: str | None) -> str:
+    from .server import local_database_url
+
     return database_url or local_database_url()
 
 
 def desired_catalog(loaded: LoadedSchema, dev_url: str | None) -> tuple[Catalog, int]:
+    from .scratch import materialize
+
     m = materialize(loaded, dev_url)
     return m.catalog, m.server_version
 
@@ -58,6 +62,10 @@ def plan(schema: str | Path | LoadedSchema, database_url: str | None = None,
     from concurrent.futures import ThreadPoolExecutor
 
     from .apply import in_progress
+    from .introspect import introspect
+    from .planning import check_conversions, check_roles, online_target, plan_from, scope_of, with_estimates
+    from .scratch import scratch_for
+    from .server import connect, server_version
 
     loaded = _load(schema)
     url = resolve_url(database_url)
@@ -73,7 +81,7 @@ def plan(schema: str | Path | LoadedSchema, database_url: str | None = None,
             return Planned(loaded, _in_progress_plan(conn, loaded, running))
         target_version = server_version(conn)
         scratch = scratch_for(conn, url, dev_url)
-        check_roles(conn, loaded.catalog, loaded.file)  # before a build that may run on its server
+        check_roles(conn, loaded.named_roles, loaded.file)  # before a build that may run on its server
         scope = scope_of(conn, loaded)
         # The live catalog is read while the scratch server builds the desired one: two servers,
         # and the build mostly waits on its own.
@@ -91,7 +99,9 @@ def plan(schema: str | Path | LoadedSchema, database_url: str | None = None,
 
 
 def _in_progress_plan(conn: Any, loaded: LoadedSchema, running: InProgress) -> Plan:
-    from .introspect import fingerprint
+    from .introspect import introspect
+    from .model import fingerprint
+    from .plan import Plan
 
     rest = replace(running.program, steps=running.program.steps[running.step:])
     return Plan((), (), (), (), fingerprint(introspect(conn, loaded.scope)), "", loaded.text_hash, True,
@@ -124,9 +134,16 @@ def rename_hints(p: Plan) -> tuple[str, ...]:
 
 def apply(schema: str | Path | LoadedSchema, database_url: str | None = None,
           dev_url: str | None = None, *, allow_destructive: bool = False,
-          expected_fingerprint: str | None = None, settings: Settings = Settings(),
+          expected_fingerprint: str | None = None, settings: Settings | None = None,
           online: bool = False, progress: Progress | None = None,
           bar: Callable[[Report], None] | None = None) -> ApplyResult:
+    """``settings``: timeouts and retries (default: apply.Settings())."""
+    from .apply import Settings, locked_apply
+    from .planning import check_conversions, check_roles, online_target, plan_from, scope_of, with_estimates
+    from .scratch import scratch_for
+    from .server import connect
+
+    settings = settings or Settings()
     loaded = _load(schema)
     url = resolve_url(database_url)
     if is_sqlite(url):
@@ -137,7 +154,7 @@ def apply(schema: str | Path | LoadedSchema, database_url: str | None = None,
                           progress=progress)
     with connect(url, autocommit=True) as conn:
         scratch = scratch_for(conn, url, dev_url)
-        check_roles(conn, loaded.catalog, loaded.file)
+        check_roles(conn, loaded.named_roles, loaded.file)
         desired, _ = desired_catalog(loaded, scratch)
         scope = scope_of(conn, loaded)
         target = online_target(conn, online)
@@ -151,17 +168,23 @@ def apply(schema: str | Path | LoadedSchema, database_url: str | None = None,
 
 
 def abort(schema: str | Path | LoadedSchema, database_url: str | None = None, *,
-          settings: Settings = Settings(), progress: Progress | None = None) -> int:
+          settings: Settings | None = None, progress: Progress | None = None) -> int:
     """Undo the online change in progress (before its contract); returns its history id."""
+    from .apply import Settings, locked_abort
+    from .server import connect
+
     if is_sqlite(database_url):
         raise DatabaseError("there are no online changes on SQLite (a table rebuild is its only way): "
                             "nothing to abort")
     loaded = _load(schema)
     with connect(resolve_url(database_url), autocommit=True) as conn:
-        return locked_abort(conn, loaded.scope, settings, progress)
+        return locked_abort(conn, loaded.scope, settings or Settings(), progress)
 
 
 def history(database_url: str | None = None, limit: int | None = None) -> list[HistoryEntry]:
+    from .apply import read_history
+    from .server import connect
+
     if is_sqlite(database_url):
         from .sqlite import api as lite
 
@@ -172,9 +195,13 @@ def history(database_url: str | None = None, limit: int | None = None) -> list[H
 
 def rollback(schema: str | Path | LoadedSchema, database_url: str | None = None,
              target: int | None = None, *, allow_destructive: bool = False,
-             settings: Settings = Settings(), progress: Progress | None = None,
+             settings: Settings | None = None, progress: Progress | None = None,
              bar: Callable[[Report], None] | None = None) -> tuple[HistoryEntry, int]:
     """Undo the latest apply (or apply ``target``); returns it and the rollback's history id."""
+    from .apply import Settings, locked_rollback
+    from .server import connect
+
+    settings = settings or Settings()
     if is_sqlite(database_url):
         from .sqlite import api as lite
 
@@ -200,31 +227,84 @@ def generate(schema: str | Path | LoadedSchema, out: str | Path = "generated",
     """Write (or, with check, compare) the generated package for schema.yaml into ``out``:
     the ``models`` outputs (dataclasses, sqlalchemy, pydantic) and, with ``queries`` (a folder
     of ``*.sql`` files, or files), typed functions for the named statements in them, each
-    prepared against the desired schema (docs/codegen.md)."""
+    prepared against the desired schema (docs/codegen.md).
+
+    What was rendered is kept in the cache with its inputs (schema.yaml's text, the outputs,
+    the queries' files, the tool's code, the embedded server's version): when ``out`` already
+    holds it, as in a pre-commit hook's ``generate --check``, that is all there is to know, and
+    nothing is loaded, built or rendered."""
+    from . import cache
+
+    out = Path(out)
+    entry = _generated_entry(schema, dev_url, models, queries)
+    files = cache.read(entry, dict) if entry is not None else None
+    if files is not None and _holds(out, files):
+        return Generated(files, [], [])
     from . import codegen
     from .codegen import queries as typed
 
-    loaded = _load(schema)
-    desired, _ = desired_catalog(loaded, dev_url)
-    prepared: list[typed.PreparedQuery] = []
-    if queries is not None:
-        sources = typed.query_files(queries)
-        prepared = typed.prepare(loaded, desired, typed.parse_files(sources), dev_url)
-    files = codegen.render(desired, Path(loaded.file).name, models, prepared)
-    out = Path(out)
+    if files is None:
+        loaded = _load(schema)
+        desired, _ = desired_catalog(loaded, dev_url)
+        prepared: list[typed.PreparedQuery] = []
+        if queries is not None:
+            sources = typed.query_files(queries)
+            prepared = typed.prepare(loaded, desired, typed.parse_files(sources), dev_url)
+        files = codegen.render(desired, Path(loaded.file).name, models, prepared)
+        if entry is not None:
+            cache.write(entry, files)
     if check:
         return Generated(files, [], codegen.stale(files, out))
     return Generated(files, codegen.write(files, out), [])
 
 
+def _generated_entry(schema: str | Path | LoadedSchema, dev_url: str | None, models: Sequence[str],
+                     queries: str | Path | Sequence[str | Path] | None) -> Path | None:
+    """The cache entry of what generate renders: by schema.yaml's path and text, the outputs, the
+    queries' files and text, the tool's code and the embedded server's version (what the desired
+    catalog's own entry is keyed by). None where that takes more than reading files: a --dev-url
+    (its version is the server's to say), a schema already loaded."""
+    from . import cache
+    from .codegen.config import query_files
+    from .paths import embedded_version, home
+
+    if dev_url is not None or not isinstance(schema, (str, Path)):
+        return None
+    version = embedded_version()
+    p = Path(schema)
+    try:
+        text = p.read_text()
+        sources = query_files(queries) if queries is not None else []
+        parts = [f"{f}\0{f.read_text()}" for f in sources]
+        folder = home() / "cache"
+    except (OSError, SchemacodeError):
+        return None  # said by the usual path, which reads the files again
+    if not version:
+        return None
+    key = cache.key(str(p), text, str(version), ",".join(models), *parts)
+    return folder / f"generated-{key}.pickle"
+
+
+def _holds(out: Path, files: dict[str, str]) -> bool:
+    """Does ``out`` hold exactly these files' text (what codegen.stale would find nothing in)?"""
+    try:
+        return all((out / name).exists() and (out / name).read_text() == content
+                   for name, content in files.items())
+    except OSError:
+        return False
+
+
 def fleet(schema: str | Path | LoadedSchema, targets: str | Path, apply: bool = False,
-          dev_url: str | None = None, options: fleet_.Options = fleet_.Options(),
+          dev_url: str | None = None, options: fleet_.Options | None = None,
           progress: fleet_.Progress | None = None, approved: fleet_.FleetResult | None = None
           ) -> fleet_.FleetResult:
     """Plan (``apply``: apply) schema.yaml on every database a targets file names
-    (docs/deploying.md#many-databases)."""
+    (docs/deploying.md#many-databases). ``options``: default fleet.Options()."""
+    from . import fleet as fleet_
+
     loaded = _load(schema)
-    return fleet_.run(loaded, fleet_.load_targets(targets), apply, dev_url, options, progress, approved)
+    return fleet_.run(loaded, fleet_.load_targets(targets), apply, dev_url, options or fleet_.Options(),
+                      progress, approved)
 
 
 def diagram(schema: str | Path | LoadedSchema, fmt: str = "mermaid", tables: list[str] | None = None,
@@ -284,8 +364,9 @@ def pull(database_url: str | None = None, schemas: list[str] | None = None,
     was read: anything that would not come back the same (an option schema.yaml cannot say yet)
     is named in a warning, with what a plan against this database would do to it."""
     from .dump import Details, dump
-    from .introspect import pull_details, user_schemas
-    from .server import describe
+    from .introspect import introspect, pull_details, user_schemas
+    from .scratch import scratch_for
+    from .server import connect, describe
 
     url = resolve_url(database_url)
     if is_sqlite(url):
@@ -313,6 +394,8 @@ def pull(database_url: str | None = None, schemas: list[str] | None = None,
 def _pull_differences(text: str, read: Catalog, dev_url: str | None) -> list[str]:
     from .errors import SchemacodeError
     from .load import load_text
+    from .plan import make_plan
+    from .scratch import materialize
 
     try:
         loaded = load_text(text, "pulled schema.yaml")
@@ -394,6 +477,7 @@ def _import_history(run: Callable[[str], None], dev_url: str | None, schemas: li
     ran there."""
     from .introspect import query_text
     from .scratch import empty_database
+    from .server import connect
 
     with empty_database(dev_url) as url:
         run(url)
@@ -421,6 +505,7 @@ def revision(schema: str | Path | LoadedSchema, versions: str | Path, database_u
     """Plan schema.yaml against the database and write the plan as the next Alembic revision in
     ``versions``: the database must be at that folder's head (docs/deploying.md)."""
     from . import alembic as al
+    from .server import connect
 
     al.require()
     url = resolve_url(database_url)
@@ -454,7 +539,11 @@ def diff_databases(from_url: str, to_url: str, schemas: list[str] | None = None)
                             hint="for SQLite: `schemacode pull --database-url sqlite:///a.db -o a.yaml`, then "
                                  "`schemacode plan --schema a.yaml --database-url sqlite:///b.db`")
 
-    from .introspect import user_schemas
+    from .introspect import introspect, user_schemas
+    from .plan import make_plan
+    from .planning import compared, spelling_suspects
+    from .scratch import canonicalize, scratch_for
+    from .server import connect, server_version
 
     def schemas_of(url: str) -> list[str]:
         with connect(url, autocommit=True) as conn:

@@ -19,9 +19,9 @@ from . import backfill as bf
 from .changes import Hazard
 from .changes.online import Backfill
 from .errors import DatabaseError, SchemacodeError
-from .introspect import HISTORY_SCHEMA, fingerprint, introspect
+from .introspect import HISTORY_SCHEMA, introspect
 from .locks import Lock
-from .model import Catalog
+from .model import Catalog, fingerprint
 from .plan import InProgress, Plan, PlannedStatement, PlannedStep, Program, script
 from .sqltext import literal
 

@@ -1,19 +1,25 @@
-"""The command line: a thin layer over schemacode.api."""
+"""The command line: a thin layer over schemacode.api.
+
+Each command imports what it uses when it runs: ``--help`` needs click alone, and a command the
+cache answers does not pay for the database driver or the differ (api.py says the same).
+"""
 from __future__ import annotations
 
 import gc
 import os
 import sys
 import time
-from typing import Any, Callable, TypeVar
+from typing import TYPE_CHECKING, Any, Callable, TypeVar
 
 import click
 
-from . import __version__, api, fleet
+from . import __version__
 from .errors import SchemacodeError
-from .apply import Settings, StalePlanError, check_allowed
-from .plan import PlannedStatement
-from .render import fleet_json, fleet_text, plan_json, plan_text, sql_text
+
+if TYPE_CHECKING:
+    from . import api
+    from .apply import Settings
+    from .plan import PlannedStatement
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -71,6 +77,8 @@ def _apply_options(f: F) -> F:
 
 
 def _settings(lock_timeout: str, statement_timeout: str, lock_wait: float, retries: int) -> Settings:
+    from .apply import Settings
+
     return Settings(lock_timeout=lock_timeout, statement_timeout=statement_timeout,
                     lock_wait=lock_wait, retries=retries)
 
@@ -141,6 +149,8 @@ class _FleetProgress:
 
 def _fleet(schema_path: str, targets: str, dev_url: str | None, apply: bool, options: Any,
            approved: Any = None) -> Any:
+    from . import api
+
     p = _FleetProgress()
     try:
         return api.fleet(schema_path, targets, apply, dev_url, options, p, approved)
@@ -195,6 +205,9 @@ def plan(schema_path: str, database_url: str | None, dev_url: str | None, fmt: s
       schemacode plan --targets targets.yaml --parallel 8
     """
     def go() -> int:
+        from . import api
+        from .render import fleet_json, fleet_text, plan_json, plan_text, sql_text
+
         if fmt == "alembic" and not out_dir:
             raise SchemacodeError("--format alembic writes a revision file: pass --out with Alembic's "
                                   "versions folder (e.g. --out migrations/versions)")
@@ -220,6 +233,8 @@ def plan(schema_path: str, database_url: str | None, dev_url: str | None, fmt: s
                        err=True)
             return 2 if detailed_exitcode else 0
         if targets:
+            from . import fleet
+
             result = _fleet(schema_path, targets, dev_url, False,
                             fleet.Options(parallel=parallel, online=online))
             click.echo(fleet_json(result) if fmt == "json" else fleet_text(result, color=_color(no_color)),
@@ -301,6 +316,9 @@ def apply(schema_path: str, database_url: str | None, dev_url: str | None, auto_
     """
     def go() -> int:
         from dataclasses import replace
+        from . import api
+        from .apply import StalePlanError, check_allowed
+        from .render import fleet_json, fleet_text, plan_text
 
         color = _color(no_color)
         settings = replace(_settings(lock_timeout, statement_timeout, lock_wait, retries),
@@ -314,6 +332,8 @@ def apply(schema_path: str, database_url: str | None, dev_url: str | None, auto_
             click.echo(f"Aborted the online change of history id {entry}: the tables are as they were.")
             return 0
         if targets:
+            from . import fleet
+
             _no_url_with_targets(database_url, targets)
             options = fleet.Options(parallel=parallel, canary=canary, fail_fast=fail_fast,
                                     allow_destructive=allow_destructive, online=online, settings=settings)
@@ -374,6 +394,8 @@ def history(database_url: str | None, limit: int, show_sql: bool) -> None:
       schemacode history --limit 5
     """
     def go() -> int:
+        from . import api
+
         entries = api.history(database_url, limit)
         if not entries:
             click.echo("No history: schemacode has not applied anything to this database.")
@@ -418,6 +440,8 @@ def rollback(schema_path: str, database_url: str | None, target: int | None, aut
       schemacode rollback --to 12 --auto-approve --allow-destructive
     """
     def go() -> int:
+        from . import api
+
         entries = [e for e in api.history(database_url) if e.kind == "apply"]
         pick = ([e for e in entries if e.id == target] if target is not None
                 else [e for e in entries if e.rolled_back_by is None])
@@ -456,6 +480,9 @@ def check(schema_path: str, database_url: str | None, dev_url: str | None,
       schemacode check --database-url "$DATABASE_URL" --migrations migrations/
     """
     def go() -> int:
+        from . import api
+        from .render import fleet_text, plan_text
+
         code = 0
         if migrations_dir:
             from pathlib import Path
@@ -467,6 +494,8 @@ def check(schema_path: str, database_url: str | None, dev_url: str | None,
             if problems:
                 code = 1
         if targets:
+            from . import fleet
+
             _no_url_with_targets(database_url, targets)
             result = _fleet(schema_path, targets, dev_url, False, fleet.Options(parallel=parallel))
             click.echo(fleet_text(result, sql=False), nl=False)
@@ -510,6 +539,7 @@ def generate(schema_path: str | None, out: str | None, models: tuple[str, ...], 
       schemacode generate --check        # in CI: fails when generated/ is stale
     """
     def go() -> int:
+        from . import api
         from .codegen import config
 
         conf = config.load()
@@ -547,6 +577,9 @@ def diff_cmd(from_url: str, to_url: str, schemas: str | None, fmt: str) -> None:
       schemacode diff --from-url "$STAGING_URL" --to-url "$PROD_URL" --format sql
     """
     def go() -> int:
+        from . import api
+        from .render import plan_json, plan_text, sql_text
+
         scope = [x.strip() for x in schemas.split(",") if x.strip()] if schemas else None
         p = api.diff_databases(from_url, to_url, scope)
         if fmt == "json":
@@ -591,6 +624,8 @@ def diagram(schema_path: str, database_url: str | None, dev_url: str | None, fmt
         if chosen in ("svg", "png") and output is None:
             raise SchemacodeError(f"--format {chosen} writes a file: pass -o FILE (or --format mermaid for stdout)")
         globs = [g.strip() for t in tables for g in t.split(",") if g.strip()]
+        from . import api
+
         picture = api.diagram(schema_path, chosen, globs, depth, changes, database_url, dev_url)
         if output is None:
             click.echo(picture, nl=False)
@@ -789,6 +824,8 @@ def pull(database_url: str | None, schemas: str | None, output: str | None, no_v
       schemacode pull --database-url "$DATABASE_URL" -o schema.yaml
     """
     def go() -> int:
+        from . import api
+
         scope = [s.strip() for s in schemas.split(",") if s.strip()] if schemas else None
         _write_pulled(api.pull(database_url, scope, verify=not no_verify, privileges=privileges), output)
         return 0
@@ -829,6 +866,8 @@ def import_(paths: tuple[str, ...], alembic_path: str | None, django_path: str |
       schemacode import --django manage.py -o schema.yaml
     """
     def go() -> int:
+        from . import api
+
         scope = [s.strip() for s in schemas.split(",") if s.strip()] if schemas else None
         if alembic_path or django_path:
             if paths or dialect != "postgresql" or (alembic_path and django_path):

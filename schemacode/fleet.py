@@ -22,7 +22,7 @@ import psycopg
 from .apply import LOCK_KEY, Settings, advisory_lock, locked_apply
 from .errors import DatabaseError, SchemacodeError, SchemaError
 from .introspect import introspect
-from .load import LoadedSchema
+from .loaded import LoadedSchema
 from .model import Catalog, only_schemas
 from .plan import Plan
 from .planning import Scope, check_conversions, check_roles, online_target, plan_from, scope_of
@@ -315,7 +315,7 @@ def run(loaded: LoadedSchema, targets: list[Target], apply: bool, dev_url: str |
                 if got is None:
                     return
                 want, scratch, scope = got
-                check_roles(conn, loaded.catalog, loaded.file)
+                check_roles(conn, loaded.named_roles, loaded.file)
                 # A database of its own (not a tenant's schemas): the schemas schema.yaml no
                 # longer declares go as with `schemacode apply` (planning.Scope)
                 own = scope_of(conn, loaded) if not o.target.schemas else None
@@ -343,7 +343,7 @@ def run(loaded: LoadedSchema, targets: list[Target], apply: bool, dev_url: str |
                 wants = [wanted(conn, o.target) for o in outs]
                 if any(w is None for w in wants):
                     return
-                check_roles(conn, loaded.catalog, loaded.file)
+                check_roles(conn, loaded.named_roles, loaded.file)
                 scope = sorted({n for w in wants if w for n in w[2]})
                 if apply:
                     advisory_lock(conn, options.settings.lock_wait)

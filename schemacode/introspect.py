@@ -7,7 +7,6 @@ object it prints, making the text of two databases comparable.
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 from collections import defaultdict
 from functools import lru_cache
 from importlib import resources
@@ -17,6 +16,7 @@ import psycopg
 from psycopg.rows import dict_row, namedtuple_row
 
 from .sqltext import literal, path_part, qident, qualify
+from .model import fingerprint as fingerprint  # (its home is the model: a hash of a catalog)
 from .model import (
     SECRET_OPTION, Acl, Aggregate, Cast, Catalog, CompositeType, RangeType, Column, ColumnOptions, Constraint,
     ConstraintKind, Domain, EnumType, Extension, ForeignDataWrapper, ForeignServer, ForeignTable, Function, Index,
@@ -341,34 +341,3 @@ def _column(r: Any, rel: Any, sequences: dict[str, Sequence], quoted_sequences: 
 
 _STORAGE = {"p": "plain", "e": "external", "x": "extended", "m": "main"}
 _COMPRESSION = {"p": "pglz", "l": "lz4"}
-
-
-def fingerprint(catalog: Catalog) -> str:
-    """A hash of a catalog read from a database: apply re-checks the database is still in this
-    state. Objects are in the order the catalog queries return them, so two reads of the same
-    database give the same hash; where objects came from in schema.yaml does not count.
-    Hashed object by object: the text of a whole large catalog at once is tens of megabytes.
-    A plan asks several times for the same catalogs' (its own, and again to look them up in the
-    cache when it compares them after one more round): the last few are remembered (catalogs are
-    immutable; each is held while it is remembered, so its id stays its own)."""
-    hit = _FINGERPRINTS.get(id(catalog))
-    if hit is not None and hit[0] is catalog:
-        return hit[1]
-    value = _fingerprint(catalog)
-    if len(_FINGERPRINTS) >= 8:
-        _FINGERPRINTS.pop(next(iter(_FINGERPRINTS)), None)
-    _FINGERPRINTS[id(catalog)] = (catalog, value)
-    return value
-
-
-_FINGERPRINTS: dict[int, tuple[Catalog, str]] = {}
-
-
-def _fingerprint(catalog: Catalog) -> str:
-    h = hashlib.sha256()
-    for f in dataclasses.fields(catalog):
-        h.update(f.name.encode())
-        value = getattr(catalog, f.name)
-        for key, obj in value.items() if isinstance(value, dict) else [("", value)]:
-            h.update(repr((key, obj)).encode())
-    return h.hexdigest()[:16]

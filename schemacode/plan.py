@@ -13,9 +13,8 @@ from .changes import Change, DropSchema, Hazard, HazardKind, Stage, Statement
 from .changes.online import Backfill, Split, Step, Target, program as online_program, split, subject
 from .diff import Renames, diff
 from .errors import UnmanagedError
-from .introspect import fingerprint
 from .locks import Lock, lock_of
-from .model import Catalog, Namespace, Source
+from .model import Catalog, Namespace, Source, fingerprint
 from .sqltext import path_part
 
 

@@ -4,14 +4,14 @@ differs, and checked against the database it is for before anything runs. Used b
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import Any, Sequence
 
 import psycopg
 
 from .changes.online import Target
 from .errors import SchemaError
-from .load import LoadedSchema
-from .model import Catalog
+from .loaded import LoadedSchema
+from .model import Catalog, Source
 from .plan import Plan, make_plan
 from .scratch import reprinted
 
@@ -113,11 +113,10 @@ def with_estimates(conn: psycopg.Connection[Any], p: Plan) -> Plan:
     return replace(p, program=replace(p.program, steps=tuple(steps)))
 
 
-def check_roles(conn: psycopg.Connection[Any], c: Catalog, file: str) -> None:
+def check_roles(conn: psycopg.Connection[Any], named: Sequence[tuple[str, Source | None]], file: str) -> None:
     """Roles belong to the cluster: schemacode creates none. One schema.yaml names that the
     database's server does not have is an error naming it and where, before anything runs.
-    ``c``: the desired catalog (its objects carry schema.yaml's lines)."""
-    named = c.named_roles()
+    ``named``: the roles schema.yaml names, with where (LoadedSchema.named_roles)."""
     if not named:
         return
     have = {r[0] for r in conn.execute("SELECT quote_ident(rolname) FROM pg_roles").fetchall()}

@@ -3,12 +3,14 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from .fleet import FleetResult
 from .plan import InProgress, Plan, PlannedStatement, PlannedStep, Program
+
+if TYPE_CHECKING:
+    from .fleet import FleetResult
 
 _COLORS = {"+": "green", "-": "red", "~": "yellow", "→": "cyan"}
 _HAZARD_COLORS = {"data-loss": "red", "rewrite": "yellow", "lock": "yellow", "irreversible": "magenta", "security": "magenta"}

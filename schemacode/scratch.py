@@ -7,7 +7,6 @@ materialized once.
 """
 from __future__ import annotations
 
-import hashlib
 import os
 import re
 import subprocess
@@ -21,13 +20,13 @@ from typing import Any, Callable, Iterator
 
 import psycopg
 
-from . import __version__, cache
+from . import cache
 from .errors import DatabaseError, SchemacodeError, SchemaError
-from .introspect import fingerprint, introspect
-from .load import LoadedSchema
+from .introspect import introspect
+from .loaded import LoadedSchema
 from .model import (
-    MODEL_HASH, Catalog, as_printed, attach_written, carried, only_schemas, rename_schemas_in_text, sequence_managed,
-    managed_acl,
+    Catalog, as_printed, attach_written, carried, fingerprint, managed_acl, only_schemas, rename_schemas_in_text,
+    sequence_managed,
 )
 from .plan import PlannedStatement, creation_statements, script
 from .sqltext import ident, path_part, split_head
@@ -152,6 +151,7 @@ def _cached(what: str, make_catalog: Callable[[], Catalog], scope: list[str],
         if loaded is not None:
             catalog = attach_written(catalog, loaded.catalog)
     if use_cache:
+        fingerprint(catalog)  # every object's key computed, and cached with it: a warm plan reuses them
         cache.write(cache_file, catalog)
     return Materialized(catalog, version, False)
 
@@ -230,9 +230,7 @@ def _managed_as(printed: Catalog, base: Catalog, mapping: dict[str, str]) -> Cat
 
 
 def _cache_file(version: int, scope: list[str], what: str) -> Path:
-    key = hashlib.sha256("\0".join([__version__, MODEL_HASH, str(version), ",".join(scope), what]).encode()
-                         ).hexdigest()[:32]
-    return home() / "cache" / f"{key}.pickle"
+    return home() / "cache" / f"{cache.key(str(version), ','.join(scope), what)}.pickle"
 
 
 POOL_SIZE = 32

@@ -16,7 +16,6 @@ import threading
 import warnings
 from contextlib import contextmanager
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -27,27 +26,10 @@ from . import idle
 from .errors import DatabaseError
 from .idle import IdleState
 from .idle import running as _running
+# (re-exported: server.home and server.embedded_version are where callers have always found them)
+from .paths import embedded_version as embedded_version, folder as _folder, home as home
 
 LOCAL_DATABASE = "schemacode"
-
-
-def home() -> Path:
-    env = os.environ.get("SCHEMACODE_HOME")
-    if env:
-        path = Path(env).expanduser()
-    else:
-        base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-        path = Path(base) / "schemacode"
-    return _folder(path, "SCHEMACODE_HOME")
-
-
-def _folder(path: Path, setting: str) -> Path:
-    try:
-        path.mkdir(parents=True, exist_ok=True)
-    except OSError as e:
-        raise DatabaseError(f"cannot use {path} for schemacode's data: {e.strerror}",
-                            hint=f"set {setting} to a folder you can write to") from None
-    return path
 
 
 def embedded_admin_url(pgdata: Path | None = None) -> str:
@@ -272,21 +254,6 @@ def _tune(server: Any, url: str, settings: dict[str, str]) -> None:
 
 def _same(shown: str, wanted: str) -> bool:
     return shown.replace(" ", "").lower() == wanted.replace(" ", "").lower()
-
-
-@lru_cache(maxsize=1)
-def embedded_version() -> int | None:
-    """The embedded servers' version (as ``server_version_num``), from their binaries; None when
-    it cannot be told (then callers ask a running server)."""
-    import subprocess
-
-    try:
-        out = subprocess.run([str(postgres_bin() / "postgres"), "-V"], capture_output=True,
-                             text=True, timeout=10).stdout
-    except Exception:
-        return None
-    m = re.search(r"\(PostgreSQL\) (\d+)\.(\d+)\s*$", out)
-    return int(m.group(1)) * 10000 + int(m.group(2)) if m else None
 
 
 def with_database(url: str, dbname: str) -> str:

@@ -13,14 +13,15 @@ here.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Sequence
+from typing import TYPE_CHECKING, Any, Sequence
 
 from .. import __version__
-from ..introspect import fingerprint
-from ..model import Catalog
-from .common import EnumModel, Names, env, field_name, pascal
-from .dataclass_models import Field, Model, build_all
-from .queries import PreparedQuery, render_queries
+
+if TYPE_CHECKING:
+    from ..model import Catalog
+    from .common import EnumModel, field_name, pascal
+    from .dataclass_models import Field, Model, build_all
+    from .queries import PreparedQuery
 
 OUTPUTS = ("dataclasses", "sqlalchemy", "pydantic")
 MODULES = {"dataclasses": "models.py", "sqlalchemy": "sqlalchemy_models.py", "pydantic": "pydantic_models.py"}
@@ -28,8 +29,24 @@ MODULES = {"dataclasses": "models.py", "sqlalchemy": "sqlalchemy_models.py", "py
 __all__ = ["OUTPUTS", "Field", "Model", "build_all", "build_models", "field_name", "pascal", "render",
            "stale", "write"]
 
+# The outputs' code (and jinja2 under it) is imported by render, or when one of its names is asked
+# of the package: the settings (config.py) and comparing files (stale) need none of it, and a warm
+# `generate --check` is nothing more (api.generate keeps what was rendered in the cache).
+_LAZY = {"EnumModel": "common", "field_name": "common", "pascal": "common", "Field": "dataclass_models",
+         "Model": "dataclass_models", "build_all": "dataclass_models"}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        from importlib import import_module
+
+        return getattr(import_module(f".{_LAZY[name]}", __name__), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 def build_models(catalog: Catalog) -> tuple[list[EnumModel], list[Model]]:
+    from .dataclass_models import build_all
+
     enums, models, _ = build_all(catalog)
     return enums, models
 
@@ -37,7 +54,11 @@ def build_models(catalog: Catalog) -> tuple[list[EnumModel], list[Model]]:
 def render(catalog: Catalog, source: str = "schema.yaml", outputs: Sequence[str] = ("dataclasses",),
            queries: Sequence[PreparedQuery] = ()) -> dict[str, str]:
     """File name -> content of the generated package."""
+    from ..model import fingerprint
     from . import pydantic_models, sqlalchemy_models
+    from .common import Names, env
+    from .dataclass_models import build_all
+    from .queries import render_queries
 
     unknown = [o for o in outputs if o not in OUTPUTS]
     if unknown:

@@ -16,7 +16,7 @@ import os
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Sequence
 
 from ..errors import SchemaError
 
@@ -79,6 +79,21 @@ def load(start: Path | None = None) -> GenerateConfig:
     return GenerateConfig(rel(section.get("schema", "schema.yaml"), "schema"),
                           rel(section.get("out", "generated"), "out"), tuple(models),
                           tuple(rel(q, "queries") for q in queries), where)
+
+
+def query_files(queries: str | Path | Sequence[str | Path]) -> list[Path]:
+    """The .sql files of a folder (sorted), or the files given."""
+    items = [queries] if isinstance(queries, (str, Path)) else list(queries)
+    out: list[Path] = []
+    for item in items:
+        p = Path(item)
+        if p.is_dir():
+            out += sorted(p.glob("*.sql"))
+        elif p.is_file():
+            out.append(p)
+        else:
+            raise SchemaError(f"no queries folder or file {p}", hint="--queries takes a folder of .sql files")
+    return out
 
 
 def _toml(path: Path) -> dict[str, Any]:

@@ -19,7 +19,6 @@ longer fits schema.yaml is an error at its file and line.
 """
 from __future__ import annotations
 
-import hashlib
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,6 +27,7 @@ from typing import Any, Sequence
 import jinja2
 
 from ..errors import SchemaError
+from .config import query_files as query_files  # (beside the settings: the cache key of generate reads it)
 from ..model import Catalog
 from .common import Names, Types, base_name, field_name, pascal, split_array, unique
 
@@ -61,21 +61,6 @@ class PreparedQuery:
     query: NamedQuery
     params: tuple[tuple[str, str], ...]  # (name, type)
     columns: tuple[ResultColumn, ...]
-
-
-def query_files(queries: str | Path | Sequence[str | Path]) -> list[Path]:
-    """The .sql files of a folder (sorted), or the files given."""
-    items = [queries] if isinstance(queries, (str, Path)) else list(queries)
-    out: list[Path] = []
-    for item in items:
-        p = Path(item)
-        if p.is_dir():
-            out += sorted(p.glob("*.sql"))
-        elif p.is_file():
-            out.append(p)
-        else:
-            raise SchemaError(f"no queries folder or file {p}", hint="--queries takes a folder of .sql files")
-    return out
 
 
 def parse_files(files: Sequence[Path]) -> list[NamedQuery]:
@@ -220,16 +205,13 @@ def to_psycopg(numbered: str, params: Sequence[str]) -> str:
 def prepare(loaded: Any, desired: Catalog, queries: Sequence[NamedQuery], dev_url: str | None
             ) -> list[PreparedQuery]:
     """Every query prepared against schema.yaml (cached by the schema's and the queries' text)."""
-    from .. import __version__, cache
-    from ..model import MODEL_HASH
+    from .. import cache
     from ..scratch import describe_statements
     from ..server import home
 
     if not queries:
         return []
-    key = hashlib.sha256("\0".join([__version__, MODEL_HASH, loaded.text_hash, dev_url or "",
-                                    *(f"{q.file}\0{q.line}\0{q.numbered}" for q in queries)]).encode()
-                         ).hexdigest()[:32]
+    key = cache.key(loaded.text_hash, dev_url or "", *(f"{q.file}\0{q.line}\0{q.numbered}" for q in queries))
     path = home() / "cache" / f"queries-{key}.pickle"
     cached = cache.read(path, list)
     if cached is not None:

@@ -3,10 +3,10 @@ dependents must know of them (columns retyped or dropped, keys dropped, function
 from __future__ import annotations
 
 import re
-from typing import Mapping, TypeVar
+from typing import Callable, Mapping, TypeVar
 
 from .. import changes as ch
-from ..model import Catalog, Column, Constraint, Renames
+from ..model import Catalog, Column, Constraint, Renames, Table
 from ..sqltext import ident, name_of
 
 T = TypeVar("T")
@@ -43,6 +43,8 @@ class DifferBase:
         self.recreated_functions: set[str] = set()  # qualified names
         self.enum_columns: set[tuple[str, str]] = set()  # columns a RebuildEnum converts
         self.adopted_sequences: set[str] = set()  # a serial's sequence kept as a sequence, or back
+        # (A table equal on both sides is walked only where `reaches` says these touch it: a new
+        # set here that a table's parts consult belongs there too.)
 
     def emit(self, *changes: ch.Change) -> None:
         self.out.extend(changes)
@@ -65,6 +67,24 @@ class DifferBase:
     def calls_recreated_function(self, sql: str) -> bool:
         """Does this text call a function that is dropped and created again?"""
         return any(f"{ident(name_of(name))}(" in sql for name in self.recreated_functions)
+
+    def reaches(self) -> Callable[[Table], bool]:
+        """Does what was found so far reach a table that is the same on both sides? Its parts
+        (constraints, indexes, triggers, policies) go and come back only where their columns
+        are retyped, dropped or renamed (enum columns converted among them), where a foreign
+        key's referenced key is dropped or retyped, where a function they may call is made
+        again, or where a policy reads a table or view that goes: else it has nothing to say."""
+        if self.recreated_functions:  # any text may call one
+            return lambda t: True
+        touched = {t for t, _ in self.affected_columns}
+        gone = {k for k in self.cur.tables if k not in self.des.tables} | \
+            {k for k in self.cur.views if k not in self.des.views}
+
+        def reached(t: Table) -> bool:
+            return (t.qname in touched
+                    or any(c.kind == "foreign_key" and self.fk_disturbed(c) for c in t.constraints.values())
+                    or any(r in gone for p in t.policies.values() for r in p.reads))
+        return reached
 
     def fk_disturbed(self, c: Constraint) -> bool:
         """A foreign key whose referenced key is dropped or retyped."""

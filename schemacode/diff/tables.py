@@ -11,6 +11,7 @@ from ..model import (
     ColumnOptions,
     Table,
     not_null_default,
+    same,
     serial_sequence_name,
 )
 from ..sqltext import ident, name_of, qident, qname_ident, qualify, split_qualified
@@ -89,8 +90,10 @@ class TableDiffer(ConstraintDiffer, IndexDiffer, TriggerDiffer, PolicyDiffer, Pa
             if k not in rebuilt and k not in cascaded:
                 cur[k] = self.rename_columns(cur[k], des[k])
         pairs = [(cur[k], des[k]) for k in keys_common(cur, des) if k not in rebuilt and k not in cascaded]
+        renamed = {t for t, _ in self.affected_columns}  # (renamed columns, enum columns converted)
         for a, b in pairs:
-            self.mark_affected(a, b)
+            if not (same(a, b) and a.qname not in renamed):  # an unchanged table changes no column
+                self.mark_affected(a, b)
         for k in rebuilt:  # created again: every column goes, and what reads it
             self.affected_columns |= {(k, c) for c in cur[k].columns}
         depth = partition_depths(des)
@@ -129,17 +132,20 @@ class TableDiffer(ConstraintDiffer, IndexDiffer, TriggerDiffer, PolicyDiffer, Pa
                     self.emit(ch.DropConstraint(k, con))
                 elif con.kind in ("check", "exclude") and self.calls_recreated_function(con.definition):
                     self.emit(ch.DropConstraint(k, con))
-        # Nothing retyped, dropped or recreated anywhere: an unchanged table has nothing to say
-        # (the common case of a plan in CI; comparing is cheaper than walking it).
-        quiet = not (self.affected_columns or self.dropped_keys or self.recreated_functions
-                     or self.enum_columns)
+        # An unchanged table has nothing to say unless what changed elsewhere reaches it (the
+        # common case of a plan in CI: comparing keys is cheaper than walking it). The backward
+        # plan compares the same objects: their keys are computed once for both. Grants are
+        # compared apart (they are not part of a table's equality).
+        reaches = self.reaches()
         for a, b in pairs:
             parent = b.partition_of or ""  # whose column changes may reach a partition
-            if not (quiet and a == b and acl_unchanged(a, b)
-                    and self.cur.tables.get(parent) == self.des.tables.get(parent)):
+            if not (same(a, b) and acl_unchanged(a, b)
+                    and same(self.cur.tables.get(parent), self.des.tables.get(parent))) or reaches(a):
                 self.table(a, b, dropped)
 
     def rename_columns(self, a: Table, b: Table) -> Table:
+        if not any(table == b.qname for table, _ in self.renames.columns):
+            return a  # (the same object: its key stands)
         cols = dict(a.columns)
         for (table, new), old in self.renames.columns.items():
             if table == b.qname and old in cols and new not in cols and new in b.columns:
@@ -208,7 +214,8 @@ class TableDiffer(ConstraintDiffer, IndexDiffer, TriggerDiffer, PolicyDiffer, Pa
 
     def table(self, a: Table, b: Table, dropped_tables: set[str]) -> None:
         q = b.qname
-        self.privileges("table", qname_ident(q), f"table {qname_ident(q)}", a.acl, b.acl)
+        if a.acl is not None and b.acl is not None:  # (else there is nothing to compare)
+            self.privileges("table", qname_ident(q), f"table {qname_ident(q)}", a.acl, b.acl)
         for p in a.inherits:
             if p not in b.inherits:
                 self.emit(ch.AlterInherit(q, p, False))
@@ -237,9 +244,12 @@ class TableDiffer(ConstraintDiffer, IndexDiffer, TriggerDiffer, PolicyDiffer, Pa
         for name in keys_dropped(a.columns, b.columns):
             self.emit(ch.DropColumn(q, a.columns[name]))
         for name in keys_common(a.columns, b.columns):
-            self.column(q, a.columns[name], b.columns[name])
-            self.column_options(q, a.columns[name], b.columns[name])
-            self.sequence_privileges(q, a.columns[name], b.columns[name])
+            x, y = a.columns[name], b.columns[name]
+            if x != y:  # (an equal column has nothing to say, but for its sequence's grants)
+                self.column(q, x, y)
+                self.column_options(q, x, y)
+            if y.sequence_acl is not None:
+                self.sequence_privileges(q, x, y)
 
         self.constraints(a, b, dropped_tables)
         self.indexes(a, b)

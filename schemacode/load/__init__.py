@@ -8,13 +8,11 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import replace
-from pathlib import Path
 from typing import Any, Iterator
 
-from .. import cache
 from ..model import Renames
-from ..errors import SchemaError
-from ..model import MODEL_HASH, Catalog
+from ..loaded import load_file as load_file  # (its home is loaded.py: read without the loader)
+from ..model import Catalog
 from ..yamlsource import YMap, load_yaml
 from .core import (
     FK_ACTIONS, INDEX_METHODS, LoadedSchema, VOLATILITY, _Ctx, _items, _keys, default_privileges, parse_sql,
@@ -76,7 +74,7 @@ class _Loader(SchemaLoader, TypeLoader, FunctionLoader, AggregateLoader, CastLoa
         catalog = self.manage_privileges(catalog)
         renames = Renames(self.table_renames, self.column_renames, self.value_renames)
         return LoadedSchema(catalog, renames, self.file, text_hash, frozenset(self.unpinned),
-                            tuple(catalog.schemas))
+                            tuple(catalog.schemas), named_roles=tuple(catalog.named_roles()))
 
 
 def _overrides(node: Any, path: str) -> Iterator[tuple[str, tuple[Any, int]]]:
@@ -132,33 +130,6 @@ def _parents_first(raw: list[tuple[str, Any, _Ctx]], qname: Any) -> list[tuple[s
             done.add(q)
             out.append(names[q])
     return out
-
-
-def load_file(path: str | Path, cache_dir: Path | None = None) -> LoadedSchema:
-    """Load schema.yaml; with ``cache_dir``, reuse the result for the same text and path."""
-    p = Path(path)
-    try:
-        text = p.read_text()
-    except FileNotFoundError:
-        raise SchemaError(f"{p} not found", hint="pass --schema PATH, or run `schemacode init`") from None
-    except OSError as e:
-        raise SchemaError(f"cannot read {p}: {e.strerror}") from None
-    if cache_dir is None:
-        return load_text(text, str(p))
-    from .. import __version__
-
-    key = hashlib.sha256("\0".join([__version__, MODEL_HASH, str(p), text]).encode()).hexdigest()[:32]
-    cached = cache_dir / f"loaded-{key}.pickle"
-    catalog_file = cache_dir / f"loaded-{key}.catalog.pickle"
-    if catalog_file.exists():
-        value = cache.read(cached, LoadedSchema)
-        if value is not None:
-            return value
-    loaded = load_text(text, str(p))  # errors are raised before anything is cached
-    # The catalog first: an entry never points at a catalog file that is not there yet.
-    cache.write_behind((catalog_file, loaded.catalog),
-                       (cached, replace(loaded, written=None, catalog_file=str(catalog_file))))
-    return loaded
 
 
 def load_text(text: str, filename: str = "schema.yaml") -> LoadedSchema:

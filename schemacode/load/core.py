@@ -11,19 +11,17 @@ from __future__ import annotations
 
 import difflib
 import re
-from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any, Iterator
 
 import sqlglot
 from sqlglot import exp
 
-from .. import cache
-from ..model import Renames
 from ..errors import SchemaError
+from ..loaded import LoadedSchema as LoadedSchema  # (its home is loaded.py: read without the loader)
 from ..model import (
     Acl, Aggregate, Cast, CompositeType, ForeignDataWrapper, ForeignServer, ForeignTable, RangeType,
-    Catalog, Column, Domain, EnumType, Extension, Function, Namespace, Sequence, Source, Table,
+    Column, Domain, EnumType, Extension, Function, Namespace, Sequence, Source, Table,
     View,
 )
 from ..sqltext import ident, literal, qname_ident, qualify, split_path
@@ -52,41 +50,6 @@ NAMESPACES = {"table": ("relation", "type"), "view": ("relation", "type"), "sequ
 SHARED = {"relation": "tables, views, sequences, indexes and composite types share the names of a schema",
           "type": "enums, domains, composite and range types, and the row types of tables and views "
                   "share the names of a schema"}
-
-
-@dataclass(frozen=True)
-class LoadedSchema:
-    """What schema.yaml declares: the catalog as written, plus what is not part of a catalog."""
-
-    written: Catalog | None  # None: kept in ``catalog_file`` until needed (see catalog)
-    renames: Renames
-    file: str
-    text_hash: str
-    # Extensions declared without a version: their version is not compared.
-    unpinned_extensions: frozenset[str] = field(default_factory=frozenset)
-    schemas: tuple[str, ...] = ()
-    catalog_file: str | None = None
-    # What schema.yaml says for SQLite (`sqlite:` under an object): YAML path of the object →
-    # (the value, its line). See schemacode/sqlite/translate.py.
-    sqlite: dict[str, tuple[Any, int]] = field(default_factory=dict)
-
-    @property
-    def catalog(self) -> Catalog:
-        """The catalog as written. Read from the cache only when needed: a warm plan, whose
-        desired catalog is cached too, never reads it."""
-        if self.written is not None:
-            return self.written
-        value = cache.read(self.catalog_file or "", Catalog)
-        if value is not None:
-            return value
-        from . import load_file
-
-        return load_file(self.file).catalog  # the cache went away: parse the file again
-
-    @property
-    def scope(self) -> list[str]:
-        """The schemas schemacode manages in a database: those declared, and public."""
-        return sorted(set(self.schemas) | {"public"})
 
 
 class _Ctx:

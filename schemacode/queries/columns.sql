@@ -6,12 +6,14 @@ SELECT a.attrelid AS relid, a.attnum AS num, a.attname AS name,
        nn.conname AS not_null_name,  -- PostgreSQL 18 names NOT NULL constraints (15: NULL)
        coalesce(nn.coninhcount > 0, false) AS not_null_inherited,  -- then it cannot be renamed
        a.attislocal AS local,  -- false: inherited from a parent table only
-       pg_get_expr(ad.adbin, ad.adrelid) AS default,
+       -- (a default names no column: printed without the relation, which PostgreSQL would open and
+       -- lock for each; a generated column's expression does name them)
+       pg_get_expr(ad.adbin, CASE WHEN a.attgenerated <> '' THEN ad.adrelid ELSE 0 END) AS default,
        a.attidentity AS identity,
        a.attgenerated AS generated,
        CASE WHEN a.attcollation <> t.typcollation
             THEN quote_ident(cn.nspname) || '.' || quote_ident(co.collname) END AS collation,
-       col_description(a.attrelid, a.attnum) AS comment,
+       dsc.description AS comment,
        -- ALTER COLUMN … SET: statistics (-1 before PostgreSQL 17, NULL since: the default), storage
        -- where it is not its type's (and its type's then), compression, n_distinct
        CASE WHEN a.attstattarget >= 0 THEN a.attstattarget END AS statistics,
@@ -52,6 +54,8 @@ LEFT JOIN pg_attrdef ad ON ad.adrelid = a.attrelid AND ad.adnum = a.attnum
 LEFT JOIN pg_constraint nn ON nn.conrelid = a.attrelid AND nn.contype = 'n' AND nn.conkey[1] = a.attnum
 LEFT JOIN pg_collation co ON co.oid = a.attcollation
 LEFT JOIN pg_namespace cn ON cn.oid = co.collnamespace
+LEFT JOIN pg_description dsc  -- (col_description, joined: as a function it runs a query per row)
+       ON dsc.objoid = a.attrelid AND dsc.classoid = 'pg_class'::regclass AND dsc.objsubid = a.attnum
 WHERE n.nspname = ANY(%(schemas)s)
   AND c.relkind IN ('r', 'p', 'v', 'm', 'f')
   AND a.attnum > 0 AND NOT a.attisdropped

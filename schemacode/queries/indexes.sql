@@ -5,7 +5,7 @@ SELECT i.indrelid AS relid, ic.relname AS name,
        CASE WHEN tc.relkind = 'p' THEN regexp_replace(pg_get_indexdef(i.indexrelid), ' ON ONLY ', ' ON ')
             ELSE pg_get_indexdef(i.indexrelid) END AS definition,
        i.indisvalid AS valid,
-       obj_description(i.indexrelid, 'pg_class') AS comment,
+       dsc.description AS comment,
        ARRAY(SELECT DISTINCT a.attname FROM pg_depend d
              JOIN pg_attribute a ON a.attrelid = d.refobjid AND a.attnum = d.refobjsubid
              WHERE d.classid = 'pg_class'::regclass AND d.objid = i.indexrelid
@@ -18,6 +18,8 @@ FROM pg_index i
 JOIN pg_class ic ON ic.oid = i.indexrelid
 JOIN pg_class tc ON tc.oid = i.indrelid
 JOIN pg_namespace n ON n.oid = ic.relnamespace
+LEFT JOIN pg_description dsc  -- (obj_description, joined: as a function it runs a query per row)
+       ON dsc.objoid = i.indexrelid AND dsc.classoid = 'pg_class'::regclass AND dsc.objsubid = 0
 WHERE n.nspname = ANY(%(schemas)s)
   AND NOT EXISTS (SELECT 1 FROM pg_constraint con
                   WHERE con.conrelid = i.indrelid AND con.conindid = i.indexrelid

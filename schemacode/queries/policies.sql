@@ -7,7 +7,7 @@ SELECT p.polrelid AS relid, p.polname AS name,
              FROM unnest(p.polroles) WITH ORDINALITY r(role, n) ORDER BY r.n) AS roles,
        pg_get_expr(p.polqual, p.polrelid) AS using,
        pg_get_expr(p.polwithcheck, p.polrelid) AS with_check,
-       obj_description(p.oid, 'pg_policy') AS comment,
+       dsc.description AS comment,
        ARRAY(SELECT DISTINCT a.attname FROM pg_depend d
              JOIN pg_attribute a ON a.attrelid = d.refobjid AND a.attnum = d.refobjsubid
              WHERE d.classid = 'pg_policy'::regclass AND d.objid = p.oid
@@ -19,5 +19,7 @@ SELECT p.polrelid AS relid, p.polname AS name,
 FROM pg_policy p
 JOIN pg_class c ON c.oid = p.polrelid
 JOIN pg_namespace n ON n.oid = c.relnamespace
+LEFT JOIN pg_description dsc  -- (obj_description, joined: as a function it runs a query per row)
+       ON dsc.objoid = p.oid AND dsc.classoid = 'pg_policy'::regclass AND dsc.objsubid = 0
 WHERE n.nspname = ANY(%(schemas)s)
 ORDER BY p.polrelid, p.polname

@@ -1,7 +1,7 @@
 -- Tables, views, materialized views and sequences (not an identity column's) in scope.
 -- Extension members are skipped. A partition is read with its parent and bound.
 SELECT c.oid, n.nspname AS schema, c.relname AS name, c.relkind AS kind,
-       obj_description(c.oid, 'pg_class') AS comment,
+       dsc.description AS comment,
        CASE WHEN c.relkind IN ('v', 'm') THEN pg_get_viewdef(c.oid) END AS view_query,
        coalesce(c.reloptions, '{}') AS options,  -- in the order given: pg_dump prints them so
        c.relpersistence = 'u' AS unlogged,
@@ -33,6 +33,8 @@ SELECT c.oid, n.nspname AS schema, c.relname AS name, c.relkind AS kind,
             THEN quote_ident(pg_get_userbyid(c.relowner)) END AS owner
 FROM pg_class c
 JOIN pg_namespace n ON n.oid = c.relnamespace
+LEFT JOIN pg_description dsc  -- (obj_description, joined: as a function it runs a query per row)
+       ON dsc.objoid = c.oid AND dsc.classoid = 'pg_class'::regclass AND dsc.objsubid = 0
 WHERE n.nspname = ANY(%(schemas)s)
   AND c.relkind IN ('r', 'p', 'v', 'm', 'S')
   AND NOT EXISTS (SELECT 1 FROM pg_depend d

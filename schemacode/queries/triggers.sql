@@ -3,7 +3,7 @@ SELECT t.tgrelid AS relid, t.tgname AS name,
        pg_get_triggerdef(t.oid) AS definition,
        ARRAY[pn.nspname, p.proname]::text[] AS function,
        t.tgenabled <> 'D' AS enabled,
-       obj_description(t.oid, 'pg_trigger') AS comment,
+       dsc.description AS comment,
        ARRAY(SELECT DISTINCT a.attname FROM pg_depend d
              JOIN pg_attribute a ON a.attrelid = d.refobjid AND a.attnum = d.refobjsubid
              WHERE d.classid = 'pg_trigger'::regclass AND d.objid = t.oid
@@ -13,6 +13,8 @@ JOIN pg_class c ON c.oid = t.tgrelid
 JOIN pg_namespace n ON n.oid = c.relnamespace
 JOIN pg_proc p ON p.oid = t.tgfoid
 JOIN pg_namespace pn ON pn.oid = p.pronamespace
+LEFT JOIN pg_description dsc  -- (obj_description, joined: as a function it runs a query per row)
+       ON dsc.objoid = t.oid AND dsc.classoid = 'pg_trigger'::regclass AND dsc.objsubid = 0
 WHERE n.nspname = ANY(%(schemas)s)
   AND NOT t.tgisinternal
   AND t.tgparentid = 0

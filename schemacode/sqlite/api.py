@@ -22,7 +22,7 @@ from ..apply import (
 from ..changes.base import Change
 from ..model import Renames
 from ..errors import DatabaseError, SchemacodeError, SchemaError
-from ..load import LoadedSchema
+from ..loaded import LoadedSchema
 from ..plan import Plan, PlannedStatement, order, script
 from . import path_of
 from .catalog import HISTORY, SCatalog, read, read_table

@@ -28,7 +28,7 @@ from sqlglot import exp
 
 from ..sqltext import last_name
 from ..errors import SchemaError
-from ..load import LoadedSchema
+from ..loaded import LoadedSchema
 from ..model import Column, Constraint, Index, Source, Table, Trigger, View
 from . import literal, q
 
