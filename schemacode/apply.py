@@ -226,6 +226,13 @@ def _run(conn: psycopg.Connection[Any], plan: Plan, kind: str, scope: list[str],
     history_id = execute(conn, plan.forward, settings=settings, progress=progress,
                          in_transaction=record)
     assert history_id is not None
+    if any(s.stage == "post" for s in plan.forward):
+        # What the statements after the transaction made (an index built concurrently, a key
+        # validated) is part of the state the apply leaves, which rollback checks for: recorded
+        # once they are done. (One that fails leaves the record at the transaction's state: the
+        # next apply finishes the work and records it.)
+        conn.execute(f"UPDATE {HISTORY_TABLE} SET to_fingerprint = %s WHERE id = %s",
+                     [fingerprint(introspect(conn, scope)), history_id])
     return history_id, int((time.monotonic() - started) * 1000)
 
 

@@ -256,7 +256,7 @@ def build_catalog(rows: dict[str, list[Any]]) -> Catalog:
     wrappers = {r.name: ForeignDataWrapper(r.name, r.handler, r.validator, tuple(r.options), r.comment,
                                            secrets=tuple(r.secrets))
                 for r in rows["foreign_data_wrappers"]}
-    foreign_tables = {f"{r.schema}.{r.name}": ForeignTable(
+    foreign_tables = {qualify(r.schema, r.name): ForeignTable(
         r.schema, r.name, r.server, dict(columns[oid]), tuple(r.options), dict(column_options[oid]),
         {k: c for k, c in constraints[oid].items() if c.kind == "check"}, dict(triggers[oid]), r.comment)
         for oid, r in foreign.items()}

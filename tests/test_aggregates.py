@@ -138,6 +138,7 @@ def test_a_final_function_made_again_takes_its_aggregate_and_views_along(db: Dat
                       FINAL.replace("    returns: numeric\n    body:", "    returns: double precision\n    body:")
                            .replace("RETURN s[1] / nullif(s[2], 0)", "RETURN (s[1] / nullif(s[2], 0))::float8"),
                       expect_summary=("- aggregate public.my_avg(numeric)", "- function public.final(s numeric[])",
-                                      "+ aggregate public.my_avg(numeric)", "- view public.avg_price"),
+                                      "+ aggregate public.my_avg(numeric)",
+                                      "~ view public.avg_price re-added (aggregate public.my_avg made again)"),
                       data="INSERT INTO prices VALUES (1), (2)",
                       check="SELECT avg = 1.5 FROM avg_price"))

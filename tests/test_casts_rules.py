@@ -104,7 +104,8 @@ CASES = [
          expect_summary=("- rule items_log on public.items", "+ rule items_log on public.items")),
     Case("a view made again takes its rule along", RULES + VIEW,
          RULES.replace("      status: varchar(20)", "      status: varchar(40)") + VIEW,
-         expect_summary=("- view public.open_items", "+ rule open_items_insert on public.open_items")),
+         expect_summary=("~ view public.open_items re-added (column public.items.status retyped)",
+                         "+ rule open_items_insert on public.open_items")),
     Case("a table its rule writes is dropped: the rule goes first", WITH_RULE.replace(
         "      items_log:", "      items_keep: {event: delete, instead: true, do: nothing}\n      items_log:"),
          RULES.replace("  item_log:\n    columns:\n      id: int\n      what: text\n", "").replace(
@@ -124,7 +125,8 @@ functions:
 CASES += [
     Case("a view made again keeps its INSTEAD OF trigger, its rule and their comments", TRIGGERED_VIEW,
          TRIGGERED_VIEW.replace("      status: varchar(20)", "      status: text"),
-         expect_summary=("- view public.open_items", "+ trigger open_items_update on public.open_items",
+         expect_summary=("~ view public.open_items re-added (column public.items.status retyped)",
+                         "+ trigger open_items_update on public.open_items",
                          "+ rule open_items_insert on public.open_items"),
          check="SELECT count(*) = 1 FROM pg_trigger t JOIN pg_description d ON d.objoid = t.oid "
                "WHERE t.tgname = 'open_items_update' AND d.description = 'to items'"),

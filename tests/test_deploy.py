@@ -283,6 +283,17 @@ def test_rollback_returns_to_before_and_is_recorded(db: Database) -> None:
     assert db.execute("SELECT to_regclass('public.events')") == [(None,)]
 
 
+def test_an_online_apply_with_steps_after_its_transaction_rolls_back(db: Database) -> None:
+    """An index built concurrently (after the apply's transaction) is part of the state the apply
+    recorded: rollback finds the database as the apply left it, and undoes it."""
+    api.apply(load_text(BASE), db.url)
+    before = db.catalog()
+    result = api.apply(load_text(with_index()), db.url, online=True)
+    assert any(s.stage == "post" and "CONCURRENTLY" in s.sql for s in result.plan.forward)
+    api.rollback(load_text(with_index()), db.url, allow_destructive=True)
+    assert db.catalog() == before
+
+
 def test_rollback_refuses_when_the_database_moved_on(db: Database) -> None:
     api.apply(load_text(BASE), db.url)
     db.execute("ALTER TABLE events ADD COLUMN by_hand text")

@@ -214,3 +214,27 @@ tables:
     assert result.changes[0].summary() == '→ table "a.b"."old.t" → "a.b"."new.t"'
     api.apply(loaded, db.url)
     assert api.plan(loaded, db.url).plan.is_empty
+
+
+def test_odd_names_in_rules_casts_wrappers_servers_and_foreign_tables_round_trip(db: Database) -> None:
+    """The kinds of issue 26's cause 9 read names as their parts too: a rule on a dotted table
+    writing another, a cast through a dotted function between dotted types, a wrapper, a server
+    and a foreign table whose names hold dots, quotes and spaces."""
+    rt = round_trip(db, """
+        CREATE SCHEMA "a.b";
+        CREATE TABLE "a.b"."my.table" ("id.x" int PRIMARY KEY, "#n" int);
+        CREATE TABLE "a.b"."log+1" ("id.x" int, "at.@" timestamptz DEFAULT now());
+        CREATE RULE "rule.1" AS ON INSERT TO "a.b"."my.table"
+            DO ALSO INSERT INTO "a.b"."log+1" ("id.x") VALUES (NEW."id.x");
+        COMMENT ON RULE "rule.1" ON "a.b"."my.table" IS 'logged';
+        CREATE DOMAIN "a.b"."cents.v" AS bigint;
+        CREATE TYPE "a.b"."Money x" AS (amount numeric);
+        CREATE FUNCTION "a.b"."to.cents"(m "a.b"."Money x") RETURNS "a.b"."cents.v" LANGUAGE sql IMMUTABLE
+            AS $$ SELECT (m.amount * 100)::bigint $$;
+        CREATE CAST ("a.b"."Money x" AS bigint) WITH FUNCTION "a.b"."to.cents"("a.b"."Money x");
+        CREATE FOREIGN DATA WRAPPER "w.1";
+        CREATE SERVER "s 1.x" FOREIGN DATA WRAPPER "w.1" OPTIONS (host 'h');
+        CREATE FOREIGN TABLE "a.b"."f.t" ("c.1" int, "Ünï" text) SERVER "s 1.x" OPTIONS (table_name 'x');
+        COMMENT ON FOREIGN TABLE "a.b"."f.t" IS 'remote';
+    """, older='CREATE SCHEMA "a.b"; CREATE TABLE "a.b"."my.table" ("id.x" int PRIMARY KEY, "#n" int)')
+    assert "rule.1" in rt.text and "w.1" in rt.text and "f.t" in rt.text

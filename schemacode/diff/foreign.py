@@ -82,13 +82,13 @@ class ForeignDiffer(TriggerDiffer, PrivilegeDiffer):
     def foreign_comments(self, a: ForeignTable, b: ForeignTable) -> None:
         """Comments on what stays (what AlterForeignTable adds brings its own)."""
         q = qname_ident(b.qname)
-        self.comment(f"FOREIGN TABLE {q}", f"foreign table {b.qname}", a.comment, b.comment)
+        self.comment(f"FOREIGN TABLE {q}", f"foreign table {qname_ident(b.qname)}", a.comment, b.comment)
         for n, col in b.columns.items():
             old = a.columns.get(n)
             if old is not None and old.generated == col.generated:
-                self.comment(f"COLUMN {q}.{ident(n)}", f"column {b.qname}.{n}", old.comment, col.comment)
+                self.comment(f"COLUMN {q}.{ident(n)}", f"column {qname_ident(b.qname)}.{ident(n)}", old.comment, col.comment)
         for n, con in b.constraints.items():
             was = a.constraints.get(n)
             if was is not None and was.definition == con.definition:
-                self.comment(f"CONSTRAINT {ident(n)} ON {q}", f"constraint {n} on {b.qname}",
+                self.comment(f"CONSTRAINT {ident(n)} ON {q}", f"constraint {ident(n)} on {qname_ident(b.qname)}",
                              was.comment, con.comment)

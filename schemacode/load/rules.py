@@ -8,7 +8,7 @@ import sqlglot
 from sqlglot import exp
 
 from ..model import Column, Rule
-from ..sqltext import ident, qident
+from ..sqltext import ident, qname_ident
 from .core import LoaderBase, _Ctx, _bool, _items, _keys, _str, parse_sql
 
 EVENTS = ("insert", "update", "delete")  # (ON SELECT is a view's own rule: a view says that)
@@ -37,7 +37,7 @@ class RuleLoader(LoaderBase):
             event = _str(oc, spec["event"], "event").strip().lower()
             if event not in EVENTS:
                 raise oc.error(f"a rule's event is insert, update or delete, not {spec['event']!r}")
-            sql = f"CREATE RULE {ident(name)} AS ON {event.upper()} TO {qident(*q.split('.', 1))}"
+            sql = f"CREATE RULE {ident(name)} AS ON {event.upper()} TO {qname_ident(q)}"
             if "where" in spec:
                 wc = c.child(spec, "where")
                 where = _str(wc, spec["where"], "where")
