@@ -308,3 +308,36 @@ def test_managed_privileges_errors_are_located(text: str, error: str, line: int)
     with pytest.raises(SchemaError) as e:
         load_text(text)
     assert error in str(e.value) and e.value.line == line
+
+
+def test_with_privileges_managed_foreign_servers_and_tables_lose_a_removed_grant(db: Database) -> None:
+    """`privileges: {roles: [...]}` reaches foreign servers and foreign tables as every other
+    object: one that declares no grants grants those roles nothing."""
+    app, other = _roles(db, "app", "other")
+    db.execute(f"""
+        CREATE FOREIGN DATA WRAPPER w;
+        CREATE SERVER s FOREIGN DATA WRAPPER w;
+        CREATE FOREIGN TABLE ft (id int) SERVER s;
+        GRANT USAGE ON FOREIGN SERVER s TO {app}, {other};
+        GRANT SELECT ON ft TO {app}, {other};
+    """)
+    text = f"""
+privileges: {{roles: [{app}]}}
+foreign_data_wrappers:
+  w: {{}}
+foreign_servers:
+  s: {{wrapper: w}}
+foreign_tables:
+  ft: {{server: s, columns: {{id: int}}}}
+"""
+    planned = api.plan(load_text(text), db.url).plan
+    revokes = sorted(s.sql for s in planned.forward)
+    assert revokes == [f"REVOKE SELECT ON TABLE public.ft FROM {app}",
+                       f"REVOKE USAGE ON FOREIGN SERVER s FROM {app}"], revokes
+    assert all(tuple(s.hazard_kinds()) == ("security",) for s in planned.forward)
+    api.apply(load_text(text), db.url)
+    assert db.execute(f"SELECT has_server_privilege('{app}', 's', 'USAGE'), "
+                      f"has_table_privilege('{app}', 'ft', 'SELECT'), "
+                      f"has_server_privilege('{other}', 's', 'USAGE'), "
+                      f"has_table_privilege('{other}', 'ft', 'SELECT')") == [(False, False, True, True)]
+    assert api.plan(load_text(text), db.url).plan.is_empty

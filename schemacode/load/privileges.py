@@ -1,5 +1,5 @@
 """privileges: of schema.yaml's top level: the roles whose grants schema.yaml manages, on every
-object it declares (where an object lists none, it grants them nothing: remove a grant's line and
+object it declares (foreign servers and tables too) (where an object lists none, it grants them nothing: remove a grant's line and
 the plan revokes it). Owners stay managed where an object declares `owner:`."""
 from __future__ import annotations
 
@@ -52,7 +52,7 @@ class PrivilegeLoader(LoaderBase):
             columns = {n: replace(c, sequence_acl=("", managed(c.sequence_acl[1] if c.sequence_acl else None,
                                                                c.source, f"the sequence of {qname_ident(t.qname)}.{ident(n)}")))
                        if c.type in SERIAL_TYPES or c.identity else c for n, c in t.columns.items()}
-            return replace(t, columns=columns, acl=managed(t.acl, t.source, f"table {t.qname}"))
+            return replace(t, columns=columns, acl=managed(t.acl, t.source, f"table {qname_ident(t.qname)}"))
 
         # (the public schema is every database's before schema.yaml: its own grants: only)
         schemas = {k: replace(n, acl=managed(n.acl, n.source, f"schema {k}")) if k != "public" else n
@@ -61,4 +61,6 @@ class PrivilegeLoader(LoaderBase):
                        views=group(catalog.views, "view"), sequences=group(catalog.sequences, "sequence"),
                        functions=group(catalog.functions, "function"), enums=group(catalog.enums, "enum"),
                        domains=group(catalog.domains, "domain"), composites=group(catalog.composites, "type"),
-                       ranges=group(catalog.ranges, "type"))
+                       ranges=group(catalog.ranges, "type"),
+                       foreign_tables=group(catalog.foreign_tables, "foreign table"),
+                       servers=group(catalog.servers, "server"))
