@@ -1264,15 +1264,15 @@ def rename_schemas_in_text(catalog: Catalog, mapping: dict[str, str]) -> Catalog
 
 
 def _quick_pickling() -> None:
-    """Pickle the model's dataclasses by their fields' slots, in order, without asking
-    dataclasses.fields() for each object: a warm plan unpickles the desired catalog (tens of
-    thousands of objects at 1,000 tables), and the generic __setstate__ of a slots dataclass,
-    which filters the class's fields anew for every object, was most of that time (0.9 s → 0.2 s
-    for a 1,000-table catalog). The state is the same list of values, in the same order."""
+    """Pickle the model's dataclasses that are not keyed (the catalog itself; a keyed object
+    pickles itself, see Keyed.__reduce__) by their fields' slots, in order, without asking
+    dataclasses.fields() for each object: the generic __setstate__ of a slots dataclass filters
+    the class's fields anew for every object. The state is the same list of values, in order."""
     import dataclasses
 
     for cls in list(globals().values()):
-        if not (isinstance(cls, type) and dataclasses.is_dataclass(cls) and "__slots__" in cls.__dict__):
+        if not (isinstance(cls, type) and dataclasses.is_dataclass(cls) and "__slots__" in cls.__dict__) \
+                or issubclass(cls, Keyed):  # (a keyed object pickles itself: Keyed.__reduce__)
             continue
         names = tuple(f.name for f in dataclasses.fields(cls))
         setters = tuple(cls.__dict__[n].__set__ for n in names)  # the slots' own: frozen or not
