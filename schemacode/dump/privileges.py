@@ -18,7 +18,7 @@ class PrivilegeDumper(DumperBase):
             return {}
         c = self.c
         acls = [o.acl for group in (c.tables, c.views, c.sequences, c.functions, c.enums, c.domains,
-                                    c.composites, c.ranges) for o in group.values()]
+                                    c.composites, c.ranges, c.foreign_tables, c.servers) for o in group.values()]
         acls += [n.acl for k, n in c.schemas.items() if k != "public"]
         acls += [col.sequence_acl[1] for t in c.tables.values() for col in t.columns.values() if col.sequence_acl]
         roles = {split_grant(g)[1] for a in acls if a is not None for g in a.grants or ()} - {"PUBLIC"}
