@@ -35,14 +35,17 @@ def test_builds_run_on_a_server_of_their_own_tuned_for_throwaway_work(db: Databa
 
 def test_a_database_left_large_by_a_build_is_dropped_when_it_is_done(pg_admin: str) -> None:
     n = _SMALL // 2 + 5  # a table and its primary key index: two relations each
-    text = "tables:\n" + "".join(f"  big_{i}:\n    columns: {{id: serial primary key}}\n" for i in range(n))
+    # (a name no other test builds: the tests running beside this one use the same scratch server)
+    text = "tables:\n" + "".join(f"  leftover_build_{i}:\n    columns: {{id: serial primary key}}\n"
+                                  for i in range(n))
     assert len(materialize(load_text(text), use_cache=False).catalog.tables) == n
     assert any(t.name.startswith("schemacode-drop-") for t in _PENDING)  # while the caller goes on
     _settle()  # what the next build in this process, and the process's exit, wait for
     scratch = scratch_admin_url()
     for name in sorted(d for d in database_names(scratch) if d.startswith("schemacode_scratch_")):
         with psycopg.connect(with_database(scratch, name)) as conn:
-            count = conn.execute("SELECT count(*) FROM pg_class WHERE relname LIKE 'big\\_%'").fetchone()
+            count = conn.execute("SELECT count(*) FROM pg_class WHERE relname LIKE 'leftover\\_build\\_%'"
+                                 ).fetchone()
             assert count == (0,), f"{name} still holds the large build"
 
 
