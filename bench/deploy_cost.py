@@ -229,14 +229,8 @@ def main(rows: int) -> None:
     template = f"deploy_base_{tag}"
     made: list[str] = []
 
-    def create(name: str, template_db: str | None = None) -> str:
-        with psycopg.connect(admin, autocommit=True) as conn:
-            conn.execute(f"CREATE DATABASE {name}" + (f" TEMPLATE {template_db}" if template_db else ""))
-        made.append(name)
-        return with_database(admin, name)
-
     try:
-        base_url = create(template)
+        base_url = _create(admin, made, template)
         api.apply(load_text(BASE, "schema.yaml"), base_url)
         with psycopg.connect(base_url) as conn:
             conn.execute("INSERT INTO orgs SELECT g, 'org ' || g FROM generate_series(1, 100) g")
@@ -261,7 +255,7 @@ def main(rows: int) -> None:
         print("|---|---|---:|---:|---|")
         for label, edits in CHANGES:
             new_text = _apply_text(BASE, edits)
-            target_url = create(f"deploy_target_{tag}")
+            target_url = _create(admin, made, f"deploy_target_{tag}")
             api.apply(load_text(new_text, "schema.yaml"), target_url)
             runners: dict[str, Callable[[str], None]] = {
                 "schemacode": _schemacode(new_text, False),
@@ -273,7 +267,7 @@ def main(rows: int) -> None:
                 runners["migra"] = _migra(target_url)
             for tool, run in runners.items():
                 name = f"deploy_run_{tag}"
-                url = create(name, template)
+                url = _create(admin, made, name, template)
                 r = _measure(url, lambda: run(url))
                 print(f"| {label} | {tool} | {r.stall_ms:,.0f} | {r.apply_ms:,.0f} | "
                       f"{r.note or r.rebuilt} |", flush=True)
@@ -282,6 +276,14 @@ def main(rows: int) -> None:
     finally:
         for name in list(made):
             _drop(admin, name, made)
+
+
+def _create(admin: str, made: list[str], name: str, template_db: str | None = None) -> str:
+    """A database of the benchmark's (from a template: a copy), noted in ``made`` for _drop."""
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f"CREATE DATABASE {name}" + (f" TEMPLATE {template_db}" if template_db else ""))
+    made.append(name)
+    return with_database(admin, name)
 
 
 def _drop(admin: str, name: str, made: list[str]) -> None:
@@ -484,12 +486,6 @@ def rewrites(sizes: list[int]) -> None:
     tag = uuid.uuid4().hex[:6]
     made: list[str] = []
 
-    def create(name: str, template_db: str | None = None) -> str:
-        with psycopg.connect(admin, autocommit=True) as conn:
-            conn.execute(f"CREATE DATABASE {name}" + (f" TEMPLATE {template_db}" if template_db else ""))
-        made.append(name)
-        return with_database(admin, name)
-
     print("A writer process inserts accounts and sessions and updates accounts in a loop, one statement "
           "per transaction, throughout. Stall: the longest the writer waited while the change was "
           "applied. Rows identical: each row's checksum before, compared after (the writer's rows with "
@@ -500,7 +496,7 @@ def rewrites(sizes: list[int]) -> None:
     try:
         for rows in sizes:
             base = f"rewrite_base_{tag}_{rows}"
-            base_url = create(base)
+            base_url = _create(admin, made, base)
             api.apply(load_text(REWRITE_BASE, "schema.yaml"), base_url)
             with psycopg.connect(base_url, autocommit=True) as conn:
                 conn.execute("INSERT INTO accounts (org_id, name, score, ref) SELECT g %% 100, 'name ' || g, "
@@ -517,7 +513,7 @@ def rewrites(sizes: list[int]) -> None:
                 before["sessions"] = int(conn.execute("SELECT max(id) FROM sessions").fetchone()[0])
             # What the machine does to the writer with no change at all: the floor of every stall below.
             name = f"rewrite_run_{tag}"
-            url = create(name, base)
+            url = _create(admin, made, name, base)
             idle = _rewrite_run(url, "", False, before, idle=20.0)
             print(f"| {rows:,} | nothing (the writer alone, 20 s) | — | {idle.stall_ms:,.0f} | {idle.lock_wait} | "
                   f"— | — | {idle.errors} | {idle.identical} |", flush=True)
@@ -526,7 +522,7 @@ def rewrites(sizes: list[int]) -> None:
                 text = _apply_text(REWRITE_BASE, edits)
                 for online in (True, False):
                     name = f"rewrite_run_{tag}"
-                    url = create(name, base)
+                    url = _create(admin, made, name, base)
                     r = _rewrite_run(url, text, online, before)
                     rate = f"{r.rows_per_s:,.0f}" if r.rows_per_s else "—"
                     tool = "schemacode apply --online" if online else "schemacode apply (one ALTER)"
