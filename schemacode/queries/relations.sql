@@ -12,9 +12,7 @@ SELECT c.oid, n.nspname AS schema, c.relname AS name, c.relkind AS kind,
             JOIN pg_class pc ON pc.oid = i.inhparent JOIN pg_namespace pn ON pn.oid = pc.relnamespace
             WHERE i.inhrelid = c.oid) END AS partition_of,
        CASE WHEN c.relispartition THEN pg_get_expr(c.relpartbound, c.oid) END AS bound,
-       ARRAY(SELECT ARRAY[pn.nspname, pc.relname]::text[] FROM pg_inherits i
-             JOIN pg_class pc ON pc.oid = i.inhparent JOIN pg_namespace pn ON pn.oid = pc.relnamespace
-             WHERE i.inhrelid = c.oid AND NOT c.relispartition ORDER BY i.inhseqno) AS inherits,
+       CASE WHEN c.relispartition THEN '{}' ELSE coalesce(inh.parents, '{}') END AS inherits,
        CASE c.relreplident WHEN 'f' THEN 'full' WHEN 'n' THEN 'nothing'
             WHEN 'i' THEN 'index ' || (SELECT quote_ident(ic.relname) FROM pg_index i
                                        JOIN pg_class ic ON ic.oid = i.indexrelid
@@ -33,6 +31,12 @@ SELECT c.oid, n.nspname AS schema, c.relname AS name, c.relkind AS kind,
             THEN quote_ident(pg_get_userbyid(c.relowner)) END AS owner
 FROM pg_class c
 JOIN pg_namespace n ON n.oid = c.relnamespace
+-- the parents of every table that has any, in one pass over pg_inherits (a subquery per relation,
+-- run for every one, was a fifth of the time)
+LEFT JOIN (SELECT i.inhrelid, array_agg(ARRAY[pn.nspname, pc.relname]::text[] ORDER BY i.inhseqno) AS parents
+           FROM pg_inherits i
+           JOIN pg_class pc ON pc.oid = i.inhparent JOIN pg_namespace pn ON pn.oid = pc.relnamespace
+           GROUP BY i.inhrelid) inh ON inh.inhrelid = c.oid
 LEFT JOIN pg_description dsc  -- (obj_description, joined: as a function it runs a query per row)
        ON dsc.objoid = c.oid AND dsc.classoid = 'pg_class'::regclass AND dsc.objsubid = 0
 WHERE n.nspname = ANY(%(schemas)s)
