@@ -23,3 +23,4 @@ SELECT s.seqrelid AS relid, format_type(s.seqtypid, NULL) AS type,
        o.owner_table, o.owner_column
 FROM seq s
 LEFT JOIN owner o ON o.objid = s.seqrelid
+ORDER BY s.seqrelid  -- (introspect.py keys them by relid: only for a stable order)
