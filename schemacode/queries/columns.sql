@@ -46,8 +46,12 @@ SELECT a.attrelid AS relid, a.attnum AS num, a.attname AS name,
        pg_get_expr(ad.adbin, CASE WHEN a.attgenerated <> '' THEN ad.adrelid ELSE 0 END) AS default,
        a.attidentity AS identity,
        a.attgenerated AS generated,
-       CASE WHEN a.attcollation <> t.typcollation
-            THEN quote_ident(cn.nspname) || '.' || quote_ident(co.collname) END AS collation,
+       -- (looked up for the few columns that have their own collation: joined, it was two hash
+       -- probes for every column)
+       CASE WHEN a.attcollation <> t.typcollation THEN
+           (SELECT quote_ident(cn.nspname) || '.' || quote_ident(co.collname)
+            FROM pg_collation co JOIN pg_namespace cn ON cn.oid = co.collnamespace
+            WHERE co.oid = a.attcollation) END AS collation,
        dsc.description AS comment,
        -- ALTER COLUMN … SET: statistics (-1 before PostgreSQL 17, NULL since: the default), storage
        -- where it is not its type's (and its type's then), compression, n_distinct
@@ -69,8 +73,6 @@ LEFT JOIN def ad ON ad.adrelid = a.attrelid AND ad.adnum = a.attnum
 LEFT JOIN not_null nn ON nn.conrelid = a.attrelid AND nn.attnum = a.attnum
 LEFT JOIN owned serial ON serial.refobjid = a.attrelid AND serial.refobjsubid = a.attnum AND serial.deptype = 'a'
 LEFT JOIN owned ident ON ident.refobjid = a.attrelid AND ident.refobjsubid = a.attnum AND ident.deptype = 'i'
-LEFT JOIN pg_collation co ON co.oid = a.attcollation
-LEFT JOIN pg_namespace cn ON cn.oid = co.collnamespace
 LEFT JOIN pg_description dsc  -- (col_description, joined: as a function it runs a query per row)
        ON dsc.objoid = a.attrelid AND dsc.classoid = 'pg_class'::regclass AND dsc.objsubid = a.attnum
 WHERE a.attnum > 0 AND NOT a.attisdropped
