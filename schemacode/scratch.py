@@ -52,8 +52,18 @@ class Materialized:
 
 def materialize(loaded: LoadedSchema, dev_url: str | None = None, use_cache: bool = True) -> Materialized:
     """The desired schema as PostgreSQL stores it (cached by the text of schema.yaml)."""
-    return _cached(f"yaml:{loaded.file}:{loaded.text_hash}", lambda: loaded.catalog,
-                   loaded.scope, dev_url, loaded, use_cache)
+    return _cached(_yaml(loaded), lambda: loaded.catalog, loaded.scope, dev_url, loaded, use_cache)
+
+
+def materialized_name(loaded: LoadedSchema, dev_url: str | None) -> tuple[str, int] | None:
+    """What `materialize` caches ``loaded`` under, and the server's version, where told without a
+    server: the embedded scratch server's (dev_url None). Names what a plan is made from."""
+    known = embedded_version() if dev_url is None else None
+    return None if known is None else (_cache_file(known, loaded.scope, _yaml(loaded)).name, known)
+
+
+def _yaml(loaded: LoadedSchema) -> str:
+    return f"yaml:{loaded.file}:{loaded.text_hash}"
 
 
 def canonicalize(catalog: Catalog, scope: list[str], dev_url: str | None = None) -> Catalog | None:
