@@ -85,7 +85,7 @@ def plan(schema: str | Path | LoadedSchema, database_url: str | None = None,
     from .apply import in_progress
     from .introspect import introspect, kept
     from .planning import check_conversions, check_roles, online_target, plan_from, scope_of, with_estimates
-    from .scratch import scratch_for
+    from .scratch import materialized_name, scratch_for
     from .server import connect, server_version
 
     loaded = _load(schema)
@@ -106,7 +106,8 @@ def plan(schema: str | Path | LoadedSchema, database_url: str | None = None,
         scope = scope_of(conn, loaded)
         target = online_target(conn, online)
         live_kept = kept(conn, scope.read, _kept())
-        memo = _plan_memo(live_kept, loaded, scratch, scope, target, batch_size) if leave_out is None else None
+        desired_name = materialized_name(loaded, scratch, target_version if scratch == url else None)
+        memo = _plan_memo(live_kept, desired_name, scope, target, batch_size) if leave_out is None else None
         made = cache.read(memo, Made) if memo is not None else None
         if made is None or os.environ.get("SCHEMACODE_LIVE_CACHE") == "verify":
             # The live catalog is read while the scratch server builds the desired one: two
@@ -142,18 +143,16 @@ class Made:
     scratch_version: int
 
 
-def _plan_memo(live: Kept | None, loaded: LoadedSchema, scratch: str | None, scope: Scope,
-               target: bool | Target, batch_size: int) -> Path | None:
+def _plan_memo(live: Kept | None, desired: str | None, scope: Scope, target: bool | Target,
+               batch_size: int) -> Path | None:
     """Where the plan made from these inputs is kept: the live catalog's stamp, the desired
-    catalog's cache entry (schema.yaml's text, the scratch server's version), and what else
-    plan_from is given. None when one of them cannot be named without reading it."""
+    catalog's cache entry (named by schema.yaml's text and the scratch server's version), and what
+    else plan_from is given. None when one of them cannot be named without reading it."""
     from . import cache
-    from .scratch import materialized_name
 
-    desired = materialized_name(loaded, scratch)
     if live is None or desired is None:
         return None
-    inputs = (desired[0], scope.read, sorted(scope.undeclared), scope.others, target, batch_size)
+    inputs = (desired, scope.read, sorted(scope.undeclared), scope.others, target, batch_size)
     # (named by the database first: a plan of a catalog no longer there is dropped, see _keep)
     return _kept() / f"plan-{live.target}-{live.stamp}-{cache.key(repr(inputs))[:16]}.pickle"
 

@@ -55,11 +55,12 @@ def materialize(loaded: LoadedSchema, dev_url: str | None = None, use_cache: boo
     return _cached(_yaml(loaded), lambda: loaded.catalog, loaded.scope, dev_url, loaded, use_cache)
 
 
-def materialized_name(loaded: LoadedSchema, dev_url: str | None) -> tuple[str, int] | None:
-    """What `materialize` caches ``loaded`` under, and the server's version, where told without a
-    server: the embedded scratch server's (dev_url None). Names what a plan is made from."""
-    known = embedded_version() if dev_url is None else None
-    return None if known is None else (_cache_file(known, loaded.scope, _yaml(loaded)).name, known)
+def materialized_name(loaded: LoadedSchema, dev_url: str | None, version: int | None = None) -> str | None:
+    """What `materialize` caches ``loaded`` under, where told without connecting: for the
+    embedded scratch server (dev_url None), or a server whose ``version`` the caller knows (the
+    target's, when it is the scratch). Names what a plan is made from."""
+    known = embedded_version() if dev_url is None else version
+    return None if known is None else _cache_file(known, loaded.scope, _yaml(loaded)).name
 
 
 def _yaml(loaded: LoadedSchema) -> str:
