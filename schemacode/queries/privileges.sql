@@ -7,7 +7,7 @@
 -- For thousands of tables: acl is NULL where the ACL is the default and that default grants to
 -- the owner alone (schemas, relations, servers), so nothing is exploded for the tables that keep
 -- it; grants are matched to their object by its oid (id), not by its key: arrays are slow to
--- compare, and sorting and merging on them was half of the time.
+-- compare, and sorting and merging on them was a third of the time at 5,000 tables.
 WITH objects AS (
     SELECT 'schema' AS kind, ARRAY[n.nspname]::text[] AS key, n.oid AS id, n.nspowner AS owner,
            n.nspacl AS acl, false AS relation

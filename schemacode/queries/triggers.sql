@@ -8,9 +8,9 @@ WITH trg AS MATERIALIZED (
       AND NOT t.tgisinternal
       AND t.tgparentid = 0
 ), cols AS (
-    -- the columns each trigger reads (UPDATE OF, WHEN), for all of them in one pass: a subquery
-    -- per trigger cost a quarter of the time; array_agg(DISTINCT) sorts them by name as its
-    -- DISTINCT did
+    -- the columns each trigger reads (UPDATE OF, WHEN), for all of them in one pass, not a
+    -- subquery per trigger with a sort of its own; array_agg(DISTINCT) sorts them by name as the
+    -- subquery's DISTINCT did
     SELECT d.objid, array_agg(DISTINCT a.attname) AS columns
     FROM pg_depend d
     JOIN pg_attribute a ON a.attrelid = d.refobjid AND a.attnum = d.refobjsubid
