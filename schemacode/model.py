@@ -23,7 +23,7 @@ import hashlib
 import marshal
 import re
 from dataclasses import dataclass, field, replace
-from operator import attrgetter
+from operator import attrgetter, itemgetter
 from typing import Any, Callable, Literal, Mapping, TypeVar
 
 from .sqltext import path_head, reproducible
@@ -103,26 +103,45 @@ def key(obj: Keyed) -> bytes:
 
 def _state(obj: Keyed) -> tuple[Any, ...]:
     """The fields a key covers; in a dict, the objects by theirs."""
-    get, nested = _plan(type(obj))
+    cls = type(obj)
+    get, nested = _PLANS.get(cls) or _plan(cls)
     values = get(obj)
-    if not nested:
-        return values
-    out = list(values)
+    out: list[Any] | None = None
     for i in nested:
-        v = out[i]
+        v = values[i]
         if type(v) is dict:
-            out[i] = _dict_state(v) if v else ()
+            s: Any = _dict_state(v) if v else ()
         elif isinstance(v, Keyed):
-            out[i] = _state(v)
-    return tuple(out)
+            s = _state(v)
+        else:
+            continue
+        if out is None:
+            out = list(values)
+        out[i] = s
+    return values if out is None else tuple(out)
 
 
 def _dict_state(d: dict[Any, Any]) -> tuple[Any, ...]:
-    kinds = set(map(type, d.values()))
+    objects = d.values()
+    kinds = set(map(type, objects))
     if len(kinds) == 1:
         kind = kinds.pop()
-        if issubclass(kind, Keyed) and not _plan(kind)[1]:
-            return tuple(zip(d, map(_plan(kind)[0], d.values())))  # (the common case, in C)
+        plan = _PLANS.get(kind)
+        if plan is None and issubclass(kind, Keyed):
+            plan = _plan(kind)
+        if plan is not None:
+            get, nested = plan
+            if not nested:
+                return tuple(zip(d, map(get, objects)))  # (in C: the common case)
+            states = list(map(get, objects))
+            for i in nested:  # a field that may hold more: only where one of them does
+                held = list(map(itemgetter(i), states))
+                if held.count(None) != len(held):
+                    listed = list(objects)
+                    for j, v in enumerate(held):
+                        if v is not None:
+                            states[j] = _state(listed[j])
+            return tuple(zip(d, states))
         if kind in (str, int, bool):
             return tuple(d.items())
     return tuple((k, _state(x) if isinstance(x, Keyed) else _dict_state(x) if type(x) is dict else x)

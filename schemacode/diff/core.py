@@ -80,10 +80,14 @@ class DifferBase:
         gone = {k for k in self.cur.tables if k not in self.des.tables} | \
             {k for k in self.cur.views if k not in self.des.views}
 
+        # A foreign key can be disturbed only where it references one of these.
+        referenced = touched | {t for t, _ in self.dropped_keys}
+
         def reached(t: Table) -> bool:
-            return (t.qname in touched
-                    or any(c.kind == "foreign_key" and self.fk_disturbed(c) for c in t.constraints.values())
-                    or any(r in gone for p in t.policies.values() for r in p.reads))
+            return ((bool(touched) and t.qname in touched)
+                    or (bool(referenced) and any(c.ref_table in referenced and self.fk_disturbed(c)
+                                                 for c in t.constraints.values()))
+                    or (bool(t.policies) and any(r in gone for p in t.policies.values() for r in p.reads)))
         return reached
 
     def fk_disturbed(self, c: Constraint) -> bool:

@@ -1,6 +1,8 @@
 """Owners and grants, where both sides manage them."""
 from __future__ import annotations
 
+from operator import attrgetter
+
 from .. import changes as ch
 from ..model import SERIAL_TYPES, Acl, Column, Table, qualify, serial_sequence_name
 from ..sqltext import qname_ident, split_qualified
@@ -22,6 +24,9 @@ class PrivilegeDiffer(DifferBase):
                     b.managed_roles)
             if b.grants is None and b.owner is None:
                 return
+            if (b.owner is None or b.owner == a.owner) and (b.grants is None or (
+                    b.grants == a.grants and not any(g.startswith("NONE TO ") for g in b.grants))):
+                return  # nothing to grant, revoke or give (SetPrivileges would say none)
         roles = b.managed_roles if b.managed_roles is not None else a.managed_roles if a is not None else None
         change = ch.SetPrivileges(kind, name, label, None if created else a, b, roles)
         if change.statements():
@@ -49,16 +54,24 @@ def acl_unchanged(a: Table, b: Table) -> bool:
         c = t.columns.get(column)
         return c.sequence_acl[1] if c is not None and c.sequence_acl is not None else None
 
-    return same_acl(a.acl, b.acl) and all(
-        c.sequence_acl is None or same_acl(sequence_acl(a, n), c.sequence_acl[1]) for n, c in b.columns.items())
+    if not same_acl(a.acl, b.acl):
+        return False
+    if not any(map(_SEQUENCE_ACL, b.columns.values())):  # (most tables: no column has its own)
+        return True
+    return all(c.sequence_acl is None or same_acl(sequence_acl(a, n), c.sequence_acl[1]) for n, c in b.columns.items())
+
+
+_SEQUENCE_ACL = attrgetter("sequence_acl")
 
 
 def same_acl(a: Acl | None, b: Acl | None) -> bool:
     """Would `privileges` find nothing to do from ``a`` to ``b`` (an object both sides have)? It
     acts only where both sides manage the owner or the grants (the desired side's say which;
     the other side's as read always do)."""
-    if a is None or b is None:
+    if a is None or b is None or a is b:
         return True
+    if a.grants == b.grants and a.owner == b.owner and a.managed_roles == b.managed_roles:
+        return True  # (the common case, without the grants' sets)
     judge = b if b.managed_roles is not None else a
     return (a.owner is None or b.owner is None or a.owner == b.owner) and (
         a.grants is None or b.grants is None or a.managed_grants(judge) == b.managed_grants(judge))

@@ -3,6 +3,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import replace
+from itertools import chain
+from operator import attrgetter, methodcaller
+from typing import cast
 
 from .. import changes as ch
 from ..model import (
@@ -92,7 +95,7 @@ class TableDiffer(ConstraintDiffer, IndexDiffer, TriggerDiffer, PolicyDiffer, Pa
         pairs = [(cur[k], des[k]) for k in keys_common(cur, des) if k not in rebuilt and k not in cascaded]
         renamed = {t for t, _ in self.affected_columns}  # (renamed columns, enum columns converted)
         for a, b in pairs:
-            if not (same(a, b) and a.qname not in renamed):  # an unchanged table changes no column
+            if not (same(a, b) and not (renamed and a.qname in renamed)):  # an unchanged table changes no column
                 self.mark_affected(a, b)
         for k in rebuilt:  # created again: every column goes, and what reads it
             self.affected_columns |= {(k, c) for c in cur[k].columns}
@@ -138,9 +141,10 @@ class TableDiffer(ConstraintDiffer, IndexDiffer, TriggerDiffer, PolicyDiffer, Pa
         # compared apart (they are not part of a table's equality).
         reaches = self.reaches()
         for a, b in pairs:
-            parent = b.partition_of or ""  # whose column changes may reach a partition
+            parent = b.partition_of  # whose column changes may reach a partition
             if not (same(a, b) and acl_unchanged(a, b)
-                    and same(self.cur.tables.get(parent), self.des.tables.get(parent))) or reaches(a):
+                    and (not parent or same(self.cur.tables.get(parent), self.des.tables.get(parent)))) \
+                    or reaches(a):
                 self.table(a, b, dropped)
 
     def rename_columns(self, a: Table, b: Table) -> Table:
@@ -174,12 +178,16 @@ class TableDiffer(ConstraintDiffer, IndexDiffer, TriggerDiffer, PolicyDiffer, Pa
         """The names of the constraints of a schema's tables that are there: as they are, and
         the names their NOT NULLs are given (a partition-to-be takes its new parent's)."""
         if schema not in self._constraint_names:
-            self._constraint_names[schema] = {
-                name for t in self.cur.tables.values() if t.schema == schema
-                for name in (*t.constraints, *t.inherited_constraints,
-                             *(c.not_null_name for c in t.every_column().values() if c.not_null_name))
-            } | {c.not_null_name for k, t in self.des.tables.items() if t.schema == schema and k in self.cur.tables
-                 for c in t.every_column().values() if c.not_null_name}
+            theirs = [t for t in self.cur.tables.values() if t.schema == schema]
+            names = set(chain.from_iterable(map(_CONSTRAINTS, theirs)))
+            names.update(chain.from_iterable(map(_INHERITED_CONSTRAINTS, theirs)))
+            # (over every column of the schema: in C, but where a table has columns from its parents)
+            not_null = _not_null_names(theirs)
+            # (a table the same on both sides has the same names: those just read)
+            not_null |= _not_null_names([t for k, t in self.des.tables.items() if t.schema == schema and (
+                (c := self.cur.tables.get(k)) is not None
+                and (t.inherited_columns or c.inherited_columns or not same(c, t)))])
+            self._constraint_names[schema] = names | not_null
         return self._constraint_names[schema]
 
     def create_table(self, t: Table, depth: int = 0, parent_new: bool = True) -> None:
@@ -232,7 +240,8 @@ class TableDiffer(ConstraintDiffer, IndexDiffer, TriggerDiffer, PolicyDiffer, Pa
             taken = {n: c for p in set(b.inherits) - set(a.inherits) if (t := self.des.tables.get(p))
                      for n, c in t.columns.items()}
             b = replace(b, columns={**{n: c for n, c in taken.items() if n in a.columns}, **b.columns})
-        self.comment(f"TABLE {qname_ident(q)}", f"table {qname_ident(q)}", a.comment, b.comment)
+        if a.comment != b.comment:
+            self.comment(f"TABLE {qname_ident(q)}", f"table {qname_ident(q)}", a.comment, b.comment)
         if sorted(a.options) != sorted(b.options) or a.unlogged != b.unlogged:
             self.emit(ch.AlterTableStorage(a, b))  # (their order is kept where they are created)
         if a.replica_identity != b.replica_identity:
@@ -317,6 +326,21 @@ def retarget(t: Table, old: str, new: str, only_references: bool = False) -> Tab
     )
 
 
+
+
+_CONSTRAINTS = attrgetter("constraints")
+_INHERITED_CONSTRAINTS = attrgetter("inherited_constraints")
+
+
+def _not_null_names(tables: list[Table]) -> set[str]:
+    """The names of the NOT NULLs of these tables' columns (those from their parents too)."""
+    plain = [t for t in tables if not t.inherited_columns]
+    columns = chain.from_iterable(map(methodcaller("values"), map(attrgetter("columns"), plain)))
+    out: set[str | None] = set(map(attrgetter("not_null_name"), columns))
+    out.update(c.not_null_name for t in tables if t.inherited_columns for c in t.every_column().values())
+    out.discard(None)
+    out.discard("")
+    return cast("set[str]", out)
 
 
 def own_columns(tables: dict[str, Table]) -> dict[str, Table]:
