@@ -3,6 +3,7 @@ dependents must know of them (columns retyped or dropped, keys dropped, function
 from __future__ import annotations
 
 import re
+from operator import attrgetter
 from typing import Callable, Mapping, TypeVar
 
 from .. import changes as ch
@@ -83,10 +84,12 @@ class DifferBase:
         # A foreign key can be disturbed only where it references one of these.
         referenced = touched | {t for t, _ in self.dropped_keys}
 
+        names = {name_of(t) for t in touched}  # (asked first: a table's qualified name is made)
+
         def reached(t: Table) -> bool:
-            return ((bool(touched) and t.qname in touched)
-                    or (bool(referenced) and any(c.ref_table in referenced and self.fk_disturbed(c)
-                                                 for c in t.constraints.values()))
+            return ((t.name in names and t.qname in touched)
+                    or (not referenced.isdisjoint(map(_REF_TABLE, t.constraints.values()))
+                        and any(c.ref_table in referenced and self.fk_disturbed(c) for c in t.constraints.values()))
                     or (bool(t.policies) and any(r in gone for p in t.policies.values() for r in p.reads)))
         return reached
 
@@ -134,6 +137,7 @@ class DifferBase:
         return why if why is not None and same_but_printing(before, after) else None
 
 
+_REF_TABLE = attrgetter("ref_table")
 _STRING = re.compile(r"('(?:[^']|'')*')")
 # ::type, as PostgreSQL prints a cast: a name (maybe qualified or quoted), its modifier, the
 # words of a multi-word type, array brackets

@@ -1,6 +1,7 @@
 """Owners and grants, where both sides manage them."""
 from __future__ import annotations
 
+from itertools import compress
 from operator import attrgetter
 
 from .. import changes as ch
@@ -50,18 +51,18 @@ class PrivilegeDiffer(DifferBase):
 def acl_unchanged(a: Table, b: Table) -> bool:
     """Nothing to do about a table's grants, nor those of its columns' own sequences (as the
     differ would find: only what schema.yaml manages counts)."""
-    def sequence_acl(t: Table, column: str) -> Acl | None:
-        c = t.columns.get(column)
-        return c.sequence_acl[1] if c is not None and c.sequence_acl is not None else None
-
-    if not same_acl(a.acl, b.acl):
-        return False
-    if not any(map(_SEQUENCE_ACL, b.columns.values())):  # (most tables: no column has its own)
-        return True
-    return all(c.sequence_acl is None or same_acl(sequence_acl(a, n), c.sequence_acl[1]) for n, c in b.columns.items())
+    # (the columns that have a sequence of their own picked out in C: a serial key, one a table)
+    return same_acl(a.acl, b.acl) and all(
+        same_acl(sequence_acl(a, n), b.columns[n].sequence_acl[1])  # type: ignore[index]
+        for n in compress(b.columns, map(_SEQUENCE_ACL, b.columns.values())))
 
 
 _SEQUENCE_ACL = attrgetter("sequence_acl")
+
+
+def sequence_acl(t: Table, column: str) -> Acl | None:
+    c = t.columns.get(column)
+    return c.sequence_acl[1] if c is not None and c.sequence_acl is not None else None
 
 
 def same_acl(a: Acl | None, b: Acl | None) -> bool:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import replace
-from itertools import chain
+from itertools import chain, starmap
 from operator import attrgetter, methodcaller
 from typing import cast
 
@@ -89,13 +89,14 @@ class TableDiffer(ConstraintDiffer, IndexDiffer, TriggerDiffer, PolicyDiffer, Pa
         self.table_depth = partition_depths(self.des.tables)  # a table to be attached counts as under its parent
         rebuilt, cascaded = self.partitioning(cur, des)
         self.index_copies(cur, des, set(keys_added(cur, des)) | rebuilt | cascaded)
-        for k in keys_common(cur, des):  # first, what changes under dependents
+        for k in keys_common(cur, des) if self.renames.columns else ():  # first, what changes under dependents
             if k not in rebuilt and k not in cascaded:
                 cur[k] = self.rename_columns(cur[k], des[k])
         pairs = [(cur[k], des[k]) for k in keys_common(cur, des) if k not in rebuilt and k not in cascaded]
+        equal = list(starmap(same, pairs))  # (asked once: the walk below asks again)
         renamed = {t for t, _ in self.affected_columns}  # (renamed columns, enum columns converted)
-        for a, b in pairs:
-            if not (same(a, b) and not (renamed and a.qname in renamed)):  # an unchanged table changes no column
+        for (a, b), eq in zip(pairs, equal):
+            if not (eq and not (renamed and a.qname in renamed)):  # an unchanged table changes no column
                 self.mark_affected(a, b)
         for k in rebuilt:  # created again: every column goes, and what reads it
             self.affected_columns |= {(k, c) for c in cur[k].columns}
@@ -140,15 +141,15 @@ class TableDiffer(ConstraintDiffer, IndexDiffer, TriggerDiffer, PolicyDiffer, Pa
         # plan compares the same objects: their keys are computed once for both. Grants are
         # compared apart (they are not part of a table's equality).
         reaches = self.reaches()
-        for a, b in pairs:
+        for (a, b), eq in zip(pairs, equal):
             parent = b.partition_of  # whose column changes may reach a partition
-            if not (same(a, b) and acl_unchanged(a, b)
+            if not (eq and acl_unchanged(a, b)
                     and (not parent or same(self.cur.tables.get(parent), self.des.tables.get(parent)))) \
                     or reaches(a):
                 self.table(a, b, dropped)
 
     def rename_columns(self, a: Table, b: Table) -> Table:
-        if not any(table == b.qname for table, _ in self.renames.columns):
+        if not self.renames.columns or not any(table == b.qname for table, _ in self.renames.columns):
             return a  # (the same object: its key stands)
         cols = dict(a.columns)
         for (table, new), old in self.renames.columns.items():
