@@ -91,14 +91,18 @@ def key(obj: Keyed) -> bytes:
         return obj._key
     except AttributeError:
         pass
-    state = (type(obj).__name__, _state(obj))
-    try:  # marshal's first format: no references, so equal values give equal bytes
-        text = marshal.dumps(state, 0)
-    except ValueError:  # a value marshal does not know (none in the model today): its repr
-        text = repr(state).encode()
-    k = hashlib.blake2b(text, digest_size=16).digest()
+    k = hashlib.blake2b(_text(obj), digest_size=16).digest()
     object.__setattr__(obj, "_key", k)
     return k
+
+
+def _text(obj: Keyed) -> bytes:
+    """What a key digests."""
+    state = (type(obj).__name__, _state(obj))
+    try:  # marshal's first format: no references, so equal values give equal bytes
+        return marshal.dumps(state, 0)
+    except ValueError:  # a value marshal does not know (none in the model today): its repr
+        return repr(state).encode()
 
 
 def _state(obj: Keyed) -> tuple[Any, ...]:
@@ -177,7 +181,17 @@ def _model_classes() -> list[type]:
 
 def same(a: Keyed | None, b: Keyed | None) -> bool:
     """Equal (by their keys), or both None."""
-    return a is b or (a is not None and b is not None and key(a) == key(b))
+    if a is b:
+        return True
+    if a is None or b is None:
+        return False
+    if not (hasattr(a, "_key") or hasattr(b, "_key")):  # (two fresh reads: the same text digested once)
+        text = _text(a)
+        other = _text(b)
+        k = hashlib.blake2b(text, digest_size=16).digest()
+        object.__setattr__(a, "_key", k)
+        object.__setattr__(b, "_key", k if other == text else hashlib.blake2b(other, digest_size=16).digest())
+    return key(a) == key(b)
 
 
 @dataclass(frozen=True, slots=True)

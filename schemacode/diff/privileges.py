@@ -21,13 +21,14 @@ class PrivilegeDiffer(DifferBase):
         if not created:
             if a is None:
                 return
-            b = Acl(b.grants if a.grants is not None else None, b.owner if a.owner is not None else None,
-                    b.managed_roles)
-            if b.grants is None and b.owner is None:
+            grants = b.grants if a.grants is not None else None
+            owner = b.owner if a.owner is not None else None
+            if grants is None and owner is None:
                 return
-            if (b.owner is None or b.owner == a.owner) and (b.grants is None or (
-                    b.grants == a.grants and not any(g.startswith("NONE TO ") for g in b.grants))):
+            if (owner is None or owner == a.owner) and (grants is None or (
+                    grants == a.grants and not any(g.startswith("NONE TO ") for g in grants))):
                 return  # nothing to grant, revoke or give (SetPrivileges would say none)
+            b = Acl(grants, owner, b.managed_roles)
         roles = b.managed_roles if b.managed_roles is not None else a.managed_roles if a is not None else None
         change = ch.SetPrivileges(kind, name, label, None if created else a, b, roles)
         if change.statements():
@@ -51,18 +52,20 @@ class PrivilegeDiffer(DifferBase):
 def acl_unchanged(a: Table, b: Table) -> bool:
     """Nothing to do about a table's grants, nor those of its columns' own sequences (as the
     differ would find: only what schema.yaml manages counts)."""
+    if not same_acl(a.acl, b.acl):
+        return False
     # (the columns that have a sequence of their own picked out in C: a serial key, one a table)
-    return same_acl(a.acl, b.acl) and all(
-        same_acl(sequence_acl(a, n), b.columns[n].sequence_acl[1])  # type: ignore[index]
-        for n in compress(b.columns, map(_SEQUENCE_ACL, b.columns.values())))
+    for n in compress(b.columns, map(_SEQUENCE_ACL, b.columns.values())):
+        mine, theirs = a.columns.get(n), b.columns[n].sequence_acl
+        if mine is not None and mine.sequence_acl is not None and theirs is not None \
+                and not same_acl(mine.sequence_acl[1], theirs[1]):
+            return False
+    return True
 
 
 _SEQUENCE_ACL = attrgetter("sequence_acl")
 
 
-def sequence_acl(t: Table, column: str) -> Acl | None:
-    c = t.columns.get(column)
-    return c.sequence_acl[1] if c is not None and c.sequence_acl is not None else None
 
 
 def same_acl(a: Acl | None, b: Acl | None) -> bool:
