@@ -35,7 +35,6 @@ class DifferBase:
         self.out: list[ch.Change] = []
         # Filled while diffing; what dependents must be dropped and created again around.
         self.table_depth: dict[str, int] = {}  # partitions' depth under their parents
-        self._constraint_names: dict[str, set[str]] = {}  # see TableDiffer.constraint_names
         self.affected_columns: set[tuple[str, str]] = set()  # (table, column) retyped or dropped
         # Of those, the ones only retyped: PostgreSQL carries plain indexes and keys on them
         # through ALTER COLUMN … TYPE (rebuilding an index only when it must).

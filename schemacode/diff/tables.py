@@ -5,7 +5,7 @@ import re
 from dataclasses import replace
 from itertools import chain, starmap
 from operator import attrgetter, methodcaller
-from typing import cast
+from typing import Iterable
 
 from .. import changes as ch
 from ..model import (
@@ -102,8 +102,10 @@ class TableDiffer(ConstraintDiffer, IndexDiffer, TriggerDiffer, PolicyDiffer, Pa
             self.affected_columns |= {(k, c) for c in cur[k].columns}
         depth = partition_depths(des)
         new = set(keys_added(cur, des)) | rebuilt | (cascaded & set(des))
+        taken = self.names_taken([created[k] for k in new])
         for k in sorted(new, key=lambda k: (depth.get(k, 0), k)):
-            self.create_table(created[k], depth.get(k, 0), parent_new=created[k].partition_of in new)
+            self.create_table(created[k], taken.get(created[k].schema, set()), depth.get(k, 0),
+                              parent_new=created[k].partition_of in new)
         self.attached_names(cur, des, set(keys_added(cur, des)) | rebuilt | cascaded)
         dropped = set(keys_dropped(cur, des)) | rebuilt
         gone = dropped | set(keys_dropped(self.cur.views, self.des.views))
@@ -175,26 +177,35 @@ class TableDiffer(ConstraintDiffer, IndexDiffer, TriggerDiffer, PolicyDiffer, Pa
             ):
                 self.dropped_keys.add((a.qname, tuple(sorted(con.columns))))
 
-    def constraint_names(self, schema: str) -> set[str]:
-        """The names of the constraints of a schema's tables that are there: as they are, and
-        the names their NOT NULLs are given (a partition-to-be takes its new parent's)."""
-        if schema not in self._constraint_names:
+    def names_taken(self, tables: list[Table]) -> dict[str, set[str]]:
+        """Of the names the NOT NULLs of these tables (to be created) are given, by schema, those
+        a constraint of the schema's tables that are there has already: as it is, or as the name
+        its NOT NULL is given (a partition-to-be takes its new parent's). Every column of the
+        schema is read once, against the few names asked (in C, but where a table has columns
+        from its parents)."""
+        asked: dict[str, set[str]] = {}
+        for t in tables:
+            asked.setdefault(t.schema, set()).update(
+                c.not_null_name for c in t.columns.values() if c.not_null_name is not None)
+        out: dict[str, set[str]] = {}
+        for schema, names in asked.items():
+            if not names:
+                continue
             theirs = [t for t in self.cur.tables.values() if t.schema == schema]
-            names = set(chain.from_iterable(map(_CONSTRAINTS, theirs)))
-            names.update(chain.from_iterable(map(_INHERITED_CONSTRAINTS, theirs)))
-            # (over every column of the schema: in C, but where a table has columns from its parents)
-            not_null = _not_null_names(theirs)
-            # (a table the same on both sides has the same names: those just read)
-            not_null |= _not_null_names([t for k, t in self.des.tables.items() if t.schema == schema and (
+            # (a table the same on both sides has the same NOT NULL names: those of `theirs`)
+            theirs_too = [t for k, t in self.des.tables.items() if t.schema == schema and (
                 (c := self.cur.tables.get(k)) is not None
-                and (t.inherited_columns or c.inherited_columns or not same(c, t)))])
-            self._constraint_names[schema] = names | not_null
-        return self._constraint_names[schema]
+                and (t.inherited_columns or c.inherited_columns or not same(c, t)))]
+            not_null = names.intersection(_not_null_names(theirs + theirs_too))
+            not_null.discard("")
+            out[schema] = not_null | names.intersection(chain.from_iterable(map(_CONSTRAINTS, theirs))) \
+                | names.intersection(chain.from_iterable(map(_INHERITED_CONSTRAINTS, theirs)))
+        return out
 
-    def create_table(self, t: Table, depth: int = 0, parent_new: bool = True) -> None:
-        # A NOT NULL whose usual name a constraint in the schema has already: named outright
-        # (PostgreSQL would choose another, "…_not_null1", and the schemas would differ).
-        taken = self.constraint_names(t.schema)
+    def create_table(self, t: Table, taken: set[str], depth: int = 0, parent_new: bool = True) -> None:
+        # A NOT NULL whose usual name a constraint in the schema has already (``taken``, of the
+        # names its NOT NULLs are given): named outright (PostgreSQL would choose another,
+        # "…_not_null1", and the schemas would differ).
         named = frozenset(n for n, c in t.columns.items()
                           if c.not_null_name is not None and c.not_null_name in taken)
         # A new partition of a parent there already, whose own key is its copy of a parent's
@@ -333,15 +344,12 @@ _CONSTRAINTS = attrgetter("constraints")
 _INHERITED_CONSTRAINTS = attrgetter("inherited_constraints")
 
 
-def _not_null_names(tables: list[Table]) -> set[str]:
+def _not_null_names(tables: list[Table]) -> Iterable[str | None]:
     """The names of the NOT NULLs of these tables' columns (those from their parents too)."""
     plain = [t for t in tables if not t.inherited_columns]
     columns = chain.from_iterable(map(methodcaller("values"), map(attrgetter("columns"), plain)))
-    out: set[str | None] = set(map(attrgetter("not_null_name"), columns))
-    out.update(c.not_null_name for t in tables if t.inherited_columns for c in t.every_column().values())
-    out.discard(None)
-    out.discard("")
-    return cast("set[str]", out)
+    return chain(map(attrgetter("not_null_name"), columns),
+                 (c.not_null_name for t in tables if t.inherited_columns for c in t.every_column().values()))
 
 
 def own_columns(tables: dict[str, Table]) -> dict[str, Table]:
