@@ -109,20 +109,16 @@ def _state(obj: Keyed) -> tuple[Any, ...]:
     """The fields a key covers; in a dict, the objects by theirs."""
     cls = type(obj)
     get, nested = _PLANS.get(cls) or _plan(cls)
-    values = get(obj)
-    out: list[Any] | None = None
+    if not nested:
+        return get(obj)
+    out = list(get(obj))
     for i in nested:
-        v = values[i]
+        v = out[i]
         if type(v) is dict:
-            s: Any = _dict_state(v) if v else ()
+            out[i] = _dict_state(v) if v else ()
         elif isinstance(v, Keyed):
-            s = _state(v)
-        else:
-            continue
-        if out is None:
-            out = list(values)
-        out[i] = s
-    return values if out is None else tuple(out)
+            out[i] = _state(v)
+    return tuple(out)
 
 
 def _dict_state(d: dict[Any, Any]) -> tuple[Any, ...]:
