@@ -6,11 +6,13 @@ a command starts.
 Prints the start-up of the `schemacode` program (`--help`, and a warm `generate --check` that
 finds nothing to do, for the repository's own schema.yaml), then a table per N: wall time and
 peak memory (RSS) of `schemacode plan` as a process — no change (cold: nothing cached; warm:
-second run), and with ~10 % of the tables changed — a warm `generate --check`, the phases (YAML
+second run, which finds the live catalog and the plan kept under the catalog's stamp; and warm
+with SCHEMACODE_LIVE_CACHE=off, which reads the catalog again), and with ~10 % of the tables
+changed — a warm `generate --check`, the phases (YAML
 load, materialize, live introspection, diff, render), the differ on the pair of databases (the
 base schema and the changed one: forward and backward, as a plan makes them), the catalog floor
-(the bare catalog queries, run alone), `schemacode diff` between the two databases beside the
-floor for both as a process, and migra on the same pair when it is on PATH (pip install migra
+(the bare catalog queries, run alone), `schemacode diff` between the two databases (catalogs
+kept, and read again) beside the floor for both as a process, and migra on the same pair when it is on PATH (pip install migra
 psycopg2-binary "sqlalchemy<2", best in a venv of its own).
 
 ``--baseline REV`` measures the code of git revision REV (checked out into a temporary folder)
@@ -47,6 +49,7 @@ HOME = Path(tempfile.mkdtemp(prefix="schemacode-bench-"))
 os.environ["SCHEMACODE_HOME"] = str(HOME)
 os.environ.pop("PYTHONDONTWRITEBYTECODE", None)  # users run compiled bytecode (pip compiles it)
 REPEAT = int(os.environ.get("BENCH_REPEAT", "5"))
+OFF = {"SCHEMACODE_LIVE_CACHE": "off"}  # a plan that reads the live catalog, kept or not
 
 TYPES = ["text", "varchar(100)", "integer", "bigint", "boolean", "numeric(12,2)", "jsonb",
          "timestamptz", "date", "uuid", "text[]", "integer[]"]
@@ -164,14 +167,16 @@ def this_checkout() -> Code:
     return Code("this checkout", ROOT)
 
 
-def run_process(code: Code, args: list[str], cwd: Path, ok: tuple[int, ...] = (0, 2)) -> Sample:
-    """Wall, CPU (user + system) and peak RSS of one command as its own process."""
+def run_process(code: Code, args: list[str], cwd: Path, ok: tuple[int, ...] = (0, 2),
+                env: dict[str, str] | None = None) -> Sample:
+    """Wall, CPU (user + system) and peak RSS of one command as its own process (``env``: added
+    to the environment)."""
     time_bin = shutil.which("time") or "/usr/bin/time"
     measure_rss = os.path.exists(time_bin)
     cmd = ([time_bin, "-f", "%M"] if measure_rss else []) + args
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
-    proc = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, env=code.env())
+    proc = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, env={**code.env(), **(env or {})})
     wall = time.perf_counter() - start
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if proc.returncode not in ok:
@@ -403,16 +408,20 @@ def bench(n: int, codes: list[Code]) -> None:
             return run_process(code, [*code.cli(), *args], work)
         return run
 
-    def warm(args: list[str]) -> Callable[[Code], Sample]:
-        return lambda code: run_process(code, [*code.cli(), *args], work)
+    def warm(args: list[str], env: dict[str, str] | None = None) -> Callable[[Code], Sample]:
+        return lambda code: run_process(code, [*code.cli(), *args], work, env=env)
 
     url = ["--database-url", live]
     changed = ["plan", "--schema", "changed.yaml", *url]
     figs: list[Figure | tuple[str, str]] = [
         alternate(codes, Figure("plan, no change, cold (process)"), cold(["plan", *url])),
         alternate(codes, Figure("plan, no change, warm (process)"), warm(["plan", *url]), warm(["plan", *url])),
+        alternate(codes, Figure("  the same, the catalog read again (SCHEMACODE_LIVE_CACHE=off)"),
+                  warm(["plan", *url], OFF), warm(["plan", *url], OFF)),
         alternate(codes, Figure("plan, ~10 % changed, cold (process)"), cold(changed)),
         alternate(codes, Figure("plan, ~10 % changed, warm (process)"), warm(changed), warm(changed)),
+        alternate(codes, Figure("  the same, the catalog read again (SCHEMACODE_LIVE_CACHE=off)"),
+                  warm(changed, OFF), warm(changed, OFF)),
     ]
     for code in codes:
         run_process(code, [*code.cli(), "generate", "--out", f"generated_{codes.index(code)}"], work)
@@ -452,16 +461,22 @@ def bench(n: int, codes: list[Code]) -> None:
               f"{k.split(' ', 2)[2]}", f"{v[0]} forward, {v[1]} " + ("statements" if "10%" in k else "backward"))
              for k, v in sorted(counts.items())]
     scope = ",".join(loaded.scope)
-    dbdiff = alternate(codes, Figure("db-to-db diff, `schemacode diff` process"),
-                       lambda c: run_process(c, [*c.cli(), "diff", "--from-url", live, "--to-url", other,
-                                                 "--format", "sql"], work))
+    def dbdiff_run(env: dict[str, str] | None) -> Callable[[Code], Sample]:
+        return lambda c: run_process(c, [*c.cli(), "diff", "--from-url", live, "--to-url", other,
+                                         "--format", "sql"], work, env=env)
+
+    dbdiff_warm = alternate(codes, Figure("db-to-db diff, `schemacode diff` process (catalogs kept)"),
+                            dbdiff_run(None), dbdiff_run(None))
+    dbdiff = alternate(codes, Figure("db-to-db diff, `schemacode diff` process, catalogs read (LIVE_CACHE=off)"),
+                       dbdiff_run(OFF))
     floor2 = alternate(codes, Figure("  catalog floor, both dbs (as a process)"),
                        lambda c: run_process(c, [*c.python(FLOOR), live, other, scope], work))
-    figs += [dbdiff, floor2]
-    for code in codes:
-        ratios = [d.wall / f.wall for d, f in zip(dbdiff.samples[code.label], floor2.samples[code.label])]
-        figs.append((f"  db-to-db diff / floor ({code.label})",
-                     f"{statistics.median(ratios):.2f}× ({min(ratios):.2f}–{max(ratios):.2f})"))
+    figs += [dbdiff_warm, dbdiff, floor2]
+    for name, fig in (("catalogs read", dbdiff), ("catalogs kept", dbdiff_warm)):
+        for code in codes:
+            ratios = [d.wall / f.wall for d, f in zip(fig.samples[code.label], floor2.samples[code.label])]
+            figs.append((f"  db-to-db diff / floor, {name} ({code.label})",
+                         f"{statistics.median(ratios):.2f}× ({min(ratios):.2f}–{max(ratios):.2f})"))
     if shutil.which("migra"):
         figs.append(alternate(codes[:1], Figure("migra, same pair (process)"),
                               lambda c: Sample(migra_seconds(live, other))))

@@ -19,8 +19,11 @@ if TYPE_CHECKING:  # Alembic itself is imported only where a revision is read or
     from .apply import ApplyResult, HistoryEntry, Progress, Settings
     from .backfill import Report
     from .loaded import LoadedSchema
+    from .introspect import Kept
     from .model import Catalog
     from .plan import InProgress, Plan
+    from .planning import Scope
+    from .changes.online import Target
 
 
 @dataclass(frozen=True)
@@ -28,7 +31,15 @@ class Planned:
     loaded: LoadedSchema
     plan: Plan
     warnings: tuple[str, ...] = ()
-    desired: Catalog | None = None  # schema.yaml as PostgreSQL built it
+    desired: Catalog | None = None  # schema.yaml as PostgreSQL built it (see `wanted`)
+    dev_url: str | None = None  # where it was built
+    kept: bool = False  # the plan made from the same catalogs before: the desired one not read
+
+    def wanted(self) -> Catalog | None:
+        """The desired catalog; for a kept plan, read from the cache (or built) now."""
+        if self.kept and self.desired is None:
+            return desired_catalog(self.loaded, self.dev_url)[0]
+        return self.desired
 
 
 def _load(schema: str | Path | LoadedSchema) -> LoadedSchema:
@@ -38,6 +49,13 @@ def _load(schema: str | Path | LoadedSchema) -> LoadedSchema:
     if isinstance(schema, LoadedSchema):
         return schema
     return load_file(schema, cache_dir=home() / "cache")
+
+
+def _kept() -> Path:
+    """Where a live catalog read for a plan is kept, under its stamp (introspect.introspect)."""
+    from .paths import home
+
+    return home() / "cache"
 
 
 def resolve_url(database_url: str | None) -> str:
@@ -61,10 +79,13 @@ def plan(schema: str | Path | LoadedSchema, database_url: str | None = None,
     as an online plan shows it."""
     from concurrent.futures import ThreadPoolExecutor
 
+    import os
+
+    from . import cache
     from .apply import in_progress
-    from .introspect import introspect
+    from .introspect import introspect, kept
     from .planning import check_conversions, check_roles, online_target, plan_from, scope_of, with_estimates
-    from .scratch import scratch_for
+    from .scratch import materialized_name, scratch_for
     from .server import connect, server_version
 
     loaded = _load(schema)
@@ -83,19 +104,72 @@ def plan(schema: str | Path | LoadedSchema, database_url: str | None = None,
         scratch = scratch_for(conn, url, dev_url)
         check_roles(conn, loaded.named_roles, loaded.file)  # before a build that may run on its server
         scope = scope_of(conn, loaded)
-        # The live catalog is read while the scratch server builds the desired one: two servers,
-        # and the build mostly waits on its own.
-        with ThreadPoolExecutor(1) as pool:
-            live = pool.submit(introspect, conn, scope.read)
-            desired, scratch_version = desired_catalog(loaded, scratch)
-            current = live.result()
-        if leave_out is not None:
-            current, desired = leave_out(current), leave_out(desired)
-        warnings = _version_warnings(scratch_version, target_version)
-        p = plan_from(current, desired, loaded, scratch, online_target(conn, online), scope, batch_size)
-        check_conversions(conn, p)
-        p = with_estimates(conn, p)
-    return Planned(loaded, p, warnings + rename_hints(p), desired)
+        target = online_target(conn, online)
+        live_kept = kept(conn, scope.read, _kept())
+        desired_name = materialized_name(loaded, scratch, target_version if scratch == url else None)
+        memo = _plan_memo(live_kept, desired_name, scope, target, batch_size) if leave_out is None else None
+        made = cache.read(memo, Made) if memo is not None else None
+        if made is None or os.environ.get("SCHEMACODE_LIVE_CACHE") == "verify":
+            # The live catalog is read while the scratch server builds the desired one: two
+            # servers, and the build mostly waits on its own.
+            with ThreadPoolExecutor(1) as pool:
+                live = pool.submit(introspect, conn, scope.read, live_kept)
+                desired, scratch_version = desired_catalog(loaded, scratch)
+                current = live.result()
+            if leave_out is not None:
+                current, desired = leave_out(current), leave_out(desired)
+            fresh = Made(plan_from(current, desired, loaded, scratch, target, scope, batch_size),
+                         scratch_version)
+            if made is not None and made != fresh:
+                raise SchemacodeError(f"the plan kept in {memo} differs from the one made again "
+                                      "(SCHEMACODE_LIVE_CACHE=verify)")
+            if memo is not None and made is None:
+                _keep(memo, fresh)
+            made = fresh
+        else:  # the same catalogs as a plan made before: its plan (the desired catalog on demand)
+            desired = None
+        warnings = _version_warnings(made.scratch_version, target_version)
+        check_conversions(conn, made.plan)  # (the data may have changed: checked every time)
+        p = with_estimates(conn, made.plan)
+    return Planned(loaded, p, warnings + rename_hints(p), desired, scratch, desired is None)
+
+
+@dataclass(frozen=True)
+class Made:
+    """A plan as made from two catalogs (before the checks of the data), and the version of the
+    server the desired one was built on."""
+
+    plan: Plan
+    scratch_version: int
+
+
+def _plan_memo(live: Kept | None, desired: str | None, scope: Scope, target: bool | Target,
+               batch_size: int) -> Path | None:
+    """Where the plan made from these inputs is kept: the live catalog's stamp, the desired
+    catalog's cache entry (named by schema.yaml's text and the scratch server's version), and what
+    else plan_from is given. None when one of them cannot be named without reading it."""
+    from . import cache
+
+    if live is None or desired is None:
+        return None
+    inputs = (desired, scope.read, sorted(scope.undeclared), scope.others, target, batch_size)
+    # (named by the database first: a plan of a catalog no longer there is dropped, see _keep)
+    return _kept() / f"plan-{live.target}-{live.stamp}-{cache.key(repr(inputs))[:16]}.pickle"
+
+
+def _keep(memo: Path, made: Made) -> None:
+    """``made`` kept at ``memo``; the plans of this database's earlier catalogs dropped (those of
+    its current one, for other schema.yaml texts, stay: a branch and main planned in turn)."""
+    from . import cache
+
+    target, stamp = memo.name.split("-")[1:3]
+    for old in memo.parent.glob(f"plan-{target}-*.pickle"):
+        if old.name.split("-")[2] != stamp:
+            old.unlink(missing_ok=True)
+    try:
+        cache.write(memo, made)
+    except OSError:
+        pass  # a cache that cannot be written is a miss next time
 
 
 def _in_progress_plan(conn: Any, loaded: LoadedSchema, running: InProgress) -> Plan:
@@ -326,8 +400,9 @@ def diagram(schema: str | Path | LoadedSchema, fmt: str = "mermaid", tables: lis
             raise DatabaseError("an online change is in progress in the database: there is no plan to draw "
                                 "until it is done", hint="`schemacode apply --online` finishes it, "
                                                          "`schemacode apply --abort` undoes it")
-        assert planned.desired is not None
-        picture = dg.picture(planned.desired, planned.plan)
+        desired = planned.wanted()
+        assert desired is not None
+        picture = dg.picture(desired, planned.plan)
         title = f"{Path(loaded.file).name}: {_counts(planned.plan)}"
     else:
         picture = dg.picture(desired_catalog(loaded, dev_url)[0])
@@ -539,7 +614,7 @@ def diff_databases(from_url: str, to_url: str, schemas: list[str] | None = None)
                             hint="for SQLite: `schemacode pull --database-url sqlite:///a.db -o a.yaml`, then "
                                  "`schemacode plan --schema a.yaml --database-url sqlite:///b.db`")
 
-    from .introspect import introspect, user_schemas
+    from .introspect import introspect, kept, user_schemas
     from .plan import make_plan
     from .planning import compared, spelling_suspects
     from .scratch import canonicalize, scratch_for
@@ -553,7 +628,7 @@ def diff_databases(from_url: str, to_url: str, schemas: list[str] | None = None)
 
     def read(url: str) -> tuple[Catalog, int]:
         with connect(url, autocommit=True) as conn:
-            return introspect(conn, scope), server_version(conn)
+            return introspect(conn, scope, kept(conn, scope, _kept())), server_version(conn)
 
     with ThreadPoolExecutor(2) as pool:  # both catalogs at once
         (current, from_version), (desired, to_version) = pool.map(read, [from_url, to_url])

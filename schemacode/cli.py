@@ -254,7 +254,7 @@ def plan(schema_path: str, database_url: str | None, dev_url: str | None, fmt: s
                 click.echo(program_sql(planned.plan.program), nl=False)
         elif fmt == "markdown":
             from .markdown import plan_markdown
-            click.echo(plan_markdown(planned.plan, planned.warnings, planned.desired), nl=False)
+            click.echo(plan_markdown(planned.plan, planned.warnings, planned.wanted()), nl=False)
         else:
             click.echo(plan_text(planned.plan, color=_color(no_color), verbose=verbose), nl=False)
         if out_dir and not planned.plan.is_empty:

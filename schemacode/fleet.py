@@ -21,9 +21,10 @@ import psycopg
 
 from .apply import LOCK_KEY, Settings, advisory_lock, locked_apply
 from .errors import DatabaseError, SchemacodeError, SchemaError
-from .introspect import introspect
+from .introspect import introspect, kept
 from .loaded import LoadedSchema
 from .model import Catalog, only_schemas
+from .paths import home
 from .plan import Plan
 from .planning import Scope, check_conversions, check_roles, online_target, plan_from, scope_of
 from .server import connect, describe, server_version
@@ -323,7 +324,7 @@ def run(loaded: LoadedSchema, targets: list[Target], apply: bool, dev_url: str |
                 if apply:
                     applied(conn, o, seen, want, scratch, scope, own=own)
                 else:
-                    planned(conn, o, introspect(conn, scope), want, scratch, own)
+                    planned(conn, o, introspect(conn, scope, kept(conn, scope, home() / "cache")), want, scratch, own)
         except (SchemacodeError, psycopg.Error) as e:
             o.status, o.error = "failed", _failure(e)
         finish(o, t0)

@@ -7,14 +7,20 @@ object it prints, making the text of two databases comparable.
 from __future__ import annotations
 
 import dataclasses
+import hashlib
+import os
 from collections import defaultdict
+from contextlib import contextmanager
 from functools import lru_cache
 from importlib import resources
-from typing import Any, TypeVar
+from pathlib import Path
+from typing import Any, Iterator, TypeVar
 
 import psycopg
 from psycopg.rows import dict_row, namedtuple_row
 
+from . import cache
+from .errors import SchemacodeError
 from .sqltext import literal, path_part, qident, qualify
 from .model import fingerprint as fingerprint  # (its home is the model: a hash of a catalog)
 from .model import (
@@ -45,8 +51,14 @@ def query_text(name: str) -> str:
 
 def run_queries(conn: psycopg.Connection[Any], schemas: list[str]) -> dict[str, list[Any]]:
     """Run every catalog query in one snapshot; the raw rows, by query name."""
-    params = {"schemas": schemas, "secret": SECRET_OPTION.pattern}  # (secret: foreign_*.sql)
-    out: dict[str, list[Any]] = {name: [] for name in QUERY_NAMES}
+    with _snapshot(conn) as cur:
+        return _run(cur, schemas)
+
+
+@contextmanager
+def _snapshot(conn: psycopg.Connection[Any]) -> Iterator[psycopg.Cursor[Any]]:
+    """A cursor in one snapshot of the catalog (REPEATABLE READ, when the connection is not in a
+    transaction already), printing names qualified."""
     idle = conn.info.transaction_status == psycopg.pq.TransactionStatus.IDLE
     with conn.transaction():
         # Named tuples: a tenth of the memory of dicts on a catalog of thousands of tables.
@@ -54,9 +66,15 @@ def run_queries(conn: psycopg.Connection[Any], schemas: list[str]) -> dict[str, 
             if idle:  # one snapshot for all the queries
                 cur.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
             cur.execute("SET LOCAL search_path = pg_catalog")
-            for name in QUERY_NAMES:
-                cur.execute(query_text(name), params)
-                out[name] = cur.fetchall()
+            yield cur
+
+
+def _run(cur: psycopg.Cursor[Any], schemas: list[str]) -> dict[str, list[Any]]:
+    params = {"schemas": schemas, "secret": SECRET_OPTION.pattern}  # (secret: foreign_*.sql)
+    out: dict[str, list[Any]] = {}
+    for name in QUERY_NAMES:
+        cur.execute(query_text(name), params)
+        out[name] = cur.fetchall()
     return out
 
 
@@ -81,10 +99,79 @@ def pull_details(conn: psycopg.Connection[Any], schemas: list[str]) -> dict[str,
     return out
 
 
-def introspect(conn: psycopg.Connection[Any], schemas: list[str]) -> Catalog:
-    """The catalog of the given schemas (extension members and schemacode's own are left out)."""
+@dataclasses.dataclass(frozen=True)
+class Kept:
+    """Where a live catalog read is kept (a cache folder), and the stamp it is kept under."""
+
+    folder: Path
+    target: str  # the database and scope (see `kept`)
+    stamp: str
+
+    @property
+    def path(self) -> Path:
+        return self.folder / f"live-{self.target}-{self.stamp}.pickle"
+
+
+def kept(conn: psycopg.Connection[Any], schemas: list[str], folder: Path) -> Kept | None:
+    """The stamp of the catalog ``conn`` reads now (see `stamp`), and where its reading of
+    ``schemas`` is kept in ``folder``; None where no catalog is kept (SCHEMACODE_LIVE_CACHE=off,
+    or a connection inside a transaction of its own)."""
+    if os.environ.get("SCHEMACODE_LIVE_CACHE", "on") == "off" or \
+            conn.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
+        return None
     scope = sorted(set(schemas) - {HISTORY_SCHEMA})
-    return build_catalog(run_queries(conn, scope))
+    info = conn.info
+    target = cache.key("live", info.host, str(info.port), info.dbname, info.user, *scope)[:16]
+    with _snapshot(conn) as cur:
+        return Kept(folder, target, stamp(cur))
+
+
+def introspect(conn: psycopg.Connection[Any], schemas: list[str], remember: Kept | None = None) -> Catalog:
+    """The catalog of the given schemas (extension members and schemacode's own are left out).
+
+    ``remember`` (from `kept`, for plans; apply reads afresh): the catalog read is kept under the
+    stamp taken then, and read back instead of running the queries while the stamp is the same.
+    The stamp may be a moment older than the queries' snapshot: a catalog changed in between is
+    then kept under a stamp the database never shows again (row versions are never made twice),
+    which is a miss, never a wrong answer. SCHEMACODE_LIVE_CACHE=verify runs the queries anyway
+    and fails if the catalog kept differs (the test suite runs so)."""
+    scope = sorted(set(schemas) - {HISTORY_SCHEMA})
+    if remember is None:
+        return build_catalog(run_queries(conn, scope))
+    held = cache.read(remember.path, Catalog)
+    if held is not None and os.environ.get("SCHEMACODE_LIVE_CACHE") != "verify":
+        return held
+    catalog = build_catalog(run_queries(conn, scope))
+    if held is not None:
+        if held != catalog or fingerprint(held) != fingerprint(catalog):
+            raise SchemacodeError(
+                f"the catalog kept in {remember.path} differs from the one read under the same stamp "
+                "(SCHEMACODE_LIVE_CACHE=verify): a change the stamp does not see",
+                hint="report it; SCHEMACODE_LIVE_CACHE=off reads the catalog every time")
+        return held
+    fingerprint(catalog)  # every object's key computed now, and kept with it
+    for old in remember.folder.glob(f"live-{remember.target}-*.pickle"):  # one per database and scope
+        old.unlink(missing_ok=True)
+    try:  # (on the reading thread: a plan builds the desired catalog meanwhile)
+        cache.write(remember.path, catalog)
+    except OSError:
+        pass  # a cache that cannot be written is a miss next time
+    return catalog
+
+
+def stamp(cur: psycopg.Cursor[Any]) -> str:
+    """A digest of everything the catalog queries' answer depends on, read in the caller's
+    snapshot: every catalog's rows as versions (queries/catalog_tables.sql), the server, the role
+    and the settings output is printed by (queries/catalog_stamp.sql). Equal stamps, equal
+    catalogs: a DDL statement, committed, writes new row versions; an aborted one leaves what the
+    snapshot sees as it was. Costs a scan of each catalog, about a fifth of reading it."""
+    cur.execute(query_text("catalog_tables"), {})
+    tables = cur.fetchall()
+    cur.execute("SELECT ARRAY[" + ", ".join(t.digest for t in tables) + "]")
+    digests = cur.fetchone()
+    cur.execute(query_text("catalog_stamp"), {})
+    text = repr(([t.name for t in tables], digests, cur.fetchone()))
+    return hashlib.sha256(text.encode()).hexdigest()[:32]
 
 
 def build_catalog(rows: dict[str, list[Any]]) -> Catalog:

@@ -52,8 +52,19 @@ class Materialized:
 
 def materialize(loaded: LoadedSchema, dev_url: str | None = None, use_cache: bool = True) -> Materialized:
     """The desired schema as PostgreSQL stores it (cached by the text of schema.yaml)."""
-    return _cached(f"yaml:{loaded.file}:{loaded.text_hash}", lambda: loaded.catalog,
-                   loaded.scope, dev_url, loaded, use_cache)
+    return _cached(_yaml(loaded), lambda: loaded.catalog, loaded.scope, dev_url, loaded, use_cache)
+
+
+def materialized_name(loaded: LoadedSchema, dev_url: str | None, version: int | None = None) -> str | None:
+    """What `materialize` caches ``loaded`` under, where told without connecting: for the
+    embedded scratch server (dev_url None), or a server whose ``version`` the caller knows (the
+    target's, when it is the scratch). Names what a plan is made from."""
+    known = embedded_version() if dev_url is None else version
+    return None if known is None else _cache_file(known, loaded.scope, _yaml(loaded)).name
+
+
+def _yaml(loaded: LoadedSchema) -> str:
+    return f"yaml:{loaded.file}:{loaded.text_hash}"
 
 
 def canonicalize(catalog: Catalog, scope: list[str], dev_url: str | None = None) -> Catalog | None:

@@ -25,6 +25,9 @@ from . import pgserver
 # it ends without stopping them (killed, interrupted). While the run lasts they never stop: a
 # test process that has used a server holds it until it exits (schemacode/idle.py).
 os.environ.setdefault(IDLE_ENV, "120")
+# Every plan that finds the live catalog or the plan kept from a run before reads and plans again,
+# and fails if they differ: the whole suite checks the stamps (tests/test_live_cache.py).
+os.environ.setdefault("SCHEMACODE_LIVE_CACHE", "verify")
 
 
 @pytest.fixture(scope="session")
