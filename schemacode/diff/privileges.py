@@ -66,8 +66,6 @@ def acl_unchanged(a: Table, b: Table) -> bool:
 _SEQUENCE_ACL = attrgetter("sequence_acl")
 
 
-
-
 def same_acl(a: Acl | None, b: Acl | None) -> bool:
     """Would `privileges` find nothing to do from ``a`` to ``b`` (an object both sides have)? It
     acts only where both sides manage the owner or the grants (the desired side's say which;
