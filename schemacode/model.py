@@ -23,7 +23,7 @@ import hashlib
 import marshal
 import re
 from dataclasses import dataclass, field, replace
-from operator import attrgetter
+from operator import attrgetter, itemgetter
 from typing import Any, Callable, Literal, Mapping, TypeVar
 
 from .sqltext import path_head, reproducible
@@ -91,23 +91,27 @@ def key(obj: Keyed) -> bytes:
         return obj._key
     except AttributeError:
         pass
-    state = (type(obj).__name__, _state(obj))
-    try:  # marshal's first format: no references, so equal values give equal bytes
-        text = marshal.dumps(state, 0)
-    except ValueError:  # a value marshal does not know (none in the model today): its repr
-        text = repr(state).encode()
-    k = hashlib.blake2b(text, digest_size=16).digest()
+    k = hashlib.blake2b(_text(obj), digest_size=16).digest()
     object.__setattr__(obj, "_key", k)
     return k
 
 
+def _text(obj: Keyed) -> bytes:
+    """What a key digests."""
+    state = (type(obj).__name__, _state(obj))
+    try:  # marshal's first format: no references, so equal values give equal bytes
+        return marshal.dumps(state, 0)
+    except ValueError:  # a value marshal does not know (none in the model today): its repr
+        return repr(state).encode()
+
+
 def _state(obj: Keyed) -> tuple[Any, ...]:
     """The fields a key covers; in a dict, the objects by theirs."""
-    get, nested = _plan(type(obj))
-    values = get(obj)
+    cls = type(obj)
+    get, nested = _PLANS.get(cls) or _plan(cls)
     if not nested:
-        return values
-    out = list(values)
+        return get(obj)
+    out = list(get(obj))
     for i in nested:
         v = out[i]
         if type(v) is dict:
@@ -118,11 +122,26 @@ def _state(obj: Keyed) -> tuple[Any, ...]:
 
 
 def _dict_state(d: dict[Any, Any]) -> tuple[Any, ...]:
-    kinds = set(map(type, d.values()))
+    objects = d.values()
+    kinds = set(map(type, objects))
     if len(kinds) == 1:
         kind = kinds.pop()
-        if issubclass(kind, Keyed) and not _plan(kind)[1]:
-            return tuple(zip(d, map(_plan(kind)[0], d.values())))  # (the common case, in C)
+        plan = _PLANS.get(kind)
+        if plan is None and issubclass(kind, Keyed):
+            plan = _plan(kind)
+        if plan is not None:
+            get, nested = plan
+            if not nested:
+                return tuple(zip(d, map(get, objects)))  # (in C: the common case)
+            states = list(map(get, objects))
+            for i in nested:  # a field that may hold more: only where one of them does
+                held = list(map(itemgetter(i), states))
+                if held.count(None) != len(held):
+                    listed = list(objects)
+                    for j, v in enumerate(held):
+                        if v is not None:
+                            states[j] = _state(listed[j])
+            return tuple(zip(d, states))
         if kind in (str, int, bool):
             return tuple(d.items())
     return tuple((k, _state(x) if isinstance(x, Keyed) else _dict_state(x) if type(x) is dict else x)
@@ -158,7 +177,17 @@ def _model_classes() -> list[type]:
 
 def same(a: Keyed | None, b: Keyed | None) -> bool:
     """Equal (by their keys), or both None."""
-    return a is b or (a is not None and b is not None and key(a) == key(b))
+    if a is b:
+        return True
+    if a is None or b is None:
+        return False
+    if not (hasattr(a, "_key") or hasattr(b, "_key")):  # (two fresh reads: the same text digested once)
+        text = _text(a)
+        other = _text(b)
+        k = hashlib.blake2b(text, digest_size=16).digest()
+        object.__setattr__(a, "_key", k)
+        object.__setattr__(b, "_key", k if other == text else hashlib.blake2b(other, digest_size=16).digest())
+    return key(a) == key(b)
 
 
 @dataclass(frozen=True, slots=True)

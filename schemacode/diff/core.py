@@ -3,6 +3,7 @@ dependents must know of them (columns retyped or dropped, keys dropped, function
 from __future__ import annotations
 
 import re
+from operator import attrgetter
 from typing import Callable, Mapping, TypeVar
 
 from .. import changes as ch
@@ -34,7 +35,6 @@ class DifferBase:
         self.out: list[ch.Change] = []
         # Filled while diffing; what dependents must be dropped and created again around.
         self.table_depth: dict[str, int] = {}  # partitions' depth under their parents
-        self._constraint_names: dict[str, set[str]] = {}  # see TableDiffer.constraint_names
         self.affected_columns: set[tuple[str, str]] = set()  # (table, column) retyped or dropped
         # Of those, the ones only retyped: PostgreSQL carries plain indexes and keys on them
         # through ALTER COLUMN … TYPE (rebuilding an index only when it must).
@@ -80,10 +80,16 @@ class DifferBase:
         gone = {k for k in self.cur.tables if k not in self.des.tables} | \
             {k for k in self.cur.views if k not in self.des.views}
 
+        # A foreign key can be disturbed only where it references one of these.
+        referenced = touched | {t for t, _ in self.dropped_keys}
+
+        names = {name_of(t) for t in touched}  # (asked first: a table's qualified name is made)
+
         def reached(t: Table) -> bool:
-            return (t.qname in touched
-                    or any(c.kind == "foreign_key" and self.fk_disturbed(c) for c in t.constraints.values())
-                    or any(r in gone for p in t.policies.values() for r in p.reads))
+            return ((t.name in names and t.qname in touched)
+                    or (not referenced.isdisjoint(map(_REF_TABLE, t.constraints.values()))
+                        and any(c.ref_table in referenced and self.fk_disturbed(c) for c in t.constraints.values()))
+                    or (bool(t.policies) and any(r in gone for p in t.policies.values() for r in p.reads)))
         return reached
 
     def fk_disturbed(self, c: Constraint) -> bool:
@@ -130,6 +136,7 @@ class DifferBase:
         return why if why is not None and same_but_printing(before, after) else None
 
 
+_REF_TABLE = attrgetter("ref_table")
 _STRING = re.compile(r"('(?:[^']|'')*')")
 # ::type, as PostgreSQL prints a cast: a name (maybe qualified or quoted), its modifier, the
 # words of a multi-word type, array brackets

@@ -80,7 +80,7 @@ def function_order(catalog: Catalog) -> tuple[dict[str, int], set[str]]:
 
     functions = catalog.functions
     names = {f.name for f in functions.values()}
-    relations = {r.name for group in (catalog.tables, catalog.views, catalog.sequences) for r in group.values()}
+    relations: set[str] | None = None  # (made where a body needs it: a catalog has many tables)
     calls: dict[str, list[str]] = {}
     late = set()
     for k, f in functions.items():
@@ -94,6 +94,9 @@ def function_order(catalog: Catalog) -> tuple[dict[str, int], set[str]]:
         if reads is None:
             words = {w[1:-1] if w.startswith('"') else w.lower()
                      for w in re.findall(r"\"[^\"]+\"|[^\W\d][\w$]*", body)}
+            if relations is None:
+                relations = {r.name for group in (catalog.tables, catalog.views, catalog.sequences)
+                             for r in group.values()}
             reads = not relations.isdisjoint(words)
         if reads:
             late.add(k)

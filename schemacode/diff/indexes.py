@@ -18,7 +18,8 @@ class IndexDiffer(DifferBase):
             self.emit(ch.CreateIndex(q, b.indexes[name], depth=self.table_depth.get(q, 0)))
         for name in keys_common(a.indexes, b.indexes):
             i, j = a.indexes[name], b.indexes[name]
-            touched = self.rebuilds(q, i.columns) if plain_index(i) else self.touches(q, i.columns)
+            # (what rebuilds touches: the text parsed only for an index on a column changed)
+            touched = self.touches(q, i.columns) and (self.rebuilds(q, i.columns) if plain_index(i) else True)
             if i.definition != j.definition or touched or self.calls_recreated_function(i.definition):
                 why = self.readded(i.definition, j.definition, self.why(q, i.columns, i.definition))
                 self.emit(ch.DropIndex(q, i, because=why),

@@ -200,6 +200,9 @@ def partition_depths(tables: Mapping[str, Table]) -> dict[str, int]:
         out[k] = 1 + max(depth(p, seen | {k}) for p in parents) if parents else 0
         return out[k]
 
-    for k in tables:
-        depth(k, frozenset())
+    for k, t in tables.items():
+        if t.partition_of or t.inherits:
+            depth(k, frozenset())
+        elif k not in out:
+            out[k] = 0  # (most tables: no call)
     return out

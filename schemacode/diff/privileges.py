@@ -1,6 +1,9 @@
 """Owners and grants, where both sides manage them."""
 from __future__ import annotations
 
+from itertools import compress
+from operator import attrgetter
+
 from .. import changes as ch
 from ..model import SERIAL_TYPES, Acl, Column, Table, qualify, serial_sequence_name
 from ..sqltext import qname_ident, split_qualified
@@ -18,10 +21,14 @@ class PrivilegeDiffer(DifferBase):
         if not created:
             if a is None:
                 return
-            b = Acl(b.grants if a.grants is not None else None, b.owner if a.owner is not None else None,
-                    b.managed_roles)
-            if b.grants is None and b.owner is None:
+            grants = b.grants if a.grants is not None else None
+            owner = b.owner if a.owner is not None else None
+            if grants is None and owner is None:
                 return
+            if (owner is None or owner == a.owner) and (grants is None or (
+                    grants == a.grants and not any(g.startswith("NONE TO ") for g in grants))):
+                return  # nothing to grant, revoke or give (SetPrivileges would say none)
+            b = Acl(grants, owner, b.managed_roles)
         roles = b.managed_roles if b.managed_roles is not None else a.managed_roles if a is not None else None
         change = ch.SetPrivileges(kind, name, label, None if created else a, b, roles)
         if change.statements():
@@ -45,20 +52,28 @@ class PrivilegeDiffer(DifferBase):
 def acl_unchanged(a: Table, b: Table) -> bool:
     """Nothing to do about a table's grants, nor those of its columns' own sequences (as the
     differ would find: only what schema.yaml manages counts)."""
-    def sequence_acl(t: Table, column: str) -> Acl | None:
-        c = t.columns.get(column)
-        return c.sequence_acl[1] if c is not None and c.sequence_acl is not None else None
+    if not same_acl(a.acl, b.acl):
+        return False
+    # (the columns that have a sequence of their own picked out in C: a serial key, one a table)
+    for n in compress(b.columns, map(_SEQUENCE_ACL, b.columns.values())):
+        mine, theirs = a.columns.get(n), b.columns[n].sequence_acl
+        if mine is not None and mine.sequence_acl is not None and theirs is not None \
+                and not same_acl(mine.sequence_acl[1], theirs[1]):
+            return False
+    return True
 
-    return same_acl(a.acl, b.acl) and all(
-        c.sequence_acl is None or same_acl(sequence_acl(a, n), c.sequence_acl[1]) for n, c in b.columns.items())
+
+_SEQUENCE_ACL = attrgetter("sequence_acl")
 
 
 def same_acl(a: Acl | None, b: Acl | None) -> bool:
     """Would `privileges` find nothing to do from ``a`` to ``b`` (an object both sides have)? It
     acts only where both sides manage the owner or the grants (the desired side's say which;
     the other side's as read always do)."""
-    if a is None or b is None:
+    if a is None or b is None or a is b:
         return True
+    if a.grants == b.grants and a.owner == b.owner and a.managed_roles == b.managed_roles:
+        return True  # (the common case, without the grants' sets)
     judge = b if b.managed_roles is not None else a
     return (a.owner is None or b.owner is None or a.owner == b.owner) and (
         a.grants is None or b.grants is None or a.managed_grants(judge) == b.managed_grants(judge))

@@ -25,7 +25,10 @@ class RuleDiffer(DifferBase):
             if self.renames.tables else {}
         now = {old: new for new, old in renamed.items()}  # a renamed table's rules print its new name
         for q, wanted in des.items():
-            have = {} if q in remade else {n: moved(r, now) for n, r in cur.get(renamed.get(q, q), {}).items()}
+            had = cur.get(renamed.get(q, q))
+            if not wanted and not had:
+                continue  # (most relations: no rule on either side)
+            have = {} if q in remade or not had else {n: moved(r, now) for n, r in had.items()}
             for name, r in wanted.items():
                 if name not in have:
                     self.emit(ch.CreateRule(q, r))

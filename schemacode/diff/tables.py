@@ -3,6 +3,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import replace
+from itertools import chain, starmap
+from operator import attrgetter, methodcaller
+from typing import Iterable
 
 from .. import changes as ch
 from ..model import (
@@ -86,20 +89,23 @@ class TableDiffer(ConstraintDiffer, IndexDiffer, TriggerDiffer, PolicyDiffer, Pa
         self.table_depth = partition_depths(self.des.tables)  # a table to be attached counts as under its parent
         rebuilt, cascaded = self.partitioning(cur, des)
         self.index_copies(cur, des, set(keys_added(cur, des)) | rebuilt | cascaded)
-        for k in keys_common(cur, des):  # first, what changes under dependents
+        for k in keys_common(cur, des) if self.renames.columns else ():  # first, what changes under dependents
             if k not in rebuilt and k not in cascaded:
                 cur[k] = self.rename_columns(cur[k], des[k])
         pairs = [(cur[k], des[k]) for k in keys_common(cur, des) if k not in rebuilt and k not in cascaded]
+        equal = list(starmap(same, pairs))  # (asked once: the walk below asks again)
         renamed = {t for t, _ in self.affected_columns}  # (renamed columns, enum columns converted)
-        for a, b in pairs:
-            if not (same(a, b) and a.qname not in renamed):  # an unchanged table changes no column
+        for (a, b), eq in zip(pairs, equal):
+            if not (eq and not (renamed and a.qname in renamed)):  # an unchanged table changes no column
                 self.mark_affected(a, b)
         for k in rebuilt:  # created again: every column goes, and what reads it
             self.affected_columns |= {(k, c) for c in cur[k].columns}
         depth = partition_depths(des)
         new = set(keys_added(cur, des)) | rebuilt | (cascaded & set(des))
+        taken = self.names_taken([created[k] for k in new])
         for k in sorted(new, key=lambda k: (depth.get(k, 0), k)):
-            self.create_table(created[k], depth.get(k, 0), parent_new=created[k].partition_of in new)
+            self.create_table(created[k], taken.get(created[k].schema, set()), depth.get(k, 0),
+                              parent_new=created[k].partition_of in new)
         self.attached_names(cur, des, set(keys_added(cur, des)) | rebuilt | cascaded)
         dropped = set(keys_dropped(cur, des)) | rebuilt
         gone = dropped | set(keys_dropped(self.cur.views, self.des.views))
@@ -137,14 +143,15 @@ class TableDiffer(ConstraintDiffer, IndexDiffer, TriggerDiffer, PolicyDiffer, Pa
         # plan compares the same objects: their keys are computed once for both. Grants are
         # compared apart (they are not part of a table's equality).
         reaches = self.reaches()
-        for a, b in pairs:
-            parent = b.partition_of or ""  # whose column changes may reach a partition
-            if not (same(a, b) and acl_unchanged(a, b)
-                    and same(self.cur.tables.get(parent), self.des.tables.get(parent))) or reaches(a):
+        for (a, b), eq in zip(pairs, equal):
+            parent = b.partition_of  # whose column changes may reach a partition
+            if not (eq and acl_unchanged(a, b)
+                    and (not parent or same(self.cur.tables.get(parent), self.des.tables.get(parent)))) \
+                    or reaches(a):
                 self.table(a, b, dropped)
 
     def rename_columns(self, a: Table, b: Table) -> Table:
-        if not any(table == b.qname for table, _ in self.renames.columns):
+        if not self.renames.columns or not any(table == b.qname for table, _ in self.renames.columns):
             return a  # (the same object: its key stands)
         cols = dict(a.columns)
         for (table, new), old in self.renames.columns.items():
@@ -170,22 +177,35 @@ class TableDiffer(ConstraintDiffer, IndexDiffer, TriggerDiffer, PolicyDiffer, Pa
             ):
                 self.dropped_keys.add((a.qname, tuple(sorted(con.columns))))
 
-    def constraint_names(self, schema: str) -> set[str]:
-        """The names of the constraints of a schema's tables that are there: as they are, and
-        the names their NOT NULLs are given (a partition-to-be takes its new parent's)."""
-        if schema not in self._constraint_names:
-            self._constraint_names[schema] = {
-                name for t in self.cur.tables.values() if t.schema == schema
-                for name in (*t.constraints, *t.inherited_constraints,
-                             *(c.not_null_name for c in t.every_column().values() if c.not_null_name))
-            } | {c.not_null_name for k, t in self.des.tables.items() if t.schema == schema and k in self.cur.tables
-                 for c in t.every_column().values() if c.not_null_name}
-        return self._constraint_names[schema]
+    def names_taken(self, tables: list[Table]) -> dict[str, set[str]]:
+        """Of the names the NOT NULLs of these tables (to be created) are given, by schema, those
+        a constraint of the schema's tables that are there has already: as it is, or as the name
+        its NOT NULL is given (a partition-to-be takes its new parent's). Every column of the
+        schema is read once, against the few names asked (in C, but where a table has columns
+        from its parents)."""
+        asked: dict[str, set[str]] = {}
+        for t in tables:
+            asked.setdefault(t.schema, set()).update(
+                c.not_null_name for c in t.columns.values() if c.not_null_name is not None)
+        out: dict[str, set[str]] = {}
+        for schema, names in asked.items():
+            if not names:
+                continue
+            theirs = [t for t in self.cur.tables.values() if t.schema == schema]
+            # (a table the same on both sides has the same NOT NULL names: those of `theirs`)
+            theirs_too = [t for k, t in self.des.tables.items() if t.schema == schema and (
+                (c := self.cur.tables.get(k)) is not None
+                and (t.inherited_columns or c.inherited_columns or not same(c, t)))]
+            not_null = names.intersection(_not_null_names(theirs + theirs_too))
+            not_null.discard("")
+            out[schema] = not_null | names.intersection(chain.from_iterable(map(_CONSTRAINTS, theirs))) \
+                | names.intersection(chain.from_iterable(map(_INHERITED_CONSTRAINTS, theirs)))
+        return out
 
-    def create_table(self, t: Table, depth: int = 0, parent_new: bool = True) -> None:
-        # A NOT NULL whose usual name a constraint in the schema has already: named outright
-        # (PostgreSQL would choose another, "…_not_null1", and the schemas would differ).
-        taken = self.constraint_names(t.schema)
+    def create_table(self, t: Table, taken: set[str], depth: int = 0, parent_new: bool = True) -> None:
+        # A NOT NULL whose usual name a constraint in the schema has already (``taken``, of the
+        # names its NOT NULLs are given): named outright (PostgreSQL would choose another,
+        # "…_not_null1", and the schemas would differ).
         named = frozenset(n for n, c in t.columns.items()
                           if c.not_null_name is not None and c.not_null_name in taken)
         # A new partition of a parent there already, whose own key is its copy of a parent's
@@ -232,7 +252,8 @@ class TableDiffer(ConstraintDiffer, IndexDiffer, TriggerDiffer, PolicyDiffer, Pa
             taken = {n: c for p in set(b.inherits) - set(a.inherits) if (t := self.des.tables.get(p))
                      for n, c in t.columns.items()}
             b = replace(b, columns={**{n: c for n, c in taken.items() if n in a.columns}, **b.columns})
-        self.comment(f"TABLE {qname_ident(q)}", f"table {qname_ident(q)}", a.comment, b.comment)
+        if a.comment != b.comment:
+            self.comment(f"TABLE {qname_ident(q)}", f"table {qname_ident(q)}", a.comment, b.comment)
         if sorted(a.options) != sorted(b.options) or a.unlogged != b.unlogged:
             self.emit(ch.AlterTableStorage(a, b))  # (their order is kept where they are created)
         if a.replica_identity != b.replica_identity:
@@ -317,6 +338,18 @@ def retarget(t: Table, old: str, new: str, only_references: bool = False) -> Tab
     )
 
 
+
+
+_CONSTRAINTS = attrgetter("constraints")
+_INHERITED_CONSTRAINTS = attrgetter("inherited_constraints")
+
+
+def _not_null_names(tables: list[Table]) -> Iterable[str | None]:
+    """The names of the NOT NULLs of these tables' columns (those from their parents too)."""
+    plain = [t for t in tables if not t.inherited_columns]
+    columns = chain.from_iterable(map(methodcaller("values"), map(attrgetter("columns"), plain)))
+    return chain(map(attrgetter("not_null_name"), columns),
+                 (c.not_null_name for t in tables if t.inherited_columns for c in t.every_column().values()))
 
 
 def own_columns(tables: dict[str, Table]) -> dict[str, Table]:
