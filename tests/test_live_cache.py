@@ -199,3 +199,21 @@ def test_a_kept_plan_of_another_scope_or_role_is_not_used(db: Database, role: st
         with psycopg.connect(other_role, autocommit=True) as conn:
             c = kept(conn, ["public"], home() / "cache")
         assert c is not None and c.target != a.target and c.stamp != a.stamp
+
+
+def test_a_kept_plan_renders_as_the_plan_it_keeps(db: Database, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The markdown summary and the diagram read the desired catalog, which a kept plan did not:
+    it is read (or built) for them, and what they show is the same."""
+    from click.testing import CliRunner
+
+    from schemacode.cli import main
+
+    monkeypatch.setenv("SCHEMACODE_LIVE_CACHE", "on")
+    path = db.write(SCHEMA)
+    db.execute("CREATE TABLE users (id bigint PRIMARY KEY)")  # something to do: a summary to show
+    args = ["plan", "--schema", str(path), "--database-url", db.url, "--format", "markdown"]
+    first = CliRunner().invoke(main, args, catch_exceptions=False)
+    again = CliRunner().invoke(main, args, catch_exceptions=False)
+    assert first.exit_code == again.exit_code
+    assert "users" in first.output and again.output == first.output
+    assert api.plan(path, db.url).kept  # (what the second command did)
