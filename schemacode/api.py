@@ -168,7 +168,7 @@ def _keep(memo: Path, made: Made) -> None:
             old.unlink(missing_ok=True)
     try:
         cache.write(memo, made)
-    except OSError:
+    except Exception:  # (as cache.write_behind: never a failed command)
         pass  # a cache that cannot be written is a miss next time
 
 

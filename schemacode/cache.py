@@ -60,7 +60,7 @@ def write(path: Path, value: object) -> None:
             pickler = _Writer(f)
             try:
                 pickler.dump(value)
-            except ValueError:  # a cycle: fast mode cannot write it
+            except (ValueError, KeyError):  # a cycle, or deep nesting fast mode mistakes for one
                 f.seek(0)
                 f.truncate()
                 pickle.dump(value, f, protocol=pickle.HIGHEST_PROTOCOL)

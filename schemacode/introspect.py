@@ -154,7 +154,7 @@ def introspect(conn: psycopg.Connection[Any], schemas: list[str], remember: Kept
         old.unlink(missing_ok=True)
     try:  # (on the reading thread: a plan builds the desired catalog meanwhile)
         cache.write(remember.path, catalog)
-    except OSError:
+    except Exception:  # (as cache.write_behind: never a failed command)
         pass  # a cache that cannot be written is a miss next time
     return catalog
 
