@@ -105,17 +105,24 @@ def plan(schema: str | Path | LoadedSchema, database_url: str | None = None,
         check_roles(conn, loaded.named_roles, loaded.file)  # before a build that may run on its server
         scope = scope_of(conn, loaded)
         target = online_target(conn, online)
-        live_kept = kept(conn, scope.read, _kept())
         desired_name = materialized_name(loaded, scratch, target_version if scratch == url else None)
+        # A plan is kept only beside the desired catalog it was made from: without that, the
+        # catalog's stamp is taken on the reading thread while the desired one is built.
+        desired_kept = desired_name is not None and (_kept() / desired_name).exists()
+        live_kept = kept(conn, scope.read, _kept()) if desired_kept else None
         memo = _plan_memo(live_kept, desired_name, scope, target, batch_size) if leave_out is None else None
         made = cache.read(memo, Made) if memo is not None else None
         if made is None or os.environ.get("SCHEMACODE_LIVE_CACHE") == "verify":
+            def read_live() -> tuple[Kept | None, Catalog]:
+                k = live_kept or kept(conn, scope.read, _kept())
+                return k, introspect(conn, scope.read, k)
+
             # The live catalog is read while the scratch server builds the desired one: two
             # servers, and the build mostly waits on its own.
             with ThreadPoolExecutor(1) as pool:
-                live = pool.submit(introspect, conn, scope.read, live_kept)
+                live = pool.submit(read_live)
                 desired, scratch_version = desired_catalog(loaded, scratch)
-                current = live.result()
+                live_kept, current = live.result()
             if leave_out is not None:
                 current, desired = leave_out(current), leave_out(desired)
             fresh = Made(plan_from(current, desired, loaded, scratch, target, scope, batch_size),
@@ -123,6 +130,8 @@ def plan(schema: str | Path | LoadedSchema, database_url: str | None = None,
             if made is not None and made != fresh:
                 raise SchemacodeError(f"the plan kept in {memo} differs from the one made again "
                                       "(SCHEMACODE_LIVE_CACHE=verify)")
+            if memo is None and leave_out is None:
+                memo = _plan_memo(live_kept, desired_name, scope, target, batch_size)
             if memo is not None and made is None:
                 _keep(memo, fresh)
             made = fresh
