@@ -60,7 +60,7 @@ def write(path: Path, value: object) -> None:
             pickler = _Writer(f)
             try:
                 pickler.dump(value)
-            except (ValueError, KeyError):  # a cycle, or deep nesting fast mode mistakes for one
+            except (ValueError, KeyError):  # a cycle (or what fast mode takes for one)
                 f.seek(0)
                 f.truncate()
                 pickle.dump(value, f, protocol=pickle.HIGHEST_PROTOCOL)
@@ -80,6 +80,11 @@ class _Writer(pickle.Pickler):
         self.numbers: dict[Any, int] = {}
 
     def persistent_id(self, obj: Any) -> Any:
+        if type(obj) is frozenset:
+            # Written as its items: the C pickler's fast mode counts a frozenset into its nesting
+            # and never out, and from about the 49th in one value takes every object for a
+            # cycle (KeyError, ValueError; CPython 3.11–3.13). A plan's changes each hold some.
+            return ("frozenset", tuple(obj))
         if type(obj) is type or type(obj) is types.FunctionType:
             n = self.numbers.get(obj)
             if n is None:
@@ -97,6 +102,8 @@ class _Reader(pickle.Unpickler):
     def persistent_load(self, pid: Any) -> Any:
         if type(pid) is int:
             return self.known[pid]
+        if pid[0] == "frozenset":
+            return frozenset(pid[1])
         _, module, name = pid
         obj = self.find_class(module, name)
         self.known.append(obj)

@@ -65,6 +65,17 @@ def test_a_scratch_database_that_cannot_be_reached_is_passed_over(tmp_path: Path
         stop_server(pgdata, delete=True)
 
 
+def test_many_frozensets_are_written_by_the_fast_pickler(tmp_path: Path) -> None:
+    """CPython's fast mode takes every object for a cycle after about 49 frozensets in one value
+    (a plan of 1,149 changes met it): the cache writes them as their items, without the memo."""
+    import io
+
+    value = {"sets": [frozenset({"a", str(i)}) for i in range(500)], "nested": frozenset({frozenset({1}), 2})}
+    cache._Writer(io.BytesIO()).dump(value)  # (the fast mode itself: no fallback needed)
+    cache.write(tmp_path / "sets.pickle", value)
+    assert cache.read(tmp_path / "sets.pickle", dict) == value
+
+
 def test_a_scratch_server_that_does_not_start_is_created_again(tmp_path: Path,
                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("SCHEMACODE_SCRATCH_DIR", str(tmp_path / "scratch"))
