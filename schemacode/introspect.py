@@ -66,6 +66,9 @@ def _snapshot(conn: psycopg.Connection[Any]) -> Iterator[psycopg.Cursor[Any]]:
             if idle:  # one snapshot for all the queries
                 cur.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
             cur.execute("SET LOCAL search_path = pg_catalog")
+            # A catalog query is over in milliseconds: JIT compiling it (on by default where
+            # PostgreSQL is built with LLVM, as Debian's is) took longer than running it
+            cur.execute("SET LOCAL jit = off")
             yield cur
 
 
