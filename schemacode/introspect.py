@@ -65,10 +65,11 @@ def _snapshot(conn: psycopg.Connection[Any]) -> Iterator[psycopg.Cursor[Any]]:
         with conn.cursor(row_factory=namedtuple_row) as cur:
             if idle:  # one snapshot for all the queries
                 cur.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
-            cur.execute("SET LOCAL search_path = pg_catalog")
-            # A catalog query is over in milliseconds: JIT compiling it (on by default where
-            # PostgreSQL is built with LLVM, as Debian's is) took longer than running it
-            cur.execute("SET LOCAL jit = off")
+            # Names printed qualified; and no JIT: a catalog query is over in milliseconds, and
+            # compiling it (on by default where PostgreSQL is built with LLVM, as Debian's is)
+            # took longer than running it
+            cur.execute("SELECT set_config('search_path', 'pg_catalog', true) AS path, "
+                        "set_config('jit', 'off', true) AS jit")
             yield cur
 
 
