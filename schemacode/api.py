@@ -172,13 +172,8 @@ def _keep(memo: Path, made: Made) -> None:
     from . import cache
 
     target, stamp = memo.name.split("-")[1:3]
-    for old in memo.parent.glob(f"plan-{target}-*.pickle"):
-        if old.name.split("-")[2] != stamp:
-            old.unlink(missing_ok=True)
-    try:
-        cache.write(memo, made)
-    except Exception:  # (as cache.write_behind: never a failed command)
-        pass  # a cache that cannot be written is a miss next time
+    cache.replace(memo, made, [old for old in memo.parent.glob(f"plan-{target}-*.pickle")
+                               if old.name.split("-")[2] != stamp])
 
 
 def _in_progress_plan(conn: Any, loaded: LoadedSchema, running: InProgress) -> Plan:

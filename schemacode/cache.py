@@ -110,6 +110,18 @@ class _Reader(pickle.Unpickler):
         return obj
 
 
+def replace(path: Path, value: object, older: list[Path]) -> None:
+    """``value`` written at ``path`` after the entries it replaces (``older``) are dropped; a
+    failure only means a miss next time, never a failed command (as `write_behind`)."""
+    for old in older:
+        if old != path:
+            old.unlink(missing_ok=True)
+    try:
+        write(path, value)
+    except Exception:
+        pass
+
+
 def write_behind(*entries: tuple[Path, object]) -> threading.Thread:
     """Write ``entries`` in order on a thread of their own, while the caller goes on; for values
     the caller no longer changes. Pickling holds the interpreter, so this pays off while the

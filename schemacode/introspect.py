@@ -154,12 +154,8 @@ def introspect(conn: psycopg.Connection[Any], schemas: list[str], remember: Kept
                 hint="report it; SCHEMACODE_LIVE_CACHE=off reads the catalog every time")
         return held
     fingerprint(catalog)  # every object's key computed now, and kept with it
-    for old in remember.folder.glob(f"live-{remember.target}-*.pickle"):  # one per database and scope
-        old.unlink(missing_ok=True)
-    try:  # (on the reading thread: a plan builds the desired catalog meanwhile)
-        cache.write(remember.path, catalog)
-    except Exception:  # (as cache.write_behind: never a failed command)
-        pass  # a cache that cannot be written is a miss next time
+    # (on the reading thread: a plan builds the desired catalog meanwhile); one per database and scope
+    cache.replace(remember.path, catalog, list(remember.folder.glob(f"live-{remember.target}-*.pickle")))
     return catalog
 
 
