@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 from .sqltext import qualify, unquote_ident
 
@@ -61,21 +61,35 @@ class Lock:
 
 _NAME = r'(?:"(?:[^"]|"")+"|[A-Za-z_][\w$]*)'
 _QNAME = rf"({_NAME}(?:\.{_NAME})?)"
-_S = re.IGNORECASE | re.DOTALL
+
+
+class _rx:
+    """A pattern compiled on its first use, then once for the process: a plan asks for the lock
+    of each of its statements (thousands), and compiling or even looking a pattern up in re's
+    cache per call was most of that time; compiling them all at import would cost every command
+    that plans nothing."""
+
+    __slots__ = ("text", "flags", "match", "search", "findall")
+
+    def __init__(self, text: str, flags: int = re.IGNORECASE | re.DOTALL) -> None:
+        self.text, self.flags = text, flags
+
+    def __getattr__(self, name: str) -> Any:  # (only before the first use: then the slots are set)
+        compiled = re.compile(self.text, self.flags)
+        self.match, self.search, self.findall = compiled.match, compiled.search, compiled.findall
+        return getattr(compiled, name)
+
+
+_NAMES = _rx(_NAME, 0)
 
 
 def _qname(text: str) -> str:
-    parts = re.findall(_NAME, text)
-    names = [unquote_ident(p) for p in parts]
+    names = [unquote_ident(p) for p in _NAMES.findall(text)]
     return qualify(names[0], names[1]) if len(names) > 1 else qualify("public", names[0])
 
 
-def _m(pattern: str, sql: str) -> re.Match[str] | None:
-    return re.match(pattern, sql, _S)
-
-
 # ALTER TABLE subcommands and their levels, first match wins (ALTER TABLE's documentation).
-_ALTER_TABLE: list[tuple[str, str, Work]] = [
+_ALTER_TABLE_WRITTEN: list[tuple[str, str, Work]] = [
     (r"VALIDATE CONSTRAINT", "SHARE UPDATE EXCLUSIVE", "scan"),
     (r"ADD (?:CONSTRAINT \S+ )?(?:PRIMARY KEY|UNIQUE|EXCLUDE)\b.*\bUSING INDEX\b", "ACCESS EXCLUSIVE", "catalog"),
     (r"ADD (?:CONSTRAINT \S+ )?(?:PRIMARY KEY|UNIQUE|EXCLUDE)\b", "ACCESS EXCLUSIVE", "build"),
@@ -91,6 +105,38 @@ _ALTER_TABLE: list[tuple[str, str, Work]] = [
     (r"SET (?:UN)?LOGGED", "ACCESS EXCLUSIVE", "rewrite"),
     (r"(?:CLUSTER ON|SET WITHOUT CLUSTER)", "SHARE UPDATE EXCLUSIVE", "catalog"),
 ]
+_ALTER_TABLE = [(_rx(p), level, work) for p, level, work in _ALTER_TABLE_WRITTEN]
+
+# The statements lock_of reads, in the order it tries them.
+_GUARDED_ALTER = _rx(r"DO \$\$DECLARE v bigint; BEGIN EXECUTE .*? INTO v; IF [^;]* THEN (ALTER TABLE [^;]*);")
+_FOUND_RENAME = _rx(r"DO \$\$.*?EXECUTE format\('ALTER TABLE %s RENAME CONSTRAINT %I TO %I', '((?:[^']|'')+)'")
+_LOCK = _rx(rf"LOCK (?:TABLE )?((?:{_NAME}(?:\.{_NAME})?)(?:\s*,\s*{_NAME}(?:\.{_NAME})?)*) IN ([A-Z ]+?) MODE")
+_LOCKED = _rx(rf"{_NAME}(?:\.{_NAME})?", 0)
+_MAINTAIN = _rx(rf"(?:ANALYZE|VACUUM)(?: \([^)]*\))? (?:VERBOSE )?{_QNAME}")
+_PARTITION = _rx(rf"ALTER TABLE (?:IF EXISTS )?(?:ONLY )?{_QNAME}\s+(ATTACH|DETACH) PARTITION {_QNAME}(.*)$")
+_ALTER = _rx(rf"ALTER TABLE (?:IF EXISTS )?(?:ONLY )?{_QNAME}\s+(.*)$")
+_FOREIGN_KEY = _rx(r"ADD (?:CONSTRAINT \S+ )?FOREIGN KEY\b.*?\bREFERENCES\s+" + _QNAME)
+_NOT_VALID = _rx(r"\bNOT VALID\s*$")
+_CREATE_INDEX = _rx(rf"CREATE (?:UNIQUE )?INDEX (CONCURRENTLY )?(?:IF NOT EXISTS )?(?:{_NAME} )?ON (?:ONLY )?{_QNAME}")
+_DROP_INDEX = _rx(rf"DROP INDEX (CONCURRENTLY )?(?:IF EXISTS )?{_QNAME}")
+_ATTACH_INDEX = _rx(rf"ALTER INDEX (?:IF EXISTS )?{_QNAME}\s+ATTACH PARTITION {_QNAME}")
+_ALTER_INDEX = _rx(rf"ALTER INDEX (?:IF EXISTS )?{_QNAME}")
+_CREATE_TRIGGER = _rx(rf"CREATE (?:OR REPLACE )?(?:CONSTRAINT )?TRIGGER \S+ .*?\bON {_QNAME}")
+_DROP_TRIGGER = _rx(rf"DROP TRIGGER (?:IF EXISTS )?{_NAME} ON {_QNAME}")
+_RULE = _rx(rf"(?:CREATE (?:OR REPLACE )?RULE {_NAME} AS\s+ON \w+ TO|DROP RULE (?:IF EXISTS )?{_NAME} ON) {_QNAME}")
+_COMMENT_RULE = _rx(rf"COMMENT ON RULE {_NAME} ON {_QNAME}")
+_FOREIGN_TABLE = _rx(rf"(?:ALTER|DROP) FOREIGN TABLE (?:IF EXISTS )?{_QNAME}")
+_COMMENT_FOREIGN_TABLE = _rx(rf"COMMENT ON FOREIGN TABLE {_QNAME}")
+_POLICY = _rx(rf"(?:CREATE|ALTER|DROP) POLICY {_NAME} ON {_QNAME}")
+_VIEW = _rx(rf"(?:DROP|ALTER) (?:MATERIALIZED )?VIEW (?:IF EXISTS )?{_QNAME}")
+_REPLACE_VIEW = _rx(rf"CREATE OR REPLACE VIEW {_QNAME}")
+_DROP_TABLE = _rx(rf"DROP TABLE (?:IF EXISTS )?{_QNAME}")
+_CREATE_TABLE = _rx(rf"CREATE (?:UNLOGGED )?TABLE {_QNAME}")
+_REFERENCES = _rx(rf"\bREFERENCES\s+{_QNAME}")
+_COMMENT_RELATION = _rx(rf"COMMENT ON (?:TABLE|VIEW|MATERIALIZED VIEW|INDEX) {_QNAME}")
+_COMMENT_COLUMN = _rx(rf"COMMENT ON COLUMN ({_NAME}(?:\.{_NAME})?)\.{_NAME} IS")
+_COMMENT_ON_TABLE = _rx(rf"COMMENT ON (?:CONSTRAINT|TRIGGER|POLICY) {_NAME} ON {_QNAME}")
+_WRITE = _rx(rf"(?:UPDATE|INSERT INTO|DELETE FROM) {_QNAME}")
 
 
 def lock_of(sql: str, rewrites: bool = False, table: str | None = None) -> Lock | None:
@@ -98,77 +144,76 @@ def lock_of(sql: str, rewrites: bool = False, table: str | None = None) -> Lock 
     types, schemas, sequences). ``rewrites``: the change knows the statement rewrites its
     table; ``table``: the table of an index a DROP INDEX names."""
     s = sql.strip()
-    if m := _m(r"DO \$\$DECLARE v bigint; BEGIN EXECUTE .*? INTO v; IF [^;]* THEN (ALTER TABLE [^;]*);", s):
+    if m := _GUARDED_ALTER.match(s):
         # an identity's new limits, restarting it only if its value falls outside (types.restart_guard)
         return lock_of(m.group(1), rewrites, table)
-    if m := _m(r"DO \$\$.*?EXECUTE format\('ALTER TABLE %s RENAME CONSTRAINT %I TO %I', '((?:[^']|'')+)'", s):
+    if m := _FOUND_RENAME.match(s):
         # a rename that finds its constraint first (changes.NameNotNull, NameAttached)
         return Lock("ACCESS EXCLUSIVE", (_qname(m.group(1).replace("''", "'")),))
-    if m := _m(rf"LOCK (?:TABLE )?((?:{_NAME}(?:\.{_NAME})?)(?:\s*,\s*{_NAME}(?:\.{_NAME})?)*) IN ([A-Z ]+?) MODE", s):
-        names = tuple(_qname(n) for n in re.findall(rf"{_NAME}(?:\.{_NAME})?", m.group(1)))
-        return Lock(m.group(2).upper(), names)
-    if m := _m(rf"(?:ANALYZE|VACUUM)(?: \([^)]*\))? (?:VERBOSE )?{_QNAME}", s):  # writes go on
+    if m := _LOCK.match(s):
+        return Lock(m.group(2).upper(), tuple(_qname(n) for n in _LOCKED.findall(m.group(1))))
+    if m := _MAINTAIN.match(s):  # writes go on
         return Lock("SHARE UPDATE EXCLUSIVE", (_qname(m.group(1)),), "scan")
-    if m := _m(rf"ALTER TABLE (?:IF EXISTS )?(?:ONLY )?{_QNAME}\s+(ATTACH|DETACH) PARTITION {_QNAME}(.*)$", s):
+    if m := _PARTITION.match(s):
         parent, part = _qname(m.group(1)), _qname(m.group(3))
         if m.group(2).upper() == "ATTACH":  # SHARE UPDATE EXCLUSIVE on the parent; the table
             return Lock("ACCESS EXCLUSIVE", (part,), "scan")  # attached is scanned against the bound
         concurrently = "CONCURRENTLY" in m.group(4).upper()
         return Lock("SHARE UPDATE EXCLUSIVE" if concurrently else "ACCESS EXCLUSIVE", (parent, part))
-    if m := _m(rf"ALTER TABLE (?:IF EXISTS )?(?:ONLY )?{_QNAME}\s+(.*)$", s):
+    if m := _ALTER.match(s):
         table_name, rest = _qname(m.group(1)), m.group(2)
-        if fk := _m(r"ADD (?:CONSTRAINT \S+ )?FOREIGN KEY\b.*?\bREFERENCES\s+" + _QNAME, rest):
+        if fk := _FOREIGN_KEY.match(rest):
             others = tuple(r for r in (_qname(fk.group(1)),) if r != table_name)
-            work: Work = "catalog" if re.search(r"\bNOT VALID\s*$", rest, _S) else "scan"
+            work: Work = "catalog" if _NOT_VALID.search(rest) else "scan"
             return Lock("SHARE ROW EXCLUSIVE", (table_name, *others), work)
         for pattern, level, work in _ALTER_TABLE:
-            if _m(pattern, rest):
+            if pattern.match(rest):
                 return Lock(level, (table_name,), "rewrite" if rewrites else work)
         return Lock("ACCESS EXCLUSIVE", (table_name,), "rewrite" if rewrites else "catalog")
-    if m := _m(rf"CREATE (?:UNIQUE )?INDEX (CONCURRENTLY )?(?:IF NOT EXISTS )?(?:{_NAME} )?ON (?:ONLY )?{_QNAME}", s):
+    if m := _CREATE_INDEX.match(s):
         return Lock("SHARE UPDATE EXCLUSIVE" if m.group(1) else "SHARE", (_qname(m.group(2)),), "build")
-    if m := _m(rf"DROP INDEX (CONCURRENTLY )?(?:IF EXISTS )?{_QNAME}", s):
+    if m := _DROP_INDEX.match(s):
         return Lock("SHARE UPDATE EXCLUSIVE" if m.group(1) else "ACCESS EXCLUSIVE",
                     (table or _qname(m.group(2)),))
-    if _m(rf"ALTER INDEX (?:IF EXISTS )?{_QNAME}\s+ATTACH PARTITION {_QNAME}", s):
+    if _ATTACH_INDEX.match(s):
         # the tables: ACCESS SHARE (the indexes: SHARE UPDATE EXCLUSIVE on the parent's,
         # ACCESS EXCLUSIVE on the copy): reads and writes go on
         return Lock("ACCESS SHARE", (table,)) if table else None
-    if m := _m(rf"ALTER INDEX (?:IF EXISTS )?{_QNAME}", s):
+    if m := _ALTER_INDEX.match(s):
         return Lock("SHARE UPDATE EXCLUSIVE", (table or _qname(m.group(1)),))
-    if m := _m(rf"CREATE (?:OR REPLACE )?(?:CONSTRAINT )?TRIGGER \S+ .*?\bON {_QNAME}", s):
+    if m := _CREATE_TRIGGER.match(s):
         return Lock("SHARE ROW EXCLUSIVE", (_qname(m.group(1)),))
-    if m := _m(rf"DROP TRIGGER (?:IF EXISTS )?{_NAME} ON {_QNAME}", s):
+    if m := _DROP_TRIGGER.match(s):
         return Lock("ACCESS EXCLUSIVE", (_qname(m.group(1)),))
-    if m := _m(rf"(?:CREATE (?:OR REPLACE )?RULE {_NAME} AS\s+ON \w+ TO|DROP RULE (?:IF EXISTS )?{_NAME} ON) {_QNAME}", s):
+    if m := _RULE.match(s):
         # (CREATE RULE also takes the lock its actions would on the relations they write)
         return Lock("ACCESS EXCLUSIVE", (_qname(m.group(1)),))
-    if m := _m(rf"COMMENT ON RULE {_NAME} ON {_QNAME}", s):
+    if m := _COMMENT_RULE.match(s):
         return Lock("ACCESS SHARE", (_qname(m.group(1)),))
-    if m := _m(rf"(?:ALTER|DROP) FOREIGN TABLE (?:IF EXISTS )?{_QNAME}", s):
+    if m := _FOREIGN_TABLE.match(s):
         return Lock("ACCESS EXCLUSIVE", (_qname(m.group(1)),))  # (no storage: catalog only)
-    if m := _m(rf"COMMENT ON FOREIGN TABLE {_QNAME}", s):
+    if m := _COMMENT_FOREIGN_TABLE.match(s):
         return Lock("SHARE UPDATE EXCLUSIVE", (_qname(m.group(1)),))
-    if m := _m(rf"(?:CREATE|ALTER|DROP) POLICY {_NAME} ON {_QNAME}", s):
+    if m := _POLICY.match(s):
         return Lock("ACCESS EXCLUSIVE", (_qname(m.group(1)),))
-    if m := _m(rf"(?:DROP|ALTER) (?:MATERIALIZED )?VIEW (?:IF EXISTS )?{_QNAME}", s):
+    if m := _VIEW.match(s):
         return Lock("ACCESS EXCLUSIVE", (_qname(m.group(1)),))
-    if m := _m(rf"CREATE OR REPLACE VIEW {_QNAME}", s):
+    if m := _REPLACE_VIEW.match(s):
         return Lock("ACCESS EXCLUSIVE", (_qname(m.group(1)),))
-    if m := _m(rf"DROP TABLE (?:IF EXISTS )?{_QNAME}", s):
+    if m := _DROP_TABLE.match(s):
         return Lock("ACCESS EXCLUSIVE", (_qname(m.group(1)),))
-    if m := _m(rf"CREATE (?:UNLOGGED )?TABLE {_QNAME}", s):
+    if m := _CREATE_TABLE.match(s):
         # a new table locks nothing but the tables its foreign keys reference
-        refs = tuple(dict.fromkeys(_qname(r) for r in re.findall(rf"\bREFERENCES\s+{_QNAME}", s, _S)))
+        refs = tuple(dict.fromkeys(_qname(r) for r in _REFERENCES.findall(s)))
         refs = tuple(r for r in refs if r != _qname(m.group(1)))
         return Lock("SHARE ROW EXCLUSIVE", refs) if refs else None
-    if m := _m(rf"COMMENT ON (?:TABLE|VIEW|MATERIALIZED VIEW|INDEX) {_QNAME}", s):
+    if m := _COMMENT_RELATION.match(s):
         return Lock("SHARE UPDATE EXCLUSIVE", (table or _qname(m.group(1)),))
-    if m := _m(rf"COMMENT ON COLUMN ({_NAME}(?:\.{_NAME})?)\.{_NAME} IS", s):
+    if m := _COMMENT_COLUMN.match(s):
         return Lock("SHARE UPDATE EXCLUSIVE", (_qname(m.group(1)),))
-    if m := _m(rf"COMMENT ON (?:CONSTRAINT|TRIGGER|POLICY) {_NAME} ON {_QNAME}", s):
+    if m := _COMMENT_ON_TABLE.match(s):
         return Lock("SHARE UPDATE EXCLUSIVE", (_qname(m.group(1)),))
-    if m := _m(rf"(?:UPDATE|INSERT INTO|DELETE FROM) {_QNAME}", s):
+    if m := _WRITE.match(s):
         return Lock("ROW EXCLUSIVE", (_qname(m.group(1)),), "scan")
     return None
 
