@@ -144,77 +144,81 @@ def lock_of(sql: str, rewrites: bool = False, table: str | None = None) -> Lock 
     types, schemas, sequences). ``rewrites``: the change knows the statement rewrites its
     table; ``table``: the table of an index a DROP INDEX names."""
     s = sql.strip()
-    if m := _GUARDED_ALTER.match(s):
-        # an identity's new limits, restarting it only if its value falls outside (types.restart_guard)
-        return lock_of(m.group(1), rewrites, table)
-    if m := _FOUND_RENAME.match(s):
-        # a rename that finds its constraint first (changes.NameNotNull, NameAttached)
-        return Lock("ACCESS EXCLUSIVE", (_qname(m.group(1).replace("''", "'")),))
-    if m := _LOCK.match(s):
-        return Lock(m.group(2).upper(), tuple(_qname(n) for n in _LOCKED.findall(m.group(1))))
-    if m := _MAINTAIN.match(s):  # writes go on
-        return Lock("SHARE UPDATE EXCLUSIVE", (_qname(m.group(1)),), "scan")
-    if m := _PARTITION.match(s):
-        parent, part = _qname(m.group(1)), _qname(m.group(3))
-        if m.group(2).upper() == "ATTACH":  # SHARE UPDATE EXCLUSIVE on the parent; the table
-            return Lock("ACCESS EXCLUSIVE", (part,), "scan")  # attached is scanned against the bound
-        concurrently = "CONCURRENTLY" in m.group(4).upper()
-        return Lock("SHARE UPDATE EXCLUSIVE" if concurrently else "ACCESS EXCLUSIVE", (parent, part))
-    if m := _ALTER.match(s):
-        table_name, rest = _qname(m.group(1)), m.group(2)
-        if fk := _FOREIGN_KEY.match(rest):
-            others = tuple(r for r in (_qname(fk.group(1)),) if r != table_name)
-            work: Work = "catalog" if _NOT_VALID.search(rest) else "scan"
-            return Lock("SHARE ROW EXCLUSIVE", (table_name, *others), work)
-        for pattern, level, work in _ALTER_TABLE:
-            if pattern.match(rest):
-                return Lock(level, (table_name,), "rewrite" if rewrites else work)
-        return Lock("ACCESS EXCLUSIVE", (table_name,), "rewrite" if rewrites else "catalog")
-    if m := _CREATE_INDEX.match(s):
-        return Lock("SHARE UPDATE EXCLUSIVE" if m.group(1) else "SHARE", (_qname(m.group(2)),), "build")
-    if m := _DROP_INDEX.match(s):
-        return Lock("SHARE UPDATE EXCLUSIVE" if m.group(1) else "ACCESS EXCLUSIVE",
-                    (table or _qname(m.group(2)),))
-    if _ATTACH_INDEX.match(s):
-        # the tables: ACCESS SHARE (the indexes: SHARE UPDATE EXCLUSIVE on the parent's,
-        # ACCESS EXCLUSIVE on the copy): reads and writes go on
-        return Lock("ACCESS SHARE", (table,)) if table else None
-    if m := _ALTER_INDEX.match(s):
-        return Lock("SHARE UPDATE EXCLUSIVE", (table or _qname(m.group(1)),))
-    if m := _CREATE_TRIGGER.match(s):
-        return Lock("SHARE ROW EXCLUSIVE", (_qname(m.group(1)),))
-    if m := _DROP_TRIGGER.match(s):
-        return Lock("ACCESS EXCLUSIVE", (_qname(m.group(1)),))
-    if m := _RULE.match(s):
-        # (CREATE RULE also takes the lock its actions would on the relations they write)
-        return Lock("ACCESS EXCLUSIVE", (_qname(m.group(1)),))
-    if m := _COMMENT_RULE.match(s):
-        return Lock("ACCESS SHARE", (_qname(m.group(1)),))
-    if m := _FOREIGN_TABLE.match(s):
-        return Lock("ACCESS EXCLUSIVE", (_qname(m.group(1)),))  # (no storage: catalog only)
-    if m := _COMMENT_FOREIGN_TABLE.match(s):
-        return Lock("SHARE UPDATE EXCLUSIVE", (_qname(m.group(1)),))
-    if m := _POLICY.match(s):
-        return Lock("ACCESS EXCLUSIVE", (_qname(m.group(1)),))
-    if m := _VIEW.match(s):
-        return Lock("ACCESS EXCLUSIVE", (_qname(m.group(1)),))
-    if m := _REPLACE_VIEW.match(s):
-        return Lock("ACCESS EXCLUSIVE", (_qname(m.group(1)),))
-    if m := _DROP_TABLE.match(s):
-        return Lock("ACCESS EXCLUSIVE", (_qname(m.group(1)),))
-    if m := _CREATE_TABLE.match(s):
-        # a new table locks nothing but the tables its foreign keys reference
-        refs = tuple(dict.fromkeys(_qname(r) for r in _REFERENCES.findall(s)))
-        refs = tuple(r for r in refs if r != _qname(m.group(1)))
-        return Lock("SHARE ROW EXCLUSIVE", refs) if refs else None
-    if m := _COMMENT_RELATION.match(s):
-        return Lock("SHARE UPDATE EXCLUSIVE", (table or _qname(m.group(1)),))
-    if m := _COMMENT_COLUMN.match(s):
-        return Lock("SHARE UPDATE EXCLUSIVE", (_qname(m.group(1)),))
-    if m := _COMMENT_ON_TABLE.match(s):
-        return Lock("SHARE UPDATE EXCLUSIVE", (_qname(m.group(1)),))
-    if m := _WRITE.match(s):
-        return Lock("ROW EXCLUSIVE", (_qname(m.group(1)),), "scan")
+    word = s.split(None, 1)[0].upper() if s else ""  # (only the patterns a statement can match are tried)
+    if word == "DO":
+        if m := _GUARDED_ALTER.match(s):
+            # an identity's new limits, restarting it only if its value falls outside (types.restart_guard)
+            return lock_of(m.group(1), rewrites, table)
+        if m := _FOUND_RENAME.match(s):
+            # a rename that finds its constraint first (changes.NameNotNull, NameAttached)
+            return Lock("ACCESS EXCLUSIVE", (_qname(m.group(1).replace("''", "'")),))
+    elif word == "LOCK":
+        if m := _LOCK.match(s):
+            return Lock(m.group(2).upper(), tuple(_qname(n) for n in _LOCKED.findall(m.group(1))))
+    elif word in ("ANALYZE", "VACUUM"):
+        if m := _MAINTAIN.match(s):  # writes go on
+            return Lock("SHARE UPDATE EXCLUSIVE", (_qname(m.group(1)),), "scan")
+    elif word == "ALTER":
+        if m := _PARTITION.match(s):
+            parent, part = _qname(m.group(1)), _qname(m.group(3))
+            if m.group(2).upper() == "ATTACH":  # SHARE UPDATE EXCLUSIVE on the parent; the table
+                return Lock("ACCESS EXCLUSIVE", (part,), "scan")  # attached is scanned against the bound
+            concurrently = "CONCURRENTLY" in m.group(4).upper()
+            return Lock("SHARE UPDATE EXCLUSIVE" if concurrently else "ACCESS EXCLUSIVE", (parent, part))
+        if m := _ALTER.match(s):
+            table_name, rest = _qname(m.group(1)), m.group(2)
+            if fk := _FOREIGN_KEY.match(rest):
+                others = tuple(r for r in (_qname(fk.group(1)),) if r != table_name)
+                work: Work = "catalog" if _NOT_VALID.search(rest) else "scan"
+                return Lock("SHARE ROW EXCLUSIVE", (table_name, *others), work)
+            for pattern, level, work in _ALTER_TABLE:
+                if pattern.match(rest):
+                    return Lock(level, (table_name,), "rewrite" if rewrites else work)
+            return Lock("ACCESS EXCLUSIVE", (table_name,), "rewrite" if rewrites else "catalog")
+        if _ATTACH_INDEX.match(s):
+            # the tables: ACCESS SHARE (the indexes: SHARE UPDATE EXCLUSIVE on the parent's,
+            # ACCESS EXCLUSIVE on the copy): reads and writes go on
+            return Lock("ACCESS SHARE", (table,)) if table else None
+        if m := _ALTER_INDEX.match(s):
+            return Lock("SHARE UPDATE EXCLUSIVE", (table or _qname(m.group(1)),))
+        if m := _FOREIGN_TABLE.match(s):
+            return Lock("ACCESS EXCLUSIVE", (_qname(m.group(1)),))  # (no storage: catalog only)
+        if m := _POLICY.match(s) or _VIEW.match(s):
+            return Lock("ACCESS EXCLUSIVE", (_qname(m.group(1)),))
+    elif word == "CREATE":
+        if m := _CREATE_INDEX.match(s):
+            return Lock("SHARE UPDATE EXCLUSIVE" if m.group(1) else "SHARE", (_qname(m.group(2)),), "build")
+        if m := _CREATE_TRIGGER.match(s):
+            return Lock("SHARE ROW EXCLUSIVE", (_qname(m.group(1)),))
+        if m := _RULE.match(s):
+            # (CREATE RULE also takes the lock its actions would on the relations they write)
+            return Lock("ACCESS EXCLUSIVE", (_qname(m.group(1)),))
+        if m := _POLICY.match(s) or _REPLACE_VIEW.match(s):
+            return Lock("ACCESS EXCLUSIVE", (_qname(m.group(1)),))
+        if m := _CREATE_TABLE.match(s):
+            # a new table locks nothing but the tables its foreign keys reference
+            refs = tuple(dict.fromkeys(_qname(r) for r in _REFERENCES.findall(s)))
+            refs = tuple(r for r in refs if r != _qname(m.group(1)))
+            return Lock("SHARE ROW EXCLUSIVE", refs) if refs else None
+    elif word == "DROP":
+        if m := _DROP_INDEX.match(s):
+            return Lock("SHARE UPDATE EXCLUSIVE" if m.group(1) else "ACCESS EXCLUSIVE",
+                        (table or _qname(m.group(2)),))
+        if m := (_DROP_TRIGGER.match(s) or _RULE.match(s) or _FOREIGN_TABLE.match(s) or _POLICY.match(s)
+                 or _VIEW.match(s) or _DROP_TABLE.match(s)):
+            return Lock("ACCESS EXCLUSIVE", (_qname(m.group(1)),))
+    elif word == "COMMENT":
+        if m := _COMMENT_RULE.match(s):
+            return Lock("ACCESS SHARE", (_qname(m.group(1)),))
+        if m := _COMMENT_FOREIGN_TABLE.match(s):
+            return Lock("SHARE UPDATE EXCLUSIVE", (_qname(m.group(1)),))
+        if m := _COMMENT_RELATION.match(s):
+            return Lock("SHARE UPDATE EXCLUSIVE", (table or _qname(m.group(1)),))
+        if m := _COMMENT_COLUMN.match(s) or _COMMENT_ON_TABLE.match(s):
+            return Lock("SHARE UPDATE EXCLUSIVE", (_qname(m.group(1)),))
+    elif word in ("UPDATE", "INSERT", "DELETE"):
+        if m := _WRITE.match(s):
+            return Lock("ROW EXCLUSIVE", (_qname(m.group(1)),), "scan")
     return None
 
 
