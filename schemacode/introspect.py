@@ -207,29 +207,32 @@ def build_catalog(rows: dict[str, list[Any]]) -> Catalog:
         functions[f.key] = f
 
     relations = {r.oid: r for r in rows["relations"] if r.oid not in hidden_relations}
+    # (the objects of the kinds most numerous are made with their grants; with_acl gives the rest theirs)
+    acls = {(r.kind, _joined(r.key)): Acl(tuple(r.grants), r.owner) for r in rows["privileges"]}
     seq_options = {r.relid: r for r in rows["sequences"]}
     sequences: dict[str, Sequence] = {}
     for oid, r in relations.items():
         if r.kind == "S" and oid in seq_options:
             o = seq_options[oid]
             owner = (_joined(o.owner_table), o.owner_column) if o.owner_table else None
-            s = Sequence(r.schema, r.name, o.type, o.start, o.increment,
-                         o.min_value, o.max_value, o.cache, o.cycle, r.comment, owned_by=owner)
-            sequences[s.qname] = s
+            q = qualify(r.schema, r.name)
+            sequences[q] = Sequence(r.schema, r.name, o.type, o.start, o.increment, o.min_value, o.max_value,
+                                    o.cache, o.cycle, r.comment, owned_by=owner, acl=acls.get(("sequence", q)))
     quoted_sequences = {qident(s.schema, s.name): q for q, s in sequences.items()}  # as columns name them
-    acls = {(r.kind, _joined(r.key)): Acl(tuple(r.grants), r.owner) for r in rows["privileges"]}
     foreign = {r.oid: r for r in rows["foreign_tables"]}
     columns: dict[int, dict[str, Column]] = defaultdict(dict)
     column_options: dict[int, dict[str, tuple[str, ...]]] = defaultdict(dict)
     inherited_cols: dict[int, dict[str, Column]] = defaultdict(dict)
     as_read: dict[int, dict[str, tuple[Any, ...]]] = defaultdict(dict)  # what a partition compares
+    partitioned = {oid for oid, r in relations.items() if r.partition_of or r.partition_by}
     for r in rows["columns"]:
         rel = relations.get(r.relid) or foreign.get(r.relid)
-        if rel is None or (r.relid, r.num) in hidden_columns:
+        if rel is None or (hidden_columns and (r.relid, r.num) in hidden_columns):
             continue
         if r.fdw_options:
             column_options[r.relid][r.name] = tuple(r.fdw_options)
-        as_read[r.relid][r.name] = (r.not_null, r.not_null_name, r.default)
+        if r.relid in partitioned:
+            as_read[r.relid][r.name] = (r.not_null, r.not_null_name, r.default)
         if not r.local and rel.inherits:
             inherited_cols[r.relid][r.name] = _column(r, rel, sequences, quoted_sequences, acls)
             continue  # a parent's column: the parent declares it
@@ -285,29 +288,31 @@ def build_catalog(rows: dict[str, list[Any]]) -> Catalog:
         if kind in ("r", "p"):
             # a partition's columns are its parent's
             partition_of = _joined(r.partition_of) if r.partition_of else None
-            t = Table(r.schema, r.name, {} if partition_of else dict(columns[oid]), dict(constraints[oid]),
-                      dict(indexes[oid]), dict(triggers[oid]), r.comment, options=tuple(r.options),
+            q = qualify(r.schema, r.name)
+            own_columns = columns.get(oid) or {}  # (each relation's dicts are its own: made for it above)
+            t = Table(r.schema, r.name, {} if partition_of else own_columns, constraints.get(oid) or {},
+                      indexes.get(oid) or {}, triggers.get(oid) or {}, r.comment, options=tuple(r.options),
                       unlogged=r.unlogged, replica_identity=r.replica_identity,
                       row_security=r.row_security, force_row_security=r.force_row_security,
                       partition_by=r.partition_by, partition_of=partition_of, bound=r.bound,
                       inherits=tuple(_joined(p) for p in r.inherits),
                       attached=tuple(sorted(attached[oid])) if partition_of else (),
-                      inherited_constraints=dict(inherited_constraints[oid]),
-                      inherited_indexes=dict(inherited_indexes[oid]),
-                      inherited_columns=dict(columns[oid]) if partition_of else dict(inherited_cols[oid]),
-                      partition_columns=_partition_columns(columns[oid], as_read[oid],
+                      inherited_constraints=inherited_constraints.get(oid) or {},
+                      inherited_indexes=inherited_indexes.get(oid) or {},
+                      inherited_columns=own_columns if partition_of else inherited_cols.get(oid) or {},
+                      partition_columns=_partition_columns(own_columns, as_read[oid],
                                                            as_read.get(oids.get(partition_of or "", -1)))
                       if partition_of else {},
-                      policies=dict(policies[oid]), rules=dict(rules[oid]))
-            tables[t.qname] = t
+                      policies=policies.get(oid) or {}, rules=rules.get(oid) or {}, acl=acls.get(("table", q)))
+            tables[q] = t
         elif kind in ("v", "m"):
-            cols = columns[oid]
-            v = View(r.schema, r.name, r.view_query.strip(), kind == "m",
-                     tuple(cols), tuple(c.type for c in cols.values()),
-                     tuple(sorted(view_deps[oid])), dict(indexes[oid]), dict(triggers[oid]),
-                     r.comment, options=tuple(r.options), grants=tuple(r.grants or ()),
-                     owner=r.owner, rules=dict(rules[oid]))
-            views[v.qname] = v
+            q = qualify(r.schema, r.name)
+            cols = columns.get(oid) or {}
+            views[q] = View(r.schema, r.name, r.view_query.strip(), kind == "m",
+                            tuple(cols), tuple(c.type for c in cols.values()),
+                            tuple(sorted(view_deps[oid])), indexes.get(oid) or {}, triggers.get(oid) or {},
+                            r.comment, options=tuple(r.options), grants=tuple(r.grants or ()),
+                            owner=r.owner, rules=rules.get(oid) or {}, acl=acls.get(("view", q)))
     for u in _unmanaged_column_options(rows["columns"], relations, tables):
         unmanaged[str(u)] = u
     for q, t in tables.items():
@@ -348,8 +353,7 @@ def build_catalog(rows: dict[str, list[Any]]) -> Catalog:
         {k: c for k, c in constraints[oid].items() if c.kind == "check"}, dict(triggers[oid]), r.comment)
         for oid, r in foreign.items()}
     return Catalog(with_acl(schemas, "schema"), extensions, with_acl(enums, "type"), with_acl(domains, "type"),
-                   with_acl(functions, "function"), with_acl(sequences, "sequence"), with_acl(tables, "table"),
-                   with_acl(views, "view"), unmanaged, with_acl(composites, "type"), with_acl(ranges, "type"),
+                   with_acl(functions, "function"), sequences, tables, views, unmanaged, with_acl(composites, "type"), with_acl(ranges, "type"),
                    aggregates, tuple(rows["global_default_privileges"][0].grants), casts,
                    with_acl(servers, "foreign server"), with_acl(foreign_tables, "table"), wrappers)
 
