@@ -618,26 +618,28 @@ def diff_databases(from_url: str, to_url: str, schemas: list[str] | None = None)
                             hint="for SQLite: `schemacode pull --database-url sqlite:///a.db -o a.yaml`, then "
                                  "`schemacode plan --schema a.yaml --database-url sqlite:///b.db`")
 
+    from contextlib import ExitStack
+
     from .introspect import introspect, kept, user_schemas
-    from .plan import make_plan
-    from .planning import compared, spelling_suspects
-    from .scratch import canonicalize, scratch_for
     from .server import connect, server_version
 
-    def schemas_of(url: str) -> list[str]:
-        with connect(url, autocommit=True) as conn:
-            return user_schemas(conn)
+    def read(conn: Any, scope: list[str]) -> Catalog:
+        return introspect(conn, scope, kept(conn, scope, _kept()))
 
-    scope = sorted(schemas or set(schemas_of(from_url)) | set(schemas_of(to_url)))
+    with ExitStack() as stack, ThreadPoolExecutor(2) as pool:  # both databases at once, a connection each
+        opening = [pool.submit(stack.enter_context, connect(url, autocommit=True)) for url in (from_url, to_url)]
+        conns = [o.result() for o in opening]
+        scope = sorted(schemas or set(user_schemas(conns[0])) | set(user_schemas(conns[1])))
+        reading = [pool.submit(read, conn, scope) for conn in conns]
+        # The planner is imported while the servers answer the catalog queries (their work: the
+        # reading threads wait), not before
+        from .plan import make_plan
+        from .planning import compared, spelling_suspects
+        from .scratch import canonicalize, scratch_for
 
-    def read(url: str) -> tuple[Catalog, int]:
-        with connect(url, autocommit=True) as conn:
-            return introspect(conn, scope, kept(conn, scope, _kept())), server_version(conn)
-
-    with ThreadPoolExecutor(2) as pool:  # both catalogs at once
-        (current, from_version), (desired, to_version) = pool.map(read, [from_url, to_url])
-    with connect(from_url, autocommit=True) as conn:
-        scratch = scratch_for(conn, from_url, None)
+        current, desired = (r.result() for r in reading)
+        from_version, to_version = server_version(conns[0]), server_version(conns[1])
+        scratch = scratch_for(conns[0], from_url, None)
     if from_version // 10000 != to_version // 10000:
         # Two majors print the same things differently: the second database's schema is built on
         # the first one's server (a temporary database) and read back as that major prints it.

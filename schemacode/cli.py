@@ -578,10 +578,11 @@ def diff_cmd(from_url: str, to_url: str, schemas: str | None, fmt: str) -> None:
     """
     def go() -> int:
         from . import api
-        from .render import plan_json, plan_text, sql_text
 
         scope = [x.strip() for x in schemas.split(",") if x.strip()] if schemas else None
-        p = api.diff_databases(from_url, to_url, scope)
+        p = api.diff_databases(from_url, to_url, scope)  # (it imports the planner while the catalogs are read)
+        from .render import plan_json, plan_text, sql_text
+
         if fmt == "json":
             click.echo(plan_json(p), nl=False)
         elif fmt == "sql":
@@ -898,9 +899,17 @@ def run() -> None:
     thousands of objects) are trees, built in one go: Python's cycle collector walks them again
     and again while they grow and finds nothing to free. Measured on 5,000 tables: a warm plan
     3.5 -> 2.4 s, a cold one 18.8 -> 16.7 s, the same peak memory. It is off for the process
-    only; schemacode used as a library (``schemacode.api``) leaves the collector alone."""
+    only; schemacode used as a library (``schemacode.api``) leaves the collector alone.
+
+    At exit, what is left is frozen: the interpreter's last act is a full collection, a walk of
+    every object still tracked (two catalogs and a plan after a diff), to free what the process is
+    about to give back whole. `schemacode diff` of 1,000 tables ended 30-50 ms sooner. atexit
+    handlers, and finalizers of what is freed by reference counts, run as before."""
     gc.disable()
-    main()
+    try:
+        main()
+    finally:
+        gc.freeze()
 
 
 if __name__ == "__main__":  # pragma: no cover
