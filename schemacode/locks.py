@@ -88,24 +88,30 @@ def _qname(text: str) -> str:
     return qualify(names[0], names[1]) if len(names) > 1 else qualify("public", names[0])
 
 
-# ALTER TABLE subcommands and their levels, first match wins (ALTER TABLE's documentation).
-_ALTER_TABLE_WRITTEN: list[tuple[str, str, Work]] = [
-    (r"VALIDATE CONSTRAINT", "SHARE UPDATE EXCLUSIVE", "scan"),
-    (r"ADD (?:CONSTRAINT \S+ )?(?:PRIMARY KEY|UNIQUE|EXCLUDE)\b.*\bUSING INDEX\b", "ACCESS EXCLUSIVE", "catalog"),
-    (r"ADD (?:CONSTRAINT \S+ )?(?:PRIMARY KEY|UNIQUE|EXCLUDE)\b", "ACCESS EXCLUSIVE", "build"),
-    (r"ADD (?:CONSTRAINT \S+ )?CHECK\b.*\bNOT VALID\s*$", "ACCESS EXCLUSIVE", "catalog"),
-    (r"ADD (?:CONSTRAINT \S+ )?CHECK\b", "ACCESS EXCLUSIVE", "scan"),
-    (r"ADD (?:CONSTRAINT \S+ )?NOT NULL\b.*\bNOT VALID\s*$", "ACCESS EXCLUSIVE", "catalog"),
-    (r"ADD (?:CONSTRAINT \S+ )?NOT NULL\b", "ACCESS EXCLUSIVE", "scan"),
-    (r"ALTER (?:COLUMN )?\S+ SET NOT NULL", "ACCESS EXCLUSIVE", "scan"),
-    (r"ALTER (?:COLUMN )?\S+ SET STATISTICS", "SHARE UPDATE EXCLUSIVE", "catalog"),
-    (r"ALTER (?:COLUMN )?\S+ (?:SET|RESET) \(", "SHARE UPDATE EXCLUSIVE", "catalog"),
-    (r"(?:SET|RESET) \(", "SHARE UPDATE EXCLUSIVE", "catalog"),
-    (r"(?:ENABLE|DISABLE) (?:ALWAYS |REPLICA )?TRIGGER", "SHARE ROW EXCLUSIVE", "catalog"),
-    (r"SET (?:UN)?LOGGED", "ACCESS EXCLUSIVE", "rewrite"),
-    (r"(?:CLUSTER ON|SET WITHOUT CLUSTER)", "SHARE UPDATE EXCLUSIVE", "catalog"),
+# ALTER TABLE subcommands and their levels, first match wins (ALTER TABLE's documentation); by
+# the subcommand's first word (only those patterns are tried, and compiled).
+_ALTER_TABLE_WRITTEN: list[tuple[tuple[str, ...], str, str, Work]] = [
+    (("VALIDATE",), r"VALIDATE CONSTRAINT", "SHARE UPDATE EXCLUSIVE", "scan"),
+    (("ADD",), r"ADD (?:CONSTRAINT \S+ )?(?:PRIMARY KEY|UNIQUE|EXCLUDE)\b.*\bUSING INDEX\b", "ACCESS EXCLUSIVE",
+     "catalog"),
+    (("ADD",), r"ADD (?:CONSTRAINT \S+ )?(?:PRIMARY KEY|UNIQUE|EXCLUDE)\b", "ACCESS EXCLUSIVE", "build"),
+    (("ADD",), r"ADD (?:CONSTRAINT \S+ )?CHECK\b.*\bNOT VALID\s*$", "ACCESS EXCLUSIVE", "catalog"),
+    (("ADD",), r"ADD (?:CONSTRAINT \S+ )?CHECK\b", "ACCESS EXCLUSIVE", "scan"),
+    (("ADD",), r"ADD (?:CONSTRAINT \S+ )?NOT NULL\b.*\bNOT VALID\s*$", "ACCESS EXCLUSIVE", "catalog"),
+    (("ADD",), r"ADD (?:CONSTRAINT \S+ )?NOT NULL\b", "ACCESS EXCLUSIVE", "scan"),
+    (("ALTER",), r"ALTER (?:COLUMN )?\S+ SET NOT NULL", "ACCESS EXCLUSIVE", "scan"),
+    (("ALTER",), r"ALTER (?:COLUMN )?\S+ SET STATISTICS", "SHARE UPDATE EXCLUSIVE", "catalog"),
+    (("ALTER",), r"ALTER (?:COLUMN )?\S+ (?:SET|RESET) \(", "SHARE UPDATE EXCLUSIVE", "catalog"),
+    (("SET", "RESET"), r"(?:SET|RESET) \(", "SHARE UPDATE EXCLUSIVE", "catalog"),
+    (("ENABLE", "DISABLE"), r"(?:ENABLE|DISABLE) (?:ALWAYS |REPLICA )?TRIGGER", "SHARE ROW EXCLUSIVE", "catalog"),
+    (("SET",), r"SET (?:UN)?LOGGED", "ACCESS EXCLUSIVE", "rewrite"),
+    (("CLUSTER", "SET"), r"(?:CLUSTER ON|SET WITHOUT CLUSTER)", "SHARE UPDATE EXCLUSIVE", "catalog"),
 ]
-_ALTER_TABLE = [(_rx(p), level, work) for p, level, work in _ALTER_TABLE_WRITTEN]
+_ALTER_TABLE: dict[str, list[tuple[_rx, str, Work]]] = {}
+for _words, _pattern, _level, _work in _ALTER_TABLE_WRITTEN:
+    _entry = (_rx(_pattern), _level, _work)
+    for _word in _words:
+        _ALTER_TABLE.setdefault(_word, []).append(_entry)
 
 # The statements lock_of reads, in the order it tries them.
 _GUARDED_ALTER = _rx(r"DO \$\$DECLARE v bigint; BEGIN EXECUTE .*? INTO v; IF [^;]* THEN (ALTER TABLE [^;]*);")
@@ -171,7 +177,7 @@ def lock_of(sql: str, rewrites: bool = False, table: str | None = None) -> Lock 
                 others = tuple(r for r in (_qname(fk.group(1)),) if r != table_name)
                 work: Work = "catalog" if _NOT_VALID.search(rest) else "scan"
                 return Lock("SHARE ROW EXCLUSIVE", (table_name, *others), work)
-            for pattern, level, work in _ALTER_TABLE:
+            for pattern, level, work in _ALTER_TABLE.get(rest.split(None, 1)[0].upper() if rest else "", ()):
                 if pattern.match(rest):
                     return Lock(level, (table_name,), "rewrite" if rewrites else work)
             return Lock("ACCESS EXCLUSIVE", (table_name,), "rewrite" if rewrites else "catalog")
