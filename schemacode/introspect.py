@@ -418,16 +418,14 @@ def _column(r: Any, rel: Any, sequences: dict[str, Sequence], quoted_sequences: 
     if (r.statistics is not None or r.storage or r.compression or r.attributes) and rel.kind in ("r", "p"):
         options = ColumnOptions(r.statistics, _STORAGE.get(r.storage or ""), _COMPRESSION.get(r.compression or ""),
                                 tuple(r.attributes or ()), _STORAGE.get(r.type_storage or ""))
-    return Column(
-        name=r.name, type=type_, not_null=r.not_null, default=default, not_null_name=r.not_null_name,
-        not_null_inherited=r.not_null_inherited,
-        identity=identity,  # type: ignore[arg-type]
-        identity_options=r.identity_options if identity else None,
-        generated=generated, collation=r.collation, comment=r.comment, options=options,
-        # (its owner is its table's: PostgreSQL keeps them alike)
-        sequence_acl=(own_sequence, Acl((acls.get(("sequence", own_sequence)) or Acl(())).grants))
-        if own_sequence and rel.kind in ("r", "p") else None,
-    )
+    # (its owner is its table's: PostgreSQL keeps them alike)
+    sequence_acl = (own_sequence, Acl((acls.get(("sequence", own_sequence)) or Acl(())).grants)) \
+        if own_sequence and rel.kind in ("r", "p") else None
+    # Every field, in order (a catalog of 1,000 tables makes 12,000 columns: by name, the call
+    # took a third longer); `using`, `source` and `written` are schema.yaml's
+    return Column(r.name, type_, r.not_null, default, identity,  # type: ignore[arg-type]
+                  r.identity_options if identity else None, generated, r.collation, r.comment,
+                  None, None, None, r.not_null_name, r.not_null_inherited, options, sequence_acl)
 
 
 _STORAGE = {"p": "plain", "e": "external", "x": "extended", "m": "main"}

@@ -68,3 +68,10 @@ def test_objects_made_by_the_quick_init_are_equal_keyed_and_pickled_as_before() 
     again = pickle.loads(pickle.dumps(table))
     assert again == table and model.key(again) == model.key(table)
     assert dataclasses.replace(col, comment=None) == model.Column("id", "bigint", True)
+
+
+def test_the_column_fields_are_in_the_order_introspection_passes_them() -> None:
+    # introspect._column makes 12,000 columns for 1,000 tables, by position (by name took a third longer)
+    assert [f.name for f in dataclasses.fields(model.Column)] == [
+        "name", "type", "not_null", "default", "identity", "identity_options", "generated", "collation",
+        "comment", "using", "source", "written", "not_null_name", "not_null_inherited", "options", "sequence_acl"]
