@@ -222,3 +222,12 @@ def test_database_to_database_diff(db: Database) -> None:
     db.run_script(plan.forward)
     assert db.catalog() == other.catalog()
     assert api.diff_databases(db.url, other.url).is_empty
+
+
+@pytest.mark.parametrize("which", ["--from-url", "--to-url"])
+def test_a_diff_whose_database_cannot_be_reached_names_it(db: Database, which: str) -> None:
+    # (both are opened at once, on threads of their own: either one failing is a clear error)
+    urls = {"--from-url": db.url, "--to-url": db.url, which: "host=/nonexistent/socket dbname=nowhere"}
+    r = CliRunner().invoke(main, ["diff", *(x for kv in urls.items() for x in kv)])
+    assert r.exit_code == 1
+    assert "cannot connect to database nowhere" in r.stderr and "Traceback" not in r.stderr
