@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import resource
 import shutil
 import subprocess
@@ -150,7 +151,11 @@ def _in_app(text: str) -> str:
     doc["tables"] = {f"app.{k}": v for k, v in doc["tables"].items()}
     doc["functions"] = {f"app.{k}": v for k, v in doc.get("functions", {}).items()}
     for t in doc["tables"].values():
-        for c in t.get("columns", {}).values():
+        columns = t.get("columns", {})
+        for name, c in columns.items():
+            if isinstance(c, str):  # a column written as SQL: `integer not null references runs (id)`
+                columns[name] = re.sub(r"\breferences\s+(?![\w\"]+\.)", "references app.", c, flags=re.I)
+                continue
             ref = c.get("references") if isinstance(c, dict) else None
             if isinstance(ref, str):
                 c["references"] = "app." + ref
