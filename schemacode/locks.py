@@ -107,11 +107,24 @@ _ALTER_TABLE_WRITTEN: list[tuple[tuple[str, ...], str, str, Work]] = [
     (("SET",), r"SET (?:UN)?LOGGED", "ACCESS EXCLUSIVE", "rewrite"),
     (("CLUSTER", "SET"), r"(?:CLUSTER ON|SET WITHOUT CLUSTER)", "SHARE UPDATE EXCLUSIVE", "catalog"),
 ]
-_ALTER_TABLE: dict[str, list[tuple[_rx, str, Work]]] = {}
-for _words, _pattern, _level, _work in _ALTER_TABLE_WRITTEN:
-    _entry = (_rx(_pattern), _level, _work)
-    for _word in _words:
-        _ALTER_TABLE.setdefault(_word, []).append(_entry)
+
+
+def _by_first_word(written: list[tuple[tuple[str, ...], str, str, Work]]) -> dict[str, list[tuple[_rx, str, Work]]]:
+    out: dict[str, list[tuple[_rx, str, Work]]] = {}
+    for words, pattern, level, work in written:
+        entry = (_rx(pattern), level, work)
+        for word in words:
+            out.setdefault(word, []).append(entry)
+    return out
+
+
+_ALTER_TABLE = _by_first_word(_ALTER_TABLE_WRITTEN)
+
+
+def _first_word(text: str) -> str:
+    """(Only the patterns a statement or subcommand can match are tried.)"""
+    return text.split(None, 1)[0].upper() if text.strip() else ""
+
 
 # The statements lock_of reads, in the order it tries them.
 _GUARDED_ALTER = _rx(r"DO \$\$DECLARE v bigint; BEGIN EXECUTE .*? INTO v; IF [^;]* THEN (ALTER TABLE [^;]*);")
@@ -150,7 +163,7 @@ def lock_of(sql: str, rewrites: bool = False, table: str | None = None) -> Lock 
     types, schemas, sequences). ``rewrites``: the change knows the statement rewrites its
     table; ``table``: the table of an index a DROP INDEX names."""
     s = sql.strip()
-    word = s.split(None, 1)[0].upper() if s else ""  # (only the patterns a statement can match are tried)
+    word = _first_word(s)
     if word == "DO":
         if m := _GUARDED_ALTER.match(s):
             # an identity's new limits, restarting it only if its value falls outside (types.restart_guard)
@@ -177,7 +190,7 @@ def lock_of(sql: str, rewrites: bool = False, table: str | None = None) -> Lock 
                 others = tuple(r for r in (_qname(fk.group(1)),) if r != table_name)
                 work: Work = "catalog" if _NOT_VALID.search(rest) else "scan"
                 return Lock("SHARE ROW EXCLUSIVE", (table_name, *others), work)
-            for pattern, level, work in _ALTER_TABLE.get(rest.split(None, 1)[0].upper() if rest else "", ()):
+            for pattern, level, work in _ALTER_TABLE.get(_first_word(rest), ()):
                 if pattern.match(rest):
                     return Lock(level, (table_name,), "rewrite" if rewrites else work)
             return Lock("ACCESS EXCLUSIVE", (table_name,), "rewrite" if rewrites else "catalog")

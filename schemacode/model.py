@@ -1292,16 +1292,19 @@ def rename_schemas_in_text(catalog: Catalog, mapping: dict[str, str]) -> Catalog
     return replace(renamed, schemas=schemas)
 
 
+def _slots_dataclasses() -> list[Any]:
+    """The model's own slots dataclasses, whose pickling and __init__ are made quicker below."""
+    return [cls for cls in list(globals().values()) if isinstance(cls, type) and cls.__module__ == __name__
+            and dataclasses.is_dataclass(cls) and "__slots__" in cls.__dict__]
+
+
 def _quick_pickling() -> None:
     """Pickle the model's dataclasses that are not keyed (the catalog itself; a keyed object
     pickles itself, see Keyed.__reduce__) by their fields' slots, in order, without asking
     dataclasses.fields() for each object: the generic __setstate__ of a slots dataclass filters
     the class's fields anew for every object. The state is the same list of values, in order."""
-    import dataclasses
-
-    for cls in list(globals().values()):
-        if not (isinstance(cls, type) and dataclasses.is_dataclass(cls) and "__slots__" in cls.__dict__) \
-                or issubclass(cls, Keyed):  # (a keyed object pickles itself: Keyed.__reduce__)
+    for cls in _slots_dataclasses():
+        if issubclass(cls, Keyed):  # (a keyed object pickles itself: Keyed.__reduce__)
             continue
         names = tuple(f.name for f in dataclasses.fields(cls))
         setters = tuple(cls.__dict__[n].__set__ for n in names)  # the slots' own: frozen or not
@@ -1331,11 +1334,10 @@ def _quick_init() -> None:
     from PostgreSQL takes. Same parameters, defaults and factories, in the same order; a class
     with anything else (__post_init__, InitVar, keyword-only or init=False fields) keeps the
     dataclass's own (tests/test_model.py compares the two on every class)."""
-    for cls in list(globals().values()):
-        if isinstance(cls, type) and cls.__module__ == __name__ and dataclasses.is_dataclass(cls):
-            init = quick_init(cls)
-            if init is not None:
-                setattr(cls, "__init__", init)
+    for cls in _slots_dataclasses():
+        init = quick_init(cls)
+        if init is not None:
+            setattr(cls, "__init__", init)
 
 
 def quick_init(cls: type) -> Callable[..., None] | None:
