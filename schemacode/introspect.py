@@ -353,7 +353,8 @@ def build_catalog(rows: dict[str, list[Any]]) -> Catalog:
         {k: c for k, c in constraints[oid].items() if c.kind == "check"}, dict(triggers[oid]), r.comment)
         for oid, r in foreign.items()}
     return Catalog(with_acl(schemas, "schema"), extensions, with_acl(enums, "type"), with_acl(domains, "type"),
-                   with_acl(functions, "function"), sequences, tables, views, unmanaged, with_acl(composites, "type"), with_acl(ranges, "type"),
+                   with_acl(functions, "function"), sequences, tables, views, unmanaged,
+                   with_acl(composites, "type"), with_acl(ranges, "type"),
                    aggregates, tuple(rows["global_default_privileges"][0].grants), casts,
                    with_acl(servers, "foreign server"), with_acl(foreign_tables, "table"), wrappers)
 
